@@ -1,0 +1,42 @@
+"""onebox-bus: the shared database and message bus of onebox (SQLite WAL or PostgreSQL)."""
+
+from .bus import Bus, Publish, check_topic, encode_payload
+from .consumer import Consumer, Handler
+from .engine import create_engine, normalise_url
+from .errors import (
+    BusError,
+    BusUnavailable,
+    ConfigError,
+    LeaseLost,
+    PayloadError,
+    SchemaError,
+)
+from .message import BusStats, DeadLetter, Message, TopicStats
+from .migrate import check_schema, combined_metadata, downgrade, upgrade
+from .retry import next_retry_delay
+
+__all__ = [
+    "Bus",
+    "BusError",
+    "BusStats",
+    "BusUnavailable",
+    "ConfigError",
+    "Consumer",
+    "DeadLetter",
+    "Handler",
+    "LeaseLost",
+    "Message",
+    "PayloadError",
+    "Publish",
+    "SchemaError",
+    "TopicStats",
+    "check_schema",
+    "check_topic",
+    "combined_metadata",
+    "create_engine",
+    "downgrade",
+    "encode_payload",
+    "next_retry_delay",
+    "normalise_url",
+    "upgrade",
+]

@@ -1,0 +1,77 @@
+"""The bus's tables as SQLAlchemy Core metadata: the source of truth the migrations must match.
+
+Invariants:
+- a message is *active* while its state is ``ready`` or ``claimed``; partial indexes cover
+  only active rows, so claiming stays proportional to the backlog, not to history;
+- ``visible_at`` is when a ready message may be claimed, and for a claimed message when its
+  lease ends (an expired lease makes the message claimable again);
+- (topic, dedupe_key) is unique; NULL dedupe keys never collide.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+_ACTIVE = "state IN ('ready', 'claimed')"
+
+messages = Table(
+    "bus_messages",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("topic", String(200), nullable=False),
+    Column("key", String(200), nullable=True),
+    Column("dedupe_key", String(200), nullable=True),
+    Column("correlation_id", String(100), nullable=True),
+    Column("payload", LargeBinary, nullable=False),
+    Column("state", String(8), nullable=False, server_default="ready"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("max_attempts", Integer, nullable=False, server_default="5"),
+    Column("visible_at", Double, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("finished_at", Double, nullable=True),
+    Column("claimed_by", String(100), nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("topic", "dedupe_key", name="uq_bus_messages_topic_dedupe_key"),
+    Index(
+        "ix_bus_messages_claim",
+        "topic",
+        "id",
+        sqlite_where=text(_ACTIVE),
+        postgresql_where=text(_ACTIVE),
+    ),
+    Index(
+        "ix_bus_messages_key_head",
+        "topic",
+        "key",
+        "id",
+        sqlite_where=text(_ACTIVE),
+        postgresql_where=text(_ACTIVE),
+    ),
+    Index("ix_bus_messages_state_finished", "state", "finished_at"),
+    Index("ix_bus_messages_topic_state", "topic", "state"),
+)

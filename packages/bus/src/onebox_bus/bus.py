@@ -1,0 +1,645 @@
+"""The bus: publish, claim, ack and nack messages in the shared database.
+
+Invariants:
+- at-least-once: a message is done only after `ack`; a claimed message whose lease runs out
+  is delivered again;
+- per-key FIFO: while a message of a key is claimed or waiting out a retry, no later message
+  of that key is claimable; done or dead frees the key;
+- every write is one short transaction (`BEGIN IMMEDIATE` on SQLite) on a long-lived
+  connection per thread; a lock held past the busy timeout becomes `BusUnavailable`;
+- ack and nack carry the claim's attempt number, so a consumer that lost its lease changes
+  nothing (`LeaseLost`).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import orjson
+
+from . import _dialect, _sql
+from .errors import BusError, BusUnavailable, LeaseLost, PayloadError
+from .message import BusStats, DeadLetter, Message, TopicStats
+from .retry import next_retry_delay
+
+Clock = Callable[[], float]
+_T = TypeVar("_T")
+Listener = Callable[[str], None]
+
+TOPIC_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,99}$")
+DEFAULT_MAX_PAYLOAD = 256 * 1024
+DEFAULT_RETENTION = 7 * 86400.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Publish:
+    """One message to publish, for `Bus.publish_many` and group commit."""
+
+    topic: str
+    payload: bytes
+    key: str | None = None
+    dedupe_key: str | None = None
+    correlation_id: str | None = None
+    delay: float = 0.0
+    max_attempts: int = 5
+
+
+def encode_payload(payload: Any, *, limit: int = DEFAULT_MAX_PAYLOAD) -> bytes:
+    """Serialise a payload to JSON bytes, refusing what cannot be stored.
+
+    Bytes are taken as already-encoded JSON and only size-checked.
+
+    Raises:
+        PayloadError: not JSON-serialisable, or larger than `limit` bytes.
+    """
+    if isinstance(payload, bytes | bytearray | memoryview):
+        data = bytes(payload)
+    else:
+        try:
+            data = orjson.dumps(payload)
+        except TypeError as exc:
+            raise PayloadError(f"payload is not JSON-serialisable: {exc}") from None
+    if len(data) > limit:
+        raise PayloadError(f"payload is {len(data)} bytes, over the limit of {limit} bytes")
+    return data
+
+
+def check_topic(topic: str) -> str:
+    """Return `topic` if it is a valid name (lower-case, digits, ``._-``), else raise."""
+    if not isinstance(topic, str) or not TOPIC_RE.match(topic):
+        raise PayloadError(
+            f"invalid topic {topic!r}: use 1-100 characters a-z 0-9 . _ - starting with a letter"
+        )
+    return topic
+
+
+class Bus:
+    """A message bus over one SQLite file (WAL) or one PostgreSQL database.
+
+    Safe to share between threads: each thread gets its own connection. Async code calls the
+    sync methods through a worker thread, or `publish_async` for group-committed publishing.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout: float = 5.0,
+        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD,
+        clock: Clock = time.time,
+        rng: random.Random | None = None,
+        retry_base: float = 1.0,
+        retry_cap: float = 300.0,
+    ) -> None:
+        self.url = url
+        self.dialect = _dialect.parse_url(url)
+        self.busy_timeout = busy_timeout
+        self.max_payload_bytes = max_payload_bytes
+        self.clock = clock
+        self._rng = rng or random.Random()
+        self._retry_base = retry_base
+        self._retry_cap = retry_cap
+        self._local = threading.local()
+        self._conns: list[Any] = []
+        self._conns_lock = threading.Lock()
+        self._listeners: list[Listener] = []
+        self._committer: Any = None
+        self._closed = False
+        self._sql = {name: self.dialect.sql(getattr(_sql, name)) for name in _STATEMENTS}
+        self._claim_sql = self.dialect.sql(self.dialect.claim)
+        self._conn()  # fail now, with the path, if the database cannot be opened
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> Bus:
+        """Open the bus on a database URL (``sqlite:///var/onebox.db``, ``postgresql+psycopg://``)."""
+        return cls(url, **options)
+
+    @property
+    def kind(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.dialect.kind
+
+    # -- connections and transactions -------------------------------------------------
+
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise BusError("the bus is closed")
+            conn = _dialect.connect(self.dialect, busy_timeout=self.busy_timeout)
+            self._local.conn = conn
+            self._local.depth = 0
+            self._local.topics = set()
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def _cursor(self) -> Any:
+        return self._conn().cursor()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Bus]:
+        """Run several bus calls of this thread in one transaction (e.g. publish reply + ack).
+
+        Inside the block, `publish`, `ack`, `nack` and the rest join the transaction. If the
+        block raises (including `LeaseLost` from an ack), everything in it is rolled back.
+        """
+        conn = self._conn()
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield self
+            finally:
+                self._local.depth -= 1
+            return
+        self._begin(conn)
+        self._local.depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._local.depth = 0
+            self._local.topics.clear()
+            self._rollback(conn)
+            raise
+        self._local.depth = 0
+        try:
+            conn.cursor().execute("COMMIT")
+        except Exception as exc:
+            self._local.topics.clear()
+            self._rollback(conn)
+            raise self._translate(exc) from exc
+        self._notify()
+
+    def _begin(self, conn: Any) -> None:
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                conn.cursor().execute(self.dialect.begin)
+                return
+            except Exception as exc:
+                if _dialect.is_busy(exc) and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                    continue
+                raise self._translate(exc) from exc
+
+    def _rollback(self, conn: Any) -> None:
+        try:
+            conn.cursor().execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - nothing left to undo when the rollback itself fails
+            return
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        if isinstance(exc, BusError):
+            return exc
+        if _dialect.is_busy(exc):
+            return BusUnavailable(
+                f"database busy for more than {self.busy_timeout:g}s (another writer holds it)"
+            )
+        if _dialect.is_unavailable(exc):
+            return BusUnavailable(f"database cannot take the write: {exc}")
+        return exc
+
+    def _write(self, work: Callable[[Any], _T]) -> _T:
+        """Run `work(cursor)` in its own transaction, or in the thread's open one.
+
+        A lock conflict inside the transaction rolls it back and runs `work` again, until the
+        busy timeout is spent; then `BusUnavailable`.
+        """
+        if self._local.__dict__.get("depth"):
+            try:
+                return work(self._cursor())
+            except Exception as exc:
+                raise self._translate(exc) from exc
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                with self.transaction():
+                    return work(self._cursor())
+            except Exception as exc:
+                if _dialect.is_busy(exc) and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                    continue
+                raise self._translate(exc) from exc
+
+    def _read(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        try:
+            cur = self._cursor()
+            cur.execute(sql, params)
+            return list(cur.fetchall())
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
+    # -- listeners --------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call `listener(topic)` after each commit that published to `topic` in this process."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        """Stop calling a listener added with `add_listener`."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        topics = self._local.topics
+        if not topics:
+            return
+        published = list(topics)
+        topics.clear()
+        for listener in list(self._listeners):
+            for topic in published:
+                listener(topic)
+
+    # -- publishing -------------------------------------------------------------------
+
+    def prepare(
+        self,
+        topic: str,
+        payload: Any,
+        *,
+        key: str | None = None,
+        dedupe_key: str | None = None,
+        correlation_id: str | None = None,
+        delay: float = 0.0,
+        max_attempts: int = 5,
+    ) -> Publish:
+        """Validate and encode one message without writing it.
+
+        Raises:
+            PayloadError: bad topic, payload not JSON, payload too large, bad max_attempts.
+        """
+        check_topic(topic)
+        if max_attempts < 1:
+            raise PayloadError(f"max_attempts must be at least 1, not {max_attempts!r}")
+        if delay < 0:
+            raise PayloadError(f"delay must not be negative, not {delay!r}")
+        return Publish(
+            topic=topic,
+            payload=encode_payload(payload, limit=self.max_payload_bytes),
+            key=key,
+            dedupe_key=dedupe_key,
+            correlation_id=correlation_id,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def publish(
+        self,
+        topic: str,
+        payload: Any,
+        *,
+        key: str | None = None,
+        dedupe_key: str | None = None,
+        correlation_id: str | None = None,
+        delay: float = 0.0,
+        max_attempts: int = 5,
+    ) -> int:
+        """Store one message and return its id.
+
+        A message whose (topic, dedupe_key) already exists is not stored again: the first
+        message's id is returned.
+        """
+        item = self.prepare(
+            topic,
+            payload,
+            key=key,
+            dedupe_key=dedupe_key,
+            correlation_id=correlation_id,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+        return self.publish_many([item])[0]
+
+    def publish_many(self, items: Sequence[Publish]) -> list[int]:
+        """Store several prepared messages in one transaction; ids in the same order."""
+        if not items:
+            return []
+        now = self.clock()
+        insert, select = self._sql["INSERT"], self._sql["SELECT_BY_DEDUPE"]
+
+        def work(cur: Any) -> list[int]:
+            ids = []
+            for item in items:
+                cur.execute(
+                    insert,
+                    {
+                        "topic": item.topic,
+                        "key": item.key,
+                        "dedupe_key": item.dedupe_key,
+                        "correlation_id": item.correlation_id,
+                        "payload": item.payload,
+                        "max_attempts": item.max_attempts,
+                        "visible_at": now + item.delay,
+                        "created_at": now,
+                    },
+                )
+                row = cur.fetchone()
+                if row is None:
+                    cur.execute(select, {"topic": item.topic, "dedupe_key": item.dedupe_key})
+                    row = cur.fetchone()
+                else:
+                    self._local.topics.add(item.topic)
+                ids.append(int(row[0]))
+            return ids
+
+        return self._write(work)
+
+    async def publish_async(
+        self,
+        topic: str,
+        payload: Any,
+        *,
+        key: str | None = None,
+        dedupe_key: str | None = None,
+        correlation_id: str | None = None,
+        delay: float = 0.0,
+        max_attempts: int = 5,
+    ) -> int:
+        """Publish from async code without blocking the event loop.
+
+        Concurrent calls share commits (group commit); each await returns only after its own
+        row is committed. Validation errors are raised before anything is queued.
+        """
+        item = self.prepare(
+            topic,
+            payload,
+            key=key,
+            dedupe_key=dedupe_key,
+            correlation_id=correlation_id,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+        if self._committer is None:
+            from .groupcommit import GroupCommitter
+
+            with self._conns_lock:
+                if self._committer is None:
+                    self._committer = GroupCommitter(self)
+        return int(await self._committer.submit(item))
+
+    # -- consuming --------------------------------------------------------------------
+
+    def claim(
+        self, topic: str, *, limit: int = 10, lease: float = 30.0, consumer: str = ""
+    ) -> list[Message]:
+        """Lease up to `limit` claimable messages of `topic`, oldest first.
+
+        Only the head message of each key is claimable, so a batch never holds two messages
+        of one key. Each message must be acked, nacked or dead-lettered before `lease` runs out.
+        """
+        now = self.clock()
+        expire, claim = self._sql["EXPIRE_EXHAUSTED"], self._claim_sql
+
+        def work(cur: Any) -> list[Any]:
+            cur.execute(expire, {"topic": topic, "now": now})
+            cur.execute(
+                claim,
+                {
+                    "topic": topic,
+                    "now": now,
+                    "limit": limit,
+                    "lease_until": now + lease,
+                    "consumer": consumer[:100],
+                },
+            )
+            return list(cur.fetchall())
+
+        rows = self._write(work)
+        messages = [
+            Message(
+                id=int(r[0]),
+                topic=r[1],
+                payload=bytes(r[2]),
+                key=r[3],
+                dedupe_key=r[4],
+                correlation_id=r[5],
+                attempt=int(r[6]),
+                max_attempts=int(r[7]),
+                created_at=float(r[8]),
+                lease_until=float(r[9]),
+            )
+            for r in rows
+        ]
+        messages.sort(key=lambda m: m.id)
+        return messages
+
+    def _settle(self, statement: str, messages: Iterable[Message], **params: Any) -> None:
+        sql = self._sql[statement]
+        batch = list(messages)
+
+        def work(cur: Any) -> None:
+            for message in batch:
+                cur.execute(sql, {"id": message.id, "attempt": message.attempt, **params})
+                if cur.rowcount != 1:
+                    raise LeaseLost(message.id)
+
+        self._write(work)
+
+    def ack(self, message: Message) -> None:
+        """Mark a claimed message done.
+
+        Raises:
+            LeaseLost: the lease ran out and another consumer claimed the message.
+        """
+        self._settle("ACK", [message], now=self.clock())
+
+    def ack_many(self, messages: Iterable[Message]) -> None:
+        """Ack several claimed messages in one transaction (all or none)."""
+        self._settle("ACK", messages, now=self.clock())
+
+    def nack(self, message: Message, error: str, *, retry_after: float | None = None) -> bool:
+        """Give a claimed message back after a failure.
+
+        Without `retry_after` it backs off exponentially with jitter (capped); with it, it
+        waits exactly that long. After `max_attempts` the message is dead, `error` kept.
+
+        Returns:
+            True when the message will be retried, False when it is now dead.
+        """
+        if message.attempt >= message.max_attempts:
+            self.dead_letter(message, error)
+            return False
+        if retry_after is None:
+            retry_after = next_retry_delay(
+                message.attempt, base=self._retry_base, cap=self._retry_cap, rng=self._rng
+            )
+        self._settle(
+            "RETRY", [message], visible_at=self.clock() + max(0.0, retry_after), error=error[:2000]
+        )
+        return True
+
+    def dead_letter(self, message: Message, error: str) -> None:
+        """Move a claimed message to the dead letters at once (a permanent failure)."""
+        self._settle("KILL", [message], now=self.clock(), error=error[:2000])
+
+    def release(self, message: Message) -> None:
+        """Give a claimed message back unprocessed (graceful stop): no attempt is counted."""
+        self._settle("RELEASE", [message], now=self.clock())
+
+    def extend(self, message: Message, *, lease: float) -> Message:
+        """Extend a claim's lease to `lease` seconds from now; returns the updated message."""
+        until = self.clock() + lease
+        self._settle("EXTEND", [message], lease_until=until)
+        return Message(**{**_fields(message), "lease_until": until})
+
+    # -- operations -------------------------------------------------------------------
+
+    def stats(self) -> BusStats:
+        """Counts per topic and state, the oldest ready message's age, and the WAL size."""
+        now = self.clock()
+        counts: dict[str, dict[str, Any]] = {}
+        for topic, state, count, oldest in self._read(self._sql["STATS"], {}):
+            entry = counts.setdefault(topic, {"oldest_ready_age_s": 0.0})
+            entry[state] = int(count)
+            if state == "ready" and oldest is not None:
+                entry["oldest_ready_age_s"] = max(0.0, now - float(oldest))
+        topics = {t: TopicStats(**c) for t, c in sorted(counts.items())}
+        return BusStats(topics, wal_bytes=_dialect.wal_bytes(self.dialect))
+
+    def dead_letters(self, *, topic: str | None = None, limit: int = 100) -> list[DeadLetter]:
+        """The dead letters, oldest first."""
+        rows = self._read(self._sql["DEAD_LIST"], {"topic": topic, "limit": limit})
+        return [
+            DeadLetter(
+                id=int(r[0]),
+                topic=r[1],
+                payload=bytes(r[2]),
+                key=r[3],
+                correlation_id=r[4],
+                attempts=int(r[5]),
+                error=r[6],
+                created_at=float(r[7]),
+                finished_at=None if r[8] is None else float(r[8]),
+            )
+            for r in rows
+        ]
+
+    def replay_dead(self, ids: Sequence[int] | None = None, *, topic: str | None = None) -> int:
+        """Make dead letters ready again with fresh attempts; returns how many."""
+        now = self.clock()
+
+        def work(cur: Any) -> int:
+            if ids is None:
+                cur.execute(self._sql["REPLAY_DEAD_TOPIC"], {"topic": topic, "now": now})
+                changed = cur.rowcount
+            else:
+                changed = 0
+                for id_ in ids:
+                    cur.execute(self._sql["REPLAY_DEAD"], {"id": id_, "now": now})
+                    changed += cur.rowcount
+            if changed:
+                self._local.topics.add(topic or "*")
+            return int(changed)
+
+        return self._write(work)
+
+    def purge_dead(
+        self,
+        ids: Sequence[int] | None = None,
+        *,
+        topic: str | None = None,
+        older_than: float = 0.0,
+    ) -> int:
+        """Delete dead letters (by id, or by topic and age); returns how many."""
+        before = self.clock() - older_than
+
+        def work(cur: Any) -> int:
+            if ids is None:
+                cur.execute(self._sql["PURGE_DEAD_TOPIC"], {"topic": topic, "before": before})
+                return int(cur.rowcount)
+            count = 0
+            for id_ in ids:
+                cur.execute(self._sql["PURGE_DEAD"], {"id": id_})
+                count += cur.rowcount
+            return count
+
+        return self._write(work)
+
+    def purge_done(self, *, older_than: float = DEFAULT_RETENTION, batch: int = 5000) -> int:
+        """Delete done messages finished more than `older_than` seconds ago; returns how many.
+
+        Runs in slices of `batch` rows, each its own short transaction.
+        """
+        before = self.clock() - older_than
+        total = 0
+        while True:
+
+            def work(cur: Any) -> int:
+                cur.execute(self._sql["PURGE_DONE"], {"before": before, "limit": batch})
+                return int(cur.rowcount)
+
+            deleted = self._write(work)
+            total += deleted
+            if deleted < batch:
+                return total
+
+    def checkpoint(self, *, truncate: bool = False) -> int:
+        """Checkpoint the SQLite WAL into the database; returns the WAL size afterwards.
+
+        PASSIVE by default (never waits for readers); ``truncate=True`` (when idle) also
+        shrinks the ``-wal`` file to zero. A no-op on PostgreSQL.
+        """
+        if self.dialect.kind != "sqlite":
+            return 0
+        mode = "TRUNCATE" if truncate else "PASSIVE"
+        try:
+            self._cursor().execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
+        except Exception as exc:
+            if not _dialect.is_busy(exc):
+                raise self._translate(exc) from exc
+        return _dialect.wal_bytes(self.dialect)
+
+    def ping(self) -> None:
+        """Run a trivial query; raises `BusUnavailable` when the database cannot answer."""
+        self._read("SELECT 1", {})
+
+    def close(self) -> None:
+        """Stop the group committer and close every connection this bus opened."""
+        self._closed = True
+        if self._committer is not None:
+            self._committer.close()
+            self._committer = None
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - closing on shutdown; the OS reclaims it
+                continue
+        self._local = threading.local()
+
+    def __enter__(self) -> Bus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_STATEMENTS = (
+    "INSERT",
+    "SELECT_BY_DEDUPE",
+    "EXPIRE_EXHAUSTED",
+    "ACK",
+    "RETRY",
+    "RELEASE",
+    "KILL",
+    "EXTEND",
+    "STATS",
+    "DEAD_LIST",
+    "REPLAY_DEAD",
+    "REPLAY_DEAD_TOPIC",
+    "PURGE_DEAD",
+    "PURGE_DEAD_TOPIC",
+    "PURGE_DONE",
+)
+
+
+def _fields(message: Message) -> dict[str, Any]:
+    return {name: getattr(message, name) for name in Message.__slots__}

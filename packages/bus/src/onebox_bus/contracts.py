@@ -1,0 +1,125 @@
+"""The channel-neutral envelopes the services exchange over the bus, and the topic names.
+
+Agents publish `InboundMessage` to `INBOUND`; the orchestrator publishes `OutboundMessage` to
+`outbound_topic(channel)`; each agent's sender consumes its own outbound topic. Payloads are
+JSON objects; unknown fields are ignored when decoding, so a newer producer does not break
+an older consumer (services are deployed one at a time).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal, Self
+
+import orjson
+
+ChannelName = Literal["telegram", "whatsapp"]
+CHANNELS: tuple[ChannelName, ...] = ("telegram", "whatsapp")
+
+INBOUND = "inbound"
+"""Topic of every customer message, from every channel."""
+
+ContentKind = Literal[
+    "text",
+    "command",
+    "button",
+    "image",
+    "audio",
+    "voice",
+    "video",
+    "document",
+    "sticker",
+    "location",
+    "contact",
+    "reaction",
+    "unknown",
+]
+
+
+def outbound_topic(channel: str) -> str:
+    """The topic a channel's replies go to (``outbound.telegram``)."""
+    return f"outbound.{channel}"
+
+
+def conversation_key(channel: str, conversation_id: str) -> str:
+    """The bus key of a conversation (``telegram:<chat_id>``): per-key FIFO holds per chat."""
+    return f"{channel}:{conversation_id}"
+
+
+class _Envelope:
+    __slots__ = ()
+
+    def to_payload(self) -> bytes:
+        """The JSON bytes published on the bus."""
+        return orjson.dumps(dataclasses.asdict(self))  # type: ignore[call-overload]
+
+    @classmethod
+    def from_payload(cls, payload: bytes | dict[str, Any]) -> Self:
+        """Decode a bus payload, ignoring fields this version does not know."""
+        data = orjson.loads(payload) if isinstance(payload, bytes | str) else payload
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboundMessage(_Envelope):
+    """A customer's message, as any channel delivers it.
+
+    Attributes:
+        channel: where it came from.
+        conversation_id: the platform's conversation (Telegram chat id;
+            ``<phone_number_id>:<wa_id or user_id>`` on WhatsApp).
+        sender_id: the platform's id of the person.
+        sender_name: display name when the platform gives one.
+        text: the text (or caption, or the title of a tapped button); empty for media.
+        platform_message_id: the platform's id of this message (to reply to, to mark read).
+        received_at: when the webhook arrived (unix seconds): the processing window starts here.
+        correlation_id: follows the message to its reply across every service and log line.
+        content_kind: what it was when it was not plain text.
+        meta: small platform details the reply may need (button ids, edit flags).
+    """
+
+    channel: str
+    conversation_id: str
+    sender_id: str
+    text: str
+    platform_message_id: str
+    received_at: float
+    correlation_id: str
+    sender_name: str | None = None
+    content_kind: str = "text"
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The bus key of its conversation."""
+        return conversation_key(self.channel, self.conversation_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboundMessage(_Envelope):
+    """A reply for one conversation of one channel.
+
+    Attributes:
+        channel: where it goes.
+        conversation_id: the conversation, as in the inbound message.
+        text: what to send (the sender splits it to the platform's limits).
+        correlation_id: the inbound message's correlation id.
+        reply_to: the platform message id this answers, when it answers one.
+        received_at: when the inbound message's webhook arrived (for end-to-end latency).
+        meta: channel details (e.g. the WhatsApp phone number id to send from).
+    """
+
+    channel: str
+    conversation_id: str
+    text: str
+    correlation_id: str
+    reply_to: str | None = None
+    received_at: float | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The bus key of its conversation."""
+        return conversation_key(self.channel, self.conversation_id)

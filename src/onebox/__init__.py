@@ -1,0 +1,1 @@
+"""onebox: the umbrella command that runs and inspects the whole stack."""
