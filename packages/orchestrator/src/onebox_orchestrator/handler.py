@@ -1,0 +1,185 @@
+"""The handler for one inbound message: route it, then reply, remember and ack atomically.
+
+Steps for a claimed `inbound` message:
+
+1. decode the `InboundMessage` (a payload that cannot be decoded is dead-lettered at once:
+   there is no conversation to answer);
+2. content the bot cannot read (photo, voice, sticker...) gets a fixed polite reply, without
+   the router;
+3. otherwise load the conversation's last turns, build the `Conversation` with the channel's
+   persona and ask the router, with the deadline counted from the webhook's arrival;
+4. in ONE bus transaction: publish the `OutboundMessage` to ``outbound.<channel>`` (dedupe key
+   ``reply:<inbound id>``, so a repeated routing never makes two replies), store both turns,
+   and ack. A lost lease rolls all of it back; a crash before the commit repeats the routing.
+
+A router failure (it promises never to raise, so this is a bug or a bad deployment) sends a
+holding reply and dead-letters the message with the reason, in the same transaction; a
+retryable failure with attempts left is given back to the bus instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import anyio
+import anyio.to_thread
+import structlog
+from onebox_bus import Bus, LeaseLost, Message, check_topic
+from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
+from onebox_router import Conversation, Reply, Turn
+
+from .instruments import Instruments
+from .memory import ConversationMemory
+from .persona import HOLDING_REPLY, Personas, unsupported_reply
+
+log = structlog.get_logger("onebox.orchestrator")
+
+READABLE_KINDS = frozenset({"text", "command", "button"})
+ROUTER_OVERRUN = 2.0
+"""Seconds past the deadline after which a router that has not answered is abandoned."""
+
+
+class ReplyRouter(Protocol):
+    """What the handler needs from `onebox_router.Router`."""
+
+    async def route(self, conversation: Conversation, *, deadline: float) -> Reply: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answer:
+    """What the handler settles a message with."""
+
+    text: str
+    outcome: str  # replied | unsupported | holding
+    provider: str
+    cost_usd: float = 0.0
+    dead_reason: str | None = None
+
+
+class InboundHandler:
+    """Answers one claimed `inbound` message; give it to a `Consumer` as its handler."""
+
+    def __init__(
+        self,
+        *,
+        bus: Bus,
+        router: ReplyRouter,
+        memory: ConversationMemory,
+        personas: Personas,
+        deadline_seconds: float = 30.0,
+        clock: Callable[[], float] = time.time,
+        instruments: Instruments | None = None,
+        log_text: bool = False,
+    ) -> None:
+        self.bus = bus
+        self.router = router
+        self.memory = memory
+        self.personas = personas
+        self.deadline_seconds = deadline_seconds
+        self.clock = clock
+        self.instruments = instruments or Instruments(None)
+        self.log_text = log_text
+
+    async def __call__(self, message: Message) -> None:
+        """Handle one message; settles it (ack or dead letter) before returning."""
+        try:
+            inbound = InboundMessage.from_payload(message.payload)
+            check_topic(outbound_topic(inbound.channel))
+        except (ValueError, TypeError, AttributeError) as exc:
+            reason = f"malformed inbound payload: {type(exc).__name__}"
+            log.error("message.malformed", error=reason)
+            self.instruments.malformed()
+            await anyio.to_thread.run_sync(lambda: self.bus.dead_letter(message, reason))
+            return
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=inbound.correlation_id, channel=inbound.channel
+        ):
+            answer = await self._answer(message, inbound)
+            try:
+                await anyio.to_thread.run_sync(lambda: self._commit(message, inbound, answer))
+            except LeaseLost:
+                log.warning("message.lease_lost")
+                return
+            latency = self.clock() - inbound.received_at
+            self.instruments.answered(
+                channel=inbound.channel,
+                outcome=answer.outcome,
+                provider=answer.provider,
+                latency_s=latency,
+                cost_usd=answer.cost_usd,
+            )
+            extra = {"text": inbound.text, "reply": answer.text} if self.log_text else {}
+            log.info(
+                "message.answered",
+                outcome=answer.outcome,
+                provider=answer.provider,
+                latency_ms=round(latency * 1000, 1),
+                cost_usd=answer.cost_usd,
+                attempt=message.attempt,
+                **extra,
+            )
+
+    async def _answer(self, message: Message, inbound: InboundMessage) -> Answer:
+        if inbound.content_kind not in READABLE_KINDS or not inbound.text.strip():
+            kind = inbound.content_kind if inbound.content_kind not in READABLE_KINDS else "unknown"
+            return Answer(text=unsupported_reply(kind), outcome="unsupported", provider="fixed")
+        history = await anyio.to_thread.run_sync(lambda: self.memory.recent(inbound.key))
+        conversation = Conversation(
+            system=self.personas.system_prompt(inbound.channel),
+            turns=[*(Turn(role=t.role, text=t.text) for t in history),
+                   Turn(role="user", text=inbound.text)],
+            channel=inbound.channel,
+            conversation_id=inbound.conversation_id,
+            correlation_id=inbound.correlation_id,
+        )
+        deadline = inbound.received_at + self.deadline_seconds
+        try:
+            with anyio.fail_after(max(0.0, deadline - self.clock()) + ROUTER_OVERRUN):
+                reply = await self.router.route(conversation, deadline=deadline)
+        except Exception as exc:
+            retryable = bool(getattr(exc, "retryable", False))
+            if retryable and message.attempt < message.max_attempts and self.clock() < deadline:
+                raise  # the consumer gives it back to the bus; the next attempt routes again
+            reason = f"router failed: {type(exc).__name__}: {exc}"[:500]
+            log.error("router.failed", error=type(exc).__name__, reason=reason)
+            return Answer(
+                text=HOLDING_REPLY, outcome="holding", provider="none", dead_reason=reason
+            )
+        return Answer(
+            text=reply.text, outcome="replied", provider=reply.provider, cost_usd=reply.cost_usd
+        )
+
+    def _commit(self, message: Message, inbound: InboundMessage, answer: Answer) -> None:
+        reply = OutboundMessage(
+            channel=inbound.channel,
+            conversation_id=inbound.conversation_id,
+            text=answer.text,
+            correlation_id=inbound.correlation_id,
+            reply_to=inbound.platform_message_id or None,
+            received_at=inbound.received_at,
+            meta=dict(inbound.meta),
+        )
+        with self.bus.transaction():
+            self.bus.publish(
+                outbound_topic(inbound.channel),
+                reply.to_payload(),
+                key=inbound.key,
+                dedupe_key=f"reply:{message.id}",
+                correlation_id=inbound.correlation_id,
+            )
+            self.memory.record(
+                conversation_key=inbound.key,
+                inbound_id=message.id,
+                channel=inbound.channel,
+                correlation_id=inbound.correlation_id,
+                user_text=inbound.text or f"[{inbound.content_kind}]",
+                reply_text=answer.text,
+                provider=answer.provider,
+            )
+            if answer.dead_reason is not None:
+                self.bus.dead_letter(message, answer.dead_reason)
+            else:
+                self.bus.ack(message)
