@@ -1,0 +1,1 @@
+"""onebox-agent-whatsapp: the WhatsApp sales agent."""

@@ -1,0 +1,31 @@
+"""The WhatsApp agent's own table: the 24-hour customer-service window of each conversation.
+
+Invariants:
+- ``last_inbound_at`` only moves forward (Meta's timestamp of the customer's newest message);
+- ``reengagement_required_at`` is set by a 131047 failure and cleared by a customer message
+  newer than it: the customer writing again reopens the window.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Double, MetaData, String, Table, Text
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+conversations = Table(
+    "whatsapp_conversations",
+    metadata,
+    Column("conversation_id", String(200), primary_key=True),
+    Column("last_inbound_at", Double, nullable=True),
+    Column("reengagement_required_at", Double, nullable=True),
+    Column("reengagement_reason", Text, nullable=True),
+    Column("updated_at", Double, nullable=False),
+)

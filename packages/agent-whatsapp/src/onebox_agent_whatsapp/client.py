@@ -1,0 +1,168 @@
+"""A small client for the WhatsApp Cloud API (Graph API) over an injected `httpx.AsyncClient`.
+
+It sends text, templates and read receipts from one business phone number, and reads the
+number's details for ``verify-setup``. Every error becomes a `GraphApiError` carrying Meta's
+``error.code``; timeouts and connection failures become a transient `GraphApiError` with no
+code. The client never logs or returns the access token.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+from pydantic import SecretStr
+
+from .errors import GraphApiError
+
+DEFAULT_API_URL = "https://graph.facebook.com"
+DEFAULT_API_VERSION = "v23.0"
+_BSUID = re.compile(r"^[A-Z]{2}\.[A-Za-z0-9.]+$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentMessage:
+    """The Graph API's answer to an accepted send: accepted, not yet delivered."""
+
+    message_id: str
+    wa_id: str | None = None
+
+
+class GraphApiClient:
+    """Calls the Graph API as one business phone number.
+
+    Args:
+        http: the client to send with (its owner closes it).
+        api_url: the Graph API base, e.g. ``https://graph.facebook.com``.
+        api_version: e.g. ``v23.0``.
+        phone_number_id: the business phone number id messages are sent from.
+        access_token: the system-user or app access token.
+        timeout: seconds for each request.
+    """
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        api_url: str = DEFAULT_API_URL,
+        api_version: str = DEFAULT_API_VERSION,
+        phone_number_id: str,
+        access_token: SecretStr,
+        timeout: float = 10.0,
+    ) -> None:
+        self._http = http
+        self._base = f"{api_url.rstrip('/')}/{api_version.strip('/')}"
+        self.phone_number_id = phone_number_id
+        self._token = access_token
+        self.timeout = timeout
+
+    @property
+    def messages_url(self) -> str:
+        """Where messages are posted."""
+        return f"{self._base}/{self.phone_number_id}/messages"
+
+    async def send_text(
+        self, to: str, body: str, *, reply_to: str | None = None, preview_url: bool = False
+    ) -> SentMessage:
+        """Send one text message (at most 4096 characters) to a wa_id or a BSUID."""
+        payload: dict[str, Any] = {
+            **_recipient(to),
+            "type": "text",
+            "text": {"body": body, "preview_url": preview_url},
+        }
+        if reply_to:
+            payload["context"] = {"message_id": reply_to}
+        return _sent(await self._post(payload))
+
+    async def send_template(
+        self, to: str, *, name: str, language: str, components: list[dict[str, Any]] | None = None
+    ) -> SentMessage:
+        """Send an approved template (allowed outside the 24-hour window)."""
+        template: dict[str, Any] = {"name": name, "language": {"code": language}}
+        if components:
+            template["components"] = components
+        return _sent(await self._post({**_recipient(to), "type": "template", "template": template}))
+
+    async def mark_read(self, message_id: str, *, typing: bool = False) -> None:
+        """Mark a customer's message (and the earlier ones) as read, optionally showing typing."""
+        payload: dict[str, Any] = {"status": "read", "message_id": message_id}
+        if typing:
+            payload["typing_indicator"] = {"type": "text"}
+        await self._post(payload)
+
+    async def phone_number(self) -> dict[str, Any]:
+        """The phone number's details (``display_phone_number``, ``verified_name``, ...)."""
+        return await self._request(
+            "GET",
+            f"{self._base}/{self.phone_number_id}",
+            params={"fields": "display_phone_number,verified_name,quality_rating"},
+        )
+
+    async def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        body = orjson.dumps({"messaging_product": "whatsapp", **payload})
+        return await self._request("POST", self.messages_url, content=body)
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {
+            "Authorization": f"Bearer {self._token.get_secret_value()}",
+            "Content-Type": "application/json",
+        }
+        try:
+            response = await self._http.request(
+                method, url, headers=headers, timeout=self.timeout, **kwargs
+            )
+        except httpx.TimeoutException:
+            raise GraphApiError(status_code=0, code=None, title="request timed out") from None
+        except httpx.HTTPError as exc:
+            title = f"request failed: {type(exc).__name__}"
+            raise GraphApiError(status_code=0, code=None, title=title) from None
+        return _decode(response)
+
+
+def _recipient(to: str) -> dict[str, str]:
+    if _BSUID.match(to):
+        return {"recipient_type": "individual", "recipient": to}
+    return {"recipient_type": "individual", "to": to}
+
+
+def _decode(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = orjson.loads(response.content) if response.content else {}
+    except orjson.JSONDecodeError:
+        data = None
+    if response.is_success and isinstance(data, dict):
+        return data
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        title = "response is not JSON" if response.is_success else response.reason_phrase
+        raise GraphApiError(status_code=response.status_code, code=None, title=title)
+    details = error.get("error_data")
+    raise GraphApiError(
+        status_code=response.status_code,
+        code=_int(error.get("code")),
+        subcode=_int(error.get("error_subcode")),
+        title=str(error.get("message") or error.get("error_user_title") or "error"),
+        details=str(details["details"])
+        if isinstance(details, dict) and "details" in details
+        else None,
+        fbtrace_id=error.get("fbtrace_id"),
+    )
+
+
+def _sent(data: dict[str, Any]) -> SentMessage:
+    messages = data.get("messages")
+    if not (isinstance(messages, list) and messages and isinstance(messages[0], dict)):
+        raise GraphApiError(status_code=200, code=None, title="send answer without a message id")
+    contacts = data.get("contacts")
+    wa_id = contacts[0].get("wa_id") if isinstance(contacts, list) and contacts else None
+    return SentMessage(message_id=str(messages[0]["id"]), wa_id=wa_id)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

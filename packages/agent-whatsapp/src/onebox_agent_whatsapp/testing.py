@@ -1,0 +1,627 @@
+"""Test helpers: a fake Graph API on loopback and builders of real, signed webhook bodies.
+
+`FakeGraphApi` is a real HTTP server on 127.0.0.1 that checks requests the way the Cloud API
+does (path, bearer token, body fields for text, template and read receipts) and answers with
+the Cloud API's response and error shapes. Tests script errors (`fail_next`) and slow answers
+(`delay_next`) and read every request back with its arrival time (`requests`).
+
+The builders make webhook JSON as Meta sends it, serialised as Meta serialises it (non-ASCII
+as ``\\uXXXX``, ``/`` as ``\\/``), and sign those exact bytes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .signature import sign
+
+PHONE_NUMBER_ID = "106540352242922"
+DISPLAY_PHONE_NUMBER = "15550783881"
+WABA_ID = "102290129340398"
+CUSTOMER = "16505551234"
+ACCESS_TOKEN = "EAAtest-token"
+APP_SECRET = "test-app-secret"
+
+#: The Cloud API's error answers by code: (HTTP status, type, message, details).
+ERRORS: dict[int, tuple[int, str, str, str]] = {
+    1: (500, "OAuthException", "An unknown error occurred", "Invalid request or server error."),
+    2: (503, "OAuthException", "Service temporarily unavailable", "Temporary downtime."),
+    4: (400, "OAuthException", "(#4) Application request limit reached", "Too many calls."),
+    100: (400, "OAuthException", "(#100) Invalid parameter", "Invalid parameter."),
+    190: (401, "OAuthException", "Error validating access token", "Session has expired."),
+    368: (
+        403,
+        "OAuthException",
+        "(#368) Temporarily blocked for policies violations",
+        "The account was restricted for violating the platform policy.",
+    ),
+    80007: (
+        400,
+        "OAuthException",
+        "(#80007) Rate limit issues",
+        "The WhatsApp Business Account has reached its rate limit.",
+    ),
+    130429: (
+        400,
+        "OAuthException",
+        "(#130429) Rate limit hit",
+        "Cloud API message throughput has been reached.",
+    ),
+    131000: (500, "OAuthException", "(#131000) Something went wrong", "Something went wrong."),
+    131026: (
+        400,
+        "OAuthException",
+        "(#131026) Message Undeliverable",
+        "Unable to deliver the message to the recipient.",
+    ),
+    131030: (
+        400,
+        "OAuthException",
+        "(#131030) Recipient phone number not in allowed list",
+        "Add the recipient phone number to the recipient list and try again.",
+    ),
+    131047: (
+        400,
+        "OAuthException",
+        "(#131047) Re-engagement message",
+        "Message failed to send because more than 24 hours have passed since the customer "
+        "last replied to this number.",
+    ),
+    131056: (
+        400,
+        "OAuthException",
+        "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+        "Too many messages sent from the sender phone number to the same recipient phone "
+        "number in a short period of time.",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedRequest:
+    """One request the fake received, and what it answered."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    arrived_at: float
+    arrived_monotonic: float
+    status: int
+    answer: Any
+
+
+@dataclass(slots=True, kw_only=True)
+class _Script:
+    status: int
+    body: bytes
+
+
+class FakeGraphApi:
+    """A Cloud API stand-in on 127.0.0.1 (a free port); use as a context manager.
+
+    Args:
+        access_token: the only bearer token it accepts.
+        phone_number_id: the only business phone number id it knows.
+    """
+
+    def __init__(
+        self,
+        *,
+        access_token: str = ACCESS_TOKEN,
+        phone_number_id: str = PHONE_NUMBER_ID,
+        display_phone_number: str = DISPLAY_PHONE_NUMBER,
+        verified_name: str = "Onebox Test Shop",
+    ) -> None:
+        self.access_token = access_token
+        self.phone_number_id = phone_number_id
+        self.display_phone_number = display_phone_number
+        self.verified_name = verified_name
+        self.requests: list[RecordedRequest] = []
+        self._scripts: deque[_Script] = deque()
+        self._delays: deque[float] = deque()
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base URL to use as the Graph API URL (``http://127.0.0.1:<port>``)."""
+        assert self._server is not None, "start the fake first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> FakeGraphApi:
+        """Listen on a free loopback port and serve in a background thread."""
+        fake = self
+
+        class Handler(_Handler):
+            api = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (slow answers still pending are cut short) and close the socket."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeGraphApi:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- scripting ------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        code: int,
+        *,
+        times: int = 1,
+        status: int | None = None,
+        details: str | None = None,
+    ) -> None:
+        """Answer the next `times` message requests with the Cloud API error `code`."""
+        default_status, kind, message, default_details = ERRORS.get(
+            code, (400, "OAuthException", f"(#{code}) Error", "Error.")
+        )
+        body = _error_body(code, kind, message, details or default_details)
+        with self._lock:
+            for _ in range(times):
+                self._scripts.append(_Script(status=status or default_status, body=body))
+
+    def fail_next_raw(self, status: int, body: bytes = b"", *, times: int = 1) -> None:
+        """Answer the next `times` message requests with a bare status (e.g. a proxy's 502)."""
+        with self._lock:
+            for _ in range(times):
+                self._scripts.append(_Script(status=status, body=body))
+
+    def delay_next(self, seconds: float, *, times: int = 1) -> None:
+        """Hold the next `times` answers for `seconds` (a slow Graph API)."""
+        with self._lock:
+            self._delays.extend([seconds] * times)
+
+    # -- reading back ---------------------------------------------------------------------
+
+    def message_requests(self) -> list[RecordedRequest]:
+        """Every POST to the messages endpoint, in arrival order."""
+        with self._lock:
+            return [r for r in self.requests if r.method == "POST"]
+
+    def texts(self) -> list[RecordedRequest]:
+        """Accepted text sends, in arrival order."""
+        return [
+            r
+            for r in self.message_requests()
+            if r.status == 200 and isinstance(r.body, dict) and r.body.get("type") == "text"
+        ]
+
+    def read_receipts(self) -> list[str]:
+        """The message ids marked read, in arrival order."""
+        return [
+            r.body["message_id"]
+            for r in self.message_requests()
+            if r.status == 200 and isinstance(r.body, dict) and r.body.get("status") == "read"
+        ]
+
+    # -- the protocol ---------------------------------------------------------------------
+
+    def _answer(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> _Script:
+        with self._lock:
+            delay = self._delays.popleft() if self._delays else 0.0
+        if delay:
+            self._stopping.wait(delay)
+        match = re.fullmatch(r"/(v\d+\.\d+)/([^/?]+)(/messages)?(\?.*)?", path)
+        if match is None:
+            return _error(100, "Unknown path components", status=400, subcode=33)
+        if headers.get("authorization") != f"Bearer {self.access_token}":
+            return _error(190, "Invalid OAuth access token - Cannot parse access token", 401)
+        if match.group(2) != self.phone_number_id:
+            return _error(
+                100,
+                f"Unsupported {method.lower()} request. Object with ID '{match.group(2)}' does "
+                "not exist, cannot be loaded due to missing permissions, or does not support "
+                "this operation.",
+                400,
+                kind="GraphMethodException",
+                subcode=33,
+            )
+        if method == "GET" and match.group(3) is None:
+            return _ok(
+                {
+                    "display_phone_number": self.display_phone_number,
+                    "verified_name": self.verified_name,
+                    "quality_rating": "GREEN",
+                    "id": self.phone_number_id,
+                }
+            )
+        if method != "POST" or match.group(3) is None:
+            return _error(100, "Unsupported request - method type: " + method.lower(), 400)
+        with self._lock:
+            script = self._scripts.popleft() if self._scripts else None
+        if script is not None:
+            return script
+        return self._message(raw)
+
+    def _message(self, raw: bytes) -> _Script:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return _error(100, "(#100) Invalid parameter", 400, details="Request body is not JSON")
+        if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
+            return _error(100, "(#100) The parameter messaging_product is required.", 400)
+        if body.get("status") == "read":
+            if not isinstance(body.get("message_id"), str):
+                return _error(100, "(#100) The parameter message_id is required.", 400)
+            return _ok({"success": True})
+        to = body.get("to") or body.get("recipient")
+        if not isinstance(to, str) or not to:
+            return _error(100, "(#100) The parameter to is required.", 400)
+        kind = body.get("type", "text")
+        if kind == "text":
+            text = body.get("text")
+            text_body = text.get("body") if isinstance(text, dict) else None
+            if not isinstance(text_body, str) or not text_body:
+                return _error(100, "(#100) The parameter text['body'] is required.", 400)
+            if len(text_body) > 4096:
+                return _error(
+                    100,
+                    "(#100) Invalid parameter",
+                    400,
+                    details="Param text['body'] must be at most 4096 characters long.",
+                )
+        elif kind == "template":
+            template = body.get("template")
+            ok = (
+                isinstance(template, dict)
+                and isinstance(template.get("name"), str)
+                and isinstance(template.get("language"), dict)
+                and isinstance(template["language"].get("code"), str)
+            )
+            if not ok:
+                return _error(100, "(#100) The parameter template['name'] is required.", 400)
+        else:
+            return _error(100, f"(#100) Param type {kind!r} is not supported here.", 400)
+        wamid = f"wamid.FAKE{next(self._ids):012d}"
+        message: dict[str, str] = {"id": wamid}
+        if kind == "template":
+            message["message_status"] = "accepted"
+        return _ok(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": to}],
+                "messages": [message],
+            }
+        )
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: FakeGraphApi
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        arrived, arrived_mono = time.time(), time.monotonic()
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        script = self.api._answer(method, self.path, headers, raw)
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        try:
+            answer: Any = json.loads(script.body) if script.body else None
+        except ValueError:
+            answer = script.body
+        self.api._record(
+            RecordedRequest(
+                method=method,
+                path=self.path,
+                headers=headers,
+                body=body,
+                arrived_at=arrived,
+                arrived_monotonic=arrived_mono,
+                status=script.status,
+                answer=answer,
+            )
+        )
+        self.send_response(script.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(script.body)))
+        self.end_headers()
+        self.wfile.write(script.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def _ok(data: dict[str, Any]) -> _Script:
+    return _Script(status=200, body=json.dumps(data).encode())
+
+
+def _error_body(
+    code: int, kind: str, message: str, details: str | None, subcode: int | None = None
+) -> bytes:
+    error: dict[str, Any] = {"message": message, "type": kind, "code": code}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    if details:
+        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
+    error["fbtrace_id"] = "AbCdEfGhIjKlMnOp"
+    return json.dumps({"error": error}).encode()
+
+
+def _error(
+    code: int,
+    message: str,
+    status: int,
+    *,
+    kind: str = "OAuthException",
+    subcode: int | None = None,
+    details: str | None = None,
+) -> _Script:
+    return _Script(status=status, body=_error_body(code, kind, message, details, subcode))
+
+
+# -- webhook builders ---------------------------------------------------------------------
+
+_wamids = itertools.count(1)
+
+
+def new_wamid() -> str:
+    """A fresh, unique-looking inbound message id."""
+    return f"wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQz{next(_wamids):08d}AA=="
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inbound:
+    """One customer message as it appears in a webhook: the message and its contact."""
+
+    message: dict[str, Any]
+    contact: dict[str, Any]
+
+    @property
+    def wamid(self) -> str:
+        """The message's id."""
+        return str(self.message["id"])
+
+
+def inbound(
+    kind: str,
+    content: dict[str, Any] | None = None,
+    *,
+    sender: str | None = CUSTOMER,
+    user_id: str | None = None,
+    name: str = "Sheena Nelson",
+    wamid: str | None = None,
+    timestamp: float = 1_800_000_000.0,
+    context_id: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> Inbound:
+    """A customer message of type `kind` with its type object `content`.
+
+    `sender=None` with a `user_id` is a customer known only by business-scoped user id.
+    """
+    message: dict[str, Any] = {}
+    contact: dict[str, Any] = {"profile": {"name": name}}
+    if sender is not None:
+        message["from"] = sender
+        contact["wa_id"] = sender
+    if user_id is not None:
+        message["from_user_id"] = user_id
+        contact["user_id"] = user_id
+    message.update(id=wamid or new_wamid(), timestamp=str(int(timestamp)), type=kind)
+    if context_id:
+        message["context"] = {"from": DISPLAY_PHONE_NUMBER, "id": context_id}
+    if content is not None:
+        message[kind] = content
+    if errors:
+        message["errors"] = errors
+    return Inbound(message=message, contact=contact)
+
+
+def text(body: str, **options: Any) -> Inbound:
+    """A text message."""
+    return inbound("text", {"body": body}, **options)
+
+
+def button_reply(button_id: str, title: str, **options: Any) -> Inbound:
+    """A tap on a reply button of an interactive message."""
+    content = {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}
+    return inbound("interactive", content, **options)
+
+
+def list_reply(row_id: str, title: str, description: str = "", **options: Any) -> Inbound:
+    """A choice from an interactive list."""
+    row = {"id": row_id, "title": title, "description": description}
+    return inbound("interactive", {"type": "list_reply", "list_reply": row}, **options)
+
+
+def image(caption: str | None = None, **options: Any) -> Inbound:
+    """A photo, with an optional caption."""
+    content = {"id": "1479537139650973", "mime_type": "image/jpeg", "sha256": "abc="}
+    if caption is not None:
+        content["caption"] = caption
+    return inbound("image", content, **options)
+
+
+def audio(*, voice: bool = True, **options: Any) -> Inbound:
+    """A voice note (or an audio file with ``voice=False``)."""
+    content = {"id": "1003383421387256", "mime_type": "audio/ogg; codecs=opus", "voice": voice}
+    return inbound("audio", content, **options)
+
+
+def document(filename: str = "price list.pdf", **options: Any) -> Inbound:
+    """A document."""
+    content = {"id": "1003383421387257", "mime_type": "application/pdf", "filename": filename}
+    return inbound("document", content, **options)
+
+
+def location(
+    latitude: float = 37.483307, longitude: float = -122.148981, **options: Any
+) -> Inbound:
+    """A shared location."""
+    content = {
+        "latitude": latitude,
+        "longitude": longitude,
+        "name": "Philz Coffee",
+        "address": "101 Forest Ave, Palo Alto, CA 94301",
+    }
+    return inbound("location", content, **options)
+
+
+def sticker(**options: Any) -> Inbound:
+    """A sticker."""
+    content = {"id": "1003383421387258", "mime_type": "image/webp", "animated": False}
+    return inbound("sticker", content, **options)
+
+
+def reaction(message_id: str, emoji: str = "\U0001f44d", **options: Any) -> Inbound:
+    """A reaction to one of our messages (an empty emoji removes it)."""
+    return inbound("reaction", {"message_id": message_id, "emoji": emoji}, **options)
+
+
+def unsupported(**options: Any) -> Inbound:
+    """A message type the Cloud API does not support (e.g. a poll)."""
+    errors = [
+        {
+            "code": 131051,
+            "title": "Message type unknown",
+            "message": "Message type unknown",
+            "error_data": {"details": "Message type is currently not supported."},
+        }
+    ]
+    return inbound("unsupported", None, errors=errors, **options)
+
+
+def status(
+    message_id: str,
+    name: str,
+    *,
+    recipient: str = CUSTOMER,
+    timestamp: float = 1_800_000_000.0,
+    error_code: int | None = None,
+) -> dict[str, Any]:
+    """A delivery status of one of our messages (``failed`` carries an error)."""
+    data: dict[str, Any] = {
+        "id": message_id,
+        "status": name,
+        "timestamp": str(int(timestamp)),
+        "recipient_id": recipient,
+    }
+    if name != "failed":
+        data["conversation"] = {"id": "4d5c", "origin": {"type": "service"}}
+        data["pricing"] = {
+            "billable": True,
+            "pricing_model": "PMP",
+            "category": "service",
+            "type": "free_customer_service",
+        }
+    if error_code is not None:
+        _, _, message, details = ERRORS.get(error_code, (400, "", f"Error {error_code}", ""))
+        title = re.sub(r"^\(#\d+\) ", "", message)
+        data["errors"] = [
+            {
+                "code": error_code,
+                "title": title,
+                "message": title,
+                "error_data": {"details": details},
+            }
+        ]
+    return data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    """One ``changes[]`` element: messages and statuses of one business phone number."""
+
+    inbound: list[Inbound] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    phone_number_id: str = PHONE_NUMBER_ID
+    field: str = "messages"
+
+    def to_json(self) -> dict[str, Any]:
+        """The change as Meta sends it."""
+        value: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "metadata": {
+                "display_phone_number": DISPLAY_PHONE_NUMBER,
+                "phone_number_id": self.phone_number_id,
+            },
+        }
+        if self.inbound:
+            contacts: list[dict[str, Any]] = []
+            for item in self.inbound:
+                if item.contact not in contacts:
+                    contacts.append(item.contact)
+            value["contacts"] = contacts
+            value["messages"] = [item.message for item in self.inbound]
+        if self.statuses:
+            value["statuses"] = self.statuses
+        return {"value": value, "field": self.field}
+
+
+def payload(*items: Inbound | dict[str, Any], phone_number_id: str = PHONE_NUMBER_ID) -> Any:
+    """A webhook with one entry and one change holding `items` (messages and statuses)."""
+    change = Change(
+        inbound=[i for i in items if isinstance(i, Inbound)],
+        statuses=[i for i in items if isinstance(i, dict)],
+        phone_number_id=phone_number_id,
+    )
+    return envelope([change])
+
+
+def envelope(*entries: list[Change]) -> dict[str, Any]:
+    """A webhook with one entry per list of changes."""
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {"id": WABA_ID, "changes": [c.to_json() for c in changes]} for changes in entries
+        ],
+    }
+
+
+def meta_bytes(data: Any) -> bytes:
+    """`data` serialised as Meta does: compact, non-ASCII as ``\\uXXXX``, ``/`` as ``\\/``."""
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode()
+
+
+def signed_headers(body: bytes, app_secret: str = APP_SECRET) -> dict[str, str]:
+    """The headers of Meta's POST carrying `body`, signed with `app_secret`."""
+    return {
+        "content-type": "application/json",
+        "x-hub-signature-256": sign(body, app_secret),
+        "user-agent": "facebookexternalua",
+    }
