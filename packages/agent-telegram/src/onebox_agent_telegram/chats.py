@@ -1,0 +1,105 @@
+"""What the agent remembers per chat: blocked by the user, or migrated to a supergroup.
+
+A 403 from the Bot API or a ``my_chat_member`` update with status ``kicked`` marks a chat
+``blocked`` (replies to it are dead-lettered without a call); ``member`` again marks it
+``active``. A group upgraded to a supergroup is ``migrated`` with its new id, which the sender
+uses from then on. Rows are upserts in short transactions on the shared database.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import anyio.to_thread
+from onebox_bus import BusUnavailable
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from ._schema import chats as table
+
+ChatStatus = Literal["active", "blocked", "migrated"]
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatState:
+    """One chat's row."""
+
+    chat_id: str
+    status: str
+    migrated_to: str | None
+    reason: str | None
+    updated_at: float
+
+
+class ChatStore:
+    """Reads and writes ``telegram_chats``."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = time.time) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+
+    def mark(
+        self,
+        chat_id: str,
+        status: ChatStatus,
+        *,
+        reason: str | None = None,
+        migrated_to: str | None = None,
+    ) -> None:
+        """Set a chat's status (and the reason, or its new id when migrated)."""
+        values = {
+            "chat_id": chat_id,
+            "status": status,
+            "reason": None if reason is None else reason[:500],
+            "migrated_to": migrated_to,
+            "updated_at": self.clock(),
+        }
+        stmt = self._insert(table).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.chat_id],
+            set_={k: stmt.excluded[k] for k in values if k != "chat_id"},
+        )
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(stmt)
+        except DBAPIError as exc:
+            raise BusUnavailable(f"cannot record chat state: {type(exc).__name__}") from exc
+
+    def get(self, chat_id: str) -> ChatState | None:
+        """The chat's row, or None when nothing is known about it."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.chat_id == chat_id)).first()
+        if row is None:
+            return None
+        return ChatState(
+            chat_id=row.chat_id,
+            status=row.status,
+            migrated_to=row.migrated_to,
+            reason=row.reason,
+            updated_at=float(row.updated_at),
+        )
+
+    async def mark_async(
+        self,
+        chat_id: str,
+        status: ChatStatus,
+        *,
+        reason: str | None = None,
+        migrated_to: str | None = None,
+    ) -> None:
+        """`mark` from async code."""
+        await anyio.to_thread.run_sync(
+            lambda: self.mark(chat_id, status, reason=reason, migrated_to=migrated_to)
+        )
+
+    async def get_async(self, chat_id: str) -> ChatState | None:
+        """`get` from async code."""
+        return await anyio.to_thread.run_sync(lambda: self.get(chat_id))

@@ -1,0 +1,679 @@
+"""Test helpers other packages may reuse: a fake Bot API server and builders of real updates.
+
+`FakeBotAPI` is a real HTTP server on 127.0.0.1 (a free port) that answers like
+``api.telegram.org``: ``/bot<token>/<method>`` with JSON or form bodies, ``sendMessage``,
+``sendChatAction``, ``answerCallbackQuery``, ``setWebhook``, ``deleteWebhook`` and
+``getWebhookInfo``, with the real request checks and response shapes. Errors are scriptable
+(429 with ``parameters.retry_after``, 403 blocked, 400 chat not found / can't parse entities /
+``migrate_to_chat_id``), answers can be slowed down, and every request is recorded with its
+arrival time (``time.monotonic()``). It runs in threads, so sync tests, async tests and
+tests driving the agent in another process can all use it::
+
+    with FakeBotAPI() as api:
+        api.block(42)
+        ... point ONEBOX_TELEGRAM_API_URL at api.url, use api.token ...
+        assert api.sent_texts(7) == ["hello"]
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+DEFAULT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "onebox", "username": "onebox_bot"}
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,50}$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_MDV2_RESERVED = set("_*[]()~`>#+-=|{}.!")
+_ACTIONS = {
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedRequest:
+    """One request the fake received, and what it answered."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+    status: int
+    token_ok: bool
+
+
+@dataclass(slots=True, kw_only=True)
+class _Scripted:
+    status: int
+    description: str
+    parameters: dict[str, Any] | None = None
+    method: str | None = None
+    chat_id: str | None = None
+    times: int = 1
+
+
+@dataclass(slots=True)
+class _State:
+    requests: list[RecordedRequest] = field(default_factory=list)
+    scripted: list[_Scripted] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+    unknown: set[str] = field(default_factory=set)
+    migrated: dict[str, int] = field(default_factory=dict)
+    webhook: dict[str, Any] = field(default_factory=dict)
+    message_ids: dict[str, itertools.count[int]] = field(default_factory=dict)
+
+
+def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> Any:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return status, body
+
+
+def _markdown_v2_error(text: str) -> str | None:
+    """The 400 description for MarkdownV2 text with an unescaped reserved character, if any."""
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in _MDV2_RESERVED and char not in "*_~`|":
+            return (
+                f"Bad Request: can't parse entities: Character '{char}' is reserved and must be "
+                "escaped with the preceding '\\'"
+            )
+    return None
+
+
+def _html_error(text: str) -> str | None:
+    allowed = re.compile(r"</?(b|strong|i|em|u|ins|s|strike|del|code|pre|a|tg-spoiler)(\s[^>]*)?>")
+    pos = 0
+    while True:
+        at = text.find("<", pos)
+        if at < 0:
+            break
+        match = allowed.match(text, at)
+        if match is None:
+            return f"Bad Request: can't parse entities: Unsupported start tag at byte offset {at}"
+        pos = match.end()
+    for match in re.finditer(r"&", text):
+        if not re.match(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);", text[match.start() :]):
+            return "Bad Request: can't parse entities: Unsupported entity at byte offset " + str(
+                match.start()
+            )
+    return None
+
+
+class FakeBotAPI:
+    """A loopback HTTP server that behaves like the Telegram Bot API (see the module doc).
+
+    Args:
+        token: the only token it accepts (others get 401 Unauthorized).
+        delay: seconds to wait before answering every request (slow answers).
+        enforce_limits: answer 429 like Telegram when a chat gets more than one message per
+            `per_chat_interval`, or the bot more than `global_per_second` in a second.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        delay: float = 0.0,
+        enforce_limits: bool = False,
+        per_chat_interval: float = 0.5,
+        global_per_second: int = 35,
+    ) -> None:
+        self.token = token
+        self.delay = delay
+        self.enforce_limits = enforce_limits
+        self.per_chat_interval = per_chat_interval
+        self.global_per_second = global_per_second
+        self._lock = threading.Lock()
+        self._state = _State()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def start(self) -> FakeBotAPI:
+        """Listen on 127.0.0.1 (a free port) and serve in a background thread."""
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                fake._serve(self)
+
+            def do_GET(self) -> None:
+                fake._serve(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeBotAPI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL to use as ``ONEBOX_TELEGRAM_API_URL`` (``http://127.0.0.1:<port>``)."""
+        assert self._server is not None, "start() the fake first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # -- scripting --------------------------------------------------------------------
+
+    def fail(
+        self,
+        status: int,
+        description: str,
+        *,
+        parameters: dict[str, Any] | None = None,
+        method: str | None = "sendMessage",
+        chat_id: int | str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` matching calls with this error."""
+        with self._lock:
+            self._state.scripted.append(
+                _Scripted(
+                    status=status,
+                    description=description,
+                    parameters=parameters,
+                    method=method,
+                    chat_id=None if chat_id is None else str(chat_id),
+                    times=times,
+                )
+            )
+
+    def rate_limit(self, retry_after: int, *, chat_id: int | str | None = None, times: int = 1):
+        """Answer the next sends with 429 and ``parameters.retry_after``."""
+        self.fail(
+            429,
+            f"Too Many Requests: retry after {retry_after}",
+            parameters={"retry_after": retry_after},
+            chat_id=chat_id,
+            times=times,
+        )
+
+    def server_error(self, *, times: int = 1, chat_id: int | str | None = None) -> None:
+        """Answer the next sends with 502 Bad Gateway."""
+        self.fail(502, "Bad Gateway", chat_id=chat_id, times=times)
+
+    def block(self, chat_id: int | str) -> None:
+        """The user of `chat_id` blocked the bot: 403 from now on."""
+        with self._lock:
+            self._state.blocked.add(str(chat_id))
+
+    def forget(self, chat_id: int | str) -> None:
+        """`chat_id` does not exist for the bot: 400 "chat not found"."""
+        with self._lock:
+            self._state.unknown.add(str(chat_id))
+
+    def migrate(self, chat_id: int | str, new_chat_id: int) -> None:
+        """The group became a supergroup: 400 with ``migrate_to_chat_id`` from now on."""
+        with self._lock:
+            self._state.migrated[str(chat_id)] = new_chat_id
+
+    # -- what happened ------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request so far, in arrival order."""
+        with self._lock:
+            return list(self._state.requests)
+
+    def calls(self, method: str) -> list[RecordedRequest]:
+        """The requests for one method."""
+        return [r for r in self.requests if r.method == method]
+
+    def sent(self, chat_id: int | str | None = None) -> list[RecordedRequest]:
+        """The accepted ``sendMessage`` calls (to one chat, or all)."""
+        return [
+            r
+            for r in self.calls("sendMessage")
+            if r.status == 200 and (chat_id is None or str(r.params.get("chat_id")) == str(chat_id))
+        ]
+
+    def sent_texts(self, chat_id: int | str | None = None) -> list[str]:
+        """The texts of the accepted ``sendMessage`` calls."""
+        return [str(r.params["text"]) for r in self.sent(chat_id)]
+
+    @property
+    def webhook(self) -> dict[str, Any]:
+        """What ``setWebhook`` last stored (empty when none)."""
+        with self._lock:
+            return dict(self._state.webhook)
+
+    # -- serving ------------------------------------------------------------------------
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        arrived = time.monotonic()
+        length = int(handler.headers.get("content-length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        match = re.match(r"^/bot([^/]*)/([A-Za-z]+)(\?.*)?$", handler.path)
+        method, params, status, body = "", {}, 404, None
+        token_ok = False
+        if match is None:
+            status, body = _error(404, "Not Found")
+        else:
+            token, method = match.group(1), match.group(2)
+            token_ok = token == self.token and bool(_TOKEN_RE.match(token))
+            try:
+                params = self._params(handler, raw, match.group(3))
+            except ValueError as exc:
+                status, body = _error(400, f"Bad Request: {exc}")
+            else:
+                if not token_ok:
+                    status, body = _error(401, "Unauthorized")
+                else:
+                    if self.delay:
+                        time.sleep(self.delay)
+                    status, body = self._answer(method, params, arrived)
+        with self._lock:
+            self._state.requests.append(
+                RecordedRequest(
+                    method=method, params=params, at=arrived, status=status, token_ok=token_ok
+                )
+            )
+        data = json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("content-type", "application/json")
+        handler.send_header("content-length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _params(self, handler: BaseHTTPRequestHandler, raw: bytes, query: str | None) -> Any:
+        params: dict[str, Any] = {}
+        if query:
+            params.update(parse_qsl(query[1:]))
+        ctype = (handler.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if raw and ctype == "application/json":
+            try:
+                decoded = json.loads(raw)
+            except json.JSONDecodeError:
+                raise ValueError("can't parse JSON request body") from None
+            if not isinstance(decoded, dict):
+                raise ValueError("request body must be a JSON object")
+            params.update(decoded)
+        elif raw and ctype == "application/x-www-form-urlencoded":
+            params.update(parse_qsl(raw.decode()))
+        return params
+
+    def _scripted(self, method: str, chat_id: str | None) -> Any:
+        with self._lock:
+            for item in self._state.scripted:
+                if item.method not in (None, method):
+                    continue
+                if item.chat_id is not None and item.chat_id != chat_id:
+                    continue
+                item.times -= 1
+                if item.times <= 0:
+                    self._state.scripted.remove(item)
+                return _error(item.status, item.description, item.parameters)
+        return None
+
+    def _chat_check(self, chat_id: str) -> Any:
+        if chat_id in self._state.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self._state.unknown:
+            return _error(400, "Bad Request: chat not found")
+        if chat_id in self._state.migrated:
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._state.migrated[chat_id]},
+            )
+        return None
+
+    def _flood_check(self, chat_id: str, arrived: float) -> Any:
+        if not self.enforce_limits:
+            return None
+        with self._lock:
+            sends = [
+                r for r in self._state.requests if r.method == "sendMessage" and r.status == 200
+            ]
+        same_chat = [r.at for r in sends if str(r.params.get("chat_id")) == chat_id]
+        if same_chat and arrived - same_chat[-1] < self.per_chat_interval:
+            return _error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        last_second = [r for r in sends if arrived - r.at < 1.0]
+        if len(last_second) >= self.global_per_second:
+            return _error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        return None
+
+    def _answer(self, method: str, params: dict[str, Any], arrived: float) -> Any:
+        chat = params.get("chat_id")
+        chat_id = None if chat is None else str(chat)
+        scripted = self._scripted(method, chat_id)
+        if scripted is not None:
+            return scripted
+        if method == "sendMessage":
+            return self._send_message(params, arrived)
+        if method == "sendChatAction":
+            if chat_id is None:
+                return _error(400, "Bad Request: chat_id is empty")
+            if params.get("action") not in _ACTIONS:
+                return _error(400, "Bad Request: wrong parameter action in request")
+            return self._chat_check(chat_id) or (200, {"ok": True, "result": True})
+        if method == "answerCallbackQuery":
+            if not params.get("callback_query_id"):
+                return _error(400, "Bad Request: query_id is empty")
+            return 200, {"ok": True, "result": True}
+        if method == "setWebhook":
+            return self._set_webhook(params)
+        if method == "deleteWebhook":
+            with self._lock:
+                had = bool(self._state.webhook.get("url"))
+                self._state.webhook = {}
+            text = "Webhook was deleted" if had else "Webhook is already deleted"
+            return 200, {"ok": True, "result": True, "description": text}
+        if method == "getWebhookInfo":
+            with self._lock:
+                hook = dict(self._state.webhook)
+            info: dict[str, Any] = {
+                "url": hook.get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": 0,
+            }
+            if hook:
+                info["max_connections"] = hook.get("max_connections", 40)
+                if hook.get("allowed_updates") is not None:
+                    info["allowed_updates"] = hook["allowed_updates"]
+            return 200, {"ok": True, "result": info}
+        if method == "getMe":
+            return 200, {"ok": True, "result": BOT_USER}
+        return _error(404, "Not Found")
+
+    def _send_message(self, params: dict[str, Any], arrived: float) -> Any:
+        chat = params.get("chat_id")
+        if chat is None or chat == "":
+            return _error(400, "Bad Request: chat_id is empty")
+        chat_id = str(chat)
+        text = params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return _error(400, "Bad Request: message text is empty")
+        parse_mode = params.get("parse_mode")
+        if parse_mode not in (None, "", "MarkdownV2", "HTML", "Markdown"):
+            return _error(400, f"Bad Request: unsupported parse_mode {parse_mode}")
+        shown = text
+        if parse_mode == "MarkdownV2":
+            problem = _markdown_v2_error(text)
+            if problem:
+                return _error(400, problem)
+            shown = re.sub(r"\\(.)", r"\1", text)
+        elif parse_mode == "HTML":
+            problem = _html_error(text)
+            if problem:
+                return _error(400, problem)
+            shown = re.sub(r"<[^>]+>", "", text)
+            shown = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        if len(shown) > 4096:
+            return _error(400, "Bad Request: message is too long")
+        refused = self._chat_check(chat_id) or self._flood_check(chat_id, arrived)
+        if refused is not None:
+            return refused
+        with self._lock:
+            counter = self._state.message_ids.setdefault(chat_id, itertools.count(1))
+            message_id = next(counter)
+        numeric = int(chat_id) if re.fullmatch(r"-?\d+", chat_id) else 0
+        chat_obj: dict[str, Any] = {"id": numeric}
+        if numeric > 0:
+            chat_obj.update(type="private", first_name="Customer")
+        else:
+            chat_obj.update(type="supergroup" if chat_id.startswith("-100") else "group")
+            chat_obj["title"] = "Group"
+        result = {
+            "message_id": message_id,
+            "from": BOT_USER,
+            "chat": chat_obj,
+            "date": int(time.time()),
+            "text": shown,
+        }
+        return 200, {"ok": True, "result": result}
+
+    def _set_webhook(self, params: dict[str, Any]) -> Any:
+        url = params.get("url")
+        if not isinstance(url, str):
+            return _error(400, "Bad Request: bad webhook: URL must be provided")
+        if url and not url.startswith("https://"):
+            return _error(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_RE.match(str(secret)):
+            return _error(400, "Bad Request: secret token contains unallowed characters")
+        max_conn = params.get("max_connections", 40)
+        try:
+            max_conn = int(max_conn)
+        except (TypeError, ValueError):
+            return _error(400, "Bad Request: wrong max_connections specified")
+        if not 1 <= max_conn <= 100:
+            return _error(400, "Bad Request: bad webhook: max_connections must be 1-100")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, str):
+            try:
+                allowed = json.loads(allowed)
+            except json.JSONDecodeError:
+                return _error(400, "Bad Request: can't parse allowed updates JSON object")
+        with self._lock:
+            self._state.webhook = {
+                "url": url,
+                "secret_token": secret,
+                "max_connections": max_conn,
+                "allowed_updates": allowed,
+                "drop_pending_updates": bool(params.get("drop_pending_updates")),
+            }
+        return 200, {"ok": True, "result": True, "description": "Webhook was set"}
+
+
+# -- builders of real update JSON --------------------------------------------------------
+
+_ids = itertools.count(1)
+
+
+def _user(user_id: int, *, first_name: str = "Ada", username: str | None = "ada") -> dict[str, Any]:
+    user: dict[str, Any] = {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": first_name,
+        "language_code": "en",
+    }
+    if username:
+        user["username"] = username
+    return user
+
+
+def _chat(chat_id: int, chat_type: str | None = None) -> dict[str, Any]:
+    kind = chat_type or ("private" if chat_id > 0 else "supergroup")
+    chat: dict[str, Any] = {"id": chat_id, "type": kind}
+    if kind == "private":
+        chat.update(first_name="Ada", username="ada")
+    else:
+        chat["title"] = "Support group"
+    return chat
+
+
+def message_json(
+    chat_id: int,
+    *,
+    text: str | None = "hello",
+    user_id: int | None = None,
+    message_id: int | None = None,
+    chat_type: str | None = None,
+    date: int = 1_800_000_000,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A Message object as Telegram sends it (``extra`` adds or overrides fields)."""
+    sender = user_id if user_id is not None else (chat_id if chat_id > 0 else 555)
+    msg: dict[str, Any] = {
+        "message_id": message_id if message_id is not None else next(_ids),
+        "from": _user(sender),
+        "chat": _chat(chat_id, chat_type),
+        "date": date,
+    }
+    if text is not None:
+        msg["text"] = text
+        if text.startswith("/"):
+            msg["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+    msg.update(extra)
+    return msg
+
+
+def message_update(update_id: int, chat_id: int, text: str = "hello", **kw: Any) -> dict[str, Any]:
+    """A ``message`` update with text."""
+    return {"update_id": update_id, "message": message_json(chat_id, text=text, **kw)}
+
+
+def edited_message_update(
+    update_id: int, chat_id: int, text: str = "hello, edited", **kw: Any
+) -> dict[str, Any]:
+    """An ``edited_message`` update."""
+    msg = message_json(chat_id, text=text, **kw)
+    msg["edit_date"] = msg["date"] + 30
+    return {"update_id": update_id, "edited_message": msg}
+
+
+def channel_post_update(update_id: int, chat_id: int = -1001000000001, text: str = "news"):
+    """A ``channel_post`` update (a post in a channel where the bot is an admin)."""
+    post = {
+        "message_id": next(_ids),
+        "sender_chat": {"id": chat_id, "title": "News", "type": "channel"},
+        "chat": {"id": chat_id, "title": "News", "type": "channel"},
+        "date": 1_800_000_000,
+        "text": text,
+    }
+    return {"update_id": update_id, "channel_post": post}
+
+
+def callback_query_update(
+    update_id: int, chat_id: int, data: str = "plan:pro", *, user_id: int | None = None
+) -> dict[str, Any]:
+    """A ``callback_query`` update: the user tapped an inline button under a bot message."""
+    sender = user_id if user_id is not None else (chat_id if chat_id > 0 else 555)
+    origin = message_json(chat_id, text="Pick a plan")
+    origin["from"] = dict(BOT_USER)
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": str(4_000_000_000 + update_id),
+            "from": _user(sender),
+            "message": origin,
+            "chat_instance": "-5732819473819",
+            "data": data,
+        },
+    }
+
+
+def my_chat_member_update(
+    update_id: int,
+    chat_id: int,
+    *,
+    old_status: str = "member",
+    new_status: str = "kicked",
+    user_id: int | None = None,
+) -> dict[str, Any]:
+    """A ``my_chat_member`` update (``kicked`` in a private chat: the user blocked the bot)."""
+    sender = user_id if user_id is not None else (chat_id if chat_id > 0 else 555)
+    new: dict[str, Any] = {"user": dict(BOT_USER), "status": new_status}
+    if new_status == "kicked":
+        new["until_date"] = 0
+    return {
+        "update_id": update_id,
+        "my_chat_member": {
+            "chat": _chat(chat_id),
+            "from": _user(sender),
+            "date": 1_800_000_000,
+            "old_chat_member": {"user": dict(BOT_USER), "status": old_status},
+            "new_chat_member": new,
+        },
+    }
+
+
+def photo_update(update_id: int, chat_id: int, caption: str | None = "what is this?"):
+    """A ``message`` update carrying a photo (sizes smallest first) and an optional caption."""
+    sizes = [
+        {"file_id": f"AgACAgIAAxk{n}", "file_unique_id": f"AQAD{n}", "width": w, "height": w}
+        for n, w in ((1, 90), (2, 320), (3, 1280))
+    ]
+    msg = message_json(chat_id, text=None, photo=sizes)
+    if caption is not None:
+        msg["caption"] = caption
+    return {"update_id": update_id, "message": msg}
+
+
+def sticker_update(update_id: int, chat_id: int, emoji: str = "👍") -> dict[str, Any]:
+    """A ``message`` update carrying a sticker."""
+    sticker = {
+        "file_id": "CAACAgIAAxkBAAE",
+        "file_unique_id": "AgADuwADMNSdEQ",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": emoji,
+    }
+    return {"update_id": update_id, "message": message_json(chat_id, text=None, sticker=sticker)}
+
+
+def service_message_update(
+    update_id: int, chat_id: int = -1001000000002, kind: str = "new_chat_members", **extra: Any
+) -> dict[str, Any]:
+    """A service message: ``new_chat_members``, ``left_chat_member``, ``migrate_to_chat_id``,
+    ``pinned_message``, ``new_chat_title``..."""
+    values: dict[str, Any] = {
+        "new_chat_members": [_user(777, first_name="Bob", username="bob")],
+        "left_chat_member": _user(777, first_name="Bob", username="bob"),
+        "new_chat_title": "Renamed group",
+        "pinned_message": message_json(chat_id, text="pinned"),
+        "migrate_to_chat_id": -1009999999999,
+        "group_chat_created": True,
+    }
+    msg = message_json(chat_id, text=None, chat_type="group" if chat_id > -(10**12) else None)
+    msg[kind] = extra.pop("value", values.get(kind, True))
+    msg.update(extra)
+    return {"update_id": update_id, "message": msg}
+
+
+def update_bytes(update: dict[str, Any]) -> bytes:
+    """The body Telegram would POST for `update`."""
+    return json.dumps(update, ensure_ascii=False).encode()
