@@ -1,0 +1,70 @@
+"""The kit's tables (branch ``service``): the source of truth its migrations must match.
+
+Invariants:
+- a delivery row is one platform message (a reply split in three parts is three rows);
+  `status` only moves forward: sent < delivered < read < failed (failed is terminal);
+- message text is stored only for sandbox rows (nothing was sent; the local chat reads it);
+- webhook events hold channel, kind and reason, never the message text.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Double,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+deliveries = Table(
+    "service_deliveries",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("channel", String(32), nullable=False),
+    Column("conversation_id", String(200), nullable=False),
+    Column("correlation_id", String(100), nullable=True),
+    Column("bus_message_id", BigInteger, nullable=True),
+    Column("platform_message_id", String(200), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("sandbox", Boolean, nullable=False, server_default=false()),
+    Column("text", Text, nullable=True),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Index("ix_service_deliveries_platform", "channel", "platform_message_id"),
+    Index("ix_service_deliveries_correlation", "correlation_id"),
+    Index("ix_service_deliveries_bus_message", "bus_message_id"),
+)
+
+webhook_events = Table(
+    "service_webhook_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("channel", String(32), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("received_at", Double, nullable=False),
+    Index("ix_service_webhook_events_received", "channel", "received_at"),
+)

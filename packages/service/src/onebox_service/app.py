@@ -1,0 +1,159 @@
+"""The app factory pieces every service shares: /health, /metrics, the admin guard, errors.
+
+`create_service_app(runtime, route_handlers=[...], admin_handlers=[...])` builds the Litestar
+app: the service's own routes, ``GET /health`` and ``GET /metrics``, the admin routes under
+``/admin`` behind the bearer guard (left out entirely when no admin token is set), exception
+handlers mapping `BusUnavailable` to 503 and `WebhookRejected` to its status, and the
+runtime's lifespan. Domain errors become HTTP here and only here.
+
+(No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
+"""
+
+import hmac
+from collections.abc import Sequence
+from typing import Any
+
+import anyio.to_thread
+import structlog
+from litestar import Litestar, Request, Response, Router, get
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ControllerRouterHandler, Guard
+from onebox_bus import BusError, BusUnavailable, PayloadError
+from onebox_metrics import CONTENT_TYPE
+from pydantic import SecretStr
+
+from .errors import WebhookRejected
+from .runtime import ServiceRuntime
+
+log = structlog.get_logger("onebox.service.app")
+
+RETRY_AFTER_SECONDS = 5
+
+
+def make_admin_guard(token: SecretStr) -> Guard:
+    """A guard admitting only ``Authorization: Bearer <token>`` (constant-time compare)."""
+    expected = token.get_secret_value().encode()
+
+    def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        header = connection.headers.get("authorization", "")
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+            raise NotAuthorizedException(detail="admin token missing or wrong")
+
+    return admin_guard
+
+
+def _unavailable(_: Request[Any, Any, Any], exc: BusUnavailable) -> Response[dict[str, Any]]:
+    log.warning("request.unavailable", error=str(exc))
+    return Response(
+        {"error": "database unavailable, retry later"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _rejected(_: Request[Any, Any, Any], exc: WebhookRejected) -> Response[dict[str, Any]]:
+    return Response({"error": exc.reason}, status_code=exc.status_code)
+
+
+def _payload(_: Request[Any, Any, Any], exc: PayloadError) -> Response[dict[str, Any]]:
+    return Response({"error": str(exc)[:200]}, status_code=413)
+
+
+def health_handler(runtime: ServiceRuntime) -> ControllerRouterHandler:
+    """``GET /health``: database, workers and queue age; 503 when unhealthy."""
+
+    @get("/health", sync_to_thread=False, opt={"exclude_from_auth": True})
+    async def health() -> Response[dict[str, Any]]:
+        database: dict[str, Any] = {"ok": True}
+        topics: dict[str, Any] = {}
+        try:
+            stats = await anyio.to_thread.run_sync(runtime.bus.stats)
+        except BusError as exc:
+            database = {"ok": False, "error": type(exc).__name__}
+        else:
+            for topic in runtime.consumed_topics:
+                entry = stats.get(topic)
+                topics[topic] = {
+                    "ready": entry.ready if entry else 0,
+                    "claimed": entry.claimed if entry else 0,
+                    "dead": entry.dead if entry else 0,
+                    "oldest_ready_age_s": round(entry.oldest_ready_age_s, 3) if entry else 0.0,
+                }
+        workers = runtime.worker_health()
+        healthy = database["ok"] and all(w.alive for w in workers)
+        body = {
+            "status": "ok" if healthy else "unhealthy",
+            "service": runtime.service,
+            "database": database,
+            "workers": [
+                {
+                    "name": w.name,
+                    "alive": w.alive,
+                    "running": w.running,
+                    "last_loop_age_s": round(w.last_loop_age_s, 3),
+                }
+                for w in workers
+            ],
+            "topics": topics,
+        }
+        return Response(body, status_code=200 if healthy else 503)
+
+    return health
+
+
+def metrics_handler(runtime: ServiceRuntime) -> ControllerRouterHandler:
+    """``GET /metrics``: this process's live figures in Prometheus text format."""
+
+    @get("/metrics", sync_to_thread=False)
+    async def metrics() -> Response[bytes]:
+        return Response(runtime.collector.render(), media_type=CONTENT_TYPE)
+
+    return metrics
+
+
+def create_service_app(
+    runtime: ServiceRuntime,
+    *,
+    route_handlers: Sequence[ControllerRouterHandler] = (),
+    admin_handlers: Sequence[ControllerRouterHandler] = (),
+    exception_handlers: dict[Any, Any] | None = None,
+    **litestar_options: Any,
+) -> Litestar:
+    """Build a service's Litestar app around `runtime` (which the app's lifespan then owns).
+
+    Args:
+        runtime: from `open_runtime`, with the workers already added.
+        route_handlers: the service's own routes (webhooks: declare them with `webhook_post`).
+        admin_handlers: routes mounted under ``/admin`` behind the bearer guard; not mounted
+            at all when ``ONEBOX_ADMIN_TOKEN`` is unset.
+        exception_handlers: extra handlers, merged over the kit's.
+        litestar_options: passed to `Litestar` (``debug``, ``middleware``, ...).
+    """
+    handlers: list[ControllerRouterHandler] = [
+        health_handler(runtime),
+        metrics_handler(runtime),
+        *route_handlers,
+    ]
+    token = runtime.settings.admin_token
+    if admin_handlers and token is not None and token.get_secret_value():
+        handlers.append(
+            Router("/admin", route_handlers=list(admin_handlers), guards=[make_admin_guard(token)])
+        )
+    errors: dict[Any, Any] = {
+        BusUnavailable: _unavailable,
+        WebhookRejected: _rejected,
+        PayloadError: _payload,
+    }
+    errors.update(exception_handlers or {})
+    app = Litestar(
+        route_handlers=handlers,
+        exception_handlers=errors,
+        lifespan=[runtime.lifespan],
+        logging_config=None,
+        **litestar_options,
+    )
+    app.state["runtime"] = runtime
+    return app

@@ -1,0 +1,218 @@
+"""The delivery records: one row per platform message sent (or failed) for a reply.
+
+The sender writes a row right after the platform accepted a send, then acks the bus message;
+a redelivered message whose rows exist is acked without sending again, so the only window
+left open is one HTTP call wide (see `Sender`). Platforms report statuses later (WhatsApp's
+sent / delivered / read / failed, out of order): `update_status` only moves a record
+forward, sent < delivered < read < failed, and failed is terminal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import anyio.to_thread
+from sqlalchemy import case, func, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from . import _db
+from ._schema import deliveries as table
+from .channel import DeliveryReceipt
+
+DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
+StatusChange = Literal["updated", "unchanged", "unknown"]
+STATUS_RANK: dict[str, int] = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    """One delivery record."""
+
+    id: int
+    channel: str
+    conversation_id: str
+    correlation_id: str | None
+    bus_message_id: int | None
+    platform_message_id: str | None
+    status: str
+    error: str | None
+    sandbox: bool
+    text: str | None
+    created_at: float
+    updated_at: float
+
+
+class DeliveryStore:
+    """Reads and writes ``service_deliveries`` through a SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = time.time) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def record_sent(
+        self,
+        *,
+        channel: str,
+        conversation_id: str,
+        correlation_id: str | None,
+        receipt: DeliveryReceipt,
+        bus_message_id: int | None = None,
+    ) -> list[int]:
+        """Record a successful send: one row per platform message id; returns the row ids."""
+        now = self.clock()
+        ids: Sequence[str | None] = receipt.platform_message_ids or (None,)
+        rows = [
+            {
+                "channel": channel,
+                "conversation_id": conversation_id,
+                "correlation_id": correlation_id,
+                "bus_message_id": bus_message_id,
+                "platform_message_id": pid,
+                "status": "sent",
+                "error": None,
+                "sandbox": receipt.sandbox,
+                "text": receipt.text if receipt.sandbox else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for pid in ids
+        ]
+
+        def work(conn: Connection) -> list[int]:
+            out = []
+            for row in rows:
+                result = conn.execute(table.insert().values(**row))
+                out.append(int(result.inserted_primary_key[0]))
+            return out
+
+        return _db.write(self.engine, work)
+
+    def record_failed(
+        self,
+        *,
+        channel: str,
+        conversation_id: str,
+        correlation_id: str | None,
+        error: str,
+        bus_message_id: int | None = None,
+    ) -> int:
+        """Record a reply that will not be delivered (dead-lettered) with its reason."""
+        now = self.clock()
+        values = {
+            "channel": channel,
+            "conversation_id": conversation_id,
+            "correlation_id": correlation_id,
+            "bus_message_id": bus_message_id,
+            "platform_message_id": None,
+            "status": "failed",
+            "error": error[:2000],
+            "sandbox": False,
+            "text": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        return _db.write(
+            self.engine,
+            lambda conn: int(conn.execute(table.insert().values(**values)).inserted_primary_key[0]),
+        )
+
+    def sent_for_message(self, bus_message_id: int) -> bool:
+        """True when a send of this bus message was already recorded (a redelivery)."""
+        query = (
+            select(func.count())
+            .select_from(table)
+            .where(table.c.bus_message_id == bus_message_id, table.c.status != "failed")
+        )
+        return bool(_db.read(self.engine, lambda conn: conn.execute(query).scalar_one()))
+
+    def update_status(
+        self,
+        channel: str,
+        platform_message_id: str,
+        status: DeliveryStatus,
+        *,
+        error: str | None = None,
+    ) -> StatusChange:
+        """Move the record of a platform message forward to `status`, never backwards.
+
+        Returns:
+            ``updated`` when it moved, ``unchanged`` when it is already at or past `status`,
+            ``unknown`` when no record has that platform message id.
+        """
+        rank = STATUS_RANK.get(status)
+        if rank is None:
+            raise ValueError(f"unknown delivery status {status!r}")
+        current = case(
+            *((table.c.status == name, value) for name, value in STATUS_RANK.items()), else_=0
+        )
+        where = (table.c.channel == channel, table.c.platform_message_id == platform_message_id)
+        values: dict[str, object] = {"status": status, "updated_at": self.clock()}
+        if error is not None:
+            values["error"] = error[:2000]
+
+        def work(conn: Connection) -> StatusChange:
+            result = conn.execute(update(table).where(*where, current < rank).values(**values))
+            if result.rowcount:
+                return "updated"
+            found = conn.execute(select(func.count()).select_from(table).where(*where))
+            return "unchanged" if found.scalar_one() else "unknown"
+
+        return _db.write(self.engine, work)
+
+    async def update_status_async(
+        self,
+        channel: str,
+        platform_message_id: str,
+        status: DeliveryStatus,
+        *,
+        error: str | None = None,
+    ) -> StatusChange:
+        """`update_status` from async code (runs in a worker thread)."""
+        return await anyio.to_thread.run_sync(
+            lambda: self.update_status(channel, platform_message_id, status, error=error)
+        )
+
+    def get(self, channel: str, platform_message_id: str) -> Delivery | None:
+        """The record of one platform message, if any."""
+        query = select(table).where(
+            table.c.channel == channel, table.c.platform_message_id == platform_message_id
+        )
+        rows = _db.read(self.engine, lambda conn: conn.execute(query).all())
+        return _to_delivery(rows[0]) if rows else None
+
+    def by_correlation(self, correlation_id: str, *, sandbox_only: bool = False) -> list[Delivery]:
+        """The records of one correlation id, oldest first."""
+        query = select(table).where(table.c.correlation_id == correlation_id)
+        if sandbox_only:
+            query = query.where(table.c.sandbox.is_(True))
+        query = query.order_by(table.c.id)
+        return [_to_delivery(r) for r in _db.read(self.engine, lambda c: c.execute(query).all())]
+
+    def recent(self, *, channel: str | None = None, limit: int = 100) -> list[Delivery]:
+        """The latest records, newest first."""
+        query = select(table).order_by(table.c.id.desc()).limit(limit)
+        if channel is not None:
+            query = query.where(table.c.channel == channel)
+        return [_to_delivery(r) for r in _db.read(self.engine, lambda c: c.execute(query).all())]
+
+
+def _to_delivery(row: object) -> Delivery:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Delivery(
+        id=int(m["id"]),
+        channel=m["channel"],
+        conversation_id=m["conversation_id"],
+        correlation_id=m["correlation_id"],
+        bus_message_id=m["bus_message_id"],
+        platform_message_id=m["platform_message_id"],
+        status=m["status"],
+        error=m["error"],
+        sandbox=bool(m["sandbox"]),
+        text=m["text"],
+        created_at=float(m["created_at"]),
+        updated_at=float(m["updated_at"]),
+    )

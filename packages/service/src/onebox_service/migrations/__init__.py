@@ -1,0 +1,5 @@
+"""The service kit's Alembic branch (``service``): deliveries and webhook events."""
+
+from onebox_service._schema import metadata
+
+__all__ = ["metadata"]

@@ -1,0 +1,63 @@
+"""Serving a service: uvicorn on host:port, one process, with sd_notify around it.
+
+`run(app, settings)` serves until SIGTERM/SIGINT. READY=1 goes out once uvicorn has bound
+the port (the lifespan has by then started the workers); SIGTERM makes uvicorn stop
+accepting, finish open requests and run the lifespan's shutdown, which says STOPPING=1 and
+drains the workers. Watchdog pings come from the runtime while its workers are alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+import uvicorn
+from litestar import Litestar
+
+from .notify import SystemdNotifier
+from .settings import ServiceSettings
+
+log = structlog.get_logger("onebox.service.runner")
+
+
+def _notifier(app: Litestar) -> SystemdNotifier:
+    runtime = app.state.get("runtime")
+    notifier = getattr(runtime, "notifier", None)
+    return notifier if isinstance(notifier, SystemdNotifier) else SystemdNotifier(None)
+
+
+async def serve(app: Litestar, settings: ServiceSettings, **uvicorn_options: Any) -> None:
+    """Serve `app` on ``settings.host:settings.port`` until a stop signal."""
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "lifespan": "on",
+        "server_header": False,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+    }
+    options.update(uvicorn_options)
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    notifier = _notifier(app)
+    task = asyncio.create_task(server.serve())
+    # uvicorn offers no event for "bound"; poll its flag while the server task runs.
+    while not server.started and not task.done():  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    if server.started:
+        port = settings.port
+        for srv in getattr(server, "servers", []):
+            for sock in srv.sockets:
+                port = sock.getsockname()[1]
+        notifier.ready()
+        log.info("service.ready", host=settings.host, port=port)
+    await task
+    if not server.started:
+        log.error("service.start_failed", host=settings.host, port=settings.port)
+        raise SystemExit(1)
+
+
+def run(app: Litestar, settings: ServiceSettings, **uvicorn_options: Any) -> None:
+    """Serve `app` in this process until SIGTERM (then drain and return)."""
+    asyncio.run(serve(app, settings, **uvicorn_options))

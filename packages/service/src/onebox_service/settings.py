@@ -1,0 +1,131 @@
+"""Service settings: the one place onebox's services read the environment.
+
+`ServiceSettings` holds what every service reads (``ONEBOX_DATABASE_URL``, ``ONEBOX_HOST``,
+``ONEBOX_PORT``, ``ONEBOX_LOG_LEVEL``, ``ONEBOX_LOG_FORMAT``, ``ONEBOX_ADMIN_TOKEN``, ...);
+each service subclasses it, sets its own port default and adds its fields. `load_settings`
+builds one at start: a variable that is absent may come from a systemd credential file
+``$CREDENTIALS_DIRECTORY/<VARIABLE_NAME>`` (``LoadCredential=ONEBOX_ADMIN_TOKEN:/etc/...``),
+and a bad value stops the process with one line naming the variable, never its value.
+`systemd_environment` reads the variables systemd hands a ``Type=notify`` service.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "ONEBOX_"
+DEFAULT_DATABASE_URL = "sqlite:///./var/onebox.db"
+MAX_BODY_BYTES = 1024 * 1024
+
+LogLevel = Literal["debug", "info", "warning", "error"]
+LogFormat = Literal["json", "console"]
+
+S = TypeVar("S", bound="ServiceSettings")
+
+
+class ServiceSettings(BaseSettings):
+    """What every onebox service reads; subclass it per service.
+
+    Attributes:
+        database_url: the shared database (``ONEBOX_DATABASE_URL``).
+        host: the address to listen on (``ONEBOX_HOST``), loopback by default.
+        port: the port (``ONEBOX_PORT``); each service sets its own default.
+        log_level: ``debug``, ``info``, ``warning`` or ``error``.
+        log_format: ``json`` (one object per line, for journald) or ``console``.
+        admin_token: bearer token of the admin API; without it the admin API is off.
+        metrics_flush_seconds: how often the metrics collector writes to the database.
+        shutdown_grace_seconds: how long in-flight work may take to finish on stop.
+        worker_stall_seconds: a worker whose loop has not gone round for this long is wedged
+            (health 503, no watchdog ping).
+        max_body_bytes: the webhook body size limit (413 above it).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, frozen=True, extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: LogLevel = "info"
+    log_format: LogFormat = "json"
+    admin_token: SecretStr | None = None
+    metrics_flush_seconds: float = Field(default=10.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    worker_stall_seconds: float = Field(default=30.0, gt=0)
+    max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SystemdEnvironment:
+    """What systemd hands a service: notify socket, watchdog interval, credentials folder."""
+
+    notify_socket: str | None = None
+    watchdog_usec: int | None = None
+    credentials_directory: Path | None = None
+
+    @property
+    def watchdog_seconds(self) -> float | None:
+        """The watchdog timeout in seconds, or None when the watchdog is off."""
+        if not self.watchdog_usec or self.watchdog_usec <= 0:
+            return None
+        return self.watchdog_usec / 1_000_000
+
+
+def systemd_environment() -> SystemdEnvironment:
+    """Read ``NOTIFY_SOCKET``, ``WATCHDOG_USEC`` and ``CREDENTIALS_DIRECTORY``."""
+    usec_text = os.environ.get("WATCHDOG_USEC", "")
+    usec = int(usec_text) if usec_text.isdigit() else None
+    creds = os.environ.get("CREDENTIALS_DIRECTORY") or None
+    return SystemdEnvironment(
+        notify_socket=os.environ.get("NOTIFY_SOCKET") or None,
+        watchdog_usec=usec,
+        credentials_directory=Path(creds) if creds else None,
+    )
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names the variable and never shows the value."""
+
+
+def build_settings(cls: type[S], *, credentials_directory: Path | None = None) -> S:
+    """Build `cls` from the environment (and systemd credentials when given).
+
+    Raises:
+        SettingsError: one line per bad variable, naming it and what is wrong.
+    """
+    creds = credentials_directory
+    if creds is None:
+        creds = systemd_environment().credentials_directory
+    try:
+        if creds is not None and creds.is_dir():
+            return cls(_secrets_dir=creds)  # type: ignore[call-arg]
+        return cls()
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(cls, exc)) from None
+
+
+def describe_validation_error(cls: type[ServiceSettings], exc: ValidationError) -> str:
+    """One line naming each bad ``ONEBOX_*`` variable and the problem (no input values)."""
+    prefix = str(cls.model_config.get("env_prefix") or "")
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        parts.append(f"{prefix}{field.upper()}: {error['msg']}")
+    return "invalid setting " + "; ".join(parts)
+
+
+def load_settings(cls: type[S]) -> S:
+    """Build the settings for `main()`; on a bad value print one line and exit with status 2."""
+    try:
+        return build_settings(cls)
+    except SettingsError as exc:
+        print(f"onebox: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,219 @@
+"""Webhook ingest: capped bodies, commit-then-200, and a record of what was not answered.
+
+The rule (field notes, "ack = commit"): check authenticity, read the body under the size
+cap, parse, publish with the platform id as ``dedupe_key``, and answer 200 only after the
+commit. `WebhookIngest.publish` returns only once the row is committed (group commit); a
+locked or full database raises `BusUnavailable`, which the app maps to 503 so the platform
+retries: never 200 with the update lost. Updates the bot does not answer and malformed bodies
+are recorded in ``service_webhook_events`` (channel, kind, reason, status; never the text)
+and counted. Litestar's ``@post`` answers 201 by default: declare webhook routes with
+`webhook_post` (200).
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import anyio.to_thread
+import structlog
+from litestar import Request, post
+from litestar.handlers import HTTPRouteHandler
+from onebox_bus import Bus, BusUnavailable
+from onebox_bus.contracts import INBOUND, InboundMessage
+from onebox_metrics import Collector
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from . import _db
+from ._schema import webhook_events as table
+from .errors import BodyTooLarge, WebhookRejected
+from .settings import MAX_BODY_BYTES
+
+log = structlog.get_logger("onebox.service.webhooks")
+
+Clock = Callable[[], float]
+
+
+def webhook_post(path: str, **kwargs: Any) -> HTTPRouteHandler:
+    """``@post(path)`` answering 200 (platforms expect 200, Litestar's default is 201)."""
+    kwargs.setdefault("status_code", 200)
+    return post(path, **kwargs)
+
+
+def new_correlation_id() -> str:
+    """A fresh correlation id (32 hex characters) for a message born at a webhook."""
+    return uuid.uuid4().hex
+
+
+def secret_matches(given: str | bytes | None, expected: str | bytes) -> bool:
+    """Constant-time comparison of a presented secret with the expected one."""
+    if given is None:
+        return False
+    a = given.encode() if isinstance(given, str) else given
+    b = expected.encode() if isinstance(expected, str) else expected
+    return hmac.compare_digest(a, b)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookEvent:
+    """One recorded webhook event (an update not answered, or a rejected body)."""
+
+    id: int
+    channel: str
+    kind: str
+    reason: str
+    status_code: int
+    received_at: float
+
+
+class WebhookEventStore:
+    """Reads and writes ``service_webhook_events``."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = time.time) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def record(self, channel: str, kind: str, reason: str, *, status_code: int = 200) -> int:
+        """Store one event; returns its id."""
+        values = {
+            "channel": channel[:32],
+            "kind": kind[:64],
+            "reason": reason[:500],
+            "status_code": status_code,
+            "received_at": self.clock(),
+        }
+
+        def work(conn: Connection) -> int:
+            return int(conn.execute(table.insert().values(**values)).inserted_primary_key[0])
+
+        return _db.write(self.engine, work)
+
+    def recent(self, *, channel: str | None = None, limit: int = 100) -> list[WebhookEvent]:
+        """The latest events, newest first."""
+        query = select(table).order_by(table.c.id.desc()).limit(limit)
+        if channel is not None:
+            query = query.where(table.c.channel == channel)
+        rows = _db.read(self.engine, lambda conn: conn.execute(query).all())
+        return [WebhookEvent(**dict(r._mapping)) for r in rows]
+
+
+class WebhookIngest:
+    """The shared half of a channel's webhook handler.
+
+    Args:
+        bus: where inbound messages go.
+        events: the webhook event store.
+        collector: counts ``onebox_webhook_requests_total{channel,outcome}``.
+        channel: the channel name (``telegram``).
+        max_body_bytes: the body size limit (413 above it).
+    """
+
+    def __init__(
+        self,
+        *,
+        bus: Bus,
+        events: WebhookEventStore,
+        collector: Collector,
+        channel: str,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.bus = bus
+        self.events = events
+        self.channel = channel
+        self.max_body_bytes = max_body_bytes
+        self._requests = collector.counter(
+            "onebox_webhook_requests_total",
+            "Webhook requests by channel and outcome.",
+            labels=("channel", "outcome"),
+        )
+        self._events = collector.counter(
+            "onebox_webhook_events_total",
+            "Webhook updates not answered, or rejected, by channel and kind.",
+            labels=("channel", "kind"),
+        )
+
+    async def read_body(self, request: Request[Any, Any, Any]) -> bytes:
+        """The raw body, or `BodyTooLarge` (413, recorded) when it is over the limit."""
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit():
+            if int(declared) > self.max_body_bytes:
+                await self.reject(
+                    f"body of {declared} bytes is over {self.max_body_bytes}",
+                    kind="too_large",
+                    status_code=413,
+                )
+            return await request.body()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await self.reject(
+                    f"body is over {self.max_body_bytes} bytes", kind="too_large", status_code=413
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def publish(
+        self, message: InboundMessage, *, dedupe_key: str, topic: str = INBOUND
+    ) -> int:
+        """Publish one inbound message; returns only after its commit (group commit).
+
+        Raises:
+            BusUnavailable: the database cannot take it now (answer 503; the app does).
+        """
+        try:
+            id_ = await self.bus.publish_async(
+                topic,
+                message.to_payload(),
+                key=message.key,
+                dedupe_key=dedupe_key,
+                correlation_id=message.correlation_id,
+            )
+        except BusUnavailable:
+            self._requests.inc(channel=self.channel, outcome="unavailable")
+            log.warning("webhook.unavailable", channel=self.channel)
+            raise
+        self._requests.inc(channel=self.channel, outcome="accepted")
+        return id_
+
+    async def publish_many(self, items: list[tuple[InboundMessage, str]]) -> list[int]:
+        """Publish several (message, dedupe_key) pairs; all committed before it returns."""
+        ids = []
+        for message, dedupe_key in items:
+            ids.append(await self.publish(message, dedupe_key=dedupe_key))
+        return ids
+
+    async def record(self, kind: str, reason: str, *, status_code: int = 200) -> None:
+        """Record an update the bot does not answer (or a rejected body), and count it.
+
+        Raises:
+            BusUnavailable: the record could not be stored (answer 503 so it comes again).
+        """
+        await anyio.to_thread.run_sync(
+            lambda: self.events.record(self.channel, kind, reason, status_code=status_code)
+        )
+        self._events.inc(channel=self.channel, kind=kind)
+        outcome = "ignored" if status_code < 300 else "rejected"
+        self._requests.inc(channel=self.channel, outcome=outcome)
+        log.info("webhook.recorded", channel=self.channel, kind=kind, status_code=status_code)
+
+    async def reject(
+        self, reason: str, *, kind: str = "malformed", status_code: int = 400
+    ) -> NoReturn:
+        """Record and count a refused body, then raise `WebhookRejected` (the app answers it)."""
+        await self.record(kind, reason, status_code=status_code)
+        if status_code == 413:
+            raise BodyTooLarge(reason)
+        raise WebhookRejected(reason, status_code=status_code)
+
+    def refuse(self, reason: str, *, status_code: int = 401) -> NoReturn:
+        """Count and raise an unauthenticated request; nothing is stored (no database write)."""
+        self._requests.inc(channel=self.channel, outcome="unauthorized")
+        log.warning("webhook.unauthorized", channel=self.channel, reason=reason)
+        raise WebhookRejected(reason, status_code=status_code)
