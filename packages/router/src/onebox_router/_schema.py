@@ -1,0 +1,81 @@
+"""The router's tables (SQLAlchemy Core): the source of truth its migrations must match.
+
+``router_calls`` — one row per provider attempt and per offline answer (cache hits are only
+counted, not written, to keep the hot path read-only):
+
+=================  ===========  ==========================================================
+column             type         meaning
+=================  ===========  ==========================================================
+id                 integer pk
+created_at         double       unix seconds (UTC) when the attempt ended
+provider           varchar(50)  ``groq``, ``claude``, ``local``, ``offline``...
+model              varchar(200) the model that answered (as reported), or was asked for
+class              varchar(10)  ``simple`` / ``complex``
+input_tokens       integer      usage reported by the provider (0 on failure)
+output_tokens      integer
+cost_usd           double       our price table x usage (0 for free providers, failures)
+latency_s          double       seconds the attempt took
+outcome            varchar(20)  ``ok`` or the error kind (``timeout``, ``rate_limited``...)
+correlation_id     varchar(100) the message's correlation id (nullable)
+channel            varchar(50)  where the conversation happens (nullable)
+=================  ===========  ==========================================================
+
+Spend per provider today / this month:
+``SELECT provider, SUM(cost_usd) FROM router_calls WHERE created_at >= :start GROUP BY provider``
+(index ``ix_router_calls_created_at``). Budgets are rebuilt from the same query at start, so
+they survive restarts.
+
+``router_cache`` — the response cache: ``key`` is SHA-256 over the namespace (system prompt,
+class, FAQ and configuration version) and the question's normalised signature; ``signature``
+(normalised tokens, never the raw text) rebuilds the paraphrase index; rows expire at
+``expires_at``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Double, Index, Integer, MetaData, String, Table, Text
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+calls = Table(
+    "router_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", Double, nullable=False),
+    Column("provider", String(50), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("class", String(10), nullable=False),
+    Column("input_tokens", Integer, nullable=False, server_default="0"),
+    Column("output_tokens", Integer, nullable=False, server_default="0"),
+    Column("cost_usd", Double, nullable=False, server_default="0"),
+    Column("latency_s", Double, nullable=False, server_default="0"),
+    Column("outcome", String(20), nullable=False),
+    Column("correlation_id", String(100), nullable=True),
+    Column("channel", String(50), nullable=True),
+    Index("ix_router_calls_created_at", "created_at"),
+    Index("ix_router_calls_provider_created_at", "provider", "created_at"),
+)
+
+cache = Table(
+    "router_cache",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("namespace", String(64), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("provider", String(50), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("expires_at", Double, nullable=False),
+    Index("ix_router_cache_namespace_id", "namespace", "id"),
+    Index("ix_router_cache_expires_at", "expires_at"),
+)

@@ -1,0 +1,235 @@
+"""The response cache, in the shared database (table ``router_cache``).
+
+A lookup is keyed on a *namespace* (a hash of the system prompt, the message class and the
+versions of what the answer depends on: the FAQ and the routing configuration) and on the
+question's normalised signature (`onebox_router.matching`). Exact signature matches are one
+indexed read; paraphrases are found in an in-memory index of the namespace's signatures, kept in
+step with the table (rows added by any process are picked up by id), and the chosen row is read
+back so expired or deleted rows are never served. Two questions whose numbers, dates, weekdays,
+negations or opposites differ never match. The router decides what may use the cache at all
+(`onebox_router.privacy`): personal and context-dependent messages never reach it.
+
+All methods are synchronous (SQLAlchemy Core); the router calls them in a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ._schema import cache as table
+from .matching import Signature, make_signature, signature, similarity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CacheHit:
+    """A cached answer and how it was found (``exact`` or ``similar``)."""
+
+    answer: str
+    provider: str
+    model: str
+    match: str
+    score: float
+
+
+@dataclass(slots=True)
+class CacheStats:
+    """Lookups since start: exact hits, paraphrase hits, misses, and stores."""
+
+    exact: int = 0
+    similar: int = 0
+    misses: int = 0
+    stores: int = 0
+
+    @property
+    def hit_rate(self) -> float:
+        """Hits over lookups (0 when none)."""
+        lookups = self.exact + self.similar + self.misses
+        return (self.exact + self.similar) / lookups if lookups else 0.0
+
+
+@dataclass(slots=True)
+class _Entry:
+    sig: Signature
+    expires_at: float
+
+
+@dataclass(slots=True)
+class _Namespace:
+    entries: dict[int, _Entry] = field(default_factory=dict)
+    by_token: dict[str, set[int]] = field(default_factory=dict)
+
+
+def namespace(*parts: str) -> str:
+    """The namespace of everything an answer depends on (system prompt, class, versions)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _key(ns: str, sig: Signature) -> str:
+    return hashlib.sha256(f"{ns}\x00{sig.key}".encode()).hexdigest()
+
+
+class ResponseCache:
+    """Exact and paraphrase lookups of answers, with a time to live.
+
+    Args:
+        engine: an engine on the migrated shared database.
+        clock: wall clock (unix seconds).
+        ttl_s: how long an answer is served.
+        threshold: the least `similarity` for a paraphrase hit (exact hits need none).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], float],
+        ttl_s: float = 86_400.0,
+        threshold: float = 0.8,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self.ttl_s = ttl_s
+        self.threshold = threshold
+        self.stats = CacheStats()
+        self._lock = threading.Lock()
+        self._index: dict[str, _Namespace] = {}
+        self._last_id = 0
+
+    def lookup(self, ns: str, question: str) -> CacheHit | None:
+        """The cached answer to `question` (or a paraphrase of it) in namespace `ns`."""
+        sig = signature(question)
+        if sig.empty:
+            self.stats.misses += 1
+            return None
+        now = self._clock()
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(table.c.answer, table.c.provider, table.c.model).where(
+                    table.c.key == _key(ns, sig), table.c.expires_at > now
+                )
+            ).first()
+            if row is not None:
+                self.stats.exact += 1
+                return CacheHit(
+                    answer=row.answer, provider=row.provider, model=row.model,
+                    match="exact", score=1.0,
+                )  # fmt: skip
+            self._sync(conn)
+            for entry_id, score in self._candidates(ns, sig, now):
+                row = conn.execute(
+                    sa.select(table.c.answer, table.c.provider, table.c.model).where(
+                        table.c.id == entry_id, table.c.expires_at > now
+                    )
+                ).first()
+                if row is not None:
+                    self.stats.similar += 1
+                    return CacheHit(
+                        answer=row.answer, provider=row.provider, model=row.model,
+                        match="similar", score=score,
+                    )  # fmt: skip
+                self._forget(ns, entry_id)
+        self.stats.misses += 1
+        return None
+
+    def store(self, ns: str, question: str, answer: str, *, provider: str, model: str) -> bool:
+        """Remember `answer` to `question` for `ttl_s`; False when the question has no content."""
+        sig = signature(question)
+        if sig.empty:
+            return False
+        now = self._clock()
+        values = {
+            "key": _key(ns, sig),
+            "namespace": ns,
+            "signature": orjson.dumps([sorted(sig.tokens), sorted(sig.critical)]).decode(),
+            "answer": answer,
+            "provider": provider,
+            "model": model,
+            "created_at": now,
+            "expires_at": now + self.ttl_s,
+        }
+        if self._engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(table).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                k: stmt.excluded[k]
+                for k in ("answer", "provider", "model", "created_at", "expires_at")
+            },
+        )
+        with self._engine.begin() as conn:
+            conn.execute(stmt)
+        self.stats.stores += 1
+        return True
+
+    def purge(self) -> int:
+        """Delete expired answers; how many were deleted."""
+        with self._engine.begin() as conn:
+            deleted = conn.execute(sa.delete(table).where(table.c.expires_at <= self._clock()))
+        return deleted.rowcount or 0
+
+    def clear(self) -> None:
+        """Forget every answer (e.g. after the FAQ or prices changed)."""
+        with self._engine.begin() as conn:
+            conn.execute(sa.delete(table))
+        with self._lock:
+            self._index.clear()
+
+    def _sync(self, conn: sa.Connection) -> None:
+        rows = conn.execute(
+            sa.select(table.c.id, table.c.namespace, table.c.signature, table.c.expires_at)
+            .where(table.c.id > self._last_id)
+            .order_by(table.c.id)
+        ).all()
+        with self._lock:
+            for row in rows:
+                tokens, critical = orjson.loads(row.signature)
+                self._add(row.namespace, row.id, make_signature(tokens, critical), row.expires_at)
+                self._last_id = max(self._last_id, row.id)
+
+    def _add(self, ns: str, entry_id: int, sig: Signature, expires_at: float) -> None:
+        space = self._index.setdefault(ns, _Namespace())
+        space.entries[entry_id] = _Entry(sig, expires_at)
+        for token in sig.tokens | sig.critical:
+            space.by_token.setdefault(token, set()).add(entry_id)
+
+    def _forget(self, ns: str, entry_id: int) -> None:
+        with self._lock:
+            space = self._index.get(ns)
+            entry = space.entries.pop(entry_id, None) if space else None
+            if space is not None and entry is not None:
+                for token in entry.sig.tokens | entry.sig.critical:
+                    space.by_token.get(token, set()).discard(entry_id)
+
+    def _candidates(self, ns: str, sig: Signature, now: float) -> list[tuple[int, float]]:
+        """Entries of `ns` similar enough to `sig`, best first."""
+        with self._lock:
+            space = self._index.get(ns)
+            if space is None:
+                return []
+            ids: set[int] = set()
+            for token in sig.tokens | sig.critical:
+                ids |= space.by_token.get(token, set())
+            scored = []
+            for entry_id in ids:
+                entry = space.entries[entry_id]
+                if entry.expires_at <= now:
+                    continue
+                score = similarity(sig, entry.sig)
+                if score >= self.threshold:
+                    scored.append((entry_id, score))
+        scored.sort(key=lambda pair: (-pair[1], -pair[0]))
+        return scored[:3]
