@@ -1,0 +1,149 @@
+"""``onebox-metrics``: write the node_exporter textfile, or show the figures in a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import structlog
+from onebox_bus import Bus, BusError, check_schema, create_engine
+
+from .errors import MetricsError
+from .exporter import FILENAME, export
+from .query import Series, read_series
+from .settings import MetricsSettings
+
+log = structlog.get_logger()
+
+
+def add_commands(sub: Any) -> None:
+    """Add the metrics commands to an argparse subparsers object (shared with ``onebox``)."""
+    p = sub.add_parser(
+        "export", help=f"write DIR/{FILENAME} for node_exporter's textfile collector"
+    )
+    p.add_argument("--dir", type=Path, help="textfile directory (default: $ONEBOX_METRICS_DIR)")
+    p.add_argument(
+        "--every", type=float, metavar="SECONDS", help="keep running, writing every SECONDS"
+    )
+    p.add_argument("--retention-days", type=float, help="roll up raw rows older than this")
+    p.set_defaults(handler=_export)
+
+    p = sub.add_parser("show", help="print the current figures as a table")
+    p.add_argument("--hours", type=float, default=1.0, help="width of the recent column")
+    p.set_defaults(handler=_show)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``onebox-metrics`` argument parser."""
+    parser = argparse.ArgumentParser(prog="onebox-metrics", description=__doc__)
+    parser.add_argument("--database-url", help="default: $ONEBOX_DATABASE_URL or ./var/onebox.db")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed metrics command; returns the exit code."""
+    try:
+        settings = MetricsSettings.load()
+        url = args.database_url or settings.database_url
+        check_schema(url)
+        return int(args.handler(url, settings, args))
+    except (MetricsError, BusError) as exc:
+        print(f"onebox-metrics: {exc}", file=sys.stderr)
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``onebox-metrics``."""
+    return run(build_parser().parse_args(argv))
+
+
+def _export(url: str, settings: MetricsSettings, args: argparse.Namespace) -> int:
+    directory = args.dir or settings.metrics_dir
+    if directory is None:
+        raise MetricsError("name the textfile directory with --dir (or ONEBOX_METRICS_DIR)")
+    if args.every is not None and args.every <= 0:
+        raise MetricsError(f"--every must be positive, got {args.every!r}")
+    days = (
+        args.retention_days if args.retention_days is not None else settings.metrics_retention_days
+    )
+    if days <= 0:
+        raise MetricsError(f"--retention-days must be positive, got {days!r}")
+    stop = threading.Event()
+    if args.every is not None and threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    engine = create_engine(url)
+    try:
+        with Bus.from_url(url) as bus:
+            while True:
+                try:
+                    path = export(engine, directory, bus_stats=bus.stats(), retention=days * 86400)
+                except (MetricsError, BusError) as exc:
+                    if args.every is None:
+                        raise
+                    log.warning("metrics.export_failed", error=str(exc))
+                if args.every is None:
+                    print(f"wrote {path}")
+                    return 0
+                if stop.wait(args.every):
+                    return 0
+    finally:
+        engine.dispose()
+
+
+def _show(url: str, settings: MetricsSettings, args: argparse.Namespace) -> int:
+    now = time.time()
+    with Bus.from_url(url) as bus:
+        stats = bus.stats()
+    rows = [("topic", "ready", "claimed", "done", "dead", "oldest ready")]
+    for topic, s in stats.items():
+        counts = (s.ready, s.claimed, s.done, s.dead)
+        rows.append((topic, *map(str, counts), f"{s.oldest_ready_age_s:.1f}s"))
+    print("Bus")
+    _table(rows) if len(rows) > 1 else print("  no messages")
+    print(f"WAL file: {stats.wal_bytes / 1024:.0f} KiB\n")
+
+    engine = create_engine(url)
+    try:
+        total = read_series(engine)
+        recent = {_key(s): s for s in read_series(engine, since=now - args.hours * 3600)}
+    finally:
+        engine.dispose()
+    print(f"Metrics (all time, and the last {args.hours:g} h)")
+    if not total:
+        print("  nothing flushed yet")
+        return 0
+    rows = [("service", "metric", "labels", "all time", f"last {args.hours:g} h")]
+    for s in total:
+        labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
+        rows.append((s.service, s.name, labels, _figure(s), _figure(recent.get(_key(s)))))
+    _table(rows)
+    return 0
+
+
+def _key(s: Series) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    return (s.service, s.name, tuple(sorted(s.labels.items())))
+
+
+def _figure(s: Series | None) -> str:
+    if s is None:
+        return "-"
+    if s.kind == "histogram":
+        p50, p95 = s.quantile(0.5), s.quantile(0.95)
+        if p50 is None or p95 is None:
+            return "n=0"
+        return f"n={s.count} p50={p50:.3g} p95={p95:.3g}"
+    return f"{s.value:g}"
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
