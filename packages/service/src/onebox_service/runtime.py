@@ -228,8 +228,9 @@ def open_runtime(
     if verify_schema:
         check_schema(settings.database_url)
     env = systemd if systemd is not None else systemd_environment()
-    bus = Bus.from_url(settings.database_url, clock=clock)
-    engine = create_engine(settings.database_url)
+    timeout = settings.busy_timeout_seconds
+    bus = Bus.from_url(settings.database_url, clock=clock, busy_timeout=timeout)
+    engine = create_engine(settings.database_url, busy_timeout=timeout)
     if collector is None:
         collector = Collector(
             service=service,

@@ -45,6 +45,8 @@ class ServiceSettings(BaseSettings):
         worker_stall_seconds: a worker whose loop has not gone round for this long is wedged
             (health 503, no watchdog ping).
         max_body_bytes: the webhook body size limit (413 above it).
+        busy_timeout_seconds: how long a write waits for the SQLite lock before the request
+            is answered 503.
     """
 
     model_config = SettingsConfigDict(
@@ -61,6 +63,7 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     worker_stall_seconds: float = Field(default=30.0, gt=0)
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)
+    busy_timeout_seconds: float = Field(default=5.0, gt=0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
