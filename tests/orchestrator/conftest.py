@@ -31,4 +31,3 @@ def db_url(tmp_path: Path, template_db: Path) -> str:
 def bus(db_url: str) -> Iterator[Bus]:
     with Bus.from_url(db_url) as bus:
         yield bus
-

@@ -101,7 +101,8 @@ async def test_history_and_persona_reach_the_router(bus: Bus) -> None:
         ("assistant", "echo: first"),
         ("user", "second"),
     ]
-    assert "support" in telegram.system and "Casa Verde" in telegram.system
+    assert "support" in telegram.system
+    assert "Casa Verde" in telegram.system
     whatsapp = by_channel["whatsapp"]
     assert [t.text for t in whatsapp.turns] == ["hola"]  # another conversation's history stays out
     assert "sales" in whatsapp.system
@@ -124,7 +125,8 @@ async def test_photo_gets_a_polite_fixed_reply_without_the_router(bus: Bus) -> N
     await handle_all(bus, make_handler(bus, router))
     replies = {r.conversation_id: r.text for r in outbound(bus)}
     assert router.calls == []
-    assert "photo" in replies["42"] and "text" in replies["42"]
+    assert "photo" in replies["42"]
+    assert "text" in replies["42"]
     assert "voice message" in replies["7"]
 
 
@@ -139,7 +141,8 @@ async def test_router_failure_dead_letters_and_still_sends_a_holding_reply(bus: 
     assert reply.correlation_id == message.correlation_id
     [dead] = bus.dead_letters(topic=INBOUND)
     assert dead.id == inbound_id
-    assert dead.error is not None and "chain misconfigured" in dead.error
+    assert dead.error is not None
+    assert "chain misconfigured" in dead.error
 
 
 async def test_malformed_payload_is_dead_lettered_with_the_reason(bus: Bus) -> None:

@@ -129,8 +129,10 @@ class InboundHandler:
         history = await anyio.to_thread.run_sync(lambda: self.memory.recent(inbound.key))
         conversation = Conversation(
             system=self.personas.system_prompt(inbound.channel),
-            turns=[*(Turn(role=t.role, text=t.text) for t in history),
-                   Turn(role="user", text=inbound.text)],
+            turns=[
+                *(Turn(role=t.role, text=t.text) for t in history),
+                Turn(role="user", text=inbound.text),
+            ],
             channel=inbound.channel,
             conversation_id=inbound.conversation_id,
             correlation_id=inbound.correlation_id,

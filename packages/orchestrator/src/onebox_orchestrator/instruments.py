@@ -1,48 +1,20 @@
 """The orchestrator's metrics: what it answered, how, and how long customers waited.
 
-Works with any collector shaped like `onebox_metrics.Collector` (``counter``, ``histogram``,
-``gauge`` returning instruments with ``inc``/``observe``/``set``), or none at all. Labels are
-closed sets (channel, outcome, provider): never a chat or user id.
+Counts into an `onebox_metrics.Collector`, or nowhere without one. Labels are closed sets
+(channel, outcome, provider): never a chat or user id.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from onebox_metrics import Collector
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
-
-
-class _Counter(Protocol):
-    def inc(self, amount: float = ..., /, **labels: str) -> None: ...
-
-
-class _Histogram(Protocol):
-    def observe(self, value: float, /, **labels: str) -> None: ...
-
-
-class _Gauge(Protocol):
-    def set(self, value: float, /, **labels: str) -> None: ...
-
-
-class CollectorLike(Protocol):
-    """The part of `onebox_metrics.Collector` the orchestrator uses."""
-
-    def counter(self, name: str, help: str, *, labels: tuple[str, ...] = ...) -> _Counter: ...
-    def histogram(
-        self,
-        name: str,
-        help: str,
-        *,
-        labels: tuple[str, ...] = ...,
-        buckets: tuple[float, ...] = ...,
-    ) -> _Histogram: ...
-    def gauge(self, name: str, help: str, *, labels: tuple[str, ...] = ...) -> _Gauge: ...
 
 
 class Instruments:
     """Records each answered message; a no-op without a collector."""
 
-    def __init__(self, collector: CollectorLike | None) -> None:
+    def __init__(self, collector: Collector | None) -> None:
         self._enabled = collector is not None
         if collector is None:
             return

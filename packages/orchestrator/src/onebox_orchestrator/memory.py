@@ -87,8 +87,9 @@ class ConversationMemory:
             },
         )
         return [
-            StoredTurn(role=r[0], text=r[1], provider=r[2], created_at=float(r[3]),
-                       correlation_id=r[4])
+            StoredTurn(
+                role=r[0], text=r[1], provider=r[2], created_at=float(r[3]), correlation_id=r[4]
+            )
             for r in reversed(rows)
         ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onebox_service.settings import ServiceSettings
+from onebox_service import ServiceSettings
 from pydantic import Field
 
 
@@ -30,6 +30,8 @@ class OrchestratorSettings(ServiceSettings):
             every system prompt.
         log_message_text: log message and reply text at info level (off: privacy).
         idle_poll_seconds: the slowest polling interval when there is no work.
+        lease_seconds: how long a claimed message is held before another worker may take it
+            over after a crash (default: the processing window plus 30 s).
     """
 
     port: int = Field(default=3003, ge=1, le=65535)
@@ -45,3 +47,4 @@ class OrchestratorSettings(ServiceSettings):
     faq_file: Path | None = None
     log_message_text: bool = False
     idle_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    lease_seconds: float | None = Field(default=None, gt=0)

@@ -1,0 +1,90 @@
+"""The orchestrator's Litestar app, built on the service kit.
+
+`create_app` wires the kit's runtime (bus, engine, collector, notifier, lifespan) and the
+router into the inbound handler, adds the `inbound` consumer and the retention sweep as
+lifespan workers, and mounts the kit's /health and /metrics plus this package's admin routes.
+
+(No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
+"""
+
+import time
+from collections.abc import Callable
+
+from litestar import Litestar
+from litestar.di import Provide
+from onebox_bus import Bus
+from onebox_bus.contracts import INBOUND
+from onebox_service import ServiceRuntime, create_service_app, open_runtime
+
+from .admin import admin_handlers
+from .handler import InboundHandler, ReplyRouter
+from .instruments import Instruments
+from .memory import ConversationMemory
+from .persona import Personas
+from .settings import OrchestratorSettings
+from .workers import RetentionSweeper, inbound_lease
+
+SERVICE = "orchestrator"
+
+
+def create_app(
+    settings: OrchestratorSettings,
+    *,
+    router: ReplyRouter,
+    runtime: ServiceRuntime | None = None,
+    personas: Personas | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Litestar:
+    """Build the orchestrator's app; its lifespan runs the workers and closes the runtime.
+
+    Args:
+        settings: the validated settings.
+        router: answers conversations (`onebox_router.Router`); the caller closes it.
+        runtime: the kit's runtime (default: `open_runtime(settings)`, which checks the schema).
+        personas: system prompts per channel (default: the shipped ones).
+        clock: the time source for deadlines and latency.
+    """
+    if runtime is None:
+        runtime = open_runtime(settings, service=SERVICE, clock=clock)
+    bus = runtime.bus
+    memory = ConversationMemory(
+        bus,
+        max_turns=settings.history_turns,
+        retention=settings.history_retention_days * 86400.0,
+        clock=clock,
+    )
+    handler = InboundHandler(
+        bus=bus,
+        router=router,
+        memory=memory,
+        personas=personas or Personas(business=settings.business_name),
+        deadline_seconds=settings.deadline_seconds,
+        clock=clock,
+        instruments=Instruments(runtime.collector),
+        log_text=settings.log_message_text,
+    )
+    runtime.add_consumer(
+        INBOUND,
+        handler,
+        name="inbound",
+        concurrency=settings.max_concurrency,
+        lease=inbound_lease(settings.deadline_seconds, settings.lease_seconds),
+        min_poll=0.005,
+        max_poll=settings.idle_poll_seconds,
+    )
+    runtime.add_worker(RetentionSweeper(memory))
+
+    def provide_bus() -> Bus:
+        return bus
+
+    def provide_memory() -> ConversationMemory:
+        return memory
+
+    return create_service_app(
+        runtime,
+        admin_handlers=admin_handlers(),
+        dependencies={
+            "bus": Provide(provide_bus, sync_to_thread=False),
+            "memory": Provide(provide_memory, sync_to_thread=False),
+        },
+    )

@@ -1,0 +1,99 @@
+"""``onebox-orchestrator``: build everything from ``ONEBOX_*`` settings and serve on port 3003.
+
+`main()` is the composition root: it reads the settings (a bad value stops it with one line
+naming the variable), opens the kit's runtime (which checks the database schema), creates the
+HTTP client and the router, serves the app with the kit's runner (READY=1 once bound, drain on
+SIGTERM), and closes what it created on the way out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+import anyio
+import httpx
+from onebox_bus import BusError
+from onebox_router import RouterSettings, build_router
+from onebox_service import configure_logging, load_settings, open_runtime, serve
+
+from .app import SERVICE, create_app
+from .persona import Personas
+from .settings import OrchestratorSettings
+
+
+def load_personas(settings: OrchestratorSettings) -> Personas:
+    """The personas the settings name; an unreadable file stops the process naming its variable."""
+    named = {
+        "ONEBOX_PERSONA_TELEGRAM_FILE": settings.persona_telegram_file,
+        "ONEBOX_PERSONA_WHATSAPP_FILE": settings.persona_whatsapp_file,
+        "ONEBOX_FAQ_FILE": settings.faq_file,
+    }
+    for variable, path in named.items():
+        if path is not None and not path.is_file():
+            print(f"onebox: invalid setting {variable}: no readable file there", file=sys.stderr)
+            raise SystemExit(2)
+    return Personas.load(
+        business=settings.business_name,
+        prompts={"telegram": settings.persona_telegram, "whatsapp": settings.persona_whatsapp},
+        files={
+            "telegram": settings.persona_telegram_file,
+            "whatsapp": settings.persona_whatsapp_file,
+        },
+        faq_file=settings.faq_file,
+    )
+
+
+async def run_service(settings: OrchestratorSettings, router_settings: RouterSettings) -> None:
+    """Serve the orchestrator until SIGINT/SIGTERM, then drain and close."""
+    personas = load_personas(settings)
+    try:
+        runtime = open_runtime(settings, service=SERVICE)
+    except BusError as exc:
+        print(f"onebox: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0)) as http:
+        router = build_router(
+            router_settings,
+            http=http,
+            engine=runtime.engine,
+            clock=time.time,
+            collector=runtime.collector,
+        )
+        try:
+            app = create_app(settings, router=router, runtime=runtime, personas=personas)
+            await serve(app, settings)
+        finally:
+            await router.aclose()
+            runtime.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``onebox-orchestrator`` console script."""
+    parser = argparse.ArgumentParser(
+        prog="onebox-orchestrator",
+        description="Answer every inbound message through the router (default 127.0.0.1:3003).",
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="serve",
+        choices=("serve", "check"),
+        help="serve (the default), or check the settings, personas and schema and exit",
+    )
+    args = parser.parse_args(argv)
+    settings = load_settings(OrchestratorSettings)
+    router_settings = load_settings(RouterSettings)
+    configure_logging(json=settings.log_format == "json", level=settings.log_level)
+    if args.command == "check":
+        load_personas(settings)
+        try:
+            open_runtime(settings, service=SERVICE).close()
+        except BusError as exc:
+            print(f"onebox: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        print("onebox-orchestrator: settings, personas and schema ok")
+        return
+    anyio.run(run_service, settings, router_settings)
