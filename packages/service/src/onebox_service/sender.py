@@ -140,7 +140,10 @@ class Sender:
             self._outcomes.inc(channel=name, outcome="undecodable")
             log.warning("delivery.undecodable", error=type(exc).__name__)
             return
-        if await anyio.to_thread.run_sync(lambda: self.deliveries.sent_for_message(message.id)):
+        # Only a redelivered message (attempt > 1) can have been sent before.
+        if message.attempt > 1 and await anyio.to_thread.run_sync(
+            lambda: self.deliveries.sent_for_message(message.id)
+        ):
             await self._bus(lambda: self.bus.ack(message))
             self._outcomes.inc(channel=name, outcome="duplicate")
             log.info("delivery.already_sent", conversation_id=reply.conversation_id)
