@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -101,23 +101,47 @@ def _params(row: Row, *, width: float, start: float) -> dict[str, Any]:
 def write_bucket(
     conn: Connection, rows: Sequence[Row], *, service: str, width: float, start: float
 ) -> int:
-    """Merge `rows` (all of `service`) into the bucket ``[start, start + width)``."""
+    """Merge `rows` (all of `service`) into the bucket ``[start, start + width)``.
+
+    Counters add and gauges replace in SQL; histograms are read, merged and written back.
+    """
     if not rows:
         return 0
-    existing = {
-        (r.name, r.labels): _row(r)
-        for r in conn.execute(
-            select(samples).where(
-                samples.c.service == service, samples.c.width == width, samples.c.start == start
-            )
+    plain = [_params(r, width=width, start=start) for r in rows if r.kind != "histogram"]
+    if plain:
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(samples)
+        new = stmt.excluded
+        added = case(
+            (and_(new.kind == "counter", samples.c.kind == "counter"), samples.c.value + new.value),
+            else_=new.value,
         )
-    }
-    merged = []
-    for row in rows:
-        old = existing.get((row.name, row.labels))
-        merged.append(_params(row if old is None else merge(old, row), width=width, start=start))
-    _upsert(conn, samples, _SAMPLE_KEYS, merged)
-    return len(merged)
+        update = {"kind": new.kind, "value": added, "count": new.count, "buckets": new.buckets}
+        update["updated_at"] = new.updated_at
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=list(_SAMPLE_KEYS), set_=update), plain
+        )
+    histograms = [r for r in rows if r.kind == "histogram"]
+    if histograms:
+        existing = {
+            (r.name, r.labels): _row(r)
+            for r in conn.execute(
+                select(samples).where(
+                    samples.c.service == service,
+                    samples.c.width == width,
+                    samples.c.start == start,
+                    samples.c.kind == "histogram",
+                )
+            )
+        }
+        merged = []
+        for row in histograms:
+            old = existing.get((row.name, row.labels))
+            merged.append(
+                _params(row if old is None else merge(old, row), width=width, start=start)
+            )
+        _upsert(conn, samples, _SAMPLE_KEYS, merged)
+    return len(rows)
 
 
 def write_families(
