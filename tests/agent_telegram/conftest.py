@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-from onebox_agent_telegram.testing import FakeBotAPI
+from onebox_agent_telegram.app import create_app
+from onebox_agent_telegram.chats import ChatStore
+from onebox_agent_telegram.settings import TelegramSettings
+from onebox_agent_telegram.testing import FakeBotAPI, serving
+from onebox_bus import Bus, create_engine
+from onebox_bus.contracts import INBOUND
 from onebox_bus.testing import migrated_sqlite
+from onebox_metrics import Collector
+from onebox_service import Pacer, ServiceRuntime
+from sqlalchemy import text
+
+SECRET = "s3cret-Token_1"
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """One plain-HTTP client per test (building an SSL context per request is slow)."""
+    async with httpx.AsyncClient(verify=False) as client:
+        yield client
 
 
 @pytest.fixture
@@ -31,3 +52,73 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db_url(tmp_path: Path, db_template: Path) -> str:
     return migrated_sqlite(tmp_path / "onebox.db", template=db_template)
+
+
+@dataclass
+class Agent:
+    """A running agent: its base URL, runtime (bus, stores) and settings."""
+
+    url: str
+    runtime: ServiceRuntime
+    settings: TelegramSettings
+    chats: ChatStore
+
+    def inbound(self) -> list[Any]:
+        """Every stored inbound message (rows: id, topic, key, dedupe_key, ...), oldest first."""
+        query = text(
+            "SELECT id, topic, key, dedupe_key, correlation_id, payload FROM bus_messages"
+            " WHERE topic = :topic ORDER BY id"
+        )
+        with self.runtime.engine.connect() as conn:
+            return list(conn.execute(query, {"topic": INBOUND}))
+
+
+@contextlib.asynccontextmanager
+async def run_agent(
+    db_url: str,
+    fake: FakeBotAPI | None = None,
+    *,
+    secret: str | None = SECRET,
+    busy_timeout: float = 5.0,
+    pacer: Pacer | None = None,
+    sleep: Any = None,
+    **fields: Any,
+) -> AsyncIterator[Agent]:
+    """Serve the real agent app on loopback against `fake` (sandbox mode when None)."""
+    values: dict[str, Any] = {
+        "database_url": db_url,
+        "telegram_secret_token": secret,
+        "shutdown_grace_seconds": 1.0,
+        "metrics_flush_seconds": 60.0,
+        "log_format": "console",
+    }
+    if fake is not None:
+        values.update(telegram_bot_token=fake.token, telegram_api_url=fake.url)
+    values.update(fields)
+    settings = TelegramSettings(**values)
+    bus = Bus.from_url(db_url, busy_timeout=busy_timeout)
+    engine = create_engine(db_url, busy_timeout=busy_timeout)
+    runtime = ServiceRuntime(
+        service="telegram",
+        settings=settings,
+        bus=bus,
+        engine=engine,
+        collector=Collector("telegram", engine, flush_every=60.0),
+    )
+    options: dict[str, Any] = {"pacer": pacer}
+    if sleep is not None:
+        options["sleep"] = sleep
+    async with httpx.AsyncClient(verify=False) as http:
+        app = create_app(settings, http=http, runtime=runtime, **options)
+        async with serving(app) as url:
+            yield Agent(url=url, runtime=runtime, settings=settings, chats=ChatStore(engine))
+
+
+@pytest.fixture
+def start_agent(db_url: str) -> Any:
+    """``async with start_agent(fake, **settings) as agent``: the real app on loopback."""
+
+    def start(fake: FakeBotAPI | None = None, **options: Any) -> Any:
+        return run_agent(db_url, fake, **options)
+
+    return start

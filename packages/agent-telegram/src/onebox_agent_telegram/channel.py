@@ -25,14 +25,16 @@ from typing import TYPE_CHECKING
 
 import structlog
 from onebox_bus.contracts import OutboundMessage
-from onebox_service.channel import DeliveryReceipt
-from onebox_service.errors import (
+from onebox_service import (
     ChannelConfigError,
+    DeliveryReceipt,
+    Pacer,
+    PacingLimits,
     PermanentDeliveryError,
     RateLimited,
     TransientDeliveryError,
+    pace,
 )
-from onebox_service.pacing import Pacer, PacingLimits, pace
 
 from .errors import (
     TelegramAPIError,

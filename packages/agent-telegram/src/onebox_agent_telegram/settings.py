@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from onebox_service.settings import ServiceSettings
+from onebox_service import ServiceSettings
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -29,6 +29,8 @@ class TelegramSettings(ServiceSettings):
         telegram_max_connections: what ``set-webhook`` asks Telegram for (1-100).
         telegram_request_timeout: seconds for one Bot API call.
         telegram_sender_concurrency: replies in flight at once (pacing still holds).
+        telegram_sender_lease: seconds a claimed reply stays ours; after a crash it is sent
+            again once this has passed.
     """
 
     port: int = Field(default=3001, ge=1, le=65535)
@@ -39,6 +41,7 @@ class TelegramSettings(ServiceSettings):
     telegram_max_connections: int = Field(default=40, ge=1, le=100)
     telegram_request_timeout: float = Field(default=10.0, gt=0)
     telegram_sender_concurrency: int = Field(default=32, ge=1, le=256)
+    telegram_sender_lease: float = Field(default=60.0, gt=0)
 
     @field_validator("telegram_bot_token", "telegram_secret_token", mode="before")
     @classmethod
