@@ -26,6 +26,7 @@ _PUNCT = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")
 _NUMBER_SPLIT = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
 _SWITCH_ON = re.compile(r"\b(turn|switch|put|set)\s+(\w+\s+){0,2}?on\b")
+_SWITCH_VERBS = frozenset({"turn", "switch", "put", "set"})
 _SWITCH_OFF = re.compile(r"\b(turn|switch|put|set)\s+(\w+\s+){0,2}?off\b")
 
 #: Words that carry no meaning for matching (greetings, pronouns, auxiliaries, wh-words).
@@ -310,7 +311,7 @@ def signature(text: str) -> Signature:
             if word == "off" or switched_on:
                 critical.add("enable" if word == "on" else "disable")
             continue
-        if word in STOPWORDS:
+        if word in STOPWORDS or (word in _SWITCH_VERBS and (switched_on or switched_off)):
             continue
         word = SYNONYMS.get(stem(word), stem(word))
         if word in ANTONYMS:
@@ -333,7 +334,7 @@ def make_signature(tokens: Iterable[str], critical: Iterable[str]) -> Signature:
 
 
 def _weight(token: str) -> float:
-    return 0.35 if token in WEAK else 1.0
+    return 0.25 if token in WEAK else 1.0
 
 
 def _weighted_jaccard(a: Iterable[str], b: Iterable[str]) -> float:
@@ -352,4 +353,4 @@ def similarity(a: Signature, b: Signature) -> float:
     if not a.trigrams or not b.trigrams:
         return words
     grams = 2 * len(a.trigrams & b.trigrams) / (len(a.trigrams) + len(b.trigrams))
-    return 0.7 * words + 0.3 * grams
+    return max(words, 0.7 * words + 0.3 * grams)

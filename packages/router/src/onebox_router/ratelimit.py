@@ -111,7 +111,7 @@ class TokenBucket:
 
     per_minute: float | None
     level: float = field(default=0.0)
-    updated: float = field(default=0.0)
+    updated: float | None = field(default=None)
 
     def __post_init__(self) -> None:
         self.level = self.per_minute or 0.0
@@ -119,7 +119,7 @@ class TokenBucket:
     def _refill(self, now: float) -> None:
         if self.per_minute is None:
             return
-        if self.updated:
+        if self.updated is not None:
             self.level = min(
                 self.per_minute, self.level + (now - self.updated) * self.per_minute / 60.0
             )

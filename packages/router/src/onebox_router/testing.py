@@ -28,12 +28,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import orjson
 
-from .conversation import Completion
+from .conversation import Completion, Conversation, Role, Turn
 from .errors import ProviderError
+from .policy import ProviderConfig, ProviderKind
+from .prices import FREE, Price
 from .provider import CompletionRequest
 
 Flavour = Literal["groq", "ollama", "llamacpp"]
@@ -138,7 +140,9 @@ class _FakeServer:
 
         self._stop.clear()
         self._server = Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -151,7 +155,7 @@ class _FakeServer:
             self._thread.join(timeout=5)
         self._server = self._thread = None
 
-    def __enter__(self) -> _FakeServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -614,3 +618,41 @@ class FunctionProvider:
         return Completion(
             text=result, model=self.model, input_tokens=prompt, output_tokens=_tokens(result)
         )
+
+
+def conversation(
+    text: str,
+    *history: tuple[Role, str],
+    system: str = "You are the assistant of Casa Verde, a plant shop. Answer briefly.",
+    correlation_id: str = "corr-test",
+) -> Conversation:
+    """A conversation whose new message is `text`, after `history` ((role, text) pairs)."""
+    turns = [Turn(role=role, text=said) for role, said in history]
+    return Conversation(
+        system=system,
+        turns=[*turns, Turn(role="user", text=text)],
+        channel="telegram",
+        conversation_id="42",
+        correlation_id=correlation_id,
+    )
+
+
+def provider_config(
+    name: str,
+    *,
+    kind: ProviderKind = "openai",
+    base_url: str = "",
+    model: str = "test-model",
+    api_key: str | None = None,
+    timeout_s: float = 5.0,
+    price: Price = FREE,
+    monthly_budget_usd: float | None = None,
+    rpm: float | None = None,
+    tpm: float | None = None,
+) -> ProviderConfig:
+    """A `ProviderConfig` for tests, with no limits and a zero price unless given."""
+    return ProviderConfig(
+        name=name, kind=kind, base_url=base_url, model=model, api_key=api_key,
+        timeout_s=timeout_s, connect_timeout_s=1.0, rpm=rpm, tpm=tpm, price=price,
+        monthly_budget_usd=monthly_budget_usd, max_tokens=128, temperature=0.3,
+    )  # fmt: skip
