@@ -12,15 +12,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import anyio.to_thread
+from onebox_bus import BusUnavailable
 from sqlalchemy import case, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from ._schema import conversations as _table
 
 Clock = Callable[[], float]
+_T = TypeVar("_T")
 WINDOW = 24 * 3600.0
 
 
@@ -100,8 +104,7 @@ class ConversationWindows:
             {"conversation_id": c, "last_inbound_at": at, "updated_at": now}
             for c, at in sorted(newest.items())
         ]
-        with self.engine.begin() as conn:
-            conn.execute(stmt, rows)
+        self._run(lambda conn: conn.execute(stmt, rows), write=True)
 
     def mark_reengagement_required(self, conversation_id: str, *, at: float, reason: str) -> None:
         """Stop free-form replies to a conversation until the customer writes after `at`."""
@@ -122,8 +125,7 @@ class ConversationWindows:
                 "updated_at": stmt.excluded.updated_at,
             },
         )
-        with self.engine.begin() as conn:
-            conn.execute(stmt)
+        self._run(lambda conn: conn.execute(stmt), write=True)
 
     def state(self, conversation_id: str) -> WindowState:
         """The conversation's window state (empty when nothing is known)."""
@@ -132,13 +134,19 @@ class ConversationWindows:
             _table.c.reengagement_required_at,
             _table.c.reengagement_reason,
         ).where(_table.c.conversation_id == conversation_id)
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+        row = self._run(lambda conn: conn.execute(query).first(), write=False)
         if row is None:
             return WindowState()
         return WindowState(
             last_inbound_at=row[0], reengagement_required_at=row[1], reengagement_reason=row[2]
         )
+
+    def _run(self, work: Callable[[Connection], _T], *, write: bool) -> _T:
+        try:
+            with self.engine.begin() if write else self.engine.connect() as conn:
+                return work(conn)
+        except OperationalError as exc:  # locked past the busy timeout, disk full, gone
+            raise BusUnavailable(f"database cannot take the write: {exc.orig}") from exc
 
 
 class InboundRecorder:

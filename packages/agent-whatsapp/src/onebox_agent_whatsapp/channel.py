@@ -1,0 +1,173 @@
+"""`WhatsAppChannel`: the kit's `Channel` for the Cloud API, with the 24-hour window.
+
+For one reply: check the conversation's window (closed: an approved template if one is
+configured, else a permanent failure that the sender dead-letters with the reason), mark the
+customer's message read (best effort), then send the text split at 4096 characters. Graph API
+errors become the kit's delivery errors by ``error.code``: rate limits -> `RateLimited`,
+re-engagement / invalid recipient / policy -> `PermanentDeliveryError`, 5xx and timeouts ->
+`TransientDeliveryError`, token and permission problems -> `ChannelConfigError`. A 131047
+answer also marks the conversation so no further free-form reply is tried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import anyio
+import anyio.to_thread
+import structlog
+from onebox_bus.contracts import OutboundMessage
+from onebox_service import (
+    ChannelConfigError,
+    DeliveryError,
+    DeliveryReceipt,
+    PermanentDeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
+
+from .client import GraphApiClient
+from .errors import REENGAGEMENT_REQUIRED, GraphApiError
+from .split import split_text
+from .window import ConversationWindows, WindowState, closed_reason
+
+log = structlog.get_logger("onebox.whatsapp.channel")
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+#: Limits that hold for the whole phone number, not one customer.
+_GLOBAL_LIMITS = frozenset({4, 80007, 130429, 131048})
+_PART_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Template:
+    """An approved template sent when the window is closed."""
+
+    name: str
+    language: str = "en_US"
+
+
+def delivery_error(error: GraphApiError) -> DeliveryError | ChannelConfigError:
+    """The kit's error for a Graph API error (the sender picks the bus action from it)."""
+    if error.kind == "rate_limited":
+        scope = "global" if error.code in _GLOBAL_LIMITS else "conversation"
+        return RateLimited(error.retry_after or 5.0, reason=error.reason, scope=scope)
+    if error.kind == "transient":
+        return TransientDeliveryError(error.reason)
+    if error.kind == "config":
+        return ChannelConfigError(error.reason)
+    return PermanentDeliveryError(error.reason)
+
+
+def recipient_of(conversation_id: str) -> str:
+    """The customer's wa_id or BSUID in ``<phone_number_id>:<recipient>``."""
+    _, sep, recipient = conversation_id.partition(":")
+    if not sep or not recipient:
+        raise PermanentDeliveryError(f"conversation id {conversation_id!r} names no recipient")
+    return recipient
+
+
+class WhatsAppChannel:
+    """Sends replies through the Cloud API as one business phone number.
+
+    Args:
+        client: the Graph API client.
+        windows: the conversations' 24-hour window state.
+        clock: the time source for the window (injectable so tests need not wait a day).
+        template: sent instead of a free-form reply outside the window, when set.
+        window_margin: seconds before the 24 h mark at which the window counts as closed.
+        mark_read: mark the customer's message read when replying.
+        sleep: how a later part waits out a rate limit (``anyio.sleep``).
+    """
+
+    name = "whatsapp"
+
+    def __init__(
+        self,
+        *,
+        client: GraphApiClient,
+        windows: ConversationWindows,
+        clock: Clock,
+        template: Template | None = None,
+        window_margin: float = 60.0,
+        mark_read: bool = True,
+        sleep: Sleep = anyio.sleep,
+    ) -> None:
+        self.client = client
+        self.windows = windows
+        self.clock = clock
+        self.template = template
+        self.window_margin = window_margin
+        self.mark_read = mark_read
+        self._sleep = sleep
+
+    async def send(self, reply: OutboundMessage) -> DeliveryReceipt:
+        """Deliver one reply, or raise the kit's delivery error saying what to do next."""
+        to = recipient_of(reply.conversation_id)
+        state = await anyio.to_thread.run_sync(self.windows.state, reply.conversation_id)
+        if state.last_inbound_at is None and reply.received_at is not None:
+            state = WindowState(
+                last_inbound_at=reply.received_at,
+                reengagement_required_at=state.reengagement_required_at,
+                reengagement_reason=state.reengagement_reason,
+            )
+        closed = closed_reason(state, now=self.clock(), margin=self.window_margin)
+        if closed is not None:
+            return await self._outside_window(reply, to, closed)
+        parts = split_text(reply.text)
+        if not parts:
+            raise PermanentDeliveryError("empty reply: nothing to send")
+        if self.mark_read and reply.reply_to:
+            await self._mark_read(reply.reply_to)
+        ids: list[str] = []
+        for index, part in enumerate(parts):
+            context = reply.reply_to if index == 0 else None
+            ids.append(await self._send_part(reply, to, part, context=context, sent=len(ids)))
+        return DeliveryReceipt(platform_message_ids=tuple(ids))
+
+    async def _send_part(
+        self, reply: OutboundMessage, to: str, part: str, *, context: str | None, sent: int
+    ) -> str:
+        attempt = 0
+        while True:
+            try:
+                return (await self.client.send_text(to, part, reply_to=context)).message_id
+            except GraphApiError as exc:
+                if exc.code == REENGAGEMENT_REQUIRED:
+                    await self._mark_closed(reply.conversation_id, exc.reason)
+                # Parts already sent would be sent again if the whole reply were retried:
+                # wait out a short limit here instead, a few times.
+                retry = sent > 0 and exc.kind in ("rate_limited", "transient")
+                if not retry or attempt >= _PART_RETRIES:
+                    raise delivery_error(exc) from None
+                attempt += 1
+                log.info("whatsapp.part_retry", part=sent + 1, code=exc.code, attempt=attempt)
+                await self._sleep(exc.retry_after or float(attempt))
+
+    async def _outside_window(self, reply: OutboundMessage, to: str, why: str) -> DeliveryReceipt:
+        if self.template is None:
+            log.info("whatsapp.window_closed", action="dead_letter")
+            raise PermanentDeliveryError(why)
+        log.info("whatsapp.window_closed", action="template", template=self.template.name)
+        try:
+            sent = await self.client.send_template(
+                to, name=self.template.name, language=self.template.language
+            )
+        except GraphApiError as exc:
+            raise delivery_error(exc) from None
+        return DeliveryReceipt(platform_message_ids=(sent.message_id,))
+
+    async def _mark_read(self, message_id: str) -> None:
+        try:
+            await self.client.mark_read(message_id)
+        except GraphApiError as exc:  # a receipt is a courtesy: never block the reply on it
+            log.info("whatsapp.mark_read_failed", code=exc.code, kind=exc.kind)
+
+    async def _mark_closed(self, conversation_id: str, reason: str) -> None:
+        now = self.clock()
+        await anyio.to_thread.run_sync(
+            lambda: self.windows.mark_reengagement_required(conversation_id, at=now, reason=reason)
+        )
