@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import stat
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -206,3 +209,39 @@ def test_bad_input_gets_a_clear_error(
     monkeypatch.setenv("ONEBOX_METRICS_RETENTION_DAYS", "soon")
     assert main(["--database-url", db_url, "export", "--dir", str(tmp_path)]) == 1
     assert "ONEBOX_METRICS_RETENTION_DAYS" in capsys.readouterr().err
+
+
+def test_export_every_keeps_writing_until_sigterm(tmp_path: Path, db_url: str) -> None:
+    folder = tmp_path / "textfile"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from onebox_metrics.cli import main; raise SystemExit(main())",
+            "--database-url",
+            db_url,
+            "export",
+            "--dir",
+            str(folder),
+            "--every",
+            "0.2",
+        ],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        mtimes: set[float] = set()
+        while len(mtimes) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            path = folder / "onebox.prom"
+            if path.exists():
+                mtimes.add(path.stat().st_mtime)
+            time.sleep(0.05)
+        assert len(mtimes) >= 2, "the file was not rewritten"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
