@@ -16,7 +16,7 @@ from onebox_bus import Bus, create_engine
 from onebox_bus.contracts import INBOUND, OutboundMessage, outbound_topic
 from onebox_orchestrator.app import create_app
 from onebox_orchestrator.settings import OrchestratorSettings
-from onebox_orchestrator.testing import make_inbound, publish_inbound
+from onebox_orchestrator.testing import make_inbound, publish_inbound, serve_app
 from onebox_router import RouterSettings, build_router
 
 pytestmark = pytest.mark.anyio
@@ -82,8 +82,10 @@ async def test_fifty_messages_in_five_conversations_answered_in_order(
             sent.setdefault(chat, []).append(message.platform_message_id)
             correlation[message.platform_message_id] = message.correlation_id
     got: list[OutboundMessage] = []
-    async with AsyncTestClient(app_parts()):
+    async with serve_app(app_parts()) as url, httpx.AsyncClient(base_url=url) as client:
         await wait_for(lambda: bool(got.extend(drain(bus)) or len(got) >= 50))
+        health = await client.get("/health")
+    assert health.status_code == 200
     assert len(got) == 50
     for chat, ids in sent.items():
         assert [r.reply_to for r in got if r.conversation_id == chat] == ids

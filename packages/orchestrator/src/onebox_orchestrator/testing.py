@@ -1,10 +1,17 @@
-"""Test helpers shipped with the orchestrator: make and publish inbound messages like an agent."""
+"""Test helpers shipped with the orchestrator: inbound messages as an agent makes them, and
+the app served on loopback."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 
+import anyio
+import uvicorn
+from litestar import Litestar
 from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND, InboundMessage
 
@@ -40,3 +47,29 @@ def publish_inbound(bus: Bus, message: InboundMessage) -> int:
         dedupe_key=f"{message.channel}:{message.platform_message_id}",
         correlation_id=message.correlation_id,
     )
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: Litestar) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 (a free port) in this event loop; yields its URL.
+
+    The app's lifespan (its workers) runs in the caller's event loop, so clients created by
+    the test (an `httpx.AsyncClient` given to the router) are used and closed in one loop.
+    """
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="on", log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    with anyio.fail_after(30):
+        while not server.started:
+            if task.done():
+                await task
+                raise RuntimeError("uvicorn stopped before it started")
+            await asyncio.sleep(0.01)
+    port = next(sock.getsockname()[1] for srv in server.servers for sock in srv.sockets)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
