@@ -43,6 +43,10 @@ class Agent:
             "/webhook/whatsapp", content=body, headers=wa.signed_headers(body, secret)
         )
 
+    async def window_recorded(self, conversation: str = CONV) -> None:
+        windows = ConversationWindows(self.runtime.engine, clock=self.clock)
+        await wait_for(lambda: windows.state(conversation).last_inbound_at is not None)
+
     def inbound(self) -> list[InboundMessage]:
         messages = self.runtime.bus.claim("inbound", limit=100, consumer="test")
         for m in messages:
@@ -144,7 +148,7 @@ async def test_signed_text_is_published_with_dedupe_and_key_then_200(agent: Agen
     assert row.key == f"whatsapp:{CONV}"
     assert row.correlation_id == message.correlation_id
     windows = ConversationWindows(agent.runtime.engine, clock=agent.clock)
-    assert windows.state(CONV).last_inbound_at == 1_800_000_000.0
+    await wait_for(lambda: windows.state(CONV).last_inbound_at == 1_800_000_000.0)
 
 
 @pytest.mark.parametrize("how", ["wrong secret", "unsigned", "reserialised", "tampered"])
@@ -347,6 +351,7 @@ async def test_failed_131047_marks_the_conversation_and_stops_free_form(agent: A
 
 async def test_reply_outside_the_24_hour_window_is_dead_lettered(agent: Agent) -> None:
     await agent.post(wa.payload(wa.text("hi", timestamp=agent.clock())))
+    await agent.window_recorded()
     agent.clock.advance(25 * HOUR)
     agent.reply("Sorry for the delay!")
     [dead] = await wait_for(lambda: agent.runtime.bus.dead_letters(topic=OUT))
@@ -360,6 +365,7 @@ async def test_template_is_sent_outside_the_window_when_configured(
 ) -> None:
     agent: Agent = await make_agent(whatsapp_template_name="follow_up")
     await agent.post(wa.payload(wa.text("hi", timestamp=agent.clock())))
+    await agent.window_recorded()
     agent.clock.advance(30 * HOUR)
     agent.reply("We have news")
     [request] = await wait_for(agent.graph.message_requests)

@@ -106,7 +106,7 @@ def create_app(
     app = create_service_app(
         runtime,
         route_handlers=webhook.route_handlers(),
-        on_shutdown=[owned_http.aclose] if owned_http is not None else [],
+        on_shutdown=[webhook.recorder.flush, *([owned_http.aclose] if owned_http else [])],
     )
     app.state["sender"] = sender
     app.state["channel"] = channel

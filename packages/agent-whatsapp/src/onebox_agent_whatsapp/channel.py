@@ -108,7 +108,10 @@ class WhatsAppChannel:
         """Deliver one reply, or raise the kit's delivery error saying what to do next."""
         to = recipient_of(reply.conversation_id)
         state = await anyio.to_thread.run_sync(self.windows.state, reply.conversation_id)
-        if state.last_inbound_at is None and reply.received_at is not None:
+        if reply.received_at is not None and (
+            state.last_inbound_at is None or reply.received_at > state.last_inbound_at
+        ):
+            # The reply's own inbound message is a lower bound of the customer's last message.
             state = WindowState(
                 last_inbound_at=reply.received_at,
                 reengagement_required_at=state.reengagement_required_at,

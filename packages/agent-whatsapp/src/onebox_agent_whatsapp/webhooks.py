@@ -97,7 +97,7 @@ class WhatsAppWebhook:
             await self.ingest.reject(str(exc)[:300], kind="malformed", status_code=400)
         if batch.messages:
             await self.ingest.publish_many([(m, dedupe_key(m)) for m in batch.messages])
-            await self.recorder.record(
+            self.recorder.record_soon(
                 [(m.conversation_id, float(m.meta["timestamp"])) for m in batch.messages]
             )
             for message in batch.messages:

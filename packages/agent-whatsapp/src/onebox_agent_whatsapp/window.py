@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import anyio.to_thread
+import structlog
 from onebox_bus import BusUnavailable
 from sqlalchemy import case, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +26,7 @@ from ._schema import conversations as _table
 
 Clock = Callable[[], float]
 _T = TypeVar("_T")
+log = structlog.get_logger("onebox.whatsapp.window")
 WINDOW = 24 * 3600.0
 
 
@@ -150,38 +152,38 @@ class ConversationWindows:
 
 
 class InboundRecorder:
-    """Coalesces the window writes of concurrent webhook requests into shared transactions.
+    """Writes the window rows of webhook requests behind them, coalesced into few commits.
 
-    Each `record` call returns once its rows are committed; while one transaction runs, the
-    next calls queue up and are written together, so a burst costs few commits.
+    The inbound message itself is durable before the webhook answers 200 (the bus); the
+    window row is not needed for that, so it is written just after, many requests per
+    transaction. If the process dies in between, the reply still carries its inbound
+    message's arrival time, which the channel uses as a lower bound of the window.
     """
 
     def __init__(self, windows: ConversationWindows) -> None:
         self.windows = windows
-        self._pending: list[tuple[list[tuple[str, float]], asyncio.Future[None]]] = []
+        self._pending: list[tuple[str, float]] = []
         self._writer: asyncio.Task[None] | None = None
+        self.failures = 0
 
-    async def record(self, seen: list[tuple[str, float]]) -> None:
-        """Record customer messages; raises what the database raised."""
+    def record_soon(self, seen: list[tuple[str, float]]) -> None:
+        """Queue customer messages, as (conversation id, Meta timestamp), for writing."""
         if not seen:
             return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((seen, future))
+        self._pending.extend(seen)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
-        await future
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is written (or has failed)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
 
     async def _write(self) -> None:
         while self._pending:
-            batch, self._pending = self._pending, []
-            rows = [row for seen, _ in batch for row in seen]
+            rows, self._pending = self._pending, []
             try:
                 await anyio.to_thread.run_sync(self.windows.record_inbound, rows)
-            except Exception as exc:  # noqa: BLE001 - handed to every waiting request
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(None)
+            except BusUnavailable as exc:
+                self.failures += 1
+                log.warning("whatsapp.window_write_failed", rows=len(rows), error=str(exc))

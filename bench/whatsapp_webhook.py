@@ -1,0 +1,177 @@
+"""Signed WhatsApp webhook throughput and latency, beside a bare Litestar endpoint.
+
+Runs the real agent (``onebox-whatsapp`` under uvicorn, one process) on a fresh SQLite file:
+each request is a Meta-signed webhook with one new text message, verified on the raw body,
+parsed, published to the bus and recorded in the window table, and answered 200 only after
+the commits. The baseline is a bare Litestar ``POST`` that reads the body and answers 200,
+served the same way in the same run. A small raw HTTP/1.1 keep-alive client drives both.
+
+    uv run python bench/whatsapp_webhook.py [--requests 6000] [--connections 32]
+
+Targets (issue 7): >= 2,000 requests/s, p99 < 50 ms, >= 40 % of the bare endpoint's rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from onebox_agent_whatsapp import testing as wa
+from onebox_bus import Bus
+from onebox_bus.migrate import upgrade
+
+SECRET = "bench-app-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_bare(port: int) -> None:
+    import uvicorn
+    from litestar import Litestar, Request, post
+
+    @post("/webhook/whatsapp", status_code=200)
+    async def bare(request: Request) -> bytes:  # type: ignore[type-arg]
+        await request.body()
+        return b""
+
+    app = Litestar([bare], logging_config=None)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+def start(kind: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")}
+    if kind == "bare":
+        cmd = [sys.executable, __file__, "--serve-bare", str(port)]
+    else:
+        url = f"sqlite:///{folder / 'onebox.db'}"
+        upgrade(url)
+        env.update(
+            ONEBOX_DATABASE_URL=url,
+            ONEBOX_PORT=str(port),
+            ONEBOX_LOG_LEVEL="warning",
+            ONEBOX_WHATSAPP_ACCESS_TOKEN="bench-token",
+            ONEBOX_WHATSAPP_PHONE_NUMBER_ID=wa.PHONE_NUMBER_ID,
+            ONEBOX_WHATSAPP_APP_SECRET=SECRET,
+            ONEBOX_WHATSAPP_API_URL="http://127.0.0.1:9",
+        )
+        cmd = [sys.executable, "-m", "onebox_agent_whatsapp.main", "serve"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{kind} server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit(f"{kind} server did not start")
+
+
+def requests_for(count: int, port: int) -> list[bytes]:
+    out = []
+    for i in range(count):
+        item = wa.text(f"Hola, ¿precio del artículo {i}? 5€/u", sender=f"1555{i % 500:07d}")
+        body = wa.meta_bytes(wa.payload(item))
+        headers = wa.signed_headers(body, SECRET)
+        head = (
+            f"POST /webhook/whatsapp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"X-Hub-Signature-256: {headers['x-hub-signature-256']}\r\n\r\n"
+        )
+        out.append(head.encode() + body)
+    return out
+
+
+async def drive(port: int, payloads: list[bytes], connections: int) -> tuple[float, list[float]]:
+    queue = list(reversed(payloads))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while queue:
+                request = queue.pop()
+                started = time.perf_counter()
+                writer.write(request)
+                status_line = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                if length:
+                    await reader.readexactly(length)
+                latencies.append(time.perf_counter() - started)
+                code = int(status_line.split()[1])
+                statuses[code] = statuses.get(code, 0) + 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    if set(statuses) != {200}:
+        raise SystemExit(f"unexpected answers: {statuses}")
+    return elapsed, latencies
+
+
+def measure(kind: str, count: int, connections: int, folder: Path) -> dict[str, float]:
+    port = free_port()
+    proc = start(kind, port, folder)
+    try:
+        asyncio.run(drive(port, requests_for(500, port), connections))  # warm up
+        elapsed, latencies = asyncio.run(drive(port, requests_for(count, port), connections))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    latencies.sort()
+    return {
+        "rps": count / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=6000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(args.serve_bare)
+        return
+    with tempfile.TemporaryDirectory(prefix="onebox-bench-") as tmp:
+        folder = Path(tmp)
+        bare = measure("bare", args.requests, args.connections, folder)
+        agent = measure("agent", args.requests, args.connections, folder)
+        with Bus.from_url(f"sqlite:///{folder / 'onebox.db'}") as bus:
+            stored = bus.stats()["inbound"].ready
+    print(f"{args.requests} requests, {args.connections} connections, one message each")
+    print(f"{'':28}{'agent':>10}{'bare':>10}{'ratio':>8}")
+    ratio = agent["rps"] / bare["rps"]
+    print(f"{'requests/s':28}{agent['rps']:>10.0f}{bare['rps']:>10.0f}{ratio:>8.2f}")
+    for key in ("p50_ms", "p99_ms"):
+        print(f"{key:28}{agent[key]:>10.2f}{bare[key]:>10.2f}{agent[key] / bare[key]:>8.2f}")
+    print(f"inbound messages stored: {stored} (expected {args.requests + 500})")
+    ok = agent["rps"] >= 2000 and agent["p99_ms"] < 50 and agent["rps"] >= 0.4 * bare["rps"]
+    print("targets (>= 2000 req/s, p99 < 50 ms, >= 40 % of bare):", "met" if ok else "NOT met")
+
+
+if __name__ == "__main__":
+    main()
