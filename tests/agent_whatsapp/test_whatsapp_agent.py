@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
@@ -18,10 +20,9 @@ from onebox_agent_whatsapp.settings import WhatsAppSettings
 from onebox_agent_whatsapp.window import ConversationWindows
 from onebox_bus import Bus
 from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
-from onebox_bus.testing import FakeClock
+from onebox_bus.testing import FakeClock, migrated_sqlite
 from onebox_metrics import Collector
 from onebox_service import ServiceRuntime, SystemdNotifier, open_runtime
-from onebox_service.testing import migrated_sqlite  # type: ignore[attr-defined]
 
 pytestmark = pytest.mark.anyio
 
@@ -435,3 +436,27 @@ async def test_sandbox_mode_records_replies_and_sends_nothing(
         health = await client.get("/health")
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
+
+
+async def test_replies_to_one_customer_are_paced(
+    db_url: str, graph: wa.FakeGraphApi, clock: FakeClock
+) -> None:
+    async def fake_sleep(seconds: float) -> None:  # time passes only on the fake clock
+        clock.advance(seconds)
+        await anyio.lowlevel.checkpoint()
+
+    settings = settings_for(db_url, graph, whatsapp_recipient_interval_seconds=6.0)
+    runtime = open_runtime(settings, service="whatsapp", clock=clock)
+    app = create_app(settings, clock=clock, runtime=runtime, sleep=fake_sleep)
+    async with AsyncTestClient(app) as client:
+        agent = Agent(client, runtime, graph, clock)
+        await agent.post(wa.payload(wa.text("hi")))
+        for text in ("one", "two", "three"):
+            agent.reply(text)
+        await wait_for(lambda: len(graph.texts()) == 3)
+        records = await wait_for(
+            lambda: len(found := runtime.deliveries.recent(channel="whatsapp")) == 3 and found
+        )
+    times = sorted(r.created_at for r in records)
+    assert [t.body["text"]["body"] for t in graph.texts()] == ["one", "two", "three"]
+    assert all(b - a >= 6.0 for a, b in itertools.pairwise(times))
