@@ -12,8 +12,19 @@ from .errors import (
     SchemaError,
 )
 from .message import BusStats, DeadLetter, Message, TopicStats
-from .migrate import check_schema, combined_metadata, downgrade, upgrade
 from .retry import next_retry_delay
+
+
+def __getattr__(name: str) -> object:
+    # Alembic is heavy to import and only needed to migrate or check the schema: load it on use.
+    if name in _MIGRATE:
+        from . import migrate
+
+        return getattr(migrate, name)
+    raise AttributeError(f"module 'onebox_bus' has no attribute {name!r}")
+
+
+_MIGRATE = {"check_schema", "combined_metadata", "downgrade", "upgrade"}
 
 __all__ = [
     "Bus",

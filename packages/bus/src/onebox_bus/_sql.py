@@ -11,15 +11,25 @@ COLUMNS = (
     "created_at, visible_at"
 )
 
-INSERT = """
+_INSERT = """
 INSERT INTO bus_messages
     (topic, key, dedupe_key, correlation_id, payload, state, attempts, max_attempts,
      visible_at, created_at)
 VALUES (:topic, :key, :dedupe_key, :correlation_id, :payload, 'ready', 0, :max_attempts,
         :visible_at, :created_at)
-ON CONFLICT (topic, dedupe_key) DO NOTHING
-RETURNING id
 """
+
+# With a dedupe key: a duplicate inserts nothing and returns no row (the caller then looks
+# the first message up). The conflict target names the partial unique index's predicate.
+INSERT_DEDUPED = (
+    _INSERT + "ON CONFLICT (topic, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING\n"
+    "RETURNING id"
+)
+
+# Without one nothing can conflict: the plain insert, its id from the cursor (SQLite) or
+# RETURNING (PostgreSQL).
+INSERT_PLAIN = _INSERT
+INSERT_PLAIN_RETURNING = _INSERT + "RETURNING id"
 
 SELECT_BY_DEDUPE = "SELECT id FROM bus_messages WHERE topic = :topic AND dedupe_key = :dedupe_key"
 
@@ -37,29 +47,33 @@ ORDER BY m.id
 LIMIT :limit
 """
 
+# One statement claims and, in passing, buries poison messages: a head whose last allowed
+# attempt's lease ran out (its consumer keeps dying on it) becomes dead instead of being handed
+# out again, so it cannot block its key forever. SET expressions read the row's old values.
+_EXHAUSTED = "state = 'claimed' AND attempts >= max_attempts"
 _CLAIM = """
 UPDATE bus_messages
-SET state = 'claimed', attempts = attempts + 1, visible_at = :lease_until, claimed_by = :consumer
+SET state = CASE WHEN {exhausted} THEN 'dead' ELSE 'claimed' END,
+    attempts = CASE WHEN {exhausted} THEN attempts ELSE attempts + 1 END,
+    finished_at = CASE WHEN {exhausted} THEN :now ELSE finished_at END,
+    last_error = CASE WHEN {exhausted}
+        THEN 'lease expired on the last attempt (consumer crashed or hung)' ELSE last_error END,
+    visible_at = :lease_until, claimed_by = :consumer
 WHERE id IN ({claimable})
-RETURNING {columns}
+RETURNING {columns}, state
 """
 
-CLAIM_SQLITE = _CLAIM.format(claimable=_CLAIMABLE, columns=COLUMNS)
-CLAIM_POSTGRES = _CLAIM.format(claimable=_CLAIMABLE + " FOR UPDATE SKIP LOCKED", columns=COLUMNS)
-
-# A consumer that keeps dying on a message (a poison message) must not block its key forever:
-# once its last allowed attempt's lease has run out, it is dead.
-EXPIRE_EXHAUSTED = """
-UPDATE bus_messages
-SET state = 'dead', finished_at = :now,
-    last_error = 'lease expired on the last attempt (consumer crashed or hung)'
-WHERE topic = :topic AND state = 'claimed' AND visible_at <= :now AND attempts >= max_attempts
-"""
+CLAIM_SQLITE = _CLAIM.format(exhausted=_EXHAUSTED, claimable=_CLAIMABLE, columns=COLUMNS)
+CLAIM_POSTGRES = _CLAIM.format(
+    exhausted=_EXHAUSTED, claimable=_CLAIMABLE + " FOR UPDATE SKIP LOCKED", columns=COLUMNS
+)
 
 ACK = """
 UPDATE bus_messages SET state = 'done', finished_at = :now, claimed_by = NULL
 WHERE id = :id AND state = 'claimed' AND attempts = :attempt
 """
+
+CLAIM_TOKEN = "SELECT state, attempts FROM bus_messages WHERE id = :id"
 
 RETRY = """
 UPDATE bus_messages SET state = 'ready', visible_at = :visible_at, last_error = :error,
@@ -83,15 +97,20 @@ UPDATE bus_messages SET visible_at = :lease_until
 WHERE id = :id AND state = 'claimed' AND attempts = :attempt
 """
 
-STATS = """
-SELECT topic, state, COUNT(*),
-       MIN(CASE WHEN state = 'ready' THEN created_at END)
-FROM bus_messages GROUP BY topic, state
+# Two queries so each is answered from its own partial index, never a scan of history.
+STATS_ACTIVE = """
+SELECT topic, state, COUNT(*), MIN(created_at)
+FROM bus_messages WHERE state IN ('ready', 'claimed') GROUP BY topic, state
+"""
+
+STATS_FINISHED = """
+SELECT topic, state, COUNT(*), NULL
+FROM bus_messages WHERE state IN ('done', 'dead') GROUP BY topic, state
 """
 
 DEAD_LIST = """
 SELECT id, topic, payload, key, correlation_id, attempts, last_error, created_at, finished_at
-FROM bus_messages WHERE state = 'dead' AND (CAST(:topic AS TEXT) IS NULL OR topic = :topic)
+FROM bus_messages WHERE state IN ('done', 'dead') AND state = 'dead' AND (CAST(:topic AS TEXT) IS NULL OR topic = :topic)
 ORDER BY id LIMIT :limit
 """
 
@@ -109,11 +128,12 @@ PURGE_DEAD = "DELETE FROM bus_messages WHERE state = 'dead' AND id = :id"
 
 PURGE_DEAD_TOPIC = """
 DELETE FROM bus_messages WHERE state = 'dead' AND (CAST(:topic AS TEXT) IS NULL OR topic = :topic)
-  AND finished_at < :before
+  AND finished_at <= :before
 """
 
 # Deleted in slices so each write transaction stays short while services keep running.
 PURGE_DONE = """
 DELETE FROM bus_messages WHERE id IN (
-    SELECT id FROM bus_messages WHERE state = 'done' AND finished_at < :before LIMIT :limit)
+    SELECT id FROM bus_messages
+    WHERE state IN ('done', 'dead') AND state = 'done' AND finished_at < :before LIMIT :limit)
 """

@@ -322,27 +322,39 @@ class Bus:
         if not items:
             return []
         now = self.clock()
-        insert, select = self._sql["INSERT"], self._sql["SELECT_BY_DEDUPE"]
+        sql = self._sql
+        sqlite = self.dialect.kind == "sqlite"
+
+        def params(item: Publish) -> dict[str, Any]:
+            return {
+                "topic": item.topic,
+                "key": item.key,
+                "dedupe_key": item.dedupe_key,
+                "correlation_id": item.correlation_id,
+                "payload": item.payload,
+                "max_attempts": item.max_attempts,
+                "visible_at": now + item.delay,
+                "created_at": now,
+            }
 
         def work(cur: Any) -> list[int]:
-            ids = []
-            for item in items:
-                cur.execute(
-                    insert,
-                    {
-                        "topic": item.topic,
-                        "key": item.key,
-                        "dedupe_key": item.dedupe_key,
-                        "correlation_id": item.correlation_id,
-                        "payload": item.payload,
-                        "max_attempts": item.max_attempts,
-                        "visible_at": now + item.delay,
-                        "created_at": now,
-                    },
-                )
+            ids: list[int] = []
+            plain: list[Publish] = []
+            for item in [*items, None]:
+                if item is not None and item.dedupe_key is None:
+                    plain.append(item)
+                    continue
+                if plain:
+                    ids += self._insert_plain(cur, [params(p) for p in plain], sqlite=sqlite)
+                    self._local.topics.update(p.topic for p in plain)
+                    plain = []
+                if item is None:
+                    break
+                row_params = params(item)
+                cur.execute(sql["INSERT_DEDUPED"], row_params)
                 row = cur.fetchone()
                 if row is None:
-                    cur.execute(select, {"topic": item.topic, "dedupe_key": item.dedupe_key})
+                    cur.execute(sql["SELECT_BY_DEDUPE"], row_params)
                     row = cur.fetchone()
                 else:
                     self._local.topics.add(item.topic)
@@ -350,6 +362,34 @@ class Bus:
             return ids
 
         return self._write(work)
+
+    def _insert_plain(self, cur: Any, rows: list[dict[str, Any]], *, sqlite: bool) -> list[int]:
+        """Insert rows that cannot conflict; their ids in order.
+
+        On SQLite a run is one ``executemany``: inside our write transaction nobody else
+        inserts, and SQLite gives each new row the largest rowid plus one, so the ids are the
+        previous maximum + 1 .. + n. The maximum is checked afterwards; should SQLite ever
+        pick differently (only past rowid 2**63 - 1), the rows are looked up one by one.
+        """
+        if not sqlite:
+            ids = []
+            for row in rows:
+                cur.execute(self._sql["INSERT_PLAIN_RETURNING"], row)
+                ids.append(int(cur.fetchone()[0]))
+            return ids
+        if len(rows) == 1:
+            cur.execute(self._sql["INSERT_PLAIN"], rows[0])
+            return [int(cur.lastrowid)]
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM bus_messages")
+        before = int(cur.fetchone()[0])
+        cur.executemany(self._sql["INSERT_PLAIN"], rows)
+        cur.execute("SELECT MAX(id) FROM bus_messages")
+        if int(cur.fetchone()[0]) == before + len(rows):
+            return list(range(before + 1, before + len(rows) + 1))
+        cur.execute(  # pragma: no cover - SQLite's rowid choice past the 64-bit maximum
+            "SELECT id FROM bus_messages WHERE id > :before ORDER BY id", {"before": before}
+        )
+        return [int(r[0]) for r in cur.fetchall()]  # pragma: no cover
 
     async def publish_async(
         self,
@@ -395,10 +435,9 @@ class Bus:
         of one key. Each message must be acked, nacked or dead-lettered before `lease` runs out.
         """
         now = self.clock()
-        expire, claim = self._sql["EXPIRE_EXHAUSTED"], self._claim_sql
+        claim = self._claim_sql
 
         def work(cur: Any) -> list[Any]:
-            cur.execute(expire, {"topic": topic, "now": now})
             cur.execute(
                 claim,
                 {
@@ -426,6 +465,7 @@ class Bus:
                 lease_until=float(r[9]),
             )
             for r in rows
+            if r[10] == "claimed"
         ]
         messages.sort(key=lambda m: m.id)
         return messages
@@ -433,14 +473,26 @@ class Bus:
     def _settle(self, statement: str, messages: Iterable[Message], **params: Any) -> None:
         sql = self._sql[statement]
         batch = list(messages)
+        rows = [{"id": m.id, "attempt": m.attempt, **params} for m in batch]
 
         def work(cur: Any) -> None:
-            for message in batch:
-                cur.execute(sql, {"id": message.id, "attempt": message.attempt, **params})
-                if cur.rowcount != 1:
-                    raise LeaseLost(message.id)
+            if len(rows) == 1:
+                cur.execute(sql, rows[0])
+            else:
+                cur.executemany(sql, rows)
+            if cur.rowcount != len(rows):
+                raise LeaseLost(self._lost(cur, batch))
 
         self._write(work)
+
+    def _lost(self, cur: Any, batch: list[Message]) -> int:
+        """The id of the first message in `batch` whose claim is no longer ours."""
+        for message in batch:
+            cur.execute(self._sql["CLAIM_TOKEN"], {"id": message.id})
+            row = cur.fetchone()
+            if row is None or row[0] != "claimed" or int(row[1]) != message.attempt:
+                return message.id
+        return batch[0].id
 
     def ack(self, message: Message) -> None:
         """Mark a claimed message done.
@@ -495,7 +547,9 @@ class Bus:
         """Counts per topic and state, the oldest ready message's age, and the WAL size."""
         now = self.clock()
         counts: dict[str, dict[str, Any]] = {}
-        for topic, state, count, oldest in self._read(self._sql["STATS"], {}):
+        rows = self._read(self._sql["STATS_ACTIVE"], {})
+        rows += self._read(self._sql["STATS_FINISHED"], {})
+        for topic, state, count, oldest in rows:
             entry = counts.setdefault(topic, {"oldest_ready_age_s": 0.0})
             entry[state] = int(count)
             if state == "ready" and oldest is not None:
@@ -623,15 +677,18 @@ class Bus:
 
 
 _STATEMENTS = (
-    "INSERT",
+    "INSERT_PLAIN",
+    "INSERT_PLAIN_RETURNING",
+    "INSERT_DEDUPED",
     "SELECT_BY_DEDUPE",
-    "EXPIRE_EXHAUSTED",
     "ACK",
+    "CLAIM_TOKEN",
     "RETRY",
     "RELEASE",
     "KILL",
     "EXTEND",
-    "STATS",
+    "STATS_ACTIVE",
+    "STATS_FINISHED",
     "DEAD_LIST",
     "REPLAY_DEAD",
     "REPLAY_DEAD_TOPIC",

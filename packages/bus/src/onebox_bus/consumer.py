@@ -28,7 +28,11 @@ log = structlog.get_logger("onebox.bus.consumer")
 
 
 class Consumer:
-    """Runs `handler` for every message of `topic`, in per-key order, `concurrency` at a time."""
+    """Runs `handler` for every message of `topic`, in per-key order, `concurrency` at a time.
+
+    Also keeps the SQLite WAL in check: a passive checkpoint every `maintenance_every`
+    seconds, and a truncating one once the topic has been quiet for `truncate_after`.
+    """
 
     def __init__(
         self,
@@ -43,6 +47,7 @@ class Consumer:
         max_poll: float = 1.0,
         grace: float = 10.0,
         maintenance_every: float = 1.0,
+        truncate_after: float = 30.0,
     ) -> None:
         self.bus = bus
         self.topic = topic
@@ -53,6 +58,7 @@ class Consumer:
         self.max_poll = max_poll
         self.grace = grace
         self.maintenance_every = maintenance_every
+        self.truncate_after = truncate_after
         self._handler = handler
         self._stopping = False
         self._wake: asyncio.Event | None = None
@@ -94,6 +100,7 @@ class Consumer:
         self.running = True
         interval = self.min_poll
         next_maintenance = time.monotonic() + self.maintenance_every
+        busy_at = time.monotonic()
         try:
             while not self._stopping:
                 self.last_loop_at = time.monotonic()
@@ -110,9 +117,12 @@ class Consumer:
                     task = asyncio.create_task(self._handle(message))
                     self._tasks[task] = message
                     task.add_done_callback(self._done)
+                if claimed or self._tasks:
+                    busy_at = time.monotonic()
                 if time.monotonic() >= next_maintenance:
                     next_maintenance = time.monotonic() + self.maintenance_every
-                    await self._maintain(idle=not claimed and not self._tasks)
+                    # Truncating waits for every reader and writer: only after a quiet spell.
+                    await self._maintain(idle=time.monotonic() - busy_at > self.truncate_after)
                 if claimed:
                     interval = self.min_poll
                 with contextlib.suppress(TimeoutError):

@@ -26,6 +26,8 @@ class GroupCommitter:
     def __init__(self, bus: Bus, *, max_batch: int = 500) -> None:
         self._bus = bus
         self._max_batch = max_batch
+        self.batches = 0
+        self.published = 0
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="onebox-bus-commit", daemon=True)
         self._thread.start()
@@ -65,30 +67,31 @@ class GroupCommitter:
     def _write(self, batch: list[Any]) -> None:
         try:
             ids = self._bus.publish_many([item for item, _, _ in batch])
+            self.batches += 1
+            self.published += len(batch)
         except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
-            for _, loop, future in batch:
-                _resolve(loop, future, error=exc)
+            _resolve(batch, [exc] * len(batch))
             return
-        for (_, loop, future), id_ in zip(batch, ids, strict=True):
-            _resolve(loop, future, result=id_)
+        _resolve(batch, ids)
 
 
-def _resolve(
-    loop: asyncio.AbstractEventLoop,
-    future: asyncio.Future[int],
-    *,
-    result: int | None = None,
-    error: BaseException | None = None,
-) -> None:
-    def settle() -> None:
+def _resolve(batch: list[Any], outcomes: list[Any]) -> None:
+    """Settle each caller's future on its own loop: one wake-up per loop, not per caller."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], Any]]] = {}
+    for (_, loop, future), outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(loop, []).append((future, outcome))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, settled)
+        except RuntimeError:  # the caller's loop is closed: nobody is waiting any more
+            continue
+
+
+def _settle(settled: list[tuple[asyncio.Future[int], Any]]) -> None:
+    for future, outcome in settled:
         if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
         else:
-            future.set_result(int(result or 0))
-
-    try:
-        loop.call_soon_threadsafe(settle)
-    except RuntimeError:  # the caller's loop is closed: nobody is waiting any more
-        return
+            future.set_result(int(outcome))

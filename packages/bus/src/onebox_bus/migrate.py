@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 
 from .engine import create_engine, normalise_url
-from .errors import SchemaError
+from .errors import ConfigError, SchemaError
 
 ENTRY_POINT_GROUP = "onebox.migrations"
 
@@ -42,8 +42,13 @@ def sources() -> list[MigrationSource]:
     found: dict[str, MigrationSource] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         module = importlib.import_module(ep.value)
+        metadata = getattr(module, "metadata", None)
+        if not isinstance(metadata, MetaData) or not hasattr(module, "__path__"):
+            raise ConfigError(
+                f"migrations {ep.name!r} ({ep.value!r}) must be a package exposing `metadata`"
+            )
         folder = Path(next(iter(module.__path__))) / "versions"
-        found[ep.name] = MigrationSource(ep.name, folder, module.metadata)
+        found[ep.name] = MigrationSource(ep.name, folder, metadata)
     if "bus" not in found:  # running from a source tree without the entry point installed
         from . import migrations
 
@@ -70,7 +75,8 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(Path(next(iter(migrations.__path__)))))
     cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", ":".join(str(source.versions) for source in sources()))
-    cfg.set_main_option("sqlalchemy.url", normalise_url(url).render_as_string(hide_password=False))
+    # Kept out of the ini options, where '%' (URL escapes) would be read as interpolation.
+    cfg.attributes["url"] = normalise_url(url).render_as_string(hide_password=False)
     return cfg
 
 

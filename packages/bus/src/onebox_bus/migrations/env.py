@@ -26,7 +26,7 @@ given = config.attributes.get("connection")
 if given is not None:
     run(given)
 else:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = create_engine(config.attributes["url"])
     try:
         with engine.connect() as conn:
             run(conn)

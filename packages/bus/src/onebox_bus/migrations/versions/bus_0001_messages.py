@@ -15,6 +15,8 @@ branch_labels = ("bus",)
 depends_on = None
 
 _ACTIVE = "state IN ('ready', 'claimed')"
+_FINISHED = "state IN ('done', 'dead')"
+_DEDUPED = "dedupe_key IS NOT NULL"
 
 
 def upgrade() -> None:
@@ -40,7 +42,6 @@ def upgrade() -> None:
         sa.Column("claimed_by", sa.String(100), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_bus_messages"),
-        sa.UniqueConstraint("topic", "dedupe_key", name="uq_bus_messages_topic_dedupe_key"),
     )
     op.create_index(
         "ix_bus_messages_claim",
@@ -56,8 +57,21 @@ def upgrade() -> None:
         sqlite_where=sa.text(_ACTIVE),
         postgresql_where=sa.text(_ACTIVE),
     )
-    op.create_index("ix_bus_messages_state_finished", "bus_messages", ["state", "finished_at"])
-    op.create_index("ix_bus_messages_topic_state", "bus_messages", ["topic", "state"])
+    op.create_index(
+        "ix_bus_messages_finished",
+        "bus_messages",
+        ["topic", "state", "finished_at"],
+        sqlite_where=sa.text(_FINISHED),
+        postgresql_where=sa.text(_FINISHED),
+    )
+    op.create_index(
+        "uq_bus_messages_dedupe",
+        "bus_messages",
+        ["topic", "dedupe_key"],
+        unique=True,
+        sqlite_where=sa.text(_DEDUPED),
+        postgresql_where=sa.text(_DEDUPED),
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,68 @@
+"""Fixtures for the bus contract suite: one test body, run on SQLite and on PostgreSQL.
+
+SQLite: each test gets a real file in tmp_path, copied from a template migrated once.
+PostgreSQL: when ONEBOX_TEST_POSTGRES_URL is set, the suite runs in a schema of its own
+(``onebox_bus_test``), created fresh per session and emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from onebox_bus import Bus, create_engine, upgrade
+from onebox_bus.testing import FakeClock, migrated_sqlite
+from sqlalchemy import text
+
+PG_SCHEMA = "onebox_bus_test"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrated_sqlite(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
+    import psycopg
+    from onebox_bus import normalise_url
+
+    url = normalise_url(base)
+    conninfo = dict(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database)
+    with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        conn.execute(f"CREATE SCHEMA {PG_SCHEMA}")
+    scoped = url.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
+    rendered = scoped.render_as_string(hide_password=False)
+    upgrade(rendered)
+    return rendered
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    if request.param == "sqlite":
+        return migrated_sqlite(tmp_path / "onebox.db", template=sqlite_template)
+    url: str = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE bus_messages RESTART IDENTITY"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def bus(db_url: str, clock: FakeClock) -> Iterator[Bus]:
+    with Bus.from_url(db_url, clock=clock, busy_timeout=2.0) as bus:
+        yield bus
