@@ -11,6 +11,7 @@ Steps for a claimed `inbound` message:
 4. in ONE bus transaction: publish the `OutboundMessage` to ``outbound.<channel>`` (dedupe key
    ``reply:<inbound id>``, so a repeated routing never makes two replies), store both turns,
    and ack. A lost lease rolls all of it back; a crash before the commit repeats the routing.
+   Concurrent handlers share that transaction (`GroupCommit`), each unit in its own savepoint.
 
 A router failure (it promises never to raise, so this is a bug or a bad deployment) sends a
 holding reply and dead-letters the message with the reason, in the same transaction; a
@@ -26,11 +27,13 @@ from typing import Protocol
 
 import anyio
 import anyio.to_thread
+import orjson
 import structlog
 from onebox_bus import Bus, LeaseLost, Message, check_topic
 from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
 from onebox_router import Conversation, Reply, Turn
 
+from .commit import GroupCommit
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .persona import HOLDING_REPLY, Personas, unsupported_reply
@@ -82,6 +85,7 @@ class InboundHandler:
         self.clock = clock
         self.instruments = instruments or Instruments(None)
         self.log_text = log_text
+        self.committer = GroupCommit(bus)
 
     async def __call__(self, message: Message) -> None:
         """Handle one message; settles it (ack or dead letter) before returning."""
@@ -99,7 +103,7 @@ class InboundHandler:
         ):
             answer = await self._answer(message, inbound)
             try:
-                await anyio.to_thread.run_sync(lambda: self._commit(message, inbound, answer))
+                await self.committer.run(lambda: self._commit(message, inbound, answer))
             except LeaseLost:
                 log.warning("message.lease_lost")
                 return
@@ -164,10 +168,10 @@ class InboundHandler:
             received_at=inbound.received_at,
             meta=dict(inbound.meta),
         )
-        with self.bus.transaction():
+        with self.bus.transaction():  # joins the group commit's transaction
             self.bus.publish(
                 outbound_topic(inbound.channel),
-                reply.to_payload(),
+                orjson.dumps(reply),  # the envelope's JSON; orjson encodes dataclasses natively
                 key=inbound.key,
                 dedupe_key=f"reply:{message.id}",
                 correlation_id=inbound.correlation_id,

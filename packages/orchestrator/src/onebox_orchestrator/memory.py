@@ -17,10 +17,13 @@ from . import _db
 
 Role = Literal["user", "assistant"]
 
-_INSERT = (
+_INSERT_PAIR = (
     "INSERT INTO orchestrator_turns (conversation_key, inbound_id, role, text, channel, "
-    "correlation_id, provider, created_at) VALUES (:conversation_key, :inbound_id, :role, "
-    ":text, :channel, :correlation_id, :provider, :created_at) "
+    "correlation_id, provider, created_at) VALUES "
+    "(:conversation_key, :inbound_id, 'user', :user_text, :channel, :correlation_id, NULL, "
+    ":created_at), "
+    "(:conversation_key, :inbound_id, 'assistant', :reply_text, :channel, :correlation_id, "
+    ":provider, :created_at) "
     "ON CONFLICT (inbound_id, role) DO NOTHING"
 )
 _RECENT = (
@@ -105,27 +108,18 @@ class ConversationMemory:
         provider: str | None,
     ) -> None:
         """Store the customer's turn and the reply (call inside `bus.transaction()`)."""
-        now = self.clock()
-        common = {
-            "conversation_key": conversation_key,
-            "inbound_id": inbound_id,
-            "channel": channel,
-            "correlation_id": correlation_id,
-        }
         _db.execute(
             self.bus,
-            _INSERT,
-            {**common, "role": "user", "text": user_text, "provider": None, "created_at": now},
-        )
-        _db.execute(
-            self.bus,
-            _INSERT,
+            _INSERT_PAIR,
             {
-                **common,
-                "role": "assistant",
-                "text": reply_text,
+                "conversation_key": conversation_key,
+                "inbound_id": inbound_id,
+                "channel": channel,
+                "correlation_id": correlation_id,
+                "user_text": user_text,
+                "reply_text": reply_text,
                 "provider": provider,
-                "created_at": now,
+                "created_at": self.clock(),
             },
         )
 
