@@ -130,10 +130,13 @@ async def group_commit(bus: Bus, n: int, tasks: int) -> None:
 async def paced_latency(bus: Bus, n: int, rate: float) -> list[float]:
     sent: dict[int, float] = {}
     latencies: list[float] = []
+    all_acked = asyncio.Event()
 
     async def handle(message: Message) -> None:
         await asyncio.to_thread(bus.ack, message)
         latencies.append(time.perf_counter() - sent[message.json()["i"]])
+        if len(latencies) == n:
+            all_acked.set()
 
     consumer = Consumer(bus, "paced", handle, name="bench", concurrency=4)
     task = asyncio.create_task(consumer.run())
@@ -142,8 +145,7 @@ async def paced_latency(bus: Bus, n: int, rate: float) -> list[float]:
         await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
         sent[i] = time.perf_counter()
         await bus.publish_async("paced", {"i": i}, key=f"k{i % KEYS}")
-    while len(latencies) < n:
-        await asyncio.sleep(0.01)
+    await all_acked.wait()
     consumer.stop()
     await task
     return latencies

@@ -43,8 +43,8 @@ async def test_publish_async_refuses_bad_payload_before_queueing(db_url: str) ->
         )
 
 
-async def _wait_for(predicate: object, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_for(predicate: object, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
     while not predicate():  # type: ignore[operator]
         if time.monotonic() > deadline:
             raise AssertionError("condition not met before the deadline")
@@ -98,7 +98,7 @@ async def test_consumer_is_woken_by_a_publish_in_the_same_process(db_url: str) -
             await _wait_for(lambda: consumer.running)
             await _wait_for(lambda: consumer.seconds_since_loop() > 0.05)
             id_ = await bus.publish_async("inbound", {"x": 1})
-            await _wait_for(lambda: got == [id_], timeout=5.0)
+            await _wait_for(lambda: got == [id_], within=5.0)
             consumer.stop()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from onebox_bus import Bus, LeaseLost, PayloadError
+from onebox_bus import Bus, LeaseLost, Message, PayloadError
 from onebox_bus.testing import FakeClock
 
 
@@ -136,13 +136,16 @@ def test_transaction_publishes_reply_and_acks_atomically(bus: Bus, clock: FakeCl
     [m] = bus.claim("inbound", lease=5.0)
     clock.advance(5.0)
     [again] = bus.claim("inbound", lease=5.0)  # someone else took it over
-    with pytest.raises(LeaseLost), bus.transaction():
-        bus.publish("outbound.telegram", {"a": 1}, dedupe_key=f"reply:{m.id}")
-        bus.ack(m)
+
+    def reply_and_ack(message: Message) -> None:
+        with bus.transaction():
+            bus.publish("outbound.telegram", {"a": 1}, dedupe_key=f"reply:{message.id}")
+            bus.ack(message)
+
+    with pytest.raises(LeaseLost):
+        reply_and_ack(m)
     assert "outbound.telegram" not in bus.stats(), "the reply must roll back with the ack"
-    with bus.transaction():
-        bus.publish("outbound.telegram", {"a": 1}, dedupe_key=f"reply:{again.id}")
-        bus.ack(again)
+    reply_and_ack(again)
     stats = bus.stats()
     assert stats["outbound.telegram"].ready == 1
     assert stats["inbound"].done == 1

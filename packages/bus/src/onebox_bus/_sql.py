@@ -110,7 +110,8 @@ FROM bus_messages WHERE state IN ('done', 'dead') GROUP BY topic, state
 
 DEAD_LIST = """
 SELECT id, topic, payload, key, correlation_id, attempts, last_error, created_at, finished_at
-FROM bus_messages WHERE state IN ('done', 'dead') AND state = 'dead' AND (CAST(:topic AS TEXT) IS NULL OR topic = :topic)
+FROM bus_messages WHERE state IN ('done', 'dead') AND state = 'dead'
+  AND (CAST(:topic AS TEXT) IS NULL OR topic = :topic)
 ORDER BY id LIMIT :limit
 """
 
