@@ -54,4 +54,19 @@ def test_normalisation_folds_case_accents_punctuation_and_courtesy() -> None:
 
 def test_numbers_weekdays_and_negations_are_kept() -> None:
     sig = signature("Don't you open on Sundays before 10am?")
-    assert {"not", "sunday", "10", "before", "open"} <= sig.critical
+    assert {"not", "sunday", "10@1", "before", "open"} <= sig.critical
+
+
+def test_numbers_keep_their_order() -> None:
+    a = signature("If I order 4 pots and 2 plants, what is the total?")
+    b = signature("If I order 2 pots and 4 plants, what is the total?")
+    assert similarity(a, b) == 0.0
+    assert a.key != b.key
+
+
+def test_a_substituted_word_is_another_question() -> None:
+    a = signature("Should I buy the monstera or the fig for a dark office?")
+    b = signature("Should I buy the monstera or the ivy for a dark office?")
+    assert similarity(a, b) == 0.0
+    same = signature("Should I buy the fig or the monstera for a dark office?")
+    assert similarity(a, same) == 1.0

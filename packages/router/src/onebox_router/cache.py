@@ -18,6 +18,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -66,6 +67,16 @@ class _Namespace:
     by_token: dict[str, set[int]] = field(default_factory=dict)
 
 
+_ANSWER = (table.c.answer, table.c.provider, table.c.model)
+_EXACT = sa.select(*_ANSWER).where(
+    table.c.key == sa.bindparam("key"), table.c.expires_at > sa.bindparam("now")
+)
+_BY_ID = sa.select(*_ANSWER).where(
+    table.c.id == sa.bindparam("id"), table.c.expires_at > sa.bindparam("now")
+)
+_EXACT_SQLITE = "SELECT answer, provider, model FROM router_cache WHERE key = ? AND expires_at > ?"
+
+
 def namespace(*parts: str) -> str:
     """The namespace of everything an answer depends on (system prompt, class, versions)."""
     digest = hashlib.sha256()
@@ -105,33 +116,57 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._index: dict[str, _Namespace] = {}
         self._last_id = 0
+        self._raw: Any = None
+        self._raw_lock = threading.Lock()
 
     def lookup(self, ns: str, question: str) -> CacheHit | None:
         """The cached answer to `question` (or a paraphrase of it) in namespace `ns`."""
         sig = signature(question)
+        return self.lookup_exact(ns, sig) or self.lookup_similar(ns, sig)
+
+    @property
+    def inline_reads(self) -> bool:
+        """Whether `lookup_exact` is cheap and lock-free enough to call on the event loop."""
+        return self._engine.dialect.name == "sqlite"
+
+    def lookup_exact(self, ns: str, sig: Signature) -> CacheHit | None:
+        """The answer stored under exactly this signature (one indexed read; no miss counted).
+
+        On SQLite this reads through one long-lived connection in autocommit mode: in WAL mode
+        a reader takes no lock and never waits for a writer, so the read takes tens of
+        microseconds and may run on the event loop.
+        """
+        if sig.empty:
+            return None
+        key, now = _key(ns, sig), self._clock()
+        if self._engine.dialect.name == "sqlite":
+            with self._raw_lock:
+                if self._raw is None:
+                    self._raw = self._engine.raw_connection()
+                cursor = self._raw.cursor()
+                try:
+                    cursor.execute(_EXACT_SQLITE, (key, now))
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+        else:
+            with self._engine.connect() as conn:
+                row = conn.execute(_EXACT, {"key": key, "now": now}).first()
+        if row is None:
+            return None
+        self.stats.exact += 1
+        return CacheHit(answer=row[0], provider=row[1], model=row[2], match="exact", score=1.0)
+
+    def lookup_similar(self, ns: str, sig: Signature) -> CacheHit | None:
+        """The answer to the most similar stored question of `ns`, if similar enough."""
         if sig.empty:
             self.stats.misses += 1
             return None
         now = self._clock()
         with self._engine.connect() as conn:
-            row = conn.execute(
-                sa.select(table.c.answer, table.c.provider, table.c.model).where(
-                    table.c.key == _key(ns, sig), table.c.expires_at > now
-                )
-            ).first()
-            if row is not None:
-                self.stats.exact += 1
-                return CacheHit(
-                    answer=row.answer, provider=row.provider, model=row.model,
-                    match="exact", score=1.0,
-                )  # fmt: skip
             self._sync(conn)
             for entry_id, score in self._candidates(ns, sig, now):
-                row = conn.execute(
-                    sa.select(table.c.answer, table.c.provider, table.c.model).where(
-                        table.c.id == entry_id, table.c.expires_at > now
-                    )
-                ).first()
+                row = conn.execute(_BY_ID, {"id": entry_id, "now": now}).first()
                 if row is not None:
                     self.stats.similar += 1
                     return CacheHit(
@@ -141,6 +176,13 @@ class ResponseCache:
                 self._forget(ns, entry_id)
         self.stats.misses += 1
         return None
+
+    def close(self) -> None:
+        """Return the read connection to the pool."""
+        with self._raw_lock:
+            if self._raw is not None:
+                self._raw.close()
+                self._raw = None
 
     def store(self, ns: str, question: str, answer: str, *, provider: str, model: str) -> bool:
         """Remember `answer` to `question` for `ttl_s`; False when the question has no content."""

@@ -11,6 +11,7 @@ with character-trigram similarity decide.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -292,13 +293,16 @@ def signature(text: str) -> Signature:
     switched_off = bool(_SWITCH_OFF.search(folded))
     tokens: set[str] = set()
     critical: set[str] = set()
+    numbers = 0
     for raw in folded.split():
         word = NUMBER_WORDS.get(raw, raw)
         if word in NEGATIONS:
             critical.add("not")
             continue
         if word.isdigit():
-            critical.add(str(int(word)) if len(word) < 12 else word)
+            # Numbers keep their order ("4 pots and 2 plants" is not "2 pots and 4 plants").
+            numbers += 1
+            critical.add(f"{str(int(word)) if len(word) < 12 else word}@{numbers}")
             continue
         day = word[:-1] if word.endswith("s") and word[:-1] in WEEKDAYS else word
         if day in WEEKDAYS:
@@ -343,11 +347,42 @@ def _weighted_jaccard(a: Iterable[str], b: Iterable[str]) -> float:
     return sum(_weight(t) for t in sa & sb) / union if union else 1.0
 
 
+@functools.lru_cache(maxsize=8192)
+def _grams(word: str) -> frozenset[str]:
+    padded = f" {word} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def _typo_of(word: str, others: Iterable[str]) -> bool:
+    """Whether `word` is a misspelling of one of `others` (close length, shared trigrams)."""
+    grams = _grams(word)
+    for other in others:
+        if abs(len(word) - len(other)) > 2:
+            continue
+        theirs = _grams(other)
+        if 2 * len(grams & theirs) / (len(grams) + len(theirs)) >= 0.5:
+            return True
+    return False
+
+
 def similarity(a: Signature, b: Signature) -> float:
-    """How alike two questions are, in [0, 1]; 0 whenever their critical tokens differ."""
+    """How alike two questions are, in [0, 1].
+
+    0 whenever their critical tokens differ, and whenever each has a content word the other
+    lacks that is not a misspelling of one of the other's (a substitution such as "fig" for
+    "ivy" or "price" for "duration" asks about something else); one question adding words
+    to the other is fine ("open?" / "opening hours?").
+    """
     if a.critical != b.critical:
         return 0.0
     if a.empty or b.empty:
+        return 0.0
+    only_a, only_b = a.tokens - b.tokens, b.tokens - a.tokens
+    if (
+        only_a
+        and only_b
+        and (len(only_a) > 2 or not all(_typo_of(word, only_b) for word in only_a))
+    ):
         return 0.0
     words = _weighted_jaccard(a.tokens | a.critical, b.tokens | b.critical)
     if not a.trigrams or not b.trigrams:

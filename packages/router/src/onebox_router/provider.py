@@ -13,6 +13,9 @@ from typing import Protocol
 
 from .conversation import Completion, Conversation, Turn
 
+#: What a support answer usually takes; quotas count this before the usage is known.
+TYPICAL_ANSWER_TOKENS = 150
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CompletionRequest:
@@ -35,10 +38,15 @@ class CompletionRequest:
             temperature=temperature,
         )
 
-    def estimate_tokens(self) -> int:
-        """A cheap upper estimate of the tokens a call will use (4 characters a token)."""
+    def prompt_tokens(self) -> int:
+        """A cheap estimate of the prompt's tokens (4 characters a token, plus framing)."""
         chars = len(self.system) + sum(len(turn.text) for turn in self.turns)
-        return chars // 4 + 8 * (len(self.turns) + 1) + self.max_tokens
+        return chars // 4 + 8 * (len(self.turns) + 1)
+
+    def estimate_tokens(self) -> int:
+        """The tokens a call is expected to use, for per-minute quotas: the prompt plus a
+        typical answer (at most `max_tokens`); the usage reported afterwards corrects it."""
+        return self.prompt_tokens() + min(self.max_tokens, TYPICAL_ANSWER_TOKENS)
 
 
 class Provider(Protocol):

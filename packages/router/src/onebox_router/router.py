@@ -11,6 +11,7 @@ a small reserve, so `offline` (the FAQ, or "a person will follow up") always ans
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,11 +23,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ._metrics import Collector, RouterMetrics
 from .breaker import CircuitBreaker
-from .cache import ResponseCache, namespace
+from .cache import CacheHit, ResponseCache, namespace
 from .classifier import Classifier
 from .conversation import Completion, Conversation, MessageClass, Reply
 from .errors import BREAKER_KINDS, ConfigError, ProviderError
 from .ledger import CallRecord, Ledger, month_start, next_month_start
+from .matching import signature
 from .offline import OfflineProvider
 from .policy import ProviderConfig, RoutingPolicy
 from .prices import FREE
@@ -162,7 +164,7 @@ class Router:
         ns = namespace(conversation.system, cls, self._version)
         exclusion = cache_exclusion(conversation) if self.cache is not None else "disabled"
         if self.cache is not None and exclusion is None:
-            hit = await self._io(deadline, self.cache.lookup, ns, conversation.question)
+            hit = await self._lookup(self.cache, ns, conversation.question, deadline)
             self._metrics.lookup(hit.match if hit else "miss")
             if hit is not None:
                 return Reply(
@@ -188,7 +190,7 @@ class Router:
             )
             estimate = request.estimate_tokens()
             now = self._clock()
-            reason = self._skip_reason(state, estimate, now)
+            reason = self._skip_reason(state, request, now)
             if reason is not None:
                 log.info("router.provider_skipped", provider=name, reason=reason)
                 self._metrics.skip(provider=name, reason=reason)
@@ -281,16 +283,18 @@ class Router:
         log.warning("router.provider_failed", retry_after=error.retry_after,
                     breaker=state.breaker.state, **fields)  # fmt: skip
 
-    def _skip_reason(self, state: ProviderState, estimate: int, now: float) -> str | None:
+    def _skip_reason(
+        self, state: ProviderState, request: CompletionRequest, now: float
+    ) -> str | None:
         if state.disabled is not None:
             return f"disabled_{state.disabled}"
         config = state.config
         budget = config.monthly_budget_usd
         if budget is not None:
-            worst = config.price.cost(estimate - config.max_tokens, config.max_tokens)
+            worst = config.price.cost(request.prompt_tokens(), config.max_tokens)
             if state.spent_month + worst > budget:
                 return "budget"
-        blocked = state.quota.blocked(estimate, now=now)
+        blocked = state.quota.blocked(request.estimate_tokens(), now=now)
         if blocked is not None:
             return blocked
         if not state.breaker.allow(now=now):
@@ -334,6 +338,28 @@ class Router:
             channel=conversation.channel or None,
         )
 
+    async def _lookup(
+        self, cache: ResponseCache, ns: str, question: str, deadline: float
+    ) -> CacheHit | None:
+        sig = signature(question)
+        if cache.inline_reads:
+            try:
+                hit = cache.lookup_exact(ns, sig)
+            except SQLAlchemyError as exc:
+                log.error(
+                    "router.database_error", operation="lookup_exact", error=type(exc).__name__
+                )
+                hit = None
+            except sqlite3.Error as exc:
+                log.error(
+                    "router.database_error", operation="lookup_exact", error=type(exc).__name__
+                )
+                hit = None
+            if hit is not None:
+                return hit
+            return await self._io(deadline, cache.lookup_similar, ns, sig)
+        return await self._io(deadline, cache.lookup, ns, question)
+
     def _persist(self, records: list[CallRecord], store: tuple[str, str, Reply] | None) -> None:
         if self._ledger is not None:
             self._ledger.record(records)
@@ -365,4 +391,5 @@ class Router:
 
     async def aclose(self) -> None:
         """Release the router's resources (not the HTTP client or engine it was given)."""
-        return None
+        if self.cache is not None:
+            self.cache.close()
