@@ -243,3 +243,21 @@ def test_purge_done_keeps_recent_and_unfinished_messages(bus: Bus, clock: FakeCl
     assert bus.purge_done(batch=3) == 10
     stats = bus.stats()["inbound"]
     assert (stats.done, stats.ready) == (1, 1)
+
+
+def test_execute_joins_the_transaction_of_a_publish_and_ack(bus: Bus) -> None:
+    bus.execute("CREATE TABLE IF NOT EXISTS test_notes (note VARCHAR(20))")
+    bus.publish("inbound", 1)
+    [m] = bus.claim("inbound")
+
+    def handle() -> None:
+        with bus.transaction():
+            bus.execute("INSERT INTO test_notes (note) VALUES (:note)", {"note": "rolled back"})
+            bus.ack(m)
+            raise RuntimeError("handler failed after the ack")
+
+    with pytest.raises(RuntimeError):
+        handle()
+    assert bus.execute("SELECT COUNT(*) FROM test_notes").fetchone()[0] == 0
+    assert bus.stats()["inbound"].claimed == 1
+    bus.execute("DROP TABLE test_notes")

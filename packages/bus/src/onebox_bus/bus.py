@@ -650,6 +650,23 @@ class Bus:
                 raise self._translate(exc) from exc
         return _dialect.wal_bytes(self.dialect)
 
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        """Run one statement of another package's own tables on this thread's connection.
+
+        Inside `transaction()` it joins that transaction, so a package can commit its rows
+        atomically with a publish and an ack. ``:name`` parameters work on both databases.
+        Outside a transaction the connection is in autocommit: a write commits at once.
+
+        Returns:
+            The DB-API cursor (``fetchall()``, ``fetchone()``, ``rowcount``).
+        """
+        try:
+            cur = self._cursor()
+            cur.execute(self.dialect.sql(sql), params or {})
+            return cur
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
     def ping(self) -> None:
         """Run a trivial query; raises `BusUnavailable` when the database cannot answer."""
         self._read("SELECT 1", {})

@@ -15,11 +15,7 @@ from onebox_bus import Bus
 
 def execute(bus: Bus, sql: str, params: dict[str, Any]) -> Any:
     """Execute `sql` on the thread's bus connection (inside its open transaction, if any)."""
-    # The bus has no public "run this statement in my transaction" call yet; its per-thread
-    # cursor is the only way to join the transaction the ack commits in.
-    cursor = bus._cursor()
-    cursor.execute(bus.dialect.sql(sql), params)
-    return cursor
+    return bus.execute(sql, params)
 
 
 def fetchall(bus: Bus, sql: str, params: dict[str, Any]) -> list[Any]:

@@ -1,0 +1,1 @@
+"""The ``onebox`` subcommands: one module each, each exposing ``register(subparsers)``."""
