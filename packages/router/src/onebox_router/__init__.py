@@ -6,7 +6,7 @@ from .build import build_router, make_provider
 from .cache import CacheHit, CacheStats, ResponseCache, namespace
 from .classifier import Classification, Classifier
 from .conversation import Completion, Conversation, MessageClass, Reply, Turn
-from .errors import AllProvidersFailed, ConfigError, ProviderError, RouterError
+from .errors import ConfigError, ProviderError, RouterError
 from .ledger import CallRecord, Ledger, spend_summary
 from .matching import Signature, signature, similarity
 from .offline import FaqEntry, OfflineProvider, load_faq, parse_faq
@@ -22,7 +22,6 @@ from .settings import RouterSettings
 __all__ = [
     "PRICES",
     "PRICE_TABLE_VERSION",
-    "AllProvidersFailed",
     "AnthropicProvider",
     "CacheHit",
     "CacheStats",

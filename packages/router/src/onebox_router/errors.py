@@ -4,10 +4,9 @@
 RouterError
 ├── ConfigError                  a developer mistake, raised at build time only
 └── ProviderError                one call failed; `kind` says how (never leaves route())
-AllProvidersFailed(ExceptionGroup)  every attempt of a chain, kept for logs and tests
 ```
 `Router.route` never raises a `ProviderError`: it falls through to the next provider and, at the
-end, to the offline answer.
+end, to the offline answer; every attempt is logged and written to the calls table instead.
 """
 
 from __future__ import annotations
@@ -69,7 +68,3 @@ class ProviderError(RouterError):
     def retryable(self) -> bool:
         """Whether the same call may succeed later (everything but auth and bad requests)."""
         return self.kind not in ("auth", "bad_request")
-
-
-class AllProvidersFailed(ExceptionGroup[ProviderError]):
-    """Every provider of a chain failed; holds each attempt's error."""

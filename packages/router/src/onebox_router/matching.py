@@ -4,9 +4,10 @@ Used by the response cache (exact and paraphrase hits) and by the offline FAQ an
 Normalisation folds what does not change the answer (case, accents, punctuation, whitespace,
 courtesy words, plurals and verb endings, common synonyms) and keeps what does: numbers,
 dates, weekdays and months, negations, and the words whose opposites flip an answer
-("open"/"close", "on"/"off", "cheapest"/"most expensive"). Those *critical* tokens must be
-identical for two questions to match at all; only then does a weighted token overlap combined
-with character-trigram similarity decide.
+("open"/"close", "on"/"off", "cheapest"/"most expensive"), numbers in their order. Those
+*critical* tokens must be identical for two questions to match at all, and neither question may
+swap a content word for another ("fig" for "ivy", "price" for "duration"); only then does a
+weighted token overlap (with character trigrams for misspellings) decide.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ class RouterSettings(BaseSettings):
     faq_file: Path | None = None
     deadline_seconds: float = Field(default=30.0, gt=0)
     routing_file: Path | None = None
+    database_url: str = "sqlite:///./var/onebox.db"
 
     def __init__(self, **values: Any) -> None:
         credentials = os.environ.get("CREDENTIALS_DIRECTORY")
