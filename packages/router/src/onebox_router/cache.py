@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from ._schema import cache as table
@@ -75,6 +76,22 @@ _BY_ID = sa.select(*_ANSWER).where(
     table.c.id == sa.bindparam("id"), table.c.expires_at > sa.bindparam("now")
 )
 _EXACT_SQLITE = "SELECT answer, provider, model FROM router_cache WHERE key = ? AND expires_at > ?"
+
+
+_REPLACED = ("answer", "provider", "model", "created_at", "expires_at")
+
+
+def _upsert(dialect: str, values: dict[str, Any]) -> sa.Executable:
+    """INSERT ... ON CONFLICT (key) DO UPDATE, in the dialect's spelling."""
+    if dialect == "postgresql":
+        pg = postgresql.insert(table).values(**values)
+        return pg.on_conflict_do_update(
+            index_elements=[table.c.key], set_={k: pg.excluded[k] for k in _REPLACED}
+        )
+    lite = sqlite.insert(table).values(**values)
+    return lite.on_conflict_do_update(
+        index_elements=[table.c.key], set_={k: lite.excluded[k] for k in _REPLACED}
+    )
 
 
 def namespace(*parts: str) -> str:
@@ -200,18 +217,7 @@ class ResponseCache:
             "created_at": now,
             "expires_at": now + self.ttl_s,
         }
-        if self._engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(table).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={
-                k: stmt.excluded[k]
-                for k in ("answer", "provider", "model", "created_at", "expires_at")
-            },
-        )
+        stmt = _upsert(self._engine.dialect.name, values)
         with self._engine.begin() as conn:
             conn.execute(stmt)
         self.stats.stores += 1
