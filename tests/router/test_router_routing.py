@@ -314,3 +314,29 @@ async def test_function_provider_and_bad_request_fall_through(
         reply = await router.route(conversation("Do you sell pots?"), deadline=clock() + 30)
         assert reply.provider == "second"
     assert len(first.requests) == 4, "a bad request does not open the breaker"
+
+
+async def test_metrics_go_to_the_collector(
+    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, groq: FakeOpenAIServer
+) -> None:
+    metrics = pytest.importorskip("onebox_metrics")
+    collector = metrics.Collector("orchestrator", engine=None, clock=clock)
+    routed = make_router(http, engine, clock, groq=groq)
+    router = Router(
+        policy=routed.policy, providers={"groq": routed.states["groq"].provider},
+        offline=OfflineProvider(load_faq(None)), cache=routed.cache, ledger=Ledger(engine),
+        clock=clock, collector=collector,
+    )  # fmt: skip
+    groq.push(groq.answer("Yes.", usage=(600, 150)))
+    await router.route(conversation("Do you sell pots?"), deadline=clock() + 30)
+    await router.route(conversation("Do you sell pots?"), deadline=clock() + 30)
+    await router.route(conversation("Where is my order #4521?"), deadline=clock() + 30)
+    replies = collector.counter("onebox_router_replies_total", "x", ("provider", "class", "cached"))
+    assert replies.snapshot()[("groq", "simple", "false")] == [2.0]
+    assert replies.snapshot()[("cache", "simple", "true")] == [1.0]
+    lookups = collector.counter("onebox_router_cache_lookups_total", "x", ("result",)).snapshot()
+    assert lookups[("miss",)] == [1.0]
+    assert lookups[("exact",)] == [1.0]
+    assert lookups[("bypass_personal",)] == [1.0]
+    cost = collector.counter("onebox_router_cost_usd_total", "x", ("provider",)).snapshot()
+    assert cost[("groq",)][0] > 0.000042

@@ -9,8 +9,8 @@ from typing import Protocol
 class Counter(Protocol):
     """What the router needs of a counter."""
 
-    def inc(self, **labels: str) -> None:
-        """Add one."""
+    def inc(self, amount: float = 1.0, **labels: str) -> None:
+        """Add `amount`."""
         ...
 
 
@@ -61,9 +61,14 @@ class RouterMetrics:
         self.latency = collector.histogram(
             "onebox_router_reply_seconds", "Time to a reply, by provider", labels=("provider",)
         )
-        self.cost = collector.histogram(
-            "onebox_router_cost_usd", "Cost of each provider call in USD", labels=("provider",)
-        )
+        self.cost = collector.counter(
+            "onebox_router_cost_usd_total", "Spend in USD (usage x price table), by provider",
+            labels=("provider",),
+        )  # fmt: skip
+        self.tokens = collector.counter(
+            "onebox_router_tokens_total", "Tokens billed, by provider and direction",
+            labels=("provider", "direction"),
+        )  # fmt: skip
 
     def reply(self, *, provider: str, cls: str, cached: bool, seconds: float) -> None:
         """Count a reply."""
@@ -76,12 +81,18 @@ class RouterMetrics:
         if self._on:
             self.cache.inc(result=result)
 
-    def attempt(self, *, provider: str, outcome: str, cost: float) -> None:
-        """Count a provider call."""
+    def attempt(
+        self, *, provider: str, outcome: str, cost: float = 0.0, tokens: tuple[int, int] = (0, 0)
+    ) -> None:
+        """Count a provider call, its spend and its tokens."""
         if self._on:
             self.attempts.inc(provider=provider, outcome=outcome)
-            if outcome == "ok":
-                self.cost.observe(cost, provider=provider)
+            if cost:
+                self.cost.inc(cost, provider=provider)
+            if tokens[0]:
+                self.tokens.inc(tokens[0], provider=provider, direction="input")
+            if tokens[1]:
+                self.tokens.inc(tokens[1], provider=provider, direction="output")
 
     def skip(self, *, provider: str, reason: str) -> None:
         """Count a provider skipped without a call."""

@@ -199,7 +199,10 @@ class Router:
             if completion is not None:
                 cost = config.price.cost(completion.input_tokens, completion.output_tokens)
                 state.spent_month += cost
-                self._metrics.attempt(provider=name, outcome="ok", cost=cost)
+                self._metrics.attempt(
+                    provider=name, outcome="ok", cost=cost,
+                    tokens=(completion.input_tokens, completion.output_tokens),
+                )  # fmt: skip
                 records.append(self._record(conversation, cls, name, completion.model, seconds,
                                             "ok", completion, cost))  # fmt: skip
                 reply = Reply(
@@ -213,7 +216,7 @@ class Router:
                                (ns, conversation.question, reply) if store else None)  # fmt: skip
                 return reply, len(records)
             assert error is not None
-            self._metrics.attempt(provider=name, outcome=error.kind, cost=0.0)
+            self._metrics.attempt(provider=name, outcome=error.kind)
             records.append(self._record(conversation, cls, name, config.model, seconds,
                                         error.kind, None, 0.0))  # fmt: skip
 
