@@ -73,7 +73,8 @@ class RouterMetrics:
     def reply(self, *, provider: str, cls: str, cached: bool, seconds: float) -> None:
         """Count a reply."""
         if self._on:
-            self.replies.inc(provider=provider, **{"class": cls}, cached=str(cached).lower())
+            labels = {"provider": provider, "class": cls, "cached": str(cached).lower()}
+            self.replies.inc(1.0, **labels)
             self.latency.observe(seconds, provider=provider)
 
     def lookup(self, result: str) -> None:
