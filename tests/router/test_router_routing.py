@@ -340,3 +340,17 @@ async def test_metrics_go_to_the_collector(
     assert lookups[("bypass_personal",)] == [1.0]
     cost = collector.counter("onebox_router_cost_usd_total", "x", ("provider",)).snapshot()
     assert cost[("groq",)][0] > 0.000042
+
+
+async def test_a_crashing_provider_still_gets_an_answer(clock: FakeClock) -> None:
+    def broken(request: object) -> str:
+        raise KeyError("bug")
+
+    policy = RoutingPolicy(providers={}, chains={"simple": ("broken", "offline"),
+                                                 "complex": ("offline",)})  # fmt: skip
+    router = Router(policy=policy, providers={"broken": FunctionProvider(broken, name="broken")},
+                    offline=OfflineProvider(load_faq(None)), clock=clock)  # fmt: skip
+    with capture_logs() as logs:
+        reply = await router.route(conversation("When are you open?"), deadline=clock() + 30)
+    assert reply.provider == "offline"
+    assert any(e["event"] == "router.provider_crashed" for e in logs)

@@ -246,6 +246,11 @@ class Router:
             )
         except ProviderError as exc:
             error = exc
+        except Exception as exc:  # a provider's bug must not cost the customer an answer
+            log.exception("router.provider_crashed", provider=name)
+            error = ProviderError(
+                f"{name!r} crashed ({type(exc).__name__})", provider=name, kind="server_error"
+            )
         else:
             seconds = time.perf_counter() - began
             now = self._clock()
