@@ -32,6 +32,10 @@ from .retry import next_retry_delay
 Clock = Callable[[], float]
 _T = TypeVar("_T")
 Listener = Callable[[str], None]
+#: ``on_lock_wait(seconds, timed_out)``: a write waited `seconds` for the database lock.
+LockWaitHook = Callable[[float, bool], None]
+#: A ``BEGIN`` faster than this did not wait for another writer (it is not reported).
+LOCK_WAIT_MIN_SECONDS = 0.001
 
 TOPIC_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,99}$")
 DEFAULT_MAX_PAYLOAD = 256 * 1024
@@ -97,8 +101,10 @@ class Bus:
         rng: random.Random | None = None,
         retry_base: float = 1.0,
         retry_cap: float = 300.0,
+        on_lock_wait: LockWaitHook | None = None,
     ) -> None:
         self.url = url
+        self.on_lock_wait = on_lock_wait
         self.dialect = _dialect.parse_url(url)
         self.busy_timeout = busy_timeout
         self.max_payload_bytes = max_payload_bytes
@@ -178,16 +184,23 @@ class Bus:
         self._notify()
 
     def _begin(self, conn: Any) -> None:
-        deadline = time.monotonic() + self.busy_timeout
+        started = time.monotonic()
+        deadline = started + self.busy_timeout
         while True:
             try:
                 conn.cursor().execute(self.dialect.begin)
-                return
             except Exception as exc:
                 if _dialect.is_busy(exc) and time.monotonic() < deadline:
                     time.sleep(0.002)
                     continue
+                if self.on_lock_wait is not None and _dialect.is_busy(exc):
+                    self.on_lock_wait(time.monotonic() - started, True)
                 raise self._translate(exc) from exc
+            if self.on_lock_wait is not None:
+                waited = time.monotonic() - started
+                if waited >= LOCK_WAIT_MIN_SECONDS:
+                    self.on_lock_wait(waited, False)
+            return
 
     def _rollback(self, conn: Any) -> None:
         try:

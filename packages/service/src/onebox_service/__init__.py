@@ -5,7 +5,13 @@ admin guard, error mapping), lifespan-managed workers, webhook ingest, the outbo
 with pacing and error classes, and sandbox delivery.
 """
 
-from .app import create_service_app, health_handler, make_admin_guard, metrics_handler
+from .app import (
+    create_service_app,
+    health_handler,
+    make_admin_guard,
+    metrics_handler,
+    trace_handlers,
+)
 from .channel import Channel, DeliveryReceipt
 from .deliveries import STATUS_RANK, Delivery, DeliveryStatus, DeliveryStore, StatusChange
 from .errors import (
@@ -18,6 +24,15 @@ from .errors import (
     RateLimited,
     TransientDeliveryError,
     WebhookRejected,
+)
+from .journal import (
+    JourneyEvent,
+    JourneySummary,
+    MessageJournal,
+    format_journey,
+    journey_json,
+    read_journey,
+    slow_journeys,
 )
 from .logging import configure_logging
 from .notify import SystemdNotifier
@@ -34,6 +49,14 @@ from .settings import (
     load_settings,
     systemd_environment,
 )
+from .thresholds import (
+    Threshold,
+    current_values,
+    evaluate_thresholds,
+    prometheus_rules,
+    runtime_thresholds,
+)
+from .vitals import RuntimeVitals
 from .webhooks import (
     WebhookEvent,
     WebhookEventStore,
@@ -55,10 +78,14 @@ __all__ = [
     "DeliveryReceipt",
     "DeliveryStatus",
     "DeliveryStore",
+    "JourneyEvent",
+    "JourneySummary",
+    "MessageJournal",
     "Pacer",
     "PacingLimits",
     "PermanentDeliveryError",
     "RateLimited",
+    "RuntimeVitals",
     "SandboxChannel",
     "Sender",
     "ServiceRuntime",
@@ -67,6 +94,7 @@ __all__ = [
     "StatusChange",
     "SystemdEnvironment",
     "SystemdNotifier",
+    "Threshold",
     "TransientDeliveryError",
     "WebhookEvent",
     "WebhookEventStore",
@@ -77,17 +105,26 @@ __all__ = [
     "build_settings",
     "configure_logging",
     "create_service_app",
+    "current_values",
+    "evaluate_thresholds",
+    "format_journey",
     "health_handler",
+    "journey_json",
     "load_settings",
     "make_admin_guard",
     "metrics_handler",
     "new_correlation_id",
     "open_runtime",
     "pace",
+    "prometheus_rules",
+    "read_journey",
     "run",
+    "runtime_thresholds",
     "sandbox_replies",
     "secret_matches",
     "serve",
+    "slow_journeys",
     "systemd_environment",
+    "trace_handlers",
     "webhook_post",
 ]

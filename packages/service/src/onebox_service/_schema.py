@@ -4,7 +4,8 @@ Invariants:
 - a delivery row is one platform message (a reply split in three parts is three rows);
   `status` only moves forward: sent < delivered < read < failed (failed is terminal);
 - message text is stored only for sandbox rows (nothing was sent; the local chat reads it);
-- webhook events hold channel, kind and reason, never the message text.
+- webhook events hold channel, kind and reason, never the message text;
+- message events (``service_events``) hold a step, its time and small details, never text.
 """
 
 from __future__ import annotations
@@ -67,4 +68,22 @@ webhook_events = Table(
     Column("status_code", Integer, nullable=False),
     Column("received_at", Double, nullable=False),
     Index("ix_service_webhook_events_received", "channel", "received_at"),
+)
+
+# One row per step of a message's journey (webhook received, published, claimed, routed,
+# sent, platform status), written in batches. ``detail`` is small JSON (provider, cache hit,
+# latency, cost, status); never the message text. Old rows are purged after the retention.
+message_events = Table(
+    "service_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("correlation_id", String(100), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("at", Double, nullable=False),
+    Column("detail", Text, nullable=True),
+    Index("ix_service_events_correlation", "correlation_id", "at"),
+    Index("ix_service_events_at", "at"),
 )

@@ -11,7 +11,7 @@ runtime's lifespan. Domain errors become HTTP here and only here.
 
 import hmac
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
 import structlog
@@ -19,12 +19,14 @@ from litestar import Litestar, Request, Response, Router, get
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import PathParameter, QueryParameter
 from litestar.types import ControllerRouterHandler, Guard
 from onebox_bus import BusUnavailable, PayloadError
 from onebox_metrics import CONTENT_TYPE
 from pydantic import SecretStr
 
 from .errors import WebhookRejected
+from .journal import journey_json, read_journey, slow_journeys
 from .runtime import ServiceRuntime
 
 log = structlog.get_logger("onebox.service.app")
@@ -114,6 +116,40 @@ def metrics_handler(runtime: ServiceRuntime) -> ControllerRouterHandler:
     return metrics
 
 
+def trace_handlers(runtime: ServiceRuntime) -> list[ControllerRouterHandler]:
+    """``GET /admin/trace/{correlation_id}`` (one journey) and ``GET /admin/trace?slow=5``."""
+
+    @get("/trace/{correlation_id:str}")
+    async def trace(correlation_id: Annotated[str, PathParameter()]) -> Response[dict[str, Any]]:
+        await anyio.to_thread.run_sync(runtime.journal.flush)
+        events = await anyio.to_thread.run_sync(
+            lambda: read_journey(runtime.engine, correlation_id)
+        )
+        body = {"correlation_id": correlation_id, **journey_json(events)}
+        return Response(body, status_code=200 if events else 404)
+
+    @get("/trace")
+    async def slow(
+        slow: Annotated[float, QueryParameter()] = 5.0,
+        hours: Annotated[float, QueryParameter()] = 24.0,
+        limit: Annotated[int, QueryParameter()] = 50,
+    ) -> dict[str, Any]:
+        since = runtime.clock() - hours * 3600
+        found = await anyio.to_thread.run_sync(
+            lambda: slow_journeys(runtime.engine, longer_than=slow, since=since, limit=limit)
+        )
+        return {
+            "longer_than_s": slow,
+            "messages": [
+                {"correlation_id": j.correlation_id, "started_at": j.started_at,
+                 "seconds": round(j.seconds, 3), "steps": j.steps}
+                for j in found
+            ],
+        }  # fmt: skip
+
+    return [trace, slow]
+
+
 def create_service_app(
     runtime: ServiceRuntime,
     *,
@@ -128,7 +164,8 @@ def create_service_app(
         runtime: from `open_runtime`, with the workers already added.
         route_handlers: the service's own routes (webhooks: declare them with `webhook_post`).
         admin_handlers: routes mounted under ``/admin`` behind the bearer guard; not mounted
-            at all when ``ONEBOX_ADMIN_TOKEN`` is unset.
+            at all when ``ONEBOX_ADMIN_TOKEN`` is unset. ``/admin/trace`` (message journeys)
+            is always added beside them.
         exception_handlers: extra handlers, merged over the kit's.
         litestar_options: passed to `Litestar` (``debug``, ``middleware``, ...).
     """
@@ -138,10 +175,9 @@ def create_service_app(
         *route_handlers,
     ]
     token = runtime.settings.admin_token
-    if admin_handlers and token is not None and token.get_secret_value():
-        handlers.append(
-            Router("/admin", route_handlers=list(admin_handlers), guards=[make_admin_guard(token)])
-        )
+    if token is not None and token.get_secret_value():
+        admin = [*admin_handlers, *trace_handlers(runtime)]
+        handlers.append(Router("/admin", route_handlers=admin, guards=[make_admin_guard(token)]))
     errors: dict[Any, Any] = {
         BusUnavailable: _unavailable,
         WebhookRejected: _rejected,

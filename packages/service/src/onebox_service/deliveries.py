@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import _db
 from ._schema import deliveries as table
 from .channel import DeliveryReceipt
+from .journal import MessageJournal
 
 DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
 StatusChange = Literal["updated", "unchanged", "unknown"]
@@ -52,6 +53,8 @@ class DeliveryStore:
     def __init__(self, engine: Engine, *, clock: Clock = time.time) -> None:
         self.engine = engine
         self.clock = clock
+        #: Set by the runtime: platform status changes become ``status`` message events.
+        self.journal: MessageJournal | None = None
 
     def record_sent(
         self,
@@ -154,9 +157,15 @@ class DeliveryStore:
         if error is not None:
             values["error"] = error[:2000]
 
+        journal = self.journal
+
         def work(conn: Connection) -> StatusChange:
             result = conn.execute(update(table).where(*where, current < rank).values(**values))
             if result.rowcount:
+                if journal is not None:
+                    query = select(table.c.correlation_id).where(*where).limit(1)
+                    cid = conn.execute(query).scalar()
+                    journal.record(cid, "status", status=status, channel=channel)
                 return "updated"
             found = conn.execute(select(func.count()).select_from(table).where(*where))
             return "unchanged" if found.scalar_one() else "unknown"

@@ -6,6 +6,11 @@ webhook-event stores and the sd_notify client. Workers (bus `Consumer`s, `Sender
 with `add_worker`; the app's lifespan (`lifespan`) starts them with the collector's flush loop
 and the watchdog pings, and on shutdown says STOPPING=1, stops claiming, drains within the
 grace period (the rest is released), flushes metrics and closes everything.
+
+Observability rides along: `RuntimeVitals` (``runtime.vitals``: GC pauses, SQLite lock waits
+through the bus's ``on_lock_wait`` hook, process figures, event-loop lag, provider quotas)
+and the `MessageJournal` (``runtime.journal``: one event per step of a message) run in the
+lifespan too; consumers added with `add_consumer` record a ``claimed`` event per message.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
-from onebox_bus import Bus, Consumer, Handler, check_schema, create_engine
+from onebox_bus import Bus, Consumer, Handler, Message, check_schema, create_engine
 from onebox_metrics import Collector
 from sqlalchemy.engine import Engine
 
 from .deliveries import DeliveryStore
+from .journal import MessageJournal
 from .notify import SystemdNotifier
 from .settings import ServiceSettings, SystemdEnvironment, systemd_environment
+from .vitals import RuntimeVitals
 from .webhooks import WebhookEventStore
 
 log = structlog.get_logger("onebox.service.runtime")
@@ -84,6 +91,8 @@ class ServiceRuntime:
         collector: Collector,
         notifier: SystemdNotifier | None = None,
         clock: Clock = time.time,
+        vitals: RuntimeVitals | None = None,
+        journal: MessageJournal | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
@@ -94,6 +103,11 @@ class ServiceRuntime:
         self.clock = clock
         self.deliveries = DeliveryStore(engine, clock=clock)
         self.events = WebhookEventStore(engine, clock=clock)
+        self.vitals = vitals or RuntimeVitals(collector)
+        self.journal = journal or MessageJournal(service, None, clock=clock)
+        # WebhookIngest and Sender find the journal through the stores they are given.
+        self.events.journal = self.journal
+        self.deliveries.journal = self.journal
         self.workers: list[Worker] = []
         self.consumed_topics: list[str] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -110,7 +124,13 @@ class ServiceRuntime:
     def add_consumer(self, topic: str, handler: Handler, *, name: str, **options: Any) -> Consumer:
         """Create a bus `Consumer` with the service's grace period and run it in the lifespan."""
         options.setdefault("grace", self.settings.shutdown_grace_seconds)
-        consumer = Consumer(self.bus, topic, handler, name=name, **options)
+        journal, inner = self.journal, handler
+
+        async def traced(message: Message) -> None:
+            journal.record(message.correlation_id, "claimed", topic=topic, attempt=message.attempt)
+            await inner(message)
+
+        consumer = Consumer(self.bus, topic, traced, name=name, **options)
         self.add_worker(consumer, topic=topic)
         return consumer
 
@@ -138,6 +158,8 @@ class ServiceRuntime:
                 self._guard(worker), name=f"worker-{worker.name}"
             )
         self._tasks["<metrics>"] = asyncio.create_task(self.collector.run(), name="metrics")
+        self._tasks["<vitals>"] = asyncio.create_task(self.vitals.run(), name="vitals")
+        self._tasks["<journal>"] = asyncio.create_task(self.journal.run(), name="journal")
         seconds = self.notifier.watchdog_seconds
         if self.notifier.enabled and seconds:
             self._tasks["<watchdog>"] = asyncio.create_task(
@@ -184,6 +206,11 @@ class ServiceRuntime:
         if watchdog is not None:
             watchdog.cancel()
             await asyncio.gather(watchdog, return_exceptions=True)
+        for key, part in (("<vitals>", self.vitals), ("<journal>", self.journal)):
+            task = self._tasks.pop(key, None)
+            part.stop()
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
         metrics = self._tasks.pop("<metrics>", None)
         self.collector.stop()
         if metrics is not None:
@@ -229,7 +256,6 @@ def open_runtime(
         check_schema(settings.database_url)
     env = systemd if systemd is not None else systemd_environment()
     timeout = settings.busy_timeout_seconds
-    bus = Bus.from_url(settings.database_url, clock=clock, busy_timeout=timeout)
     engine = create_engine(settings.database_url, busy_timeout=timeout)
     if collector is None:
         collector = Collector(
@@ -238,6 +264,17 @@ def open_runtime(
             flush_every=settings.metrics_flush_seconds,
             clock=clock,
         )
+    vitals = RuntimeVitals(collector, sample_every=settings.runtime_sample_seconds)
+    journal = MessageJournal(
+        service,
+        engine if settings.events_enabled else None,
+        clock=clock,
+        flush_every=settings.events_flush_seconds,
+        retention=settings.events_retention_days * 86400.0,
+    )
+    bus = Bus.from_url(
+        settings.database_url, clock=clock, busy_timeout=timeout, on_lock_wait=vitals.lock_wait
+    )
     notifier = SystemdNotifier(env.notify_socket, watchdog_seconds=env.watchdog_seconds)
     return ServiceRuntime(
         service=service,
@@ -247,4 +284,6 @@ def open_runtime(
         collector=collector,
         notifier=notifier,
         clock=clock,
+        vitals=vitals,
+        journal=journal,
     )

@@ -34,6 +34,7 @@ from onebox_metrics import Collector
 from .channel import Channel, DeliveryReceipt
 from .deliveries import DeliveryStore
 from .errors import ChannelConfigError, PermanentDeliveryError, RateLimited, TransientDeliveryError
+from .journal import MessageJournal
 from .pacing import Pacer, PacingLimits, Sleep
 
 log = structlog.get_logger("onebox.service.sender")
@@ -70,8 +71,11 @@ class Sender:
         min_poll: float = 0.01,
         max_poll: float = 1.0,
         name: str | None = None,
+        journal: MessageJournal | None = None,
     ) -> None:
         self.bus = bus
+        # Message events: default to the journal the runtime attached to the delivery store.
+        self.journal = journal if journal is not None else getattr(deliveries, "journal", None)
         self.channel = channel
         self.deliveries = deliveries
         self.clock = clock
@@ -148,7 +152,14 @@ class Sender:
             self._outcomes.inc(channel=name, outcome="duplicate")
             log.info("delivery.already_sent", conversation_id=reply.conversation_id)
             return
+        journal = self.journal
+        if journal is not None:
+            cid = reply.correlation_id
+            if message.attempt == 1:
+                journal.record(cid, "reply.published", at=message.created_at, topic=self.topic)
+            journal.record(cid, "reply.claimed", attempt=message.attempt)
         message = await self._pace(message, reply)
+        outcome = "sent"
         try:
             receipt = await self.channel.send(reply)
         except RateLimited as exc:
@@ -156,17 +167,22 @@ class Sender:
                 exc.retry_after, key=None if exc.scope == "global" else reply.conversation_id
             )
             await self._retry(message, reply, exc.reason, retry_after=exc.retry_after)
-            self._outcomes.inc(channel=name, outcome="rate_limited")
+            outcome = "rate_limited"
         except PermanentDeliveryError as exc:
             await self._dead(message, reply, exc.reason)
-            self._outcomes.inc(channel=name, outcome="permanent")
+            outcome = "permanent"
         except TransientDeliveryError as exc:
             await self._retry(message, reply, exc.reason, retry_after=exc.retry_after)
-            self._outcomes.inc(channel=name, outcome="transient")
+            outcome = "transient"
         except ChannelConfigError as exc:
             log.error("delivery.config_error", error=str(exc))
             await self._retry(message, reply, f"channel misconfigured: {exc}", retry_after=None)
-            self._outcomes.inc(channel=name, outcome="config_error")
+            outcome = "config_error"
+        if outcome != "sent":
+            self._outcomes.inc(channel=name, outcome=outcome)
+            if journal is not None:
+                step = "send.failed" if outcome == "permanent" else "send.retry"
+                journal.record(reply.correlation_id, step, outcome=outcome)
         else:
             await self._sent(message, reply, receipt)
 
@@ -200,12 +216,17 @@ class Sender:
         self._outcomes.inc(
             channel=self.channel.name, outcome="sandbox" if receipt.sandbox else "sent"
         )
-        fields: dict[str, object] = {"parts": len(receipt.platform_message_ids)}
+        fields: dict[str, int | float] = {"parts": len(receipt.platform_message_ids)}
         if reply.received_at is not None:
             latency = max(0.0, self.clock() - reply.received_at)
             self._latency.observe(latency, channel=self.channel.name)
             fields["latency_ms"] = round(latency * 1000, 1)
         log.info("delivery.sent", sandbox=receipt.sandbox, **fields)
+        if self.journal is not None:
+            self.journal.record(
+                reply.correlation_id, "sent", channel=self.channel.name, sandbox=receipt.sandbox,
+                **fields,
+            )  # fmt: skip
 
     async def _retry(
         self, message: Message, reply: OutboundMessage, reason: str, *, retry_after: float | None

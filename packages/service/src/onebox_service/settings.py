@@ -47,6 +47,10 @@ class ServiceSettings(BaseSettings):
         max_body_bytes: the webhook body size limit (413 above it).
         busy_timeout_seconds: how long a write waits for the SQLite lock before the request
             is answered 503.
+        runtime_sample_seconds: how often process and provider figures are sampled.
+        events_enabled: record message events (``service_events``) for ``onebox trace``.
+        events_flush_seconds: how often buffered message events are written.
+        events_retention_days: message events older than this are purged.
     """
 
     model_config = SettingsConfigDict(
@@ -64,6 +68,10 @@ class ServiceSettings(BaseSettings):
     worker_stall_seconds: float = Field(default=30.0, gt=0)
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)
     busy_timeout_seconds: float = Field(default=5.0, gt=0)
+    runtime_sample_seconds: float = Field(default=10.0, gt=0)
+    events_enabled: bool = True
+    events_flush_seconds: float = Field(default=2.0, gt=0)
+    events_retention_days: float = Field(default=14.0, gt=0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

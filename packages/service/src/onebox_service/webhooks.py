@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import _db
 from ._schema import webhook_events as table
 from .errors import BodyTooLarge, WebhookRejected
+from .journal import MessageJournal
 from .settings import MAX_BODY_BYTES
 
 log = structlog.get_logger("onebox.service.webhooks")
@@ -77,6 +78,8 @@ class WebhookEventStore:
     def __init__(self, engine: Engine, *, clock: Clock = time.time) -> None:
         self.engine = engine
         self.clock = clock
+        #: Set by the runtime: where `WebhookIngest` records message events.
+        self.journal: MessageJournal | None = None
 
     def record(self, channel: str, kind: str, reason: str, *, status_code: int = 200) -> int:
         """Store one event; returns its id."""
@@ -111,6 +114,8 @@ class WebhookIngest:
         collector: counts ``onebox_webhook_requests_total{channel,outcome}``.
         channel: the channel name (``telegram``).
         max_body_bytes: the body size limit (413 above it).
+        journal: where ``webhook.received`` / ``published`` events go (default: the one the
+            runtime attached to `events`).
     """
 
     def __init__(
@@ -121,9 +126,11 @@ class WebhookIngest:
         collector: Collector,
         channel: str,
         max_body_bytes: int = MAX_BODY_BYTES,
+        journal: MessageJournal | None = None,
     ) -> None:
         self.bus = bus
         self.events = events
+        self.journal = journal if journal is not None else getattr(events, "journal", None)
         self.channel = channel
         self.max_body_bytes = max_body_bytes
         self._requests = collector.counter(
@@ -180,6 +187,12 @@ class WebhookIngest:
             log.warning("webhook.unavailable", channel=self.channel)
             raise
         self._requests.inc(channel=self.channel, outcome="accepted")
+        if self.journal is not None:
+            cid = message.correlation_id
+            self.journal.record(
+                cid, "webhook.received", at=message.received_at, channel=self.channel
+            )
+            self.journal.record(cid, "published", topic=topic, bus_message_id=id_)
         return id_
 
     async def publish_many(self, items: list[tuple[InboundMessage, str]]) -> list[int]:
