@@ -212,8 +212,9 @@ class Router:
                     cost_usd=cost,
                 )  # fmt: skip
                 store = exclusion is None and self.cache is not None
-                await self._io(deadline, self._persist, records,
-                               (ns, conversation.question, reply) if store else None)  # fmt: skip
+                await self._save(
+                    deadline, records, (ns, conversation.question, reply) if store else None
+                )
                 return reply, len(records)
             assert error is not None
             self._metrics.attempt(provider=name, outcome=error.kind)
@@ -223,7 +224,7 @@ class Router:
         offline = self._offline.answer(conversation.question)
         records.append(self._record(conversation, cls, self._offline.name, offline.model, 0.0,
                                     "ok", offline, 0.0))  # fmt: skip
-        await self._io(deadline, self._persist, records, None, reserve=0.0)
+        await self._save(deadline, records, None, reserve=0.0)
         return Reply(
             text=offline.text, provider=self._offline.name, model=offline.model, cached=False,
             classification=cls, latency_s=time.perf_counter() - started,
@@ -374,6 +375,14 @@ class Router:
         if store is not None and self.cache is not None:
             ns, question, reply = store
             self.cache.store(ns, question, reply.text, provider=reply.provider, model=reply.model)
+
+    async def _save(
+        self, deadline: float, records: list[CallRecord],
+        store: tuple[str, str, Reply] | None, *, reserve: float | None = None,
+    ) -> None:  # fmt: skip
+        """Write the call records (and the answer to cache), when there is anywhere to write."""
+        if self._ledger is not None or (store is not None and self.cache is not None):
+            await self._io(deadline, self._persist, records, store, reserve=reserve)
 
     async def _io(
         self, deadline: float, fn: Callable[..., T], *args: Any, reserve: float | None = None
