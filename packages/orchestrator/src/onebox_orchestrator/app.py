@@ -2,7 +2,8 @@
 
 `create_app` wires the kit's runtime (bus, engine, collector, notifier, lifespan) and the
 router into the inbound handler, adds the `inbound` consumer and the retention sweep as
-lifespan workers, and mounts the kit's /health and /metrics plus this package's admin routes.
+lifespan workers, and mounts the kit's /health and /metrics, this package's admin routes and
+the dashboard (``/``, ``/api/summary``: `onebox_orchestrator.dashboard`).
 
 (No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
 """
@@ -16,12 +17,15 @@ from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
 
+from .access import Access
 from .admin import admin_handlers
+from .dashboard import dashboard_handlers, provider_budgets, worker_health
 from .handler import InboundHandler, ReplyRouter
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .persona import Personas
 from .settings import OrchestratorSettings
+from .summary import record_process_start
 from .workers import RetentionSweeper, inbound_lease
 
 SERVICE = "orchestrator"
@@ -73,6 +77,8 @@ def create_app(
         max_poll=settings.idle_poll_seconds,
     )
     runtime.add_worker(RetentionSweeper(memory))
+    if runtime.collector is not None:
+        record_process_start(runtime.collector, clock())
 
     def provide_bus() -> Bus:
         return bus
@@ -80,8 +86,17 @@ def create_app(
     def provide_memory() -> ConversationMemory:
         return memory
 
+    dashboard = dashboard_handlers(
+        engine=runtime.engine,
+        bus=bus,
+        access=Access(host=settings.host, token=settings.admin_token, clock=clock),
+        budgets=provider_budgets(router),
+        workers=worker_health(runtime),
+        clock=clock,
+    )
     return create_service_app(
         runtime,
+        route_handlers=dashboard,
         admin_handlers=admin_handlers(),
         dependencies={
             "bus": Provide(provide_bus, sync_to_thread=False),
