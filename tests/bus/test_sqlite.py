@@ -93,3 +93,25 @@ def test_parent_folder_is_created(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "onebox.db"
     with Bus.from_url(f"sqlite:///{path}"):
         assert path.exists()
+
+
+def test_readonly_engine_reads_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    from onebox_bus import create_engine
+    from sqlalchemy import text
+
+    with make_test_bus(tmp_path / "onebox.db") as bus:
+        bus.publish("inbound", 1)
+    holder = sqlite3.connect(tmp_path / "onebox.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    url = f"sqlite:///{tmp_path / 'onebox.db'}"
+    reader = create_engine(url, busy_timeout=0.2, readonly=True)
+    writer = create_engine(url, busy_timeout=0.2)
+    try:
+        with reader.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM bus_messages")).scalar() == 1
+        with pytest.raises(Exception, match="locked"), writer.begin() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        holder.execute("ROLLBACK")
+        reader.dispose()
+        writer.dispose()

@@ -8,6 +8,7 @@ with ``BEGIN IMMEDIATE`` so it never fails half-way on a lock upgrade.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import sqlalchemy
@@ -15,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
 
 from . import _dialect
+from .errors import BusUnavailable
 
 
 def normalise_url(url: str) -> URL:
@@ -26,26 +28,38 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def create_engine(url: str, *, busy_timeout: float = 5.0, **options: Any) -> Engine:
+def create_engine(
+    url: str, *, busy_timeout: float = 5.0, readonly: bool = False, **options: Any
+) -> Engine:
     """An engine on the shared database with onebox's connection settings applied.
+
+    On SQLite, transactions start with ``BEGIN IMMEDIATE`` (the write lock up front) unless
+    the engine is ``readonly`` (plain deferred ``BEGIN``: readers never wait for writers in
+    WAL mode). A single connection can ask for a deferred read transaction with
+    ``conn.execution_options(onebox_begin="DEFERRED")``.
 
     Raises:
         ConfigError: bad URL, or a SQLite path whose folder cannot be created.
     """
     dialect = _dialect.parse_url(url)
     if dialect.kind == "sqlite":
-        _dialect.connect(dialect, busy_timeout=busy_timeout).close()  # creates and checks it
+        # Creates the folder and proves the file can be written, naming the path if not; a
+        # file locked by a writer right now is fine (busy_timeout covers the wait).
+        with contextlib.suppress(BusUnavailable):
+            _dialect.connect(dialect, busy_timeout=busy_timeout).close()
         engine = sqlalchemy.create_engine(
             normalise_url(url),
             connect_args={"timeout": busy_timeout, "check_same_thread": False},
             **options,
         )
-        _sqlite_events(engine, busy_timeout=busy_timeout)
+        _sqlite_events(engine, busy_timeout=busy_timeout, readonly=readonly)
         return engine
     return sqlalchemy.create_engine(normalise_url(url), pool_pre_ping=True, **options)
 
 
-def _sqlite_events(engine: Engine, *, busy_timeout: float) -> None:
+def _sqlite_events(engine: Engine, *, busy_timeout: float, readonly: bool) -> None:
+    default_begin = "DEFERRED" if readonly else "IMMEDIATE"
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Python 3.11's sqlite3 opens DEFERRED transactions on its own; take that over.
@@ -59,4 +73,5 @@ def _sqlite_events(engine: Engine, *, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = conn.get_execution_options().get("onebox_begin", default_begin)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
