@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 from onebox_agent_telegram.app import create_app
 from onebox_agent_telegram.chats import ChatStore
 from onebox_agent_telegram.settings import TelegramSettings
-from onebox_agent_telegram.testing import FakeBotAPI, serving
+from onebox_agent_telegram.testing import FakeBotAPI, RecordedRequest, fetch_requests, serving
 from onebox_bus import Bus, create_engine
 from onebox_bus.contracts import INBOUND
 from onebox_bus.testing import migrated_sqlite
@@ -40,6 +42,41 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 def fake_api() -> Iterator[FakeBotAPI]:
     with FakeBotAPI() as api:
         yield api
+
+
+@dataclass
+class RemoteFake:
+    """A `FakeBotAPI` running in its own process (its threads do not slow the agent's loop)."""
+
+    url: str
+    token: str
+
+    def sent(self, chat_id: int | str | None = None) -> list[RecordedRequest]:
+        return [
+            r
+            for r in fetch_requests(self.url)
+            if r.method == "sendMessage"
+            and r.status == 200
+            and (chat_id is None or str(r.params.get("chat_id")) == str(chat_id))
+        ]
+
+
+@pytest.fixture
+def remote_fake() -> Iterator[RemoteFake]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "onebox_agent_telegram.testing"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url, token = proc.stdout.readline().split()
+        yield RemoteFake(url=url, token=token)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +113,7 @@ class Agent:
 @contextlib.asynccontextmanager
 async def run_agent(
     db_url: str,
-    fake: FakeBotAPI | None = None,
+    fake: Any = None,
     *,
     secret: str | None = SECRET,
     busy_timeout: float = 5.0,

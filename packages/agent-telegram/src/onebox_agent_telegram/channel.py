@@ -101,7 +101,7 @@ class TelegramChannel:
         """Send every part of `reply`; the receipt lists one message id per part."""
         chat_id = reply.conversation_id
         if self.chats is not None:
-            state = await self.chats.get_async(chat_id)
+            state = await self.chats.lookup(chat_id)
             if state is not None and state.status == "blocked":
                 raise PermanentDeliveryError(f"chat is blocked: {state.reason or 'blocked'}")
             if state is not None and state.status == "migrated" and state.migrated_to:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import anyio.to_thread
 from onebox_bus import BusUnavailable
@@ -39,12 +39,20 @@ class ChatState:
 
 
 class ChatStore:
-    """Reads and writes ``telegram_chats``."""
+    """Reads and writes ``telegram_chats``.
 
-    def __init__(self, engine: Engine, *, clock: Clock = time.time) -> None:
+    The sender asks `lookup` before every send, so the few chats that are not ``active``
+    are kept in memory (reloaded every `refresh` seconds, updated at once by `mark`): the
+    send path makes no database call of its own between pacing and the HTTP request.
+    """
+
+    def __init__(self, engine: Engine, *, clock: Clock = time.time, refresh: float = 30.0) -> None:
         self.engine = engine
         self.clock = clock
+        self.refresh = refresh
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._special: dict[str, ChatState] = {}
+        self._loaded_at: float | None = None
 
     def mark(
         self,
@@ -55,12 +63,14 @@ class ChatStore:
         migrated_to: str | None = None,
     ) -> None:
         """Set a chat's status (and the reason, or its new id when migrated)."""
+        reason = None if reason is None else reason[:500]
+        now = self.clock()
         values = {
             "chat_id": chat_id,
             "status": status,
-            "reason": None if reason is None else reason[:500],
+            "reason": reason,
             "migrated_to": migrated_to,
-            "updated_at": self.clock(),
+            "updated_at": now,
         }
         stmt = self._insert(table).values(**values)
         stmt = stmt.on_conflict_do_update(
@@ -72,20 +82,34 @@ class ChatStore:
                 conn.execute(stmt)
         except DBAPIError as exc:
             raise BusUnavailable(f"cannot record chat state: {type(exc).__name__}") from exc
+        if status == "active":
+            self._special.pop(chat_id, None)
+        else:
+            self._special[chat_id] = ChatState(
+                chat_id=chat_id,
+                status=status,
+                migrated_to=migrated_to,
+                reason=reason,
+                updated_at=now,
+            )
+
+    def _reload(self) -> None:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(table).where(table.c.status != "active")).all()
+        self._special = {row.chat_id: _state(row) for row in rows}
+        self._loaded_at = time.monotonic()
+
+    async def lookup(self, chat_id: str) -> ChatState | None:
+        """The chat's state when it is blocked or migrated, else None (from memory)."""
+        if self._loaded_at is None or time.monotonic() - self._loaded_at > self.refresh:
+            await anyio.to_thread.run_sync(self._reload)
+        return self._special.get(chat_id)
 
     def get(self, chat_id: str) -> ChatState | None:
         """The chat's row, or None when nothing is known about it."""
         with self.engine.connect() as conn:
             row = conn.execute(select(table).where(table.c.chat_id == chat_id)).first()
-        if row is None:
-            return None
-        return ChatState(
-            chat_id=row.chat_id,
-            status=row.status,
-            migrated_to=row.migrated_to,
-            reason=row.reason,
-            updated_at=float(row.updated_at),
-        )
+        return None if row is None else _state(row)
 
     async def mark_async(
         self,
@@ -103,3 +127,13 @@ class ChatStore:
     async def get_async(self, chat_id: str) -> ChatState | None:
         """`get` from async code."""
         return await anyio.to_thread.run_sync(lambda: self.get(chat_id))
+
+
+def _state(row: Any) -> ChatState:
+    return ChatState(
+        chat_id=row.chat_id,
+        status=row.status,
+        migrated_to=row.migrated_to,
+        reason=row.reason,
+        updated_at=float(row.updated_at),
+    )

@@ -23,10 +23,11 @@ import itertools
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -75,6 +76,7 @@ class _Scripted:
 @dataclass(slots=True)
 class _State:
     requests: list[RecordedRequest] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)
     scripted: list[_Scripted] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
     unknown: set[str] = field(default_factory=set)
@@ -133,6 +135,7 @@ class FakeBotAPI:
         delay: seconds to wait before answering every request (slow answers).
         enforce_limits: answer 429 like Telegram when a chat gets more than one message per
             `per_chat_interval`, or the bot more than `global_per_second` in a second.
+        port: the port to listen on (0: a free one).
     """
 
     def __init__(
@@ -143,8 +146,10 @@ class FakeBotAPI:
         enforce_limits: bool = False,
         per_chat_interval: float = 0.5,
         global_per_second: int = 35,
+        port: int = 0,
     ) -> None:
         self.token = token
+        self.port = port
         self.delay = delay
         self.enforce_limits = enforce_limits
         self.per_chat_interval = per_chat_interval
@@ -162,6 +167,7 @@ class FakeBotAPI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body leave at once, no 40 ms stalls
 
             def do_POST(self) -> None:
                 fake._serve(self)
@@ -172,7 +178,12 @@ class FakeBotAPI:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    super().handle_error(request, client_address)
+
+        server = Server(("127.0.0.1", self.port), Handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
@@ -266,6 +277,12 @@ class FakeBotAPI:
         with self._lock:
             return list(self._state.requests)
 
+    @property
+    def arrivals(self) -> list[float]:
+        """Arrival time of every request, including those still waiting for their answer."""
+        with self._lock:
+            return list(self._state.arrivals)
+
     def calls(self, method: str) -> list[RecordedRequest]:
         """The requests for one method."""
         return [r for r in self.requests if r.method == method]
@@ -277,6 +294,10 @@ class FakeBotAPI:
             for r in self.calls("sendMessage")
             if r.status == 200 and (chat_id is None or str(r.params.get("chat_id")) == str(chat_id))
         ]
+
+    def calls_to(self, chat_id: int | str, method: str = "sendMessage") -> list[RecordedRequest]:
+        """Every `method` call to one chat, accepted or not, in arrival order."""
+        return [r for r in self.calls(method) if str(r.params.get("chat_id")) == str(chat_id)]
 
     def sent_texts(self, chat_id: int | str | None = None) -> list[str]:
         """The texts of the accepted ``sendMessage`` calls."""
@@ -294,6 +315,11 @@ class FakeBotAPI:
         arrived = time.monotonic()
         length = int(handler.headers.get("content-length") or 0)
         raw = handler.rfile.read(length) if length else b""
+        with self._lock:
+            self._state.arrivals.append(arrived)
+        if handler.path == "/_fake/requests":
+            self._send(handler, 200, {"requests": [asdict(r) for r in self.requests]})
+            return
         match = re.match(r"^/bot([^/]*)/([A-Za-z]+)(\?.*)?$", handler.path)
         method, params, status, body = "", {}, 404, None
         token_ok = False
@@ -319,12 +345,18 @@ class FakeBotAPI:
                     method=method, params=params, at=arrived, status=status, token_ok=token_ok
                 )
             )
+        self._send(handler, status, body)
+
+    def _send(self, handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
         data = json.dumps(body).encode()
-        handler.send_response(status)
-        handler.send_header("content-type", "application/json")
-        handler.send_header("content-length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+        try:
+            handler.send_response(status)
+            handler.send_header("content-type", "application/json")
+            handler.send_header("content-length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the client died waiting (a crash test)
 
     def _params(self, handler: BaseHTTPRequestHandler, raw: bytes, query: str | None) -> Any:
         params: dict[str, Any] = {}
@@ -738,3 +770,26 @@ async def until(predicate: Callable[[], object], *, within: float = 15.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within:g}s")
         await asyncio.sleep(0.01)
+
+
+def fetch_requests(url: str) -> list[RecordedRequest]:
+    """The requests a `FakeBotAPI` serving at `url` (maybe in another process) has recorded."""
+    import httpx
+
+    data = httpx.get(url.rstrip("/") + "/_fake/requests", timeout=10).json()
+    return [RecordedRequest(**item) for item in data["requests"]]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m onebox_agent_telegram.testing [PORT]``: serve a fake Bot API until killed.
+
+    Prints its URL and token on one line, so a test can run it in its own process.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    fake = FakeBotAPI(port=int(args[0]) if args else 0).start()
+    print(f"{fake.url} {fake.token}", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
