@@ -68,7 +68,7 @@ def test_forced_collection_shows_a_pause() -> None:
         gc.collect()
     finally:
         vitals.uninstall()
-    assert count(collector, "onebox_gc_pause_seconds", generation="2") == before + 1
+    assert count(collector, "onebox_gc_pause_seconds", generation="2") >= before + 1
     assert value(collector, "onebox_gc_collections_total", generation="2") >= 1
     vitals.sample()
     assert value(collector, "onebox_gc_pause_max_seconds") > 0

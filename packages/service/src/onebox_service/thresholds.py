@@ -228,7 +228,7 @@ def prometheus_rules() -> str:
                 f"          threshold: {t.name}",
                 "        annotations:",
                 f'          summary: "{t.summary}"',
-                f'          description: "{t.name} is {{{{ $value }}}} on'
-                f' {{{{ $labels.instance }}}} ({severity} limit {limit:g})"',
+                f'          description: "{t.name} past its {severity} limit {limit:g} on'
+                f' {{{{ $labels.instance }}}}"',
             ]
     return "\n".join(lines) + "\n"
