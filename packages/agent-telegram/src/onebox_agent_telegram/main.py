@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import httpx
@@ -83,6 +83,16 @@ async def _admin(settings: TelegramSettings, args: argparse.Namespace) -> Any:
         return await api.get_webhook_info()
 
 
+def _run(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop where it is installed (uvicorn's httptools parser is picked on its own)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``onebox-telegram`` console script."""
     args = _parser().parse_args(argv)
@@ -90,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "serve"
     if command == "serve":
         configure_logging(json=settings.log_format == "json", level=settings.log_level)
-        asyncio.run(_serve(settings))
+        _run(_serve(settings))
         return 0
     try:
         result = asyncio.run(_admin(settings, args))
