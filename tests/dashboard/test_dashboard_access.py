@@ -1,0 +1,126 @@
+"""Who may see the dashboard, the login cookie, and the CSRF check on replay (real app, real db)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from onebox_bus import Bus
+
+from .conftest import TOKEN
+
+pytestmark = pytest.mark.anyio
+
+
+def dead_letter(bus: Bus, reason: str = "bot was blocked by the user") -> int:
+    bus.publish("outbound.telegram", {"text": "hi"}, key="telegram:1")
+    (message,) = bus.claim("outbound.telegram", consumer="test")
+    bus.dead_letter(message, reason)
+    return message.id
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_without_the_token_page_and_api_answer_401(
+    make_app: Callable[..., Litestar],
+) -> None:
+    async with AsyncTestClient(make_app(host="0.0.0.0")) as client:
+        page = await client.get("/")
+        assert page.status_code == 401
+        assert 'action="/login"' in page.text
+        for path in ("/api/summary", "/fragment"):
+            assert (await client.get(path)).status_code == 401
+        wrong = await client.get("/api/summary", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        assert TOKEN not in wrong.text
+        replay = await client.post("/api/replay", json={"ids": [1]})
+        assert replay.status_code == 401
+
+
+async def test_bearer_token_opens_page_and_api(make_app: Callable[..., Litestar]) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with AsyncTestClient(make_app(host="0.0.0.0")) as client:
+        page = await client.get("/", headers=auth)
+        assert page.status_code == 200
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+        assert 'data-chart="traffic"' in page.text
+        summary = (await client.get("/api/summary", headers=auth)).json()
+        assert set(summary["windows"]) == {"hour", "day", "month"}
+        assert summary["health"]["database_ok"] is True
+
+
+async def test_login_form_sets_a_strict_httponly_cookie(make_app: Callable[..., Litestar]) -> None:
+    async with AsyncTestClient(make_app(host="0.0.0.0")) as client:
+        bad = await client.post("/login", content="token=wrong", headers=FORM)
+        assert bad.status_code == 401
+        assert "not right" in bad.text
+        good = await client.post(
+            "/login", content=f"token={TOKEN}", headers=FORM, follow_redirects=False
+        )
+        assert good.status_code == 303
+        assert good.headers["location"] == "/"
+        cookie = good.headers["set-cookie"].lower()
+        assert "onebox_session=" in cookie
+        assert "httponly" in cookie
+        assert "samesite=strict" in cookie
+        assert TOKEN not in good.headers["set-cookie"]
+        assert (await client.get("/api/summary")).status_code == 200
+        client.cookies.clear()
+        client.cookies.set("onebox_session", "9999999999.forged")
+        assert (await client.get("/api/summary")).status_code == 401
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+async def test_open_without_a_token_only_on_loopback(make_app: Callable[..., Litestar]) -> None:
+    async with AsyncTestClient(make_app(host="127.0.0.1", admin_token=None)) as client:
+        assert (await client.get("/")).status_code == 200
+        assert (await client.get("/api/summary")).status_code == 200
+    async with AsyncTestClient(make_app(host="0.0.0.0", admin_token=None)) as client:
+        page = await client.get("/")
+        assert page.status_code == 401
+        assert "ONEBOX_ADMIN_TOKEN" in page.text
+
+
+async def test_replay_needs_the_csrf_token(bus: Bus, make_app: Callable[..., Litestar]) -> None:
+    dead_id = dead_letter(bus)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with AsyncTestClient(make_app(host="0.0.0.0")) as client:
+        page = await client.get("/", headers=auth)
+        assert "bot was blocked by the user" in page.text
+        assert f'data-replay="{dead_id}"' in page.text
+        token = csrf_of(page.text)
+        assert "httponly" in page.headers["set-cookie"].lower()
+        assert "samesite=strict" in page.headers["set-cookie"].lower()
+        body = {"ids": [dead_id]}
+        missing = await client.post("/api/replay", json=body, headers=auth)
+        assert missing.status_code == 403
+        forged = {**auth, "X-CSRF-Token": token + "x"}
+        assert (await client.post("/api/replay", json=body, headers=forged)).status_code == 403
+        assert [d.id for d in bus.dead_letters()] == [dead_id]
+        ok = await client.post("/api/replay", json=body, headers={**auth, "X-CSRF-Token": token})
+        assert ok.status_code == 200
+        assert ok.json() == {"replayed": 1}
+        assert bus.dead_letters() == []
+        bad = await client.post(
+            "/api/replay", content=b"{nope", headers={**auth, "X-CSRF-Token": token}
+        )
+        assert bad.status_code == 400
+
+
+async def test_static_files_are_ours(make_app: Callable[..., Litestar]) -> None:
+    async with AsyncTestClient(make_app(host="0.0.0.0")) as client:
+        css = await client.get("/static/dashboard.css")
+        assert css.status_code == 200
+        assert "prefers-color-scheme: dark" in css.text
+        js = await client.get("/static/dashboard.js")
+        assert "X-CSRF-Token" in js.text
+        assert (await client.get("/static/../app.py")).status_code == 404
