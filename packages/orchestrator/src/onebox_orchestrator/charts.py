@@ -123,7 +123,7 @@ def line_chart(
 def meter(fraction: float | None, *, label: str) -> str:
     """A small horizontal bar for a share of a budget (red above 90 %)."""
     if fraction is None:
-        return '<span class="muted">no budget</span>'
+        return ' <span class="muted">no budget</span>'
     width = max(0.0, min(fraction, 1.0)) * 100
     css = "over" if fraction >= 0.9 else "ok"
     return (

@@ -1,0 +1,76 @@
+"""Server time of the dashboard page with 30 days of metrics at 50K events a day.
+
+Seeds a migrated SQLite file (``onebox_orchestrator.history``: raw one-minute rows for 14 days,
+daily roll-ups before, and the router's call rows), builds the real orchestrator app and
+times ``GET /`` through Litestar's in-process client: the first (cold) render, which reads
+every slot, then the median of warm renders, which read only the open slots. Beside it, in
+the same run, a trivial endpoint (``GET /static/dashboard.css``) as the baseline.
+
+    uv run python bench/dashboard.py [--events-per-day 50000] [--days 30] [--renders 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from litestar.testing import TestClient
+from onebox_bus import create_engine
+from onebox_bus.testing import migrated_sqlite
+from onebox_orchestrator.app import create_app
+from onebox_orchestrator.history import seed_history
+from onebox_orchestrator.settings import OrchestratorSettings
+from onebox_router import RouterSettings, build_router
+
+
+def timed(client: TestClient, path: str) -> float:
+    began = time.perf_counter()
+    response = client.get(path)
+    elapsed = time.perf_counter() - began
+    assert response.status_code == 200, response.status_code
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events-per-day", type=int, default=50_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--renders", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = migrated_sqlite(Path(folder) / "onebox.db")
+        engine = create_engine(url)
+        began = time.perf_counter()
+        report = seed_history(
+            engine, until=time.time(), days=args.days, events_per_day=args.events_per_day
+        )
+        print(
+            f"seeded {report.messages:,} messages: {report.samples:,} metric rows, "
+            f"{report.calls:,} call rows in {time.perf_counter() - began:.1f} s"
+        )
+        settings = OrchestratorSettings(database_url=url, host="127.0.0.1")
+        http = httpx.AsyncClient()
+        router = build_router(RouterSettings(), http=http, engine=engine)
+        with TestClient(create_app(settings, router=router)) as client:
+            cold = timed(client, "/")
+            warm = statistics.median(timed(client, "/") for _ in range(args.renders))
+            base = statistics.median(
+                timed(client, "/static/dashboard.css") for _ in range(args.renders)
+            )
+            month = timed(client, "/?window=month")
+            api = statistics.median(timed(client, "/api/summary") for _ in range(args.renders))
+        engine.dispose()
+    print(f"trivial endpoint (baseline)   {base * 1000:8.1f} ms")
+    print(f"GET / cold (first render)     {cold * 1000:8.1f} ms  {cold / base:7.1f}x baseline")
+    print(f"GET / warm (median)           {warm * 1000:8.1f} ms  {warm / base:7.1f}x baseline")
+    print(f"GET /?window=month warm       {month * 1000:8.1f} ms  {month / base:7.1f}x baseline")
+    print(f"GET /api/summary warm         {api * 1000:8.1f} ms  {api / base:7.1f}x baseline")
+    print(f"target: warm render < 200 ms: {'met' if warm < 0.2 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
