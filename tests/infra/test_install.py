@@ -101,3 +101,28 @@ def test_install_is_idempotent_and_uninstall_keeps_the_data(tmp_path: Path) -> N
     assert db.exists(), "the data stays"
     assert (root / "etc/onebox/common.env").exists()
     assert run(uninstall, root)[0] == "nothing to change"
+
+
+def test_upgrade_service_plans_a_one_unit_release(tmp_path: Path) -> None:
+    script = REPO / "infra/upgrade-service.sh"
+    root = tmp_path / "root"
+    plan = run(script, root, "--dry-run", "orchestrator", "HEAD")
+    release = "onebox-orchestrator-HEAD"
+    assert plan == [
+        f"would: export HEAD to {root}/opt/onebox/releases/{release}",
+        f"would: build {root}/opt/onebox/venvs/{release} "
+        "(uv sync --frozen --no-dev --package onebox-orchestrator)",
+        f"would: build {root}/opt/onebox/venvs/{release}-cli "
+        "(uv sync --frozen --no-dev --package onebox)",
+        f"would: migrate with the release's migrations ({root}/opt/onebox/venvs/{release}-cli"
+        f"/bin/onebox --database-url sqlite:///{root}/var/lib/onebox/onebox.db migrate)",
+        "would: point onebox-orchestrator at the release "
+        f"({root}/etc/systemd/system/onebox-orchestrator.service.d/release.conf)",
+        "skipped: restart onebox-orchestrator.service (ONEBOX_ROOT is not /)",
+    ]
+    assert not root.exists()
+    bad = subprocess.run(
+        ["bash", str(script), "--dry-run", "billing", "HEAD"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2
+    assert "usage:" in bad.stderr
