@@ -1,5 +1,6 @@
 """onebox-bus: the shared database and message bus of onebox (SQLite WAL or PostgreSQL)."""
 
+from ._schema import NAMING_CONVENTION, table_metadata
 from .bus import Bus, Publish, check_topic, encode_payload
 from .consumer import Consumer, Handler
 from .engine import create_engine, normalise_url
@@ -27,6 +28,7 @@ def __getattr__(name: str) -> object:
 _MIGRATE = {"check_schema", "combined_metadata", "downgrade", "upgrade"}
 
 __all__ = [
+    "NAMING_CONVENTION",
     "Bus",
     "BusError",
     "BusStats",
@@ -49,5 +51,6 @@ __all__ = [
     "encode_payload",
     "next_retry_delay",
     "normalise_url",
+    "table_metadata",
     "upgrade",
 ]

@@ -35,7 +35,17 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+def table_metadata() -> MetaData:
+    """A MetaData for a package's own tables, with the naming convention every package shares.
+
+    Constraint and index names then come out the same in models and migrations, which lets
+    Alembic's batch mode on SQLite address them by name.
+    """
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+metadata = table_metadata()
 
 _ACTIVE = "state IN ('ready', 'claimed')"
 _FINISHED = "state IN ('done', 'dead')"

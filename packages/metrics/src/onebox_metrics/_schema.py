@@ -25,17 +25,10 @@ exporter.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Double, Index, MetaData, String, Table, Text
+from onebox_bus import table_metadata
+from sqlalchemy import BigInteger, Column, Double, Index, String, Table, Text
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata = table_metadata()
 
 samples = Table(
     "metrics_samples",
