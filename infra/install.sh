@@ -36,6 +36,7 @@ SERVICES="onebox-telegram onebox-whatsapp onebox-orchestrator onebox-metrics"
 ENABLE="onebox.target onebox-recycle-telegram.timer onebox-recycle-whatsapp.timer onebox-recycle-orchestrator.timer onebox-healthcheck.timer onebox-backup.timer"
 CHANGES=0
 UNITS_CHANGED=0
+CODE_CHANGED=0
 
 say() { printf '%s\n' "$*"; }
 change() {  # change DESCRIPTION -- COMMAND...: run COMMAND (or only say it with --dry-run)
@@ -112,6 +113,7 @@ else
   pending=all
 fi
 if [ -n "$pending" ]; then
+  CODE_CHANGED=1
   change "/opt/onebox/app ($( [ "$pending" = all ] && echo new || echo "$(printf '%s\n' "$pending" | wc -l) paths"))" -- \
     "${RSYNC[@]}" "$SRC/" "$ROOT/opt/onebox/app/"
 fi
@@ -124,6 +126,7 @@ STAMP=$(stamp_now)
 for pair in $ENVS; do
   name=${pair%%:*}; package=${pair##*:}; venv=$ROOT/opt/onebox/venvs/$name
   if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.onebox-stamp" 2>/dev/null)" = "$STAMP" ]; then continue; fi
+  CODE_CHANGED=1
   change "/opt/onebox/venvs/$name (uv sync --package $package)" -- sh -c "
     cd '$ROOT/opt/onebox/app' &&
     UV_PROJECT_ENVIRONMENT='$venv' UV_PYTHON_DOWNLOADS=never UV_LINK_MODE='${ONEBOX_UV_LINK_MODE:-copy}' \
@@ -157,6 +160,14 @@ for unit in $ENABLE; do
   "${SYSTEMCTL[@]}" is-enabled --quiet "$unit" 2>/dev/null || change "enable $unit" -- "${SYSTEMCTL[@]}" enable --quiet "$unit"
 done
 if live; then
+  # New code or units: restart what runs (each service drains on SIGTERM); stopped units stay.
+  if [ "$CODE_CHANGED" = 1 ] || [ "$UNITS_CHANGED" = 1 ]; then
+    for unit in $SERVICES; do
+      if systemctl is-active --quiet "$unit"; then
+        change "restart $unit (new code)" -- systemctl restart "$unit"
+      fi
+    done
+  fi
   for unit in $ENABLE $SERVICES; do
     systemctl is-active --quiet "$unit" || change "start $unit" -- systemctl start "$unit"
   done
