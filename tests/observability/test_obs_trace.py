@@ -58,11 +58,14 @@ async def test_trace_shows_every_step_of_a_message_in_order(
     events = read_journey(engine, cids[1])
     engine.dispose()
     steps = [e.step for e in events]
-    expected = ["webhook.received", "published", "claimed", "reply.published", "reply.claimed",
-                "sent"]  # fmt: skip
+    expected = ["webhook.received", "published", "claimed", "routed", "reply.published",
+                "reply.claimed", "sent"]  # fmt: skip
     assert [s for s in steps if s in expected] == expected
     assert {e.service for e in events} >= {"telegram", "orchestrator"}
     assert all(a.at <= b.at for a, b in itertools.pairwise(events))
+    [routed] = [e for e in events if e.step == "routed"]
+    assert routed.service == "orchestrator"
+    assert "provider" in routed.detail
 
     assert onebox(["--database-url", obs_url, "trace", cids[1]]) == 0
     out = capsys.readouterr().out

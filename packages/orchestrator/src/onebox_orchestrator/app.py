@@ -15,6 +15,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND
+from onebox_router import Router
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
 
 from .access import Access
@@ -66,6 +67,7 @@ def create_app(
         clock=clock,
         instruments=Instruments(runtime.collector),
         log_text=settings.log_message_text,
+        journal=runtime.journal,
     )
     runtime.add_consumer(
         INBOUND,
@@ -77,6 +79,8 @@ def create_app(
         max_poll=settings.idle_poll_seconds,
     )
     runtime.add_worker(RetentionSweeper(memory))
+    if isinstance(router, Router):
+        runtime.vitals.watch_providers(lambda: router.states)
     if runtime.collector is not None:
         record_process_start(runtime.collector, clock())
 

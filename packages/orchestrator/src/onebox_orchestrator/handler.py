@@ -32,6 +32,7 @@ import structlog
 from onebox_bus import Bus, LeaseLost, Message, check_topic
 from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
 from onebox_router import Conversation, Reply, Turn
+from onebox_service import MessageJournal
 
 from .commit import GroupCommit
 from .instruments import Instruments
@@ -76,6 +77,7 @@ class InboundHandler:
         clock: Callable[[], float] = time.time,
         instruments: Instruments | None = None,
         log_text: bool = False,
+        journal: MessageJournal | None = None,
     ) -> None:
         self.bus = bus
         self.router = router
@@ -85,6 +87,7 @@ class InboundHandler:
         self.clock = clock
         self.instruments = instruments or Instruments(None)
         self.log_text = log_text
+        self.journal = journal
         self.committer = GroupCommit(bus)
 
     async def __call__(self, message: Message) -> None:
@@ -153,6 +156,15 @@ class InboundHandler:
             log.error("router.failed", error=type(exc).__name__, reason=reason)
             return Answer(
                 text=HOLDING_REPLY, outcome="holding", provider="none", dead_reason=reason
+            )
+        if self.journal is not None:
+            self.journal.record(
+                inbound.correlation_id,
+                "routed",
+                provider=reply.provider,
+                cache_hit=reply.cached,
+                latency_ms=round(reply.latency_s * 1000, 1),
+                cost_usd=reply.cost_usd,
             )
         return Answer(
             text=reply.text, outcome="replied", provider=reply.provider, cost_usd=reply.cost_usd
