@@ -147,3 +147,26 @@ def test_broken_setup_names_each_broken_thing(
     assert "123:leaked" not in out
     assert "s3cr3t" not in out
     assert sys.modules["onebox.commands.doctor"]  # registered through the CLI's discovery
+
+
+def test_runtime_thresholds_show_the_same_warnings_as_the_alerts(
+    tmp_path: Path, db_path: Path, webhook_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from onebox_bus import create_engine
+    from onebox_metrics import Collector
+
+    engine = create_engine(f"sqlite:///{db_path}")
+    try:
+        collector = Collector(service="orchestrator", engine=engine)
+        rss = collector.gauge(
+            "onebox_process_resident_memory_bytes", "Resident memory of the process."
+        )
+        rss.set(5 * 1024**3)  # far past any sane mark for one service
+        collector.flush()
+    finally:
+        engine.dispose()
+    code = doctor(db_path, setup(tmp_path, webhook_port))
+    out = capsys.readouterr().out
+    [line] = [ln for ln in out.splitlines() if "runtime rss_bytes:orchestrator" in ln]
+    assert line.startswith("FAIL"), line
+    assert code == 1

@@ -32,6 +32,7 @@ from onebox._doctor_checks import (
     check_units,
     check_webhooks,
 )
+from onebox._doctor_runtime import check_runtime
 
 
 def register(sub: Any) -> None:
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         check_webhooks(paths, enabled),
         check_textfile(paths),
         check_clock(paths),
+        check_runtime(paths, url),
     ):
         checks.extend(group)
     report(checks)
