@@ -7,7 +7,6 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,17 +17,11 @@ from onebox_agent_telegram.settings import TelegramSettings
 from onebox_agent_telegram.testing import FakeBotAPI, RecordedRequest, fetch_requests, serving
 from onebox_bus import Bus, create_engine
 from onebox_bus.contracts import INBOUND
-from onebox_bus.testing import migrated_sqlite
 from onebox_metrics import Collector
 from onebox_service import Pacer, ServiceRuntime
 from sqlalchemy import text
 
 SECRET = "s3cret-Token_1"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -77,18 +70,6 @@ def remote_fake() -> Iterator[RemoteFake]:
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
-
-
-@pytest.fixture(scope="session")
-def db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    migrated_sqlite(path)
-    return path
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, db_template: Path) -> str:
-    return migrated_sqlite(tmp_path / "onebox.db", template=db_template)
 
 
 @dataclass

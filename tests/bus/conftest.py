@@ -20,13 +20,6 @@ PG_SCHEMA = "onebox_bus_test"
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    migrated_sqlite(path)
-    return path
-
-
-@pytest.fixture(scope="session")
 def postgres_url() -> str:
     base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
     if not base:
@@ -51,9 +44,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, template_db: Path) -> str:
     if request.param == "sqlite":
-        return migrated_sqlite(tmp_path / "onebox.db", template=sqlite_template)
+        return migrated_sqlite(tmp_path / "onebox.db", template=template_db)
     url: str = request.getfixturevalue("postgres_url")
     engine = create_engine(url)
     with engine.begin() as conn:

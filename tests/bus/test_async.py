@@ -10,11 +10,6 @@ import pytest
 from onebox_bus import Bus, Consumer, Message, PayloadError
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.anyio
 async def test_concurrent_publishes_share_commits_and_each_returns_after_its_own(
     db_url: str,

@@ -11,30 +11,12 @@ import httpx
 import pytest
 from litestar import Litestar
 from onebox_bus import Bus, create_engine
-from onebox_bus.testing import migrated_sqlite
 from onebox_orchestrator.app import create_app
 from onebox_orchestrator.settings import OrchestratorSettings
 from onebox_router import RouterSettings, build_router
 
 TOKEN = "dashboard-admin-token"
 FAQ = "Q: What are your opening hours?\nA: We are open Monday to Friday, 9:00 to 19:00.\n"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("dashboard-template") / "template.db"
-    migrated_sqlite(path)
-    return path
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, template_db: Path) -> str:
-    return migrated_sqlite(tmp_path / "onebox.db", template=template_db)
 
 
 @pytest.fixture

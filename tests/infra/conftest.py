@@ -10,23 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from onebox_bus.testing import migrated_sqlite
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
 UNITS = INFRA / "systemd"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "onebox.db"
-    migrated_sqlite(path)
-    return path
 
 
 @pytest.fixture

@@ -15,11 +15,6 @@ from sqlalchemy.engine import Engine
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 

@@ -7,20 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from onebox_bus.testing import FakeClock, migrated_sqlite
+from onebox_bus.testing import FakeClock
 from onebox_service import ServiceRuntime, ServiceSettings, SystemdEnvironment, open_runtime
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "onebox.db"
-    migrated_sqlite(path)
-    return path
 
 
 @pytest.fixture
