@@ -10,6 +10,7 @@ Invariants:
 
 from __future__ import annotations
 
+from onebox_bus import table_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -17,22 +18,13 @@ from sqlalchemy import (
     Double,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     false,
 )
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata = table_metadata()
 
 deliveries = Table(
     "service_deliveries",
