@@ -115,3 +115,20 @@ def test_readonly_engine_reads_while_a_writer_holds_the_lock(tmp_path: Path) -> 
         holder.execute("ROLLBACK")
         reader.dispose()
         writer.dispose()
+
+
+def test_a_finished_threads_connection_is_closed_with_it(tmp_path: Path) -> None:
+    with make_test_bus(tmp_path / "onebox.db") as bus:
+
+        def work() -> None:
+            bus.publish("inbound", {"from": "a short-lived worker thread"})
+
+        for _ in range(20):
+            thread = threading.Thread(target=work)
+            thread.start()
+            thread.join()
+        import gc
+
+        gc.collect()
+        assert len(bus._handles) <= 2, "connections of finished threads must not pile up"
+        assert bus.stats()["inbound"].ready == 20

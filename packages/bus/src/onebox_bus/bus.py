@@ -17,6 +17,7 @@ import random
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ class Bus:
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._local = threading.local()
-        self._conns: list[Any] = []
+        self._handles: weakref.WeakSet[_Handle] = weakref.WeakSet()
         self._conns_lock = threading.Lock()
         self._listeners: list[Listener] = []
         self._committer: Any = None
@@ -135,17 +136,17 @@ class Bus:
     # -- connections and transactions -------------------------------------------------
 
     def _conn(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+        handle = getattr(self._local, "handle", None)
+        if handle is None or handle.conn is None:
             if self._closed:
                 raise BusError("the bus is closed")
-            conn = _dialect.connect(self.dialect, busy_timeout=self.busy_timeout)
-            self._local.conn = conn
+            handle = _Handle(_dialect.connect(self.dialect, busy_timeout=self.busy_timeout))
+            self._local.handle = handle
             self._local.depth = 0
             self._local.topics = set()
             with self._conns_lock:
-                self._conns.append(conn)
-        return conn
+                self._handles.add(handle)
+        return handle.conn
 
     def _cursor(self) -> Any:
         return self._conn().cursor()
@@ -691,12 +692,9 @@ class Bus:
             self._committer.close()
             self._committer = None
         with self._conns_lock:
-            conns, self._conns = self._conns, []
-        for conn in conns:
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001 - closing on shutdown; the OS reclaims it
-                continue
+            handles = list(self._handles)
+        for handle in handles:
+            handle.close()
         self._local = threading.local()
 
     def __enter__(self) -> Bus:
@@ -726,6 +724,32 @@ _STATEMENTS = (
     "PURGE_DEAD_TOPIC",
     "PURGE_DONE",
 )
+
+
+class _Handle:
+    """One thread's connection.
+
+    Worker threads come and go (anyio's pool retires idle ones): when a thread ends, its
+    thread-local drops the handle and the connection is closed with it, so a long-running
+    service does not collect one open connection per thread it ever used.
+    """
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: Any) -> None:
+        self.conn: Any = conn
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - closing on shutdown; the OS reclaims it
+            return
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _fields(message: Message) -> dict[str, Any]:

@@ -65,6 +65,7 @@ class Consumer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: dict[asyncio.Task[None], Message] = {}
         self.last_loop_at = time.monotonic()
+        self._busy_at = time.monotonic()
         self.running = False
         self.handled = 0
 
@@ -99,8 +100,10 @@ class Consumer:
         self.bus.add_listener(self._on_publish)
         self.running = True
         interval = self.min_poll
-        next_maintenance = time.monotonic() + self.maintenance_every
-        busy_at = time.monotonic()
+        self._busy_at = time.monotonic()
+        # Checkpoints fsync the database file: never inside the claim loop, where a message
+        # would wait for the disk.
+        maintenance = asyncio.create_task(self._maintain_forever())
         try:
             while not self._stopping:
                 self.last_loop_at = time.monotonic()
@@ -118,11 +121,7 @@ class Consumer:
                     self._tasks[task] = message
                     task.add_done_callback(self._done)
                 if claimed or self._tasks:
-                    busy_at = time.monotonic()
-                if time.monotonic() >= next_maintenance:
-                    next_maintenance = time.monotonic() + self.maintenance_every
-                    # Truncating waits for every reader and writer: only after a quiet spell.
-                    await self._maintain(idle=time.monotonic() - busy_at > self.truncate_after)
+                    self._busy_at = time.monotonic()
                 if claimed:
                     interval = self.min_poll
                 with contextlib.suppress(TimeoutError):
@@ -130,12 +129,19 @@ class Consumer:
                 if not claimed and not self._wake.is_set():
                     interval = min(self.max_poll, interval * 2)
         finally:
+            maintenance.cancel()
             self.bus.remove_listener(self._on_publish)
             await self._drain()
             self.running = False
 
     def _claim(self, limit: int) -> list[Message]:
         return self.bus.claim(self.topic, limit=limit, lease=self.lease, consumer=self.name)
+
+    async def _maintain_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.maintenance_every)
+            # Truncating waits for every reader and writer: only after a quiet spell.
+            await self._maintain(idle=time.monotonic() - self._busy_at > self.truncate_after)
 
     async def _maintain(self, *, idle: bool) -> None:
         try:
