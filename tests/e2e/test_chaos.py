@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
+import orjson
 import pytest
 import sqlalchemy as sa
 from onebox_agent_telegram.testing import FakeBotAPI, message_update, update_bytes
@@ -56,6 +57,7 @@ class Load:
 
     accepted: dict[str, tuple[str, int]] = field(default_factory=dict)  # text -> (conv, i)
     dedupe: dict[str, str] = field(default_factory=dict)  # text -> bus dedupe key
+    by_platform_id: dict[str, str] = field(default_factory=dict)  # message id -> text
     retries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -128,7 +130,10 @@ def test_chaos_every_message_answered_once_in_order(up_stack: Callable[..., UpSt
                         text = f"{uuid.uuid4().hex[:12]} {uuid.uuid4().hex[:12]}"
                         if channel == "telegram":
                             uid = next(update_ids)
-                            body = update_bytes(message_update(uid, int(conv), text))
+                            body = update_bytes(
+                                message_update(uid, int(conv), text, message_id=uid)
+                            )
+                            platform_id = str(uid)
                             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
                             dedupe = f"telegram:{uid}"
                         else:
@@ -136,11 +141,13 @@ def test_chaos_every_message_answered_once_in_order(up_stack: Callable[..., UpSt
                             body = wa.meta_bytes(wa.payload(msg))
                             headers = wa.signed_headers(body)
                             dedupe = f"whatsapp:{msg.wamid}"
+                            platform_id = msg.wamid
                         url = f"{stack.urls[channel]}/webhook/{channel}"
                         _post_until_accepted(http, url, body, headers, load)
                         with load.lock:
                             load.accepted[text] = (f"{channel}:{conv}", i)
                             load.dedupe[text] = dedupe
+                            load.by_platform_id[platform_id] = text
 
         workers = [
             threading.Thread(target=customer_worker, args=(convs[k::20],), daemon=True)
@@ -163,18 +170,26 @@ def test_chaos_every_message_answered_once_in_order(up_stack: Callable[..., UpSt
         for worker in workers:
             worker.join(timeout=300)
         load_seconds = time.monotonic() - started
+        print(f"\nchaos: load done in {load_seconds:.0f}s, kills {dict(kills)}", flush=True)
         total = CONVERSATIONS_PER_CHANNEL * 2 * MESSAGES_PER_CONVERSATION
         assert len(load.accepted) == total
 
         engine = create_engine(stack.db_url)
 
         def replies() -> dict[str, list[str]]:
-            """Reply texts per conversation, in arrival order at the fake platforms."""
+            """Per conversation, the messages answered (by the reply's reply-to id), in the
+            order the replies reached the fake platforms."""
             out: dict[str, list[str]] = {}
             for r in bot.sent():
-                out.setdefault(f"telegram:{r.params['chat_id']}", []).append(str(r.params["text"]))
+                reply_to = r.params.get("reply_parameters") or {}
+                if isinstance(reply_to, str):
+                    reply_to = orjson.loads(reply_to)
+                answered = load.by_platform_id.get(str(reply_to.get("message_id")), "?")
+                out.setdefault(f"telegram:{r.params['chat_id']}", []).append(answered)
             for r in graph.texts():
-                out.setdefault(f"whatsapp:{r.body['to']}", []).append(r.body["text"]["body"])
+                context = r.body.get("context", {}).get("message_id")
+                answered = load.by_platform_id.get(str(context), "?")
+                out.setdefault(f"whatsapp:{r.body['to']}", []).append(answered)
             return out
 
         def dead() -> dict[str, str]:
@@ -188,11 +203,20 @@ def test_chaos_every_message_answered_once_in_order(up_stack: Callable[..., UpSt
             return {row[0]: f"{row[1]}: {row[2]}" for row in rows}
 
         def settled() -> bool:
-            answered = {t.removeprefix("re: ") for ts in replies().values() for t in ts}
-            return len(answered | set()) + len(dead()) >= total
+            answered = {t for ts in replies().values() for t in ts}
+            return len(answered - {"?"}) + len(dead()) >= total
 
         try:
-            wait_for(settled, within=180, what="every message answered or dead-lettered")
+            deadline = time.monotonic() + 180
+            while not settled():
+                if time.monotonic() > deadline:
+                    with engine.connect() as conn:
+                        states = conn.execute(sa.text(
+                            "SELECT topic, state, COUNT(*) FROM bus_messages GROUP BY 1, 2"
+                        )).all()  # fmt: skip
+                    got = len({t for ts in replies().values() for t in ts})
+                    raise AssertionError(f"unsettled after 180s: {got} replied, bus {states}")
+                time.sleep(0.5)
             with engine.connect() as conn:
                 inbound = dict(
                     conn.execute(
@@ -221,18 +245,19 @@ def test_chaos_every_message_answered_once_in_order(up_stack: Callable[..., UpSt
     assert [c for c in cids if outbound_per_cid[c] != 1 and c not in dead_letters] == []
 
     by_conv = replies()
-    counts = Counter(t.removeprefix("re: ") for ts in by_conv.values() for t in ts)
+    counts = Counter(t for ts in by_conv.values() for t in ts)
     unanswered = [t for t in load.accepted if counts[t] == 0]
     unexplained = [t for t in unanswered if inbound[load.dedupe[t]] not in dead_letters]
     assert unexplained == [], f"{len(unexplained)} messages have no reply and no dead letter"
     wrong = [t for t in counts if t not in load.accepted]
     assert wrong == [], "replies that answer no message"
     for conv, texts in by_conv.items():
-        order = [load.accepted[t.removeprefix("re: ")] for t in dict.fromkeys(texts)]
+        order = [load.accepted[t] for t in dict.fromkeys(texts)]
         assert all(c == conv for c, _ in order), f"a reply went to the wrong chat in {conv}"
         assert [i for _, i in order] == sorted(i for _, i in order), f"out of order in {conv}"
-    duplicates = {ch: sum(n - 1 for t, n in counts.items() if n > 1 and
-                          load.accepted[t][0].startswith(ch)) for ch in ("telegram", "whatsapp")}  # fmt: skip
+    duplicates = Counter()
+    for t, n in counts.items():
+        duplicates[load.accepted[t][0].split(":")[0]] += n - 1
     for channel, extra in duplicates.items():
         assert extra <= kills[channel] * SENDER_CONCURRENCY, (channel, extra)
     print(
