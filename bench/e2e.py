@@ -1,6 +1,6 @@
 """End-to-end throughput and latency of the whole stack, beside the bus's own claim/ack rate.
 
-    uv run python bench/e2e.py [--messages 3000] [--conversations 200] [--paced-seconds 10]
+    uv run python bench/e2e.py [--messages 1500] [--conversations 200] [--paced-seconds 10]
 
 Runs ``onebox up`` (three services + metrics exporter, real processes) in a temporary folder
 against a fake WhatsApp Graph API and an instant fake Groq on loopback, then measures:
@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 import orjson
 from onebox_agent_whatsapp import testing as wa
+from onebox_bus import Publish
 from onebox_bus.testing import make_test_bus
 from onebox_router.testing import FakeOpenAIServer
 
@@ -56,11 +57,9 @@ def bus_claim_ack_rate(folder: Path, n: int = 5000) -> float:
     """Messages/s one consumer claims and acks (batches of 10) on a fresh SQLite bus."""
     with make_test_bus(folder / "bus-bench.db") as bus:
         for start in range(0, n, 500):
-            from onebox_bus import Publish
-
             bus.publish_many(
                 [
-                    Publish(topic="bench", payload={"i": i}, key=f"k{i % 200}")
+                    Publish(topic="bench", payload=orjson.dumps({"i": i}), key=f"k{i % 200}")
                     for i in range(start, min(n, start + 500))
                 ]
             )
@@ -187,7 +186,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--messages", type=int, default=1500)
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--paced-seconds", type=float, default=10.0)
     args = parser.parse_args()
