@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import anyio.to_thread
+from onebox_bus import Bus, LeaseLost, Message
 from sqlalchemy import case, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -22,6 +23,13 @@ from . import _db
 from ._schema import deliveries as table
 from .channel import DeliveryReceipt
 from .journal import MessageJournal
+
+_INSERT_SENT = """
+INSERT INTO service_deliveries (channel, conversation_id, correlation_id, bus_message_id,
+    platform_message_id, status, error, sandbox, text, created_at, updated_at)
+VALUES (:channel, :conversation_id, :correlation_id, :bus_message_id, :platform_message_id,
+    :status, :error, :sandbox, :text, :created_at, :updated_at)
+"""
 
 DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
 StatusChange = Literal["updated", "unchanged", "unknown"]
@@ -56,19 +64,18 @@ class DeliveryStore:
         #: Set by the runtime: platform status changes become ``status`` message events.
         self.journal: MessageJournal | None = None
 
-    def record_sent(
+    def _sent_rows(
         self,
         *,
         channel: str,
         conversation_id: str,
         correlation_id: str | None,
         receipt: DeliveryReceipt,
-        bus_message_id: int | None = None,
-    ) -> list[int]:
-        """Record a successful send: one row per platform message id; returns the row ids."""
+        bus_message_id: int | None,
+    ) -> list[dict[str, object]]:
         now = self.clock()
         ids: Sequence[str | None] = receipt.platform_message_ids or (None,)
-        rows = [
+        return [
             {
                 "channel": channel,
                 "conversation_id": conversation_id,
@@ -85,6 +92,24 @@ class DeliveryStore:
             for pid in ids
         ]
 
+    def record_sent(
+        self,
+        *,
+        channel: str,
+        conversation_id: str,
+        correlation_id: str | None,
+        receipt: DeliveryReceipt,
+        bus_message_id: int | None = None,
+    ) -> list[int]:
+        """Record a successful send: one row per platform message id; returns the row ids."""
+        rows = self._sent_rows(
+            channel=channel,
+            conversation_id=conversation_id,
+            correlation_id=correlation_id,
+            receipt=receipt,
+            bus_message_id=bus_message_id,
+        )
+
         def work(conn: Connection) -> list[int]:
             out = []
             for row in rows:
@@ -93,6 +118,40 @@ class DeliveryStore:
             return out
 
         return _db.write(self.engine, work)
+
+    def record_sent_and_ack(
+        self,
+        bus: Bus,
+        message: Message,
+        *,
+        channel: str,
+        conversation_id: str,
+        correlation_id: str | None,
+        receipt: DeliveryReceipt,
+    ) -> None:
+        """Record a send and ack its bus message in ONE transaction (the sender's hot path).
+
+        If the lease was lost meanwhile (the ack raises `LeaseLost`), the record is still
+        written on its own, so whoever holds the message now sees it was sent and does not
+        send it again; the `LeaseLost` is then re-raised.
+        """
+        rows = self._sent_rows(
+            channel=channel,
+            conversation_id=conversation_id,
+            correlation_id=correlation_id,
+            receipt=receipt,
+            bus_message_id=message.id,
+        )
+        try:
+            with bus.transaction():
+                for row in rows:
+                    bus.execute(_INSERT_SENT, row)
+                bus.ack(message)
+        except LeaseLost:
+            with bus.transaction():
+                for row in rows:
+                    bus.execute(_INSERT_SENT, row)
+            raise
 
     def record_failed(
         self,

@@ -204,15 +204,15 @@ class Sender:
         self, message: Message, reply: OutboundMessage, receipt: DeliveryReceipt
     ) -> None:
         await anyio.to_thread.run_sync(
-            lambda: self.deliveries.record_sent(
+            lambda: self.deliveries.record_sent_and_ack(
+                self.bus,
+                message,
                 channel=self.channel.name,
                 conversation_id=reply.conversation_id,
                 correlation_id=reply.correlation_id,
                 receipt=receipt,
-                bus_message_id=message.id,
             )
         )
-        await self._bus(lambda: self.bus.ack(message))
         self._outcomes.inc(
             channel=self.channel.name, outcome="sandbox" if receipt.sandbox else "sent"
         )
