@@ -37,7 +37,11 @@ class AgentProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(self._healthy, within=30)
+        try:
+            wait_until(self._healthy, within=30)
+        except BaseException:
+            self.kill()  # never leave a process behind when it did not come up
+            raise
 
     def _healthy(self) -> bool:
         assert self.proc.poll() is None, "the agent exited during start"
@@ -47,7 +51,8 @@ class AgentProcess:
             return False
 
     def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
         self._log.close()
 
@@ -111,10 +116,12 @@ def test_sigkill_loses_nothing_and_resends_only_the_in_flight_window(
         # 1. updates come in (each acked with 200) while replies go out; then SIGKILL,
         #    with sends in flight at Telegram (the fake answers after 0.3 s)
         first = AgentProcess(env, port, log)
-        post_updates(first.url, updates)
-        wait_until(lambda: len(fake_slow.calls("sendMessage")) >= 8, within=30)
-        wait_until(lambda: len(fake_slow.arrivals) > len(fake_slow.requests), within=10)
-        first.kill()
+        try:
+            post_updates(first.url, updates)
+            wait_until(lambda: len(fake_slow.calls("sendMessage")) >= 8, within=30)
+            wait_until(lambda: len(fake_slow.arrivals) > len(fake_slow.requests), within=10)
+        finally:
+            first.kill()
         killed_at = time.monotonic()
         inbound = bus.stats()[INBOUND]
         assert inbound.ready == 30  # every acked update is stored
