@@ -17,6 +17,17 @@ def test_example_faq_ships_with_the_package() -> None:
     assert offline.answer("Can you fix my bicycle?").text == FALLBACK_TEXT
 
 
+def test_a_bare_greeting_is_greeted_back_not_handed_to_a_person() -> None:
+    offline = OfflineProvider(load_faq(None))
+    for hello in ("hello", "Hi there!", "good morning", "hey 👋"):
+        answer = offline.answer(hello)
+        assert answer.model == "greeting", hello
+        assert "Casa Verde" in answer.text  # the FAQ's own "## Hello" entry
+    assert "Sundays" in offline.answer("hello, are you open on Sunday?").text
+    plain = OfflineProvider(parse_faq("## Do you deliver?\nYes.\n"))
+    assert plain.answer("hi").text == "Hi! How can I help you today?"
+
+
 def test_both_faq_formats_parse() -> None:
     text = (
         "# Shop\n\n## Do you deliver?\nYes.\n\n"

@@ -83,6 +83,13 @@ def load_faq(path: Path | None) -> list[FaqEntry]:
     return entries
 
 
+GREETING = re.compile(
+    r"(?i)(?:hi|hello|hey|hiya|hola|ol[aá]|good (?:morning|afternoon|evening)|greetings)"
+    r"(?: there)?[\s!.,?👋]*"
+)
+GREETING_TEXT = "Hi! How can I help you today?"
+
+
 class OfflineProvider:
     """Answers from the FAQ when a question matches it well, or with a polite fallback.
 
@@ -119,11 +126,21 @@ class OfflineProvider:
         return best if best_score >= self._threshold else None
 
     def answer(self, question: str) -> Completion:
-        """The FAQ answer or the fallback, synchronously (it never fails)."""
+        """The FAQ answer or the fallback, synchronously (it never fails).
+
+        A message that is only a greeting ("hi", "good morning!") is greeted back, with the
+        FAQ's own greeting entry when it has one (a ``## Hello`` heading).
+        """
+        if GREETING.fullmatch(question.strip()):
+            entry = next((e for e in self._faq_entries() if GREETING.fullmatch(e.question)), None)
+            return Completion(text=entry.answer if entry else GREETING_TEXT, model="greeting")
         entry = self.match(question)
         if entry is None:
             return Completion(text=self._fallback, model="fallback")
         return Completion(text=entry.answer, model="faq")
+
+    def _faq_entries(self) -> list[FaqEntry]:
+        return [entry for _, entry in self._faq]
 
     async def complete(self, request: CompletionRequest) -> Completion:
         """Answer the last turn of `request`."""
