@@ -119,3 +119,52 @@ async def test_handler_error_nacks_and_stop_releases_unfinished_work(db_url: str
         assert stats.ready == 2  # the failed one waits out its backoff, the slow one released
         [slow] = [m for m in bus.claim("inbound", limit=5) if m.key == "b"]
         assert slow.attempt == 1, "a release must not count as an attempt"
+
+
+@pytest.mark.anyio
+async def test_run_async_runs_inline_when_the_lock_is_free_and_in_a_thread_when_not(
+    db_url: str,
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL calls always go to a worker thread")
+    import sqlite3
+    import threading
+
+    from onebox_bus.testing import sqlite_file
+
+    loop_thread = threading.get_ident()
+    with Bus.from_url(db_url, busy_timeout=5.0) as bus:
+
+        def publish() -> int:
+            bus.publish("inbound", {"x": 1})
+            return threading.get_ident()
+
+        assert await bus.run_async(publish) == loop_thread, "a free lock: done inline"
+
+        holder = sqlite3.connect(sqlite_file(db_url), isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await anyio.sleep(0.01)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ticker)
+            timer = threading.Timer(0.3, lambda: holder.execute("ROLLBACK"))
+            timer.start()
+            ran_on = await bus.run_async(publish)
+            timer.join()
+            tg.cancel_scope.cancel()
+        assert ran_on != loop_thread, "a taken lock: waited for in a worker thread"
+        assert ticks >= 5, "the event loop kept running while the write waited"
+        assert bus.stats()["inbound"].ready == 2
+        # A plain call on the loop thread still waits for the lock as it always did.
+        holder.execute("BEGIN IMMEDIATE")
+        timer = threading.Timer(0.1, lambda: holder.execute("ROLLBACK"))
+        timer.start()
+        bus.publish("inbound", {"x": 3})
+        timer.join()
+        assert bus.stats()["inbound"].ready == 3

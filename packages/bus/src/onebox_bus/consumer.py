@@ -112,7 +112,7 @@ class Consumer:
                 claimed: list[Message] = []
                 if free > 0:
                     try:
-                        claimed = await anyio.to_thread.run_sync(self._claim, free)
+                        claimed = await self.bus.run_async(lambda n=free: self._claim(n))
                     except BusError as exc:
                         log.warning("bus.claim_failed", topic=self.topic, error=str(exc))
                         interval = self.max_poll
@@ -167,7 +167,7 @@ class Consumer:
                 log.exception("message.failed", error=type(exc).__name__)
                 reason = f"{type(exc).__name__}: {exc}"
                 try:
-                    await anyio.to_thread.run_sync(lambda: self.bus.nack(message, reason))
+                    await self.bus.run_async(lambda: self.bus.nack(message, reason))
                 except LeaseLost:
                     log.warning("message.lease_lost")
                 except BusError as bus_exc:
@@ -184,7 +184,7 @@ class Consumer:
             if message is None:
                 continue
             try:
-                await anyio.to_thread.run_sync(lambda m=message: self.bus.release(m))
+                await self.bus.run_async(lambda m=message: self.bus.release(m))
                 log.info("message.released", message_id=message.id)
             except BusError:
                 log.warning("message.release_failed", message_id=message.id)

@@ -39,3 +39,8 @@ def migrated_sqlite(path: Path, *, template: Path | None = None) -> str:
 def make_test_bus(path: Path, **options: Any) -> Bus:
     """A bus on a freshly migrated SQLite file at `path`."""
     return Bus.from_url(migrated_sqlite(path), **options)
+
+
+def sqlite_file(url: str) -> Path:
+    """The file of a ``sqlite:///`` URL."""
+    return Path(url.removeprefix("sqlite:///"))

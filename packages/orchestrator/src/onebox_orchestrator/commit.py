@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-import anyio.to_thread
 from onebox_bus import Bus
 
 from . import _db
@@ -49,11 +48,16 @@ class GroupCommit:
         await future
 
     async def _lead(self) -> None:
+        # One turn of the loop first, so units started in the same turn join this batch
+        # (the write itself may run inline, leaving no other moment to gather them).
+        await asyncio.sleep(0)
         while self._pending:
             batch = self._pending[: self.max_batch]
             del self._pending[: self.max_batch]
             try:
-                outcomes = await anyio.to_thread.run_sync(self._write, [work for work, _ in batch])
+                outcomes = await self.bus.run_async(
+                    lambda batch=batch: self._write([work for work, _ in batch])
+                )
             except BaseException as exc:
                 for _, future in batch:
                     if not future.done():

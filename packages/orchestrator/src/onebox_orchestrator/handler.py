@@ -99,7 +99,7 @@ class InboundHandler:
             reason = f"malformed inbound payload: {type(exc).__name__}"
             log.error("message.malformed", error=reason)
             self.instruments.malformed()
-            await anyio.to_thread.run_sync(lambda: self.bus.dead_letter(message, reason))
+            await self.bus.run_async(lambda: self.bus.dead_letter(message, reason))
             return
         with structlog.contextvars.bound_contextvars(
             correlation_id=inbound.correlation_id, channel=inbound.channel
@@ -133,7 +133,7 @@ class InboundHandler:
         if inbound.content_kind not in READABLE_KINDS or not inbound.text.strip():
             kind = inbound.content_kind if inbound.content_kind not in READABLE_KINDS else "unknown"
             return Answer(text=unsupported_reply(kind), outcome="unsupported", provider="fixed")
-        history = await anyio.to_thread.run_sync(lambda: self.memory.recent(inbound.key))
+        history = await self.bus.run_async(lambda: self.memory.recent(inbound.key))
         conversation = Conversation(
             system=self.personas.system_prompt(inbound.channel),
             turns=[

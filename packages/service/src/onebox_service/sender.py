@@ -203,7 +203,7 @@ class Sender:
     async def _sent(
         self, message: Message, reply: OutboundMessage, receipt: DeliveryReceipt
     ) -> None:
-        await anyio.to_thread.run_sync(
+        await self.bus.run_async(
             lambda: self.deliveries.record_sent_and_ack(
                 self.bus,
                 message,
@@ -255,4 +255,4 @@ class Sender:
         )
 
     async def _bus(self, call: Callable[[], _R]) -> _R:
-        return await anyio.to_thread.run_sync(call)
+        return await self.bus.run_async(call)
