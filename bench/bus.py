@@ -133,7 +133,7 @@ async def paced_latency(bus: Bus, n: int, rate: float, hops: list[float]) -> lis
     all_acked = asyncio.Event()
 
     async def handle(message: Message) -> None:
-        await asyncio.to_thread(bus.ack, message)
+        await bus.run_async(lambda: bus.ack(message))
         latencies.append(time.perf_counter() - sent[message.json()["i"]])
         if len(latencies) == n:
             all_acked.set()

@@ -1,97 +1,93 @@
 """Group commit: many concurrent async publishes written in one transaction.
 
-One writer thread owns a connection. Async callers enqueue a prepared message with a future
-and await it; the writer takes everything queued at that moment (up to `max_batch`), writes
-it in one `BEGIN IMMEDIATE` transaction, and resolves each future with its own id only after
-the commit. Under load, batches grow by themselves while the previous commit runs; a lone
-publish is written at once, with no added wait.
+Callers of `Bus.publish_async` queue a prepared message with a future. The first caller that
+finds no write running on its event loop becomes the leader: it lets the loop go round once
+(so the publishes started in the same turn join), writes everything queued in ONE
+transaction through `Bus.run_async` (inline when SQLite's lock is free, in a worker thread
+when it is not), resolves each caller's future with its own id only after the commit, and
+goes on while more arrived meanwhile. Under load, batches grow by themselves while the
+previous commit runs; a lone publish waits for nothing but its own commit.
+
+If the write fails (locked past the busy timeout, disk full) or the leader is cancelled,
+every caller of that batch gets the error: nothing is acknowledged that was not committed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import queue
-import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .bus import Bus, Publish
 
-_STOP = object()
+Pending = list[tuple["Publish", "asyncio.Future[int]"]]
 
 
 class GroupCommitter:
-    """The writer thread behind `Bus.publish_async`."""
+    """The batching behind `Bus.publish_async`, one queue per event loop."""
 
     def __init__(self, bus: Bus, *, max_batch: int = 500) -> None:
         self._bus = bus
         self._max_batch = max_batch
+        self._pending: dict[asyncio.AbstractEventLoop, Pending] = {}
+        self._leading: set[asyncio.AbstractEventLoop] = set()
         self.batches = 0
         self.published = 0
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="onebox-bus-commit", daemon=True)
-        self._thread.start()
 
     async def submit(self, item: Publish) -> int:
         """Queue one message and wait until its transaction has committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[int] = loop.create_future()
-        self._queue.put((item, loop, future))
+        self._pending.setdefault(loop, []).append((item, future))
+        if loop not in self._leading:
+            self._leading.add(loop)
+            try:
+                await self._lead(loop)
+            finally:
+                self._leading.discard(loop)
         return await future
 
     def close(self) -> None:
-        """Write what is queued, then stop the thread."""
-        self._queue.put(_STOP)
-        self._thread.join(timeout=10)
+        """Nothing to stop: batches are written by their callers."""
+        self._pending.clear()
 
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is _STOP:
-                return
-            batch = [first]
-            stop = False
-            while len(batch) < self._max_batch:
+    async def _lead(self, loop: asyncio.AbstractEventLoop) -> None:
+        pending = self._pending[loop]
+        batch: Pending = []
+        try:
+            await asyncio.sleep(0)
+            while pending:
+                batch = pending[: self._max_batch]
+                del pending[: self._max_batch]
+                items = [item for item, _ in batch]
                 try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is _STOP:
-                    stop = True
-                    break
-                batch.append(nxt)
-            self._write(batch)
-            if stop:
-                return
-
-    def _write(self, batch: list[Any]) -> None:
-        try:
-            ids = self._bus.publish_many([item for item, _, _ in batch])
-            self.batches += 1
-            self.published += len(batch)
-        except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller
-            _resolve(batch, [exc] * len(batch))
-            return
-        _resolve(batch, ids)
+                    ids = await self._bus.run_async(
+                        lambda items=items: self._bus.publish_many(items)
+                    )
+                except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
+                    _fail(batch, exc)
+                    batch = []
+                    continue
+                self.batches += 1
+                self.published += len(batch)
+                for (_, future), id_ in zip(batch, ids, strict=True):
+                    if not future.done():
+                        future.set_result(id_)
+                batch = []
+        except BaseException as exc:
+            # The leader was cancelled: its own caller is gone, the others must not hang.
+            _fail(batch + pending, _unavailable(exc))
+            pending.clear()
+            raise
 
 
-def _resolve(batch: list[Any], outcomes: list[Any]) -> None:
-    """Settle each caller's future on its own loop: one wake-up per loop, not per caller."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], Any]]] = {}
-    for (_, loop, future), outcome in zip(batch, outcomes, strict=True):
-        by_loop.setdefault(loop, []).append((future, outcome))
-    for loop, settled in by_loop.items():
-        try:
-            loop.call_soon_threadsafe(_settle, settled)
-        except RuntimeError:  # the caller's loop is closed: nobody is waiting any more
-            continue
+def _fail(batch: Pending, exc: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
 
 
-def _settle(settled: list[tuple[asyncio.Future[int], Any]]) -> None:
-    for future, outcome in settled:
-        if future.done():
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(int(outcome))
+def _unavailable(exc: BaseException) -> Any:
+    from .errors import BusUnavailable
+
+    return BusUnavailable(f"publish abandoned ({type(exc).__name__}); nothing is acknowledged")
