@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import anyio
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -124,3 +125,18 @@ async def test_static_files_are_ours(make_app: Callable[..., Litestar]) -> None:
         js = await client.get("/static/dashboard.js")
         assert "X-CSRF-Token" in js.text
         assert (await client.get("/static/../app.py")).status_code == 404
+
+
+async def test_the_summary_is_read_once_at_start_so_the_first_visit_is_warm(
+    make_app: Callable[..., Litestar],
+) -> None:
+    import time
+
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logs:
+        async with AsyncTestClient(make_app(host="127.0.0.1")):
+            deadline = time.monotonic() + 20
+            while not any(e["event"] == "dashboard.warm" for e in logs):
+                assert time.monotonic() < deadline, "the dashboard was not warmed at start"
+                await anyio.sleep(0.02)

@@ -90,6 +90,7 @@ def create_app(
     def provide_memory() -> ConversationMemory:
         return memory
 
+    startup: list[Callable[[], None]] = []
     dashboard = dashboard_handlers(
         engine=runtime.engine,
         bus=bus,
@@ -97,11 +98,13 @@ def create_app(
         budgets=provider_budgets(router),
         workers=worker_health(runtime),
         clock=clock,
+        on_startup=startup,
     )
     return create_service_app(
         runtime,
         route_handlers=dashboard,
         admin_handlers=admin_handlers(),
+        on_startup=startup,
         dependencies={
             "bus": Provide(provide_bus, sync_to_thread=False),
             "memory": Provide(provide_memory, sync_to_thread=False),
