@@ -114,10 +114,23 @@ def test_a_message_goes_round_on_both_channels(
     if wamid:
         assert _correlation(stack, f"whatsapp:{wamid}") == wa_cid
     for cid, agent in ((tg_cid, "telegram"), (wa_cid, "whatsapp")):
-        events = {
-            service: {r["event"] for r in stack.records(service) if r.get("correlation_id") == cid}
-            for service in (agent, "orchestrator")
-        }
+
+        def lines(cid: str = cid, agent: str = agent) -> dict[str, set[str]]:
+            return {
+                service: {
+                    r["event"] for r in stack.records(service) if r.get("correlation_id") == cid
+                }
+                for service in (agent, "orchestrator")
+            }
+
+        # The platform has the reply before the agent logs it (the record and ack come after
+        # the platform's answer): wait for the line rather than race it.
+        wait_for(
+            lambda a=agent, ev=lines: "delivery.sent" in ev()[a],
+            within=30,
+            what=f"{agent} delivery.sent line",
+        )
+        events = lines()
         assert "delivery.sent" in events[agent], events
         assert "message.answered" in events["orchestrator"], events
         # No line of another conversation carries this id.
