@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def snapshot(tmp_path: Path) -> Path:
-    """A copy of the repository as install.sh would deploy it (teammates may edit the tree)."""
+    """A copy of the repository as install.sh would deploy it (the working tree may change)."""
     rsync = require_tool("rsync")
     src = tmp_path / "src"
     subprocess.run(
