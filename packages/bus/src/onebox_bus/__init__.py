@@ -1,7 +1,7 @@
 """onebox-bus: the shared database and message bus of onebox (SQLite WAL or PostgreSQL)."""
 
 from ._schema import NAMING_CONVENTION, table_metadata
-from .bus import Bus, Publish, check_topic, encode_payload
+from .bus import Bus
 from .consumer import Consumer, Handler
 from .engine import create_engine, normalise_url
 from .errors import (
@@ -13,6 +13,7 @@ from .errors import (
     SchemaError,
 )
 from .message import BusStats, DeadLetter, Message, TopicStats
+from .payload import Publish, check_topic, encode_payload
 from .retry import next_retry_delay
 
 

@@ -14,21 +14,21 @@ Invariants:
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio.to_thread
-import orjson
 
 from . import _dialect, _sql
+from ._connection import _Handle, _WouldWait
 from .errors import BusError, BusUnavailable, LeaseLost, PayloadError
-from .message import BusStats, DeadLetter, Message, TopicStats
+from .message import Message
+from .operations import Operations
+from .payload import DEFAULT_MAX_PAYLOAD, Publish, check_topic, encode_payload
 from .retry import next_retry_delay
 
 Clock = Callable[[], float]
@@ -39,54 +39,8 @@ LockWaitHook = Callable[[float, bool], None]
 #: A ``BEGIN`` faster than this did not wait for another writer (it is not reported).
 LOCK_WAIT_MIN_SECONDS = 0.001
 
-TOPIC_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,99}$")
-DEFAULT_MAX_PAYLOAD = 256 * 1024
-DEFAULT_RETENTION = 7 * 86400.0
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Publish:
-    """One message to publish, for `Bus.publish_many` and group commit."""
-
-    topic: str
-    payload: bytes
-    key: str | None = None
-    dedupe_key: str | None = None
-    correlation_id: str | None = None
-    delay: float = 0.0
-    max_attempts: int = 5
-
-
-def encode_payload(payload: Any, *, limit: int = DEFAULT_MAX_PAYLOAD) -> bytes:
-    """Serialise a payload to JSON bytes, refusing what cannot be stored.
-
-    Bytes are taken as already-encoded JSON and only size-checked.
-
-    Raises:
-        PayloadError: not JSON-serialisable, or larger than `limit` bytes.
-    """
-    if isinstance(payload, bytes | bytearray | memoryview):
-        data = bytes(payload)
-    else:
-        try:
-            data = orjson.dumps(payload)
-        except TypeError as exc:
-            raise PayloadError(f"payload is not JSON-serialisable: {exc}") from None
-    if len(data) > limit:
-        raise PayloadError(f"payload is {len(data)} bytes, over the limit of {limit} bytes")
-    return data
-
-
-def check_topic(topic: str) -> str:
-    """Return `topic` if it is a valid name (lower-case, digits, ``._-``), else raise."""
-    if not isinstance(topic, str) or not TOPIC_RE.match(topic):
-        raise PayloadError(
-            f"invalid topic {topic!r}: use 1-100 characters a-z 0-9 . _ - starting with a letter"
-        )
-    return topic
-
-
-class Bus:
+class Bus(Operations):
     """A message bus over one SQLite file (WAL) or one PostgreSQL database.
 
     Safe to share between threads: each thread gets its own connection. Async code calls the
@@ -594,115 +548,6 @@ class Bus:
         self._settle("EXTEND", [message], lease_until=until)
         return Message(**{**_fields(message), "lease_until": until})
 
-    # -- operations -------------------------------------------------------------------
-
-    def stats(self) -> BusStats:
-        """Counts per topic and state, the oldest ready message's age, and the WAL size."""
-        now = self.clock()
-        counts: dict[str, dict[str, Any]] = {}
-        rows = self._read(self._sql["STATS_ACTIVE"], {})
-        rows += self._read(self._sql["STATS_FINISHED"], {})
-        for topic, state, count, oldest in rows:
-            entry = counts.setdefault(topic, {"oldest_ready_age_s": 0.0})
-            entry[state] = int(count)
-            if state == "ready" and oldest is not None:
-                entry["oldest_ready_age_s"] = max(0.0, now - float(oldest))
-        topics = {t: TopicStats(**c) for t, c in sorted(counts.items())}
-        return BusStats(topics, wal_bytes=_dialect.wal_bytes(self.dialect))
-
-    def dead_letters(self, *, topic: str | None = None, limit: int = 100) -> list[DeadLetter]:
-        """The dead letters, oldest first."""
-        rows = self._read(self._sql["DEAD_LIST"], {"topic": topic, "limit": limit})
-        return [
-            DeadLetter(
-                id=int(r[0]),
-                topic=r[1],
-                payload=bytes(r[2]),
-                key=r[3],
-                correlation_id=r[4],
-                attempts=int(r[5]),
-                error=r[6],
-                created_at=float(r[7]),
-                finished_at=None if r[8] is None else float(r[8]),
-            )
-            for r in rows
-        ]
-
-    def replay_dead(self, ids: Sequence[int] | None = None, *, topic: str | None = None) -> int:
-        """Make dead letters ready again with fresh attempts; returns how many."""
-        now = self.clock()
-
-        def work(cur: Any) -> int:
-            if ids is None:
-                cur.execute(self._sql["REPLAY_DEAD_TOPIC"], {"topic": topic, "now": now})
-                changed = cur.rowcount
-            else:
-                changed = 0
-                for id_ in ids:
-                    cur.execute(self._sql["REPLAY_DEAD"], {"id": id_, "now": now})
-                    changed += cur.rowcount
-            if changed:
-                self._local.topics.add(topic or "*")
-            return int(changed)
-
-        return self._write(work)
-
-    def purge_dead(
-        self,
-        ids: Sequence[int] | None = None,
-        *,
-        topic: str | None = None,
-        older_than: float = 0.0,
-    ) -> int:
-        """Delete dead letters (by id, or by topic and age); returns how many."""
-        before = self.clock() - older_than
-
-        def work(cur: Any) -> int:
-            if ids is None:
-                cur.execute(self._sql["PURGE_DEAD_TOPIC"], {"topic": topic, "before": before})
-                return int(cur.rowcount)
-            count = 0
-            for id_ in ids:
-                cur.execute(self._sql["PURGE_DEAD"], {"id": id_})
-                count += cur.rowcount
-            return count
-
-        return self._write(work)
-
-    def purge_done(self, *, older_than: float = DEFAULT_RETENTION, batch: int = 5000) -> int:
-        """Delete done messages finished more than `older_than` seconds ago; returns how many.
-
-        Runs in slices of `batch` rows, each its own short transaction.
-        """
-        before = self.clock() - older_than
-        total = 0
-        while True:
-
-            def work(cur: Any) -> int:
-                cur.execute(self._sql["PURGE_DONE"], {"before": before, "limit": batch})
-                return int(cur.rowcount)
-
-            deleted = self._write(work)
-            total += deleted
-            if deleted < batch:
-                return total
-
-    def checkpoint(self, *, truncate: bool = False) -> int:
-        """Checkpoint the SQLite WAL into the database; returns the WAL size afterwards.
-
-        PASSIVE by default (never waits for readers); ``truncate=True`` (when idle) also
-        shrinks the ``-wal`` file to zero. A no-op on PostgreSQL.
-        """
-        if self.dialect.kind != "sqlite":
-            return 0
-        mode = "TRUNCATE" if truncate else "PASSIVE"
-        try:
-            self._cursor().execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
-        except Exception as exc:
-            if not _dialect.is_busy(exc):
-                raise self._translate(exc) from exc
-        return _dialect.wal_bytes(self.dialect)
-
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         """Run one statement of another package's own tables on this thread's connection.
 
@@ -763,36 +608,6 @@ _STATEMENTS = (
     "PURGE_DEAD_TOPIC",
     "PURGE_DONE",
 )
-
-
-class _WouldWait(Exception):
-    """Raised on a non-waiting connection when the write lock is taken: nothing was done."""
-
-
-class _Handle:
-    """One thread's connection.
-
-    Worker threads come and go (anyio's pool retires idle ones): when a thread ends, its
-    thread-local drops the handle and the connection is closed with it, so a long-running
-    service does not collect one open connection per thread it ever used.
-    """
-
-    __slots__ = ("__weakref__", "conn")
-
-    def __init__(self, conn: Any) -> None:
-        self.conn: Any = conn
-
-    def close(self) -> None:
-        conn, self.conn = self.conn, None
-        if conn is None:
-            return
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001 - closing on shutdown; the OS reclaims it
-            return
-
-    def __del__(self) -> None:
-        self.close()
 
 
 def _fields(message: Message) -> dict[str, Any]:

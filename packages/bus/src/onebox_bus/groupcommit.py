@@ -18,7 +18,8 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .bus import Bus, Publish
+    from .bus import Bus
+    from .payload import Publish
 
 Pending = list[tuple["Publish", "asyncio.Future[int]"]]
 
