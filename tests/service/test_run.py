@@ -90,6 +90,9 @@ def test_service_process_notifies_serves_and_drains(tmp_path: Path, db_url: str)
         lines = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
         events = [line["event"] for line in lines]
         assert "service.ready" in events
+        # start-up objects are frozen out of the collector's full passes (the stall they cost)
+        [ready] = [line for line in lines if line["event"] == "service.ready"]
+        assert ready["frozen_objects"] > 50_000
         assert "service.stopped" in events
         assert all("timestamp" in line and "level" in line for line in lines)
     finally:

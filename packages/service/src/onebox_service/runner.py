@@ -9,6 +9,7 @@ drains the workers. Watchdog pings come from the runtime while its workers are a
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import structlog
@@ -50,12 +51,27 @@ async def serve(app: Litestar, settings: ServiceSettings, **uvicorn_options: Any
         for srv in getattr(server, "servers", []):
             for sock in srv.sockets:
                 port = sock.getsockname()[1]
+        frozen = settle_heap()
         notifier.ready()
-        log.info("service.ready", host=settings.host, port=port)
+        log.info("service.ready", host=settings.host, port=port, frozen_objects=frozen)
     await task
     if not server.started:
         log.error("service.start_failed", host=settings.host, port=settings.port)
         raise SystemExit(1)
+
+
+def settle_heap() -> int:
+    """Move everything alive after start-up out of the collector's sight.
+
+    A service imports Litestar, SQLAlchemy, httpx and their kin: several hundred thousand
+    objects that live as long as the process. Left in the oldest generation, each full
+    collection walks all of them (about 50 ms on the reference VM, stalling every request
+    in flight). Frozen, a full collection walks only what was made since. Returns how many
+    objects were frozen.
+    """
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def run(app: Litestar, settings: ServiceSettings, **uvicorn_options: Any) -> None:

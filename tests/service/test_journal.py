@@ -1,0 +1,62 @@
+"""The message journal's flush: chunked transactions, nothing lost or reordered on a refusal."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from onebox_bus import create_engine
+from onebox_service.journal import MessageJournal, read_journey
+from sqlalchemy.exc import SQLAlchemyError
+
+REFUSE_POISON = """
+CREATE TRIGGER refuse_poison BEFORE INSERT ON service_events WHEN NEW.step = 'poison'
+BEGIN SELECT RAISE(ABORT, 'refused'); END
+"""
+
+
+def stored_ids(db_url: str) -> list[str]:
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        return [
+            row[0] for row in conn.execute("SELECT correlation_id FROM service_events ORDER BY id")
+        ]
+
+
+def test_a_flush_writes_every_event_in_chunks_in_the_order_recorded(db_url: str) -> None:
+    engine = create_engine(db_url)
+    journal = MessageJournal("test", engine, clock=lambda: 1000.0, chunk_rows=100)
+    for i in range(1_050):
+        journal.record(f"c{i}", "published", topic="inbound")
+
+    assert journal.flush() == 1_050
+
+    assert journal.pending() == 0
+    assert stored_ids(db_url) == [f"c{i}" for i in range(1_050)]
+    [event] = read_journey(engine, "c7")
+    assert (event.step, event.detail) == ("published", {"topic": "inbound"})
+    engine.dispose()
+
+
+def test_a_refused_chunk_keeps_it_and_the_rest_buffered_ahead_of_newer_events(
+    db_url: str,
+) -> None:
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        conn.execute(REFUSE_POISON)
+    engine = create_engine(db_url)
+    journal = MessageJournal("test", engine, clock=lambda: 1000.0, chunk_rows=100)
+    for i in range(350):
+        journal.record(f"c{i}", "poison" if i == 250 else "published")
+
+    with pytest.raises(SQLAlchemyError):
+        journal.flush()
+
+    # the first two chunks committed; the refused one and the one after it wait, in order
+    assert stored_ids(db_url) == [f"c{i}" for i in range(200)]
+    assert journal.pending() == 150
+    journal.record("later", "sent")
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("DROP TRIGGER refuse_poison")
+
+    assert journal.flush() == 151
+    assert stored_ids(db_url) == [f"c{i}" for i in range(350)] + ["later"]
+    engine.dispose()
