@@ -45,7 +45,7 @@ class Agent:
         )
 
     async def window_recorded(self, conversation: str = CONV) -> None:
-        windows = ConversationWindows(self.runtime.engine, clock=self.clock)
+        windows = ConversationWindows(self.runtime.bus, clock=self.clock)
         await wait_for(lambda: windows.state(conversation).last_inbound_at is not None)
 
     def inbound(self) -> list[InboundMessage]:
@@ -148,7 +148,7 @@ async def test_signed_text_is_published_with_dedupe_and_key_then_200(agent: Agen
     assert row.dedupe_key == f"whatsapp:{item.wamid}"
     assert row.key == f"whatsapp:{CONV}"
     assert row.correlation_id == message.correlation_id
-    windows = ConversationWindows(agent.runtime.engine, clock=agent.clock)
+    windows = ConversationWindows(agent.runtime.bus, clock=agent.clock)
     await wait_for(lambda: windows.state(CONV).last_inbound_at == 1_800_000_000.0)
 
 

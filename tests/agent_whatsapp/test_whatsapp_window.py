@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,19 +14,27 @@ from onebox_agent_whatsapp.window import (
     WindowState,
     closed_reason,
 )
-from onebox_bus import create_engine
+from onebox_bus import Bus, create_engine
 from onebox_bus.migrate import alembic_config
-from onebox_bus.testing import FakeClock
+from onebox_bus.testing import FakeClock, migrated_postgres
 
 CONV = "106540352242922:16505551234"
 DAY = 86400.0
 
 
-@pytest.fixture
-def windows(db_url: str, clock: FakeClock) -> Iterator[ConversationWindows]:
-    engine = create_engine(db_url)
-    yield ConversationWindows(engine, clock=clock)
-    engine.dispose()
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def windows(
+    request: pytest.FixtureRequest, db_url: str, clock: FakeClock
+) -> Iterator[ConversationWindows]:
+    """The window store on SQLite and, when ONEBOX_TEST_POSTGRES_URL is set, PostgreSQL."""
+    if request.param == "postgresql":
+        base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
+        if not base:
+            pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
+        db_url = migrated_postgres(base, "onebox_whatsapp_test")
+    bus = Bus.from_url(db_url, clock=clock)
+    yield ConversationWindows(bus, clock=clock)
+    bus.close()
 
 
 def test_migration_creates_the_table_and_alembic_check_finds_no_difference(db_url: str) -> None:

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from onebox_bus import Bus, create_engine, upgrade
-from onebox_bus.testing import FakeClock, migrated_sqlite
+from onebox_bus import Bus, create_engine
+from onebox_bus.testing import FakeClock, migrated_postgres, migrated_sqlite
 from sqlalchemy import text
 
 PG_SCHEMA = "onebox_bus_test"
@@ -24,18 +24,7 @@ def postgres_url() -> str:
     base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
     if not base:
         pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-    import psycopg
-    from onebox_bus import normalise_url
-
-    url = normalise_url(base)
-    conninfo = dict(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database)
-    with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        conn.execute(f"CREATE SCHEMA {PG_SCHEMA}")
-    scoped = url.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-    rendered = scoped.render_as_string(hide_password=False)
-    upgrade(rendered)
-    return rendered
+    return migrated_postgres(base, PG_SCHEMA)
 
 
 @pytest.fixture

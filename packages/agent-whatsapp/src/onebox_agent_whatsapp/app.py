@@ -55,7 +55,7 @@ def create_app(
     """
     if runtime is None:
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
-    windows = ConversationWindows(runtime.engine, clock=clock)
+    windows = ConversationWindows(runtime.bus, clock=clock)
     owned_http: httpx.AsyncClient | None = None
     channel: Channel
     if settings.sandbox:

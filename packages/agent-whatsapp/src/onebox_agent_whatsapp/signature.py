@@ -20,10 +20,29 @@ def sign(body: bytes, secret: str) -> str:
     return _PREFIX + digest
 
 
+class Verifier:
+    """Checks signatures under one app secret, keyed once.
+
+    Each check copies the keyed HMAC state instead of keying a new one: cheaper, and for
+    bodies under 2 KiB it never lets go of the GIL (the one-shot `hmac.digest` always does,
+    and a request then waits for the GIL behind the service's other threads).
+    """
+
+    __slots__ = ("_keyed",)
+
+    def __init__(self, secret: str) -> None:
+        self._keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+    def __call__(self, body: bytes, header: str | None) -> bool:
+        """Whether `header` is the signature of the raw `body` (constant time)."""
+        if not header or not header.startswith(_PREFIX):
+            return False
+        mac = self._keyed.copy()
+        mac.update(body)
+        given = header[len(_PREFIX) :].strip().lower()
+        return hmac.compare_digest(mac.hexdigest().encode(), given.encode("ascii", "replace"))
+
+
 def verify(body: bytes, header: str | None, secret: str) -> bool:
     """Whether `header` is the signature of the raw `body` under `secret` (constant time)."""
-    if not header or not header.startswith(_PREFIX):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    given = header[len(_PREFIX) :].strip().lower()
-    return hmac.compare_digest(expected.encode(), given.encode("ascii", "replace"))
+    return Verifier(secret)(body, header)

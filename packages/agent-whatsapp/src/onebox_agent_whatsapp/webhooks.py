@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
 import structlog
 from litestar import Request, Response, get
 from litestar.enums import MediaType
@@ -24,7 +23,7 @@ from onebox_service import DeliveryStore, WebhookIngest, new_correlation_id, web
 from pydantic import SecretStr
 
 from .errors import REENGAGEMENT_REQUIRED, MalformedWebhook
-from .signature import HEADER, verify
+from .signature import HEADER, Verifier
 from .updates import DeliveryStatus, dedupe_key, parse_webhook
 from .window import ConversationWindows, InboundRecorder
 
@@ -62,6 +61,7 @@ class WhatsAppWebhook:
         self.windows = windows
         self.recorder = InboundRecorder(windows)
         self.app_secret = app_secret
+        self._verify = Verifier(app_secret.get_secret_value()) if app_secret is not None else None
         self.verify_token = verify_token
         self.clock = clock
         self._inbound = collector.counter(
@@ -85,9 +85,7 @@ class WhatsAppWebhook:
     async def receive(self, request: Request[Any, Any, Any]) -> None:
         """Handle one notification POST; returns once everything in it is committed."""
         body = await self.ingest.read_body(request)
-        if self.app_secret is not None and not verify(
-            body, request.headers.get(HEADER), self.app_secret.get_secret_value()
-        ):
+        if self._verify is not None and not self._verify(body, request.headers.get(HEADER)):
             self.ingest.refuse("X-Hub-Signature-256 missing or wrong", status_code=401)
         try:
             batch = parse_webhook(
@@ -102,8 +100,11 @@ class WhatsAppWebhook:
             )
             for message in batch.messages:
                 self._inbound.inc(kind=message.content_kind)
-                with structlog.contextvars.bound_contextvars(correlation_id=message.correlation_id):
-                    log.info("webhook.message", kind=message.content_kind)
+                log.info(
+                    "webhook.message",
+                    kind=message.content_kind,
+                    correlation_id=message.correlation_id,
+                )
         for status in batch.statuses:
             await self._apply(status)
         for error in batch.errors:
@@ -122,7 +123,7 @@ class WhatsAppWebhook:
         if status.status == "failed":
             log.warning("webhook.delivery_failed", code=status.error_code, record=change)
             if status.error_code == REENGAGEMENT_REQUIRED:
-                await anyio.to_thread.run_sync(
+                await self.windows.bus.run_async(
                     lambda: self.windows.mark_reengagement_required(
                         status.conversation_id, at=status.timestamp, reason=status.error or ""
                     )

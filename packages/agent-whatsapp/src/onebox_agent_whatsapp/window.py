@@ -12,20 +12,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
-import anyio.to_thread
 import structlog
-from onebox_bus import BusUnavailable
-from sqlalchemy import case, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
-
-from ._schema import conversations as _table
+from onebox_bus import Bus, BusUnavailable
 
 Clock = Callable[[], float]
-_T = TypeVar("_T")
 log = structlog.get_logger("onebox.whatsapp.window")
 WINDOW = 24 * 3600.0
 
@@ -60,18 +51,59 @@ def closed_reason(
     return None
 
 
+_UPSERT_INBOUND = """
+INSERT INTO whatsapp_conversations AS w (conversation_id, last_inbound_at, updated_at)
+VALUES (:conversation_id, :at, :now)
+ON CONFLICT (conversation_id) DO UPDATE SET
+    last_inbound_at = CASE
+        WHEN w.last_inbound_at IS NULL OR excluded.last_inbound_at > w.last_inbound_at
+        THEN excluded.last_inbound_at ELSE w.last_inbound_at END,
+    reengagement_required_at = CASE
+        WHEN excluded.last_inbound_at > w.reengagement_required_at
+        THEN NULL ELSE w.reengagement_required_at END,
+    reengagement_reason = CASE
+        WHEN excluded.last_inbound_at > w.reengagement_required_at
+        THEN NULL ELSE w.reengagement_reason END,
+    updated_at = excluded.updated_at
+"""
+
+# A customer message newer than the failure already reopened the window.
+_UPSERT_REENGAGEMENT = """
+INSERT INTO whatsapp_conversations AS w
+    (conversation_id, reengagement_required_at, reengagement_reason, updated_at)
+VALUES (:conversation_id, :at, :reason, :now)
+ON CONFLICT (conversation_id) DO UPDATE SET
+    reengagement_required_at = CASE
+        WHEN w.last_inbound_at > :at THEN NULL ELSE :at END,
+    reengagement_reason = CASE
+        WHEN w.last_inbound_at > :at THEN NULL ELSE :reason END,
+    updated_at = excluded.updated_at
+"""
+
+_STATE = """
+SELECT last_inbound_at, reengagement_required_at, reengagement_reason
+FROM whatsapp_conversations WHERE conversation_id = :conversation_id
+"""
+
+
 class ConversationWindows:
-    """Reads and writes ``whatsapp_conversations`` on the shared database.
+    """Reads and writes ``whatsapp_conversations`` through the bus's connections.
+
+    Every method is one statement or one transaction on the calling thread's connection, so
+    async code can run it with `Bus.run_async` (inline on the event loop when SQLite's lock
+    is free) and a caller inside `Bus.transaction` gets it in its transaction.
 
     Args:
-        engine: an engine on the shared database (`onebox_bus.create_engine`).
+        bus: the bus on the shared database.
         clock: the time source for ``updated_at``.
+
+    Raises (every method):
+        BusUnavailable: the database cannot take the read or write now.
     """
 
-    def __init__(self, engine: Engine, *, clock: Clock) -> None:
-        self.engine = engine
+    def __init__(self, bus: Bus, *, clock: Clock) -> None:
+        self.bus = bus
         self.clock = clock
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     def record_inbound(self, seen: Sequence[tuple[str, float]]) -> None:
         """Record customer messages, as (conversation id, Meta timestamp), in one transaction."""
@@ -81,83 +113,41 @@ class ConversationWindows:
         for conversation_id, at in seen:
             newest[conversation_id] = max(at, newest.get(conversation_id, at))
         now = self.clock()
-        stmt = self._insert(_table)
-        new = stmt.excluded.last_inbound_at
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_table.c.conversation_id],
-            set_={
-                "last_inbound_at": case(
-                    (_table.c.last_inbound_at.is_(None), new),
-                    (new > _table.c.last_inbound_at, new),
-                    else_=_table.c.last_inbound_at,
-                ),
-                "reengagement_required_at": case(
-                    (new > _table.c.reengagement_required_at, None),
-                    else_=_table.c.reengagement_required_at,
-                ),
-                "reengagement_reason": case(
-                    (new > _table.c.reengagement_required_at, None),
-                    else_=_table.c.reengagement_reason,
-                ),
-                "updated_at": stmt.excluded.updated_at,
-            },
-        )
-        rows = [
-            {"conversation_id": c, "last_inbound_at": at, "updated_at": now}
-            for c, at in sorted(newest.items())
-        ]
-        self._run(lambda conn: conn.execute(stmt, rows), write=True)
+        with self.bus.transaction():
+            for conversation_id, at in sorted(newest.items()):
+                self.bus.execute(
+                    _UPSERT_INBOUND, {"conversation_id": conversation_id, "at": at, "now": now}
+                )
 
     def mark_reengagement_required(self, conversation_id: str, *, at: float, reason: str) -> None:
         """Stop free-form replies to a conversation until the customer writes after `at`."""
-        stmt = self._insert(_table).values(
-            conversation_id=conversation_id,
-            reengagement_required_at=at,
-            reengagement_reason=reason[:500],
-            updated_at=self.clock(),
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_table.c.conversation_id],
-            set_={
-                # A customer message newer than the failure already reopened the window.
-                "reengagement_required_at": case((_table.c.last_inbound_at > at, None), else_=at),
-                "reengagement_reason": case(
-                    (_table.c.last_inbound_at > at, None), else_=reason[:500]
-                ),
-                "updated_at": stmt.excluded.updated_at,
-            },
-        )
-        self._run(lambda conn: conn.execute(stmt), write=True)
+        params = {
+            "conversation_id": conversation_id,
+            "at": at,
+            "reason": reason[:500],
+            "now": self.clock(),
+        }
+        with self.bus.transaction():
+            self.bus.execute(_UPSERT_REENGAGEMENT, params)
 
     def state(self, conversation_id: str) -> WindowState:
         """The conversation's window state (empty when nothing is known)."""
-        query = select(
-            _table.c.last_inbound_at,
-            _table.c.reengagement_required_at,
-            _table.c.reengagement_reason,
-        ).where(_table.c.conversation_id == conversation_id)
-        row = self._run(lambda conn: conn.execute(query).first(), write=False)
+        row = self.bus.execute(_STATE, {"conversation_id": conversation_id}).fetchone()
         if row is None:
             return WindowState()
         return WindowState(
             last_inbound_at=row[0], reengagement_required_at=row[1], reengagement_reason=row[2]
         )
 
-    def _run(self, work: Callable[[Connection], _T], *, write: bool) -> _T:
-        try:
-            with self.engine.begin() if write else self.engine.connect() as conn:
-                return work(conn)
-        except OperationalError as exc:  # locked past the busy timeout, disk full, gone
-            raise BusUnavailable(f"database cannot take the write: {exc.orig}") from exc
-
 
 class InboundRecorder:
     """Writes the window rows of webhook requests behind them, coalesced into few commits.
 
-    The inbound message itself is durable before the webhook answers 200 (the bus); the
-    window row is not needed for that, so it is written just after, many requests per
-    transaction. If the process dies in between, the reply still carries its inbound
-    message's arrival time, which the channel uses as a lower bound of the window.
+    The inbound message itself is durable before the webhook answers 200 (the bus); the window
+    row is not needed for that, so it is written just after, many requests per transaction, on
+    the event loop when SQLite's lock is free (`Bus.run_async`). If the process dies in
+    between, the reply still carries its inbound message's arrival time, which the channel uses
+    as a lower bound of the window.
     """
 
     def __init__(self, windows: ConversationWindows) -> None:
@@ -183,7 +173,9 @@ class InboundRecorder:
         while self._pending:
             rows, self._pending = self._pending, []
             try:
-                await anyio.to_thread.run_sync(self.windows.record_inbound, rows)
+                await self.windows.bus.run_async(
+                    lambda rows=rows: self.windows.record_inbound(rows)
+                )
             except BusUnavailable as exc:
                 self.failures += 1
                 log.warning("whatsapp.window_write_failed", rows=len(rows), error=str(exc))

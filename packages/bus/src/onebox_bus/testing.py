@@ -36,6 +36,30 @@ def migrated_sqlite(path: Path, *, template: Path | None = None) -> str:
     return url
 
 
+def migrated_postgres(base_url: str, schema: str) -> str:
+    """A URL on a fresh, migrated `schema` of the PostgreSQL database at `base_url`.
+
+    The schema is dropped and created again, so a test session starts from nothing; the
+    returned URL sets ``search_path`` to it.
+    """
+    from sqlalchemy import text
+
+    from .engine import create_engine, normalise_url
+
+    url = normalise_url(base_url)
+    engine = create_engine(url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        engine.dispose()
+    scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = scoped.render_as_string(hide_password=False)
+    upgrade(rendered)
+    return rendered
+
+
 def make_test_bus(path: Path, **options: Any) -> Bus:
     """A bus on a freshly migrated SQLite file at `path`."""
     return Bus.from_url(migrated_sqlite(path), **options)
