@@ -316,6 +316,39 @@ class FakeGraphApi:
             }
         )
 
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, bytes]:
+        """Answer one request and record it: the protocol without the transport.
+
+        `headers` have lower-case names; returns (status, JSON body). A delay set with
+        `delay_next` is waited out here (blocking). Another loopback transport (a benchmark's
+        asyncio server) can serve the fake through this.
+        """
+        arrived, arrived_mono = time.time(), time.monotonic()
+        script = self._answer(method, path, headers, raw)
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        try:
+            answer: Any = json.loads(script.body) if script.body else None
+        except ValueError:
+            answer = script.body
+        self._record(
+            RecordedRequest(
+                method=method,
+                path=path,
+                headers=headers,
+                body=body,
+                arrived_at=arrived,
+                arrived_monotonic=arrived_mono,
+                status=script.status,
+                answer=answer,
+            )
+        )
+        return script.status, script.body
+
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
@@ -332,36 +365,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("POST")
 
     def _serve(self, method: str) -> None:
-        arrived, arrived_mono = time.time(), time.monotonic()
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        script = self.api._answer(method, self.path, headers, raw)
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw
-        try:
-            answer: Any = json.loads(script.body) if script.body else None
-        except ValueError:
-            answer = script.body
-        self.api._record(
-            RecordedRequest(
-                method=method,
-                path=self.path,
-                headers=headers,
-                body=body,
-                arrived_at=arrived,
-                arrived_monotonic=arrived_mono,
-                status=script.status,
-                answer=answer,
-            )
-        )
-        self.send_response(script.status)
+        status, answer = self.api.handle(method, self.path, headers, raw)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(script.body)))
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(script.body)
+        self.wfile.write(answer)
 
     def log_message(self, format: str, *args: Any) -> None:
         return

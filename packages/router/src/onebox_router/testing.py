@@ -218,18 +218,35 @@ class _FakeServer:
         return len(self._script)
 
     # --- plumbing --------------------------------------------------------------------------
-    def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        headers = {k.lower(): v for k, v in handler.headers.items()}
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes, Script | None]:
+        """Record one request and say how to answer it: the protocol without the transport.
+
+        `headers` have lower-case names. Returns (status, headers, body, script); a script
+        that says `hang` or `delay` asks the transport to hold the answer that long. Another
+        loopback transport (a benchmark's asyncio server) can serve the fake through this.
+        """
         try:
             parsed = orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
             parsed = None
-        request = RecordedRequest(
-            method=handler.command, path=handler.path, headers=headers, body=body, json=parsed
-        )
+        request = RecordedRequest(method=method, path=path, headers=headers, body=body, json=parsed)
         with self._lock:
             self.requests.append(request)
         answer, script = self._respond(request, body)
+        return (
+            answer.status,
+            {"content-type": "application/json", **answer.headers},
+            answer.body,
+            script,
+        )
+
+    def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        status, answer_headers, answer, script = self.handle(
+            handler.command, handler.path, headers, body
+        )
         if script is not None and script.hang:
             self._stop.wait(60)
             handler.close_connection = True
@@ -237,12 +254,12 @@ class _FakeServer:
         if script is not None and script.delay and self._stop.wait(script.delay):
             handler.close_connection = True
             return
-        handler.send_response(answer.status)
-        for name, value in {"content-type": "application/json", **answer.headers}.items():
+        handler.send_response(status)
+        for name, value in answer_headers.items():
             handler.send_header(name, value)
-        handler.send_header("content-length", str(len(answer.body)))
+        handler.send_header("content-length", str(len(answer)))
         handler.end_headers()
-        handler.wfile.write(answer.body)
+        handler.wfile.write(answer)
 
     def _next(self) -> Script | None:
         with self._lock:

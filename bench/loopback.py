@@ -1,0 +1,91 @@
+"""Lean HTTP/1.1 on loopback for the benchmarks: a keep-alive client and a fake-platform server.
+
+The harness shares the machine with the stack it measures, so it must cost little: the
+client sends prepared request bytes and reads the answer by Content-Length; the server
+parses a request, hands it to a fake's transport-neutral ``handle`` (the same protocol code
+the tests' threaded fakes run) and writes the answer. Both run on one asyncio loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable
+from http import HTTPStatus
+
+#: (method, path, lower-cased headers, body) -> (status, headers, body)
+Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def request_bytes(path: str, body: bytes, headers: dict[str, str], *, port: int) -> bytes:
+    """A complete ``POST`` request, ready to send on a keep-alive connection."""
+    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+class Connection:
+    """One keep-alive client connection that sends prepared requests."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(reader, writer)
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        """Send one request; returns (status, body) of its answer."""
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        body = await self.reader.readexactly(length) if length else b""
+        return int(head.split(b" ", 2)[1]), body
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def serve(handler: Handler, port: int = 0) -> asyncio.Server:
+    """Serve `handler` on 127.0.0.1 (a free port unless given) until the server is closed."""
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                first, *lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = first.split(" ", 2)
+                headers = {}
+                for line in lines:
+                    name, sep, value = line.partition(":")
+                    if sep:
+                        headers[name.strip().lower()] = value.strip()
+                length = int(headers.get("content-length") or 0)
+                body = await reader.readexactly(length) if length else b""
+                status, extra, answer = handler(method, path, headers, body)
+                out = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
+                out += [f"{name}: {value}" for name, value in extra.items()]
+                out.append(f"Content-Length: {len(answer)}")
+                writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + answer)
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(connection, "127.0.0.1", port)
