@@ -125,15 +125,18 @@ class Stack:
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
-    async def start(self) -> None:
+    def spawn(self) -> None:
         argv = [str(BIN / "onebox"), "up", "--health-timeout", "120"]
         for name, port in self.ports.items():
             argv += ["--port", f"{name}={port}"]
-        log = self.folder / "up.log"
-        with log.open("wb") as out:
+        with (self.folder / "up.log").open("wb") as out:
             self.proc = subprocess.Popen(
                 argv, cwd=self.folder, env=self.env, stdout=out, stderr=subprocess.STDOUT
             )
+
+    async def wait_up(self) -> None:
+        assert self.proc is not None
+        log = self.folder / "up.log"
         deadline = time.monotonic() + 150
         while b"onebox is up" not in log.read_bytes():
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -257,7 +260,8 @@ async def measure(
     )
     runs: dict[str, Run] = {}
     try:
-        await stack.start()
+        stack.spawn()
+        await stack.wait_up()
         port = stack.ports["whatsapp"]
         common = {"conversations": args.conversations}
         runs["cache-hit workload"] = await run_load(
