@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import orjson
-from onebox_service import configure_logging, load_settings, serve
+from onebox_service import configure_logging, load_settings, outbound_client, serve
 
 from .api import DEFAULT_ALLOWED_UPDATES, TelegramBotAPI
 from .errors import TelegramError
@@ -53,7 +53,7 @@ async def _serve(settings: TelegramSettings) -> None:
 
     timeout = httpx.Timeout(settings.telegram_request_timeout)
     limits = httpx.Limits(max_connections=settings.telegram_sender_concurrency)
-    async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+    async with outbound_client(timeout=timeout, limits=limits) as http:
         await serve(create_app(settings, http=http), settings)
 
 

@@ -23,6 +23,7 @@ from onebox_service import (
     WebhookIngest,
     create_service_app,
     open_runtime,
+    outbound_client,
 )
 
 from .channel import Template, WhatsAppChannel
@@ -62,7 +63,7 @@ def create_app(
         channel = SandboxChannel(SERVICE, clock=clock)
     else:
         if http is None:
-            http = owned_http = httpx.AsyncClient(
+            http = owned_http = outbound_client(
                 limits=httpx.Limits(max_connections=20, max_keepalive_connections=10)
             )
         channel = WhatsAppChannel(

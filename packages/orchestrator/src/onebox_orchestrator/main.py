@@ -17,7 +17,13 @@ import anyio
 import httpx
 from onebox_bus import BusError
 from onebox_router import RouterSettings, build_router
-from onebox_service import configure_logging, load_settings, open_runtime, serve
+from onebox_service import (
+    configure_logging,
+    load_settings,
+    open_runtime,
+    outbound_client,
+    serve,
+)
 
 from .app import SERVICE, create_app
 from .persona import Personas
@@ -54,7 +60,7 @@ async def run_service(settings: OrchestratorSettings, router_settings: RouterSet
     except BusError as exc:
         print(f"onebox: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0)) as http:
+    async with outbound_client(timeout=httpx.Timeout(60.0, connect=5.0)) as http:
         router = build_router(
             router_settings,
             http=http,

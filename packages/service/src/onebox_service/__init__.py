@@ -25,6 +25,7 @@ from .errors import (
     TransientDeliveryError,
     WebhookRejected,
 )
+from .http import AiohttpTransport, outbound_client
 from .journal import (
     JourneyEvent,
     JourneySummary,
@@ -68,6 +69,7 @@ from .webhooks import (
 
 __all__ = [
     "STATUS_RANK",
+    "AiohttpTransport",
     "BadWebhook",
     "BodyTooLarge",
     "Channel",
@@ -115,6 +117,7 @@ __all__ = [
     "metrics_handler",
     "new_correlation_id",
     "open_runtime",
+    "outbound_client",
     "pace",
     "prometheus_rules",
     "read_journey",
