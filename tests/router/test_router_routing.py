@@ -112,6 +112,7 @@ async def test_simple_goes_to_groq_and_is_recorded(
     assert reply.classification == "simple"
     assert (reply.input_tokens, reply.output_tokens) == (600, 150)
     assert reply.cost_usd == pytest.approx(0.000042)
+    await router.flush()  # the call record is written behind the reply
     with engine.connect() as conn:
         row = conn.execute(select(calls)).one()
     assert (row.provider, row.outcome, row.correlation_id, row.channel) == (
@@ -139,7 +140,28 @@ async def test_timeout_falls_through_to_the_next_provider(
     router = make_router(http, engine, clock, groq=groq, local=ollama, timeout_s=0.3)
     reply = await router.route(conversation("Do you sell gift cards?"), deadline=clock() + 30)
     assert reply.provider == "local"
+    await router.flush()
     assert call_rows(engine) == [("groq", "timeout"), ("local", "ok")]
+
+
+async def test_a_refused_record_write_is_logged_and_the_reply_still_goes_out(
+    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, groq: FakeOpenAIServer
+) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as conn:  # the database refuses the call records (as a full disk would)
+        conn.execute(text(
+            "CREATE TRIGGER refuse_calls BEFORE INSERT ON router_calls "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        ))  # fmt: skip
+    router = make_router(http, engine, clock, groq=groq)
+    with capture_logs() as logs:
+        reply = await router.route(conversation("Do you sell gift cards?"), deadline=clock() + 30)
+        await router.aclose()  # writes what is queued first
+    assert reply.provider == "groq"
+    assert call_rows(engine) == []
+    [error] = [e for e in logs if e["event"] == "router.database_error"]
+    assert (error["operation"], error["routes"]) == ("save", 1)
 
 
 async def test_rate_limited_provider_is_skipped_until_retry_after(
@@ -275,6 +297,7 @@ async def test_repeated_questions_are_answered_from_the_cache(
 ) -> None:
     router = make_router(http, engine, clock, groq=groq)
     first = await router.route(conversation("Do you ship internationally?"), deadline=clock() + 30)
+    await router.flush()  # the answer is cached behind the reply
     again = await router.route(conversation("do you deliver abroad??"), deadline=clock() + 30)
     assert (first.provider, again.provider, again.cached) == ("groq", "cache", True)
     assert again.text == first.text
@@ -329,6 +352,7 @@ async def test_metrics_go_to_the_collector(
     )  # fmt: skip
     groq.push(groq.answer("Yes.", usage=(600, 150)))
     await router.route(conversation("Do you sell pots?"), deadline=clock() + 30)
+    await router.flush()
     await router.route(conversation("Do you sell pots?"), deadline=clock() + 30)
     await router.route(conversation("Where is my order #4521?"), deadline=clock() + 30)
     replies = collector.counter("onebox_router_replies_total", "x", ("provider", "class", "cached"))

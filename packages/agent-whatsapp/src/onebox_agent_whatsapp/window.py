@@ -9,12 +9,11 @@ conversation so no further free-form reply is tried until the customer writes ag
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
-from onebox_bus import Bus, BusUnavailable
+from onebox_bus import Bus, WriteBehind
 
 Clock = Callable[[], float]
 log = structlog.get_logger("onebox.whatsapp.window")
@@ -152,30 +151,25 @@ class InboundRecorder:
 
     def __init__(self, windows: ConversationWindows) -> None:
         self.windows = windows
-        self._pending: list[tuple[str, float]] = []
-        self._writer: asyncio.Task[None] | None = None
-        self.failures = 0
+        self._behind: WriteBehind[tuple[str, float]] = WriteBehind(
+            self._write, on_error=self._failed
+        )
+
+    @property
+    def failures(self) -> int:
+        """Batches whose write failed (their rows are lost; the replies' own bound remains)."""
+        return self._behind.failures
 
     def record_soon(self, seen: list[tuple[str, float]]) -> None:
         """Queue customer messages, as (conversation id, Meta timestamp), for writing."""
-        if not seen:
-            return
-        self._pending.extend(seen)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
+        self._behind.add(*seen)
 
     async def flush(self) -> None:
         """Wait until everything queued so far is written (or has failed)."""
-        while self._writer is not None and not self._writer.done():
-            await asyncio.shield(self._writer)
+        await self._behind.flush()
 
-    async def _write(self) -> None:
-        while self._pending:
-            rows, self._pending = self._pending, []
-            try:
-                await self.windows.bus.run_async(
-                    lambda rows=rows: self.windows.record_inbound(rows)
-                )
-            except BusUnavailable as exc:
-                self.failures += 1
-                log.warning("whatsapp.window_write_failed", rows=len(rows), error=str(exc))
+    async def _write(self, rows: list[tuple[str, float]]) -> None:
+        await self.windows.bus.run_async(lambda: self.windows.record_inbound(rows))
+
+    def _failed(self, exc: Exception, rows: list[tuple[str, float]]) -> None:
+        log.warning("whatsapp.window_write_failed", rows=len(rows), error=str(exc))

@@ -1,6 +1,7 @@
 """onebox-bus: the shared database and message bus of onebox (SQLite WAL or PostgreSQL)."""
 
 from ._schema import NAMING_CONVENTION, table_metadata
+from .behind import WriteBehind
 from .bus import Bus
 from .consumer import Consumer, Handler
 from .engine import create_engine, normalise_url
@@ -44,6 +45,7 @@ __all__ = [
     "Publish",
     "SchemaError",
     "TopicStats",
+    "WriteBehind",
     "check_schema",
     "check_topic",
     "combined_metadata",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,14 +81,14 @@ _EXACT_SQLITE = "SELECT answer, provider, model FROM router_cache WHERE key = ? 
 _REPLACED = ("answer", "provider", "model", "created_at", "expires_at")
 
 
-def _upsert(dialect: str, values: dict[str, Any]) -> sa.Executable:
-    """INSERT ... ON CONFLICT (key) DO UPDATE, in the dialect's spelling."""
+def _upsert(dialect: str) -> sa.Executable:
+    """INSERT ... ON CONFLICT (key) DO UPDATE, in the dialect's spelling (rows bound later)."""
     if dialect == "postgresql":
-        pg = postgresql.insert(table).values(**values)
+        pg = postgresql.insert(table)
         return pg.on_conflict_do_update(
             index_elements=[table.c.key], set_={k: pg.excluded[k] for k in _REPLACED}
         )
-    lite = sqlite.insert(table).values(**values)
+    lite = sqlite.insert(table)
     return lite.on_conflict_do_update(
         index_elements=[table.c.key], set_={k: lite.excluded[k] for k in _REPLACED}
     )
@@ -203,25 +203,37 @@ class ResponseCache:
 
     def store(self, ns: str, question: str, answer: str, *, provider: str, model: str) -> bool:
         """Remember `answer` to `question` for `ttl_s`; False when the question has no content."""
-        sig = signature(question)
-        if sig.empty:
-            return False
+        return self.store_many([(ns, question, answer, provider, model)]) == 1
+
+    def store_many(self, entries: Sequence[tuple[str, str, str, str, str]]) -> int:
+        """Remember several (namespace, question, answer, provider, model) in one transaction.
+
+        Questions without content are skipped; returns how many were stored.
+        """
         now = self._clock()
-        values = {
-            "key": _key(ns, sig),
-            "namespace": ns,
-            "signature": orjson.dumps([sorted(sig.tokens), sorted(sig.critical)]).decode(),
-            "answer": answer,
-            "provider": provider,
-            "model": model,
-            "created_at": now,
-            "expires_at": now + self.ttl_s,
-        }
-        stmt = _upsert(self._engine.dialect.name, values)
+        rows = []
+        for ns, question, answer, provider, model in entries:
+            sig = signature(question)
+            if sig.empty:
+                continue
+            rows.append(
+                {
+                    "key": _key(ns, sig),
+                    "namespace": ns,
+                    "signature": orjson.dumps([sorted(sig.tokens), sorted(sig.critical)]).decode(),
+                    "answer": answer,
+                    "provider": provider,
+                    "model": model,
+                    "created_at": now,
+                    "expires_at": now + self.ttl_s,
+                }
+            )
+        if not rows:
+            return 0
         with self._engine.begin() as conn:
-            conn.execute(stmt)
-        self.stats.stores += 1
-        return True
+            conn.execute(_upsert(self._engine.dialect.name), rows)
+        self.stats.stores += len(rows)
+        return len(rows)
 
     def purge(self) -> int:
         """Delete expired answers; how many were deleted."""

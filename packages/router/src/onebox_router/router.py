@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import anyio
 import structlog
+from onebox_bus import WriteBehind
 from sqlalchemy.exc import SQLAlchemyError
 
 from ._metrics import Collector, RouterMetrics
@@ -38,6 +39,8 @@ from .ratelimit import Quota
 
 log = structlog.get_logger()
 T = TypeVar("T")
+#: One route's call records and, when its answer may be cached, (namespace, question, reply).
+_Saved = tuple[list[CallRecord], tuple[str, str, Reply] | None]
 
 #: An attempt with less time than this left is not started.
 MIN_ATTEMPT_S = 0.05
@@ -102,6 +105,7 @@ class Router:
         self._metrics = RouterMetrics(collector)
         self._classifier = Classifier(threshold=policy.classifier_threshold)
         self._version = f"{policy.version}:{answer_version}"
+        self._behind: WriteBehind[_Saved] = WriteBehind(self._write, on_error=self._write_failed)
         self.states: dict[str, ProviderState] = {}
         for cls, chain in policy.chains.items():
             for name in chain:
@@ -212,9 +216,7 @@ class Router:
                     cost_usd=cost,
                 )  # fmt: skip
                 store = exclusion is None and self.cache is not None
-                await self._save(
-                    deadline, records, (ns, conversation.question, reply) if store else None
-                )
+                self._save(records, (ns, conversation.question, reply) if store else None)
                 return reply, len(records)
             assert error is not None
             self._metrics.attempt(provider=name, outcome=error.kind)
@@ -224,7 +226,7 @@ class Router:
         offline = self._offline.answer(conversation.question)
         records.append(self._record(conversation, cls, self._offline.name, offline.model, 0.0,
                                     "ok", offline, 0.0))  # fmt: skip
-        await self._save(deadline, records, None, reserve=0.0)
+        self._save(records, None)
         return Reply(
             text=offline.text, provider=self._offline.name, model=offline.model, cached=False,
             classification=cls, latency_s=time.perf_counter() - started,
@@ -369,20 +371,34 @@ class Router:
             return await self._io(deadline, cache.lookup_similar, ns, sig)
         return await self._io(deadline, cache.lookup, ns, question)
 
-    def _persist(self, records: list[CallRecord], store: tuple[str, str, Reply] | None) -> None:
-        if self._ledger is not None:
-            self._ledger.record(records)
-        if store is not None and self.cache is not None:
-            ns, question, reply = store
-            self.cache.store(ns, question, reply.text, provider=reply.provider, model=reply.model)
-
-    async def _save(
-        self, deadline: float, records: list[CallRecord],
-        store: tuple[str, str, Reply] | None, *, reserve: float | None = None,
-    ) -> None:  # fmt: skip
-        """Write the call records (and the answer to cache), when there is anywhere to write."""
+    def _save(self, records: list[CallRecord], store: tuple[str, str, Reply] | None) -> None:
+        """Queue the call records (and the answer to cache) to be written behind the reply."""
         if self._ledger is not None or (store is not None and self.cache is not None):
-            await self._io(deadline, self._persist, records, store, reserve=reserve)
+            self._behind.add((records, store))
+
+    async def _write(self, batch: list[_Saved]) -> None:
+        await anyio.to_thread.run_sync(self._persist, batch)
+
+    def _persist(self, batch: list[_Saved]) -> None:
+        if self._ledger is not None:
+            self._ledger.record([record for records, _ in batch for record in records])
+        if self.cache is not None:
+            entries = [store for _, store in batch if store is not None]
+            self.cache.store_many(
+                [
+                    (ns, question, reply.text, reply.provider, reply.model)
+                    for ns, question, reply in entries
+                ]
+            )
+
+    def _write_failed(self, exc: Exception, batch: list[_Saved]) -> None:
+        log.error(
+            "router.database_error", operation="save", routes=len(batch), error=type(exc).__name__
+        )
+
+    async def flush(self) -> None:
+        """Wait until the call records and cache entries of past routes are written."""
+        await self._behind.flush()
 
     async def _io(
         self, deadline: float, fn: Callable[..., T], *args: Any, reserve: float | None = None
@@ -407,6 +423,8 @@ class Router:
         return None
 
     async def aclose(self) -> None:
-        """Release the router's resources (not the HTTP client or engine it was given)."""
+        """Write what is queued, then release the router's resources (not the HTTP client or
+        engine it was given)."""
+        await self.flush()
         if self.cache is not None:
             self.cache.close()
