@@ -20,6 +20,7 @@ from onebox_bus import Bus
 from onebox_bus.testing import migrated_sqlite
 
 WORKER = str(Path(__file__).with_name("_worker.py"))
+_HOLDERS = "SELECT DISTINCT claimed_by FROM bus_messages WHERE topic = 'work' AND state = 'claimed'"
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +75,8 @@ def test_sigkilled_consumers_lose_nothing_and_keep_per_key_order(tmp_path: Path)
     chunks, chunk, keys = 6, 500, 40
     total = chunks * chunk
     rng = random.Random(7)
-    consumers = [_spawn("consume", url, f"c{i}", "25", "1.5") for i in range(3)]
+    names = [f"c{i}" for i in range(3)]
+    consumers = [_spawn("consume", url, name, "25", "1.5") for name in names]
     kills_mid_batch = 0
     try:
         with Bus.from_url(url) as bus:
@@ -87,12 +89,17 @@ def test_sigkilled_consumers_lose_nothing_and_keep_per_key_order(tmp_path: Path)
                 )
                 target = n * chunk + rng.randint(30, 200)
                 _wait(lambda t=target: bus.stats()["work"].done >= t, 60, "progress")
-                in_hand = bus.stats()["work"].claimed
-                victim = rng.randrange(len(consumers))
+                # the victim is one that holds claims now (SIGKILL mid-batch), if any does
+                holders = {row[0] for row in bus.execute(_HOLDERS).fetchall()}
+                victim = rng.choice(
+                    [i for i, name in enumerate(names) if name in holders]
+                    or list(range(len(names)))
+                )
                 _kill(consumers[victim])
-                kills_mid_batch += in_hand > 0
+                kills_mid_batch += names[victim] in holders
+                names[victim] = f"c{victim}-{n}"
                 consumers[victim] = _spawn(
-                    "consume", url, f"c{victim}-{n}", "25", "1.5", wait_ready=False
+                    "consume", url, names[victim], "25", "1.5", wait_ready=False
                 )
             _wait(lambda: bus.stats()["work"].done == total, 120, "every message done")
             stats = bus.stats()["work"]
