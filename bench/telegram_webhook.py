@@ -7,9 +7,10 @@ Two servers are started the same way (uvicorn, one process, 127.0.0.1, no access
   storing nothing;
 - ``agent``: the real ``onebox-telegram`` process (secret check, parse, publish to the bus
   with group commit on a SQLite file, 200 only after the commit).
-A load generator in this process keeps 50 keep-alive connections busy with real, distinct
-message updates for the same time against each, and prints requests/s and p50/p99 latency
-beside the bare endpoint's, with the ratio. It then checks that every 200 is a stored row.
+A load generator in this process (``loopback.py``) keeps 50 keep-alive connections busy
+with real, distinct message updates for the same time against each, and prints requests/s
+and p50/p99 latency beside the bare endpoint's, with the ratio. It then checks that every
+200 is a stored row.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import time
 from pathlib import Path
 
 import httpx
-from onebox_agent_telegram.testing import free_port, message_update, update_bytes
+from loopback import Connection, free_port, request_bytes
+from onebox_agent_telegram.testing import message_update, update_bytes
 from onebox_bus.testing import migrated_sqlite
 
 try:
@@ -84,35 +86,22 @@ async def load(port: int, *, seconds: float, connections: int, first_id: int) ->
     ids = itertools.count(first_id)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    head = (
-        "POST /webhook/telegram HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        "Content-Type: application/json\r\n"
-        f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
-    ).encode()
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
 
     async def worker(measure_from: float, until: float) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        conn = await Connection.open(port)
         try:
-            while True:
-                now = time.perf_counter()
-                if now >= until:
-                    return
+            while (now := time.perf_counter()) < until:
                 uid = next(ids)
                 body = update_bytes(message_update(uid, 10_000 + uid % 997, f"question {uid}"))
-                writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-                response = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in response.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                await reader.readexactly(length)
-                done = time.perf_counter()
+                status, _ = await conn.send(
+                    request_bytes("/webhook/telegram", body, headers, port=port)
+                )
                 if now >= measure_from:
-                    status = int(response.split(b" ", 2)[1])
                     statuses[status] = statuses.get(status, 0) + 1
-                    latencies.append(done - now)
+                    latencies.append(time.perf_counter() - now)
         finally:
-            writer.close()
+            conn.close()
 
     start_at = time.perf_counter()
     warm = start_at + 1.0

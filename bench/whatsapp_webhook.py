@@ -4,9 +4,9 @@ Runs the real agent (``onebox-whatsapp`` under uvicorn, one process) on a fresh 
 each request is a Meta-signed webhook with one new text message, verified on the raw body,
 parsed, published to the bus and recorded in the window table, and answered 200 only after
 the commits. The baseline is a bare Litestar ``POST`` that reads the body and answers 200,
-served the same way in the same run. A small raw HTTP/1.1 keep-alive client drives both.
+served the same way in the same run. A lean keep-alive client (``loopback.py``) drives both.
 
-    uv run python bench/whatsapp_webhook.py [--requests 6000] [--connections 32]
+    uv run python bench/whatsapp_webhook.py [--requests 20000] [--connections 32]
 
 Targets (issue 7): >= 2,000 requests/s, p99 < 50 ms, >= 40 % of the bare endpoint's rate.
 """
@@ -24,17 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from loopback import Connection, free_port, request_bytes
 from onebox_agent_whatsapp import testing as wa
 from onebox_bus import Bus
 from onebox_bus.migrate import upgrade
 
 SECRET = "bench-app-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def serve_bare(port: int) -> None:
@@ -86,13 +81,9 @@ def requests_for(count: int, port: int) -> list[bytes]:
     for i in range(count):
         item = wa.text(f"Hola, ¿precio del artículo {i}? 5€/u", sender=f"1555{i % 500:07d}")
         body = wa.meta_bytes(wa.payload(item))
-        headers = wa.signed_headers(body, SECRET)
-        head = (
-            f"POST /webhook/whatsapp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            f"X-Hub-Signature-256: {headers['x-hub-signature-256']}\r\n\r\n"
+        out.append(
+            request_bytes("/webhook/whatsapp", body, wa.signed_headers(body, SECRET), port=port)
         )
-        out.append(head.encode() + body)
     return out
 
 
@@ -102,25 +93,16 @@ async def drive(port: int, payloads: list[bytes], connections: int) -> tuple[flo
     statuses: dict[int, int] = {}
 
     async def worker() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        conn = await Connection.open(port)
         try:
             while queue:
                 request = queue.pop()
                 started = time.perf_counter()
-                writer.write(request)
-                status_line = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                if length:
-                    await reader.readexactly(length)
+                status, _ = await conn.send(request)
                 latencies.append(time.perf_counter() - started)
-                code = int(status_line.split()[1])
-                statuses[code] = statuses.get(code, 0) + 1
+                statuses[status] = statuses.get(status, 0) + 1
         finally:
-            writer.close()
+            conn.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(connections)))
@@ -149,7 +131,7 @@ def measure(kind: str, count: int, connections: int, folder: Path) -> dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=6000)
+    parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
