@@ -58,7 +58,7 @@ STEPS = (
 )
 DEFAULT_RETENTION_SECONDS = 14 * 86400.0
 PURGE_EVERY_SECONDS = 3600.0
-DEFAULT_CHUNK_ROWS = 500
+DEFAULT_CHUNK_ROWS = 1000
 #: Between two chunks the flush lets go of the write lock this long, so a writer waiting in
 #: SQLite's busy handler (which polls after 1, 2, 5 ... ms) gets its turn.
 CHUNK_PAUSE_SECONDS = 0.002
