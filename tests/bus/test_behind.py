@@ -50,3 +50,24 @@ async def test_a_failed_write_is_reported_with_its_items_and_the_next_ones_still
     assert failed == [("disk full", ["a", "bad"])]
     assert written == [["c"]]
     assert (behind.failures, behind.written) == (1, 1)
+
+
+def test_items_left_by_a_finished_event_loop_are_written_on_the_next() -> None:
+    written: list[list[int]] = []
+
+    async def write(batch: list[int]) -> None:
+        written.append(batch)
+
+    behind = WriteBehind(write, on_error=lambda exc, items: None)
+
+    async def queue_and_leave() -> None:
+        behind.add(1, 2)  # the loop ends before its writer task runs
+
+    asyncio.run(queue_and_leave())
+
+    async def queue_more() -> None:
+        behind.add(3)
+        await behind.flush()
+
+    asyncio.run(queue_more())
+    assert [item for batch in written for item in batch] == [1, 2, 3]

@@ -46,8 +46,9 @@ class WriteBehind(Generic[T]):
         if not items:
             return
         self._pending.extend(items)
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._run())
 
     def pending(self) -> int:
         """Items queued and not yet written."""
@@ -55,7 +56,11 @@ class WriteBehind(Generic[T]):
 
     async def flush(self) -> None:
         """Wait until everything queued so far is written (or has failed)."""
-        while self._task is not None and not self._task.done():
+        loop = asyncio.get_running_loop()
+        while self._task is not None and not self._task.done() and self._task.get_loop() is loop:
+            await asyncio.shield(self._task)
+        if self._pending:  # left by a loop that has gone: write them on this one
+            self._task = loop.create_task(self._run())
             await asyncio.shield(self._task)
 
     async def _run(self) -> None:
