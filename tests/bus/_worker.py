@@ -1,7 +1,8 @@
 """Processes for the crash and contention tests: run as ``python _worker.py MODE URL ...``.
 
 consume: claims `work` in batches and, for each message, publishes a `results` row and acks
-         the message in ONE transaction, forever (the test kills it).
+         the message in ONE transaction, forever (the test kills it); an optional PAUSE
+         (seconds per message) keeps claims in hand long enough to be killed holding them.
 publish: publishes COUNT messages over KEYS keys, alternating single and batched publishes.
 """
 
@@ -14,7 +15,7 @@ import time
 from onebox_bus import Bus
 
 
-def consume(url: str, name: str, batch: int, lease: float) -> None:
+def consume(url: str, name: str, batch: int, lease: float, pause: float = 0.0) -> None:
     with Bus.from_url(url) as bus:
         while True:
             messages = bus.claim("work", limit=batch, lease=lease, consumer=name)
@@ -22,6 +23,8 @@ def consume(url: str, name: str, batch: int, lease: float) -> None:
                 time.sleep(0.005)
                 continue
             for message in messages:
+                if pause:
+                    time.sleep(pause)  # the work a real handler does
                 body = message.json()
                 with bus.transaction():
                     bus.publish(
@@ -51,6 +54,6 @@ if __name__ == "__main__":
     mode, url, name = sys.argv[1], sys.argv[2], sys.argv[3]
     print(f"ready {os.getpid()}", flush=True)
     if mode == "consume":
-        consume(url, name, int(sys.argv[4]), float(sys.argv[5]))
+        consume(url, name, int(sys.argv[4]), float(sys.argv[5]), *map(float, sys.argv[6:7]))
     else:
         publish(url, name, int(sys.argv[4]), int(sys.argv[5]))

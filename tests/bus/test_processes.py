@@ -76,7 +76,8 @@ def test_sigkilled_consumers_lose_nothing_and_keep_per_key_order(tmp_path: Path)
     total = chunks * chunk
     rng = random.Random(7)
     names = [f"c{i}" for i in range(3)]
-    consumers = [_spawn("consume", url, name, "25", "1.5") for name in names]
+    work = ("25", "1.5", "0.002")  # batch, lease, seconds per message: claims stay in hand
+    consumers = [_spawn("consume", url, name, *work) for name in names]
     kills_mid_batch = 0
     try:
         with Bus.from_url(url) as bus:
@@ -98,9 +99,7 @@ def test_sigkilled_consumers_lose_nothing_and_keep_per_key_order(tmp_path: Path)
                 _kill(consumers[victim])
                 kills_mid_batch += names[victim] in holders
                 names[victim] = f"c{victim}-{n}"
-                consumers[victim] = _spawn(
-                    "consume", url, names[victim], "25", "1.5", wait_ready=False
-                )
+                consumers[victim] = _spawn("consume", url, names[victim], *work, wait_ready=False)
             _wait(lambda: bus.stats()["work"].done == total, 120, "every message done")
             stats = bus.stats()["work"]
             assert (stats.ready, stats.claimed, stats.dead) == (0, 0, 0)
