@@ -12,16 +12,17 @@ pytestmark = pytest.mark.anyio
 
 async def test_items_of_one_loop_turn_share_a_write_and_later_ones_follow_in_order() -> None:
     batches: list[list[int]] = []
-    gate = asyncio.Event()
+    writing, gate = asyncio.Event(), asyncio.Event()
 
     async def write(batch: list[int]) -> None:
         batches.append(batch)
+        writing.set()
         await gate.wait()
 
     behind = WriteBehind(write, on_error=lambda exc, items: None)
     behind.add(1, 2)
     behind.add(3)
-    await asyncio.sleep(0)  # the writer starts with what gathered
+    await writing.wait()  # the writer took what gathered
     behind.add(4)  # arrives while the first write runs
     behind.add(5, 6)
     assert behind.pending() == 3

@@ -60,7 +60,6 @@ class WhatsAppWebhook:
         self.deliveries = deliveries
         self.windows = windows
         self.recorder = InboundRecorder(windows)
-        self.app_secret = app_secret
         self._verify = Verifier(app_secret.get_secret_value()) if app_secret is not None else None
         self.verify_token = verify_token
         self.clock = clock

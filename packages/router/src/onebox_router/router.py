@@ -400,15 +400,9 @@ class Router:
         """Wait until the call records and cache entries of past routes are written."""
         await self._behind.flush()
 
-    async def _io(
-        self, deadline: float, fn: Callable[..., T], *args: Any, reserve: float | None = None
-    ) -> T | None:
+    async def _io(self, deadline: float, fn: Callable[..., T], *args: Any) -> T | None:
         """Run blocking database work in a thread, given up (not waited for) at the deadline."""
-        left = (
-            deadline
-            - self._clock()
-            - (self.policy.offline_reserve_s if reserve is None else reserve)
-        )
+        left = deadline - self._clock() - self.policy.offline_reserve_s
         if left <= 0:
             log.warning("router.io_skipped", operation=getattr(fn, "__name__", "io"))
             return None
