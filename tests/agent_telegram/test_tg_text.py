@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from onebox_agent_telegram.testing import _html_error, _markdown_v2_error
+from onebox_agent_telegram.testing.bot_api import _html_error, _markdown_v2_error
 from onebox_agent_telegram.text import escape_html, escape_markdown_v2, split_text
 
 
