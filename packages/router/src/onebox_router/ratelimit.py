@@ -24,7 +24,7 @@ def parse_duration(value: str) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        pass
+        pass  # not a plain number: parse it as a duration
     parts = _DURATION.findall(value)
     if not parts or "".join(n + u for n, u in parts) != value:
         return None

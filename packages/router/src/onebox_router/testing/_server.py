@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ def estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-class FakeServer:
+class FakeServer(ABC):
     """The loopback HTTP plumbing both fakes share."""
 
     prefix = ""
@@ -242,8 +243,10 @@ class FakeServer:
         body = script.body if isinstance(script.body, bytes) else orjson.dumps(script.body)
         return Answer(script.status, dict(script.headers), body)
 
+    @abstractmethod
     def _respond(self, request: RecordedRequest, body: bytes) -> tuple[Answer, Script | None]:
-        raise NotImplementedError
+        """The answer to one request (each fake speaks its provider's protocol)."""
 
+    @abstractmethod
     def _error_body(self, status: int, kind: str, message: str) -> Any:
-        raise NotImplementedError
+        """The provider's error envelope."""
