@@ -37,7 +37,7 @@ from collections import deque
 from pathlib import Path
 
 import orjson
-from loopback import Connection, free_port, request_bytes, serve
+from loopback import Connection, bench_env, free_port, request_bytes, serve
 from onebox_agent_whatsapp import testing as wa
 from onebox_bus import Publish
 from onebox_bus.testing import make_test_bus
@@ -105,9 +105,8 @@ class Stack:
         routing.write_text(
             "[providers.groq]\nrequests_per_minute = 1000000\ntokens_per_minute = 100000000\n"
         )
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")}
-        self.env.update(
-            {
+        self.env = bench_env(
+            **{
                 "ONEBOX_WHATSAPP_ACCESS_TOKEN": wa.ACCESS_TOKEN,
                 "ONEBOX_WHATSAPP_PHONE_NUMBER_ID": wa.PHONE_NUMBER_ID,
                 "ONEBOX_WHATSAPP_APP_SECRET": wa.APP_SECRET,

@@ -9,9 +9,13 @@ the tests' threaded fakes run) and writes the answer. Both run on one asyncio lo
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import time
 from collections.abc import Callable
 from http import HTTPStatus
+from pathlib import Path
 
 #: (method, path, lower-cased headers, body) -> (status, headers, body)
 Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
@@ -21,6 +25,36 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def bench_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any ONEBOX_ setting, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")}
+    env.update(settings)
+    return env
+
+
+def spawn_server(
+    name: str, cmd: list[str], env: dict[str, str], port: int, log: Path
+) -> subprocess.Popen[bytes]:
+    """Start a server process and return once it accepts connections on `port`.
+
+    Its output goes to `log`; SystemExit names the log when it exits or does not listen.
+    """
+    with log.open("ab") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{name} server exited; see {log}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    raise SystemExit(f"{name} server did not listen within 60 s; see {log}")
 
 
 def request_bytes(path: str, body: bytes, headers: dict[str, str], *, port: int) -> bytes:

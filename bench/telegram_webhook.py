@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
 import sqlite3
 import statistics
 import subprocess
@@ -27,8 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-from loopback import Connection, free_port, request_bytes
+from loopback import Connection, bench_env, free_port, request_bytes, spawn_server
 from onebox_agent_telegram.testing import message_update, update_bytes
 from onebox_bus.testing import migrated_sqlite
 
@@ -56,30 +54,21 @@ def serve_bare(port: int) -> None:
 
 
 def start(kind: str, port: int, db_url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")}
     if kind == "bare":
-        cmd = [sys.executable, __file__, "--serve-bare", str(port)]
-    else:
-        cmd = [sys.executable, "-m", "onebox_agent_telegram", "serve"]
-        env.update(
-            ONEBOX_DATABASE_URL=db_url,
-            ONEBOX_PORT=str(port),
-            ONEBOX_TELEGRAM_BOT_TOKEN=TOKEN,
-            ONEBOX_TELEGRAM_SECRET_TOKEN=SECRET,
-            ONEBOX_TELEGRAM_API_URL="http://127.0.0.1:9",
-            ONEBOX_LOG_LEVEL="warning",
+        return spawn_server(
+            kind, [sys.executable, __file__, "--serve-bare", str(port)], bench_env(), port, log
         )
-    proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{kind} server exited; see {log}")
-        try:
-            httpx.post(f"http://127.0.0.1:{port}/webhook/telegram", content=b"{}", timeout=1)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit(f"{kind} server did not start")
+    env = bench_env(
+        ONEBOX_DATABASE_URL=db_url,
+        ONEBOX_PORT=str(port),
+        ONEBOX_TELEGRAM_BOT_TOKEN=TOKEN,
+        ONEBOX_TELEGRAM_SECRET_TOKEN=SECRET,
+        ONEBOX_TELEGRAM_API_URL="http://127.0.0.1:9",
+        ONEBOX_LOG_LEVEL="warning",
+    )
+    return spawn_server(
+        kind, [sys.executable, "-m", "onebox_agent_telegram", "serve"], env, port, log
+    )
 
 
 async def load(port: int, *, seconds: float, connections: int, first_id: int) -> dict[str, float]:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from loopback import Connection, free_port, request_bytes
+from loopback import Connection, bench_env, free_port, request_bytes, spawn_server
 from onebox_agent_whatsapp import testing as wa
 from onebox_bus import Bus
 from onebox_bus.migrate import upgrade
@@ -46,34 +44,25 @@ def serve_bare(port: int) -> None:
 
 
 def start(kind: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")}
+    log = folder / f"{kind}.log"
     if kind == "bare":
-        cmd = [sys.executable, __file__, "--serve-bare", str(port)]
-    else:
-        url = f"sqlite:///{folder / 'onebox.db'}"
-        upgrade(url)
-        env.update(
-            ONEBOX_DATABASE_URL=url,
-            ONEBOX_PORT=str(port),
-            ONEBOX_LOG_LEVEL="warning",
-            ONEBOX_WHATSAPP_ACCESS_TOKEN="bench-token",
-            ONEBOX_WHATSAPP_PHONE_NUMBER_ID=wa.PHONE_NUMBER_ID,
-            ONEBOX_WHATSAPP_APP_SECRET=SECRET,
-            ONEBOX_WHATSAPP_API_URL="http://127.0.0.1:9",
+        return spawn_server(
+            kind, [sys.executable, __file__, "--serve-bare", str(port)], bench_env(), port, log
         )
-        cmd = [sys.executable, "-m", "onebox_agent_whatsapp.main", "serve"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{kind} server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit(f"{kind} server did not start")
+    url = f"sqlite:///{folder / 'onebox.db'}"
+    upgrade(url)
+    env = bench_env(
+        ONEBOX_DATABASE_URL=url,
+        ONEBOX_PORT=str(port),
+        ONEBOX_LOG_LEVEL="warning",
+        ONEBOX_WHATSAPP_ACCESS_TOKEN="bench-token",
+        ONEBOX_WHATSAPP_PHONE_NUMBER_ID=wa.PHONE_NUMBER_ID,
+        ONEBOX_WHATSAPP_APP_SECRET=SECRET,
+        ONEBOX_WHATSAPP_API_URL="http://127.0.0.1:9",
+    )
+    return spawn_server(
+        kind, [sys.executable, "-m", "onebox_agent_whatsapp.main", "serve"], env, port, log
+    )
 
 
 def requests_for(count: int, port: int) -> list[bytes]:
