@@ -1,15 +1,21 @@
-"""What the HTTP adapters share: one POST with errors translated to `ProviderError` once."""
+"""What the HTTP adapters share: one POST with errors translated to `ProviderError` once, and
+`HttpProvider`, the request -> answer -> `Completion` round each adapter fills in."""
 
 from __future__ import annotations
 
 import re
 import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import orjson
 
+from .conversation import Completion
 from .errors import ErrorKind, ProviderError
+from .provider import CompletionRequest
+from .ratelimit import parse_duration, read_rate_limit_headers
 
 _TRY_AGAIN = re.compile(r"try again in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
 
@@ -68,8 +74,6 @@ def error_message(body: Any) -> str:
 
 def try_again_in(message: str) -> float | None:
     """Seconds from Groq's "Please try again in 2.63s" / "1m2.5s", when present."""
-    from .ratelimit import parse_duration
-
     match = _TRY_AGAIN.search(message)
     return parse_duration(match.group(1)) if match else None
 
@@ -89,3 +93,86 @@ def status_kind(status: int) -> ErrorKind:
     if 400 <= status < 500:
         return "bad_request"
     return "server_error"
+
+
+class HttpProvider(ABC):
+    """One HTTP provider: POST the request, read the rate-limit headers every answer carries,
+    turn a non-200 into a `ProviderError`, an empty answer into ``malformed``, and a good one
+    into a `Completion`. Subclasses say how to ask (`_request`), how to read (`_parse`) and
+    what an error means (`_classify`). Never retries on its own.
+    """
+
+    #: What the provider calls its answer, in error messages.
+    answer_noun = "answer"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        http: httpx.AsyncClient,
+        url: str,
+        model: str,
+        connect_timeout_s: float,
+        read_timeout_s: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self.name = name
+        self.model = model
+        self._http = http
+        self._url = url
+        self._timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
+        self._clock = clock
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        """Ask once; see the adapter's module docstring for its error kinds."""
+        body, headers = self._request(request)
+        response, latency = await post_json(
+            self._http, self._url, provider=self.name, headers=headers, body=body,
+            limits=self._timeout,
+        )  # fmt: skip
+        now = self._clock()
+        limits = read_rate_limit_headers(response.headers, now=now)
+        if response.status_code != 200:
+            raise self._error(response, now=now)
+        text, model, input_tokens, output_tokens = self._parse(response.content)
+        if not text.strip():
+            raise self._malformed(f"sent an empty {self.answer_noun}")
+        return Completion(
+            text=text.strip(),
+            model=model or self.model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            latency_s=latency,
+            rate_limits=limits,
+        )
+
+    def _malformed(self, what: str) -> ProviderError:
+        return ProviderError(f"{self.name!r} {what}", provider=self.name, kind="malformed")
+
+    def _error(self, response: httpx.Response, *, now: float) -> ProviderError:
+        status = response.status_code
+        body = json_body(response)
+        message = error_message(body)
+        kind, retry_after = self._classify(response, body, message, now=now)
+        return ProviderError(
+            f"{self.name!r} answered {status}: {message or response.reason_phrase}",
+            provider=self.name,
+            kind=kind,
+            status_code=status,
+            retry_after=retry_after,
+        )
+
+    @abstractmethod
+    def _request(self, request: CompletionRequest) -> tuple[dict[str, Any], dict[str, str]]:
+        """The JSON body and the headers of the POST."""
+
+    @abstractmethod
+    def _parse(self, content: bytes) -> tuple[str, str | None, int, int]:
+        """(text, model, input tokens, output tokens) of a 200 answer; `ProviderError` when
+        it is not one."""
+
+    @abstractmethod
+    def _classify(
+        self, response: httpx.Response, body: Any, message: str, *, now: float
+    ) -> tuple[ErrorKind, float | None]:
+        """The error kind and retry-after of a non-200 answer."""

@@ -18,11 +18,10 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from ._http import error_message, json_body, post_json, status_kind
-from .conversation import Completion
-from .errors import ProviderError
+from ._http import HttpProvider, status_kind
+from .errors import ErrorKind, ProviderError
 from .provider import CompletionRequest
-from .ratelimit import parse_retry_after, read_rate_limit_headers
+from .ratelimit import parse_retry_after
 
 ANTHROPIC_VERSION = "2023-06-01"
 
@@ -57,7 +56,7 @@ def alternate(turns: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return merged
 
 
-class AnthropicProvider:
+class AnthropicProvider(HttpProvider):
     """A provider speaking the Anthropic Messages API.
 
     Args:
@@ -69,6 +68,8 @@ class AnthropicProvider:
         connect_timeout_s / read_timeout_s: httpx timeouts (read is per chunk).
         clock: wall clock, for rate-limit reset timestamps.
     """
+
+    answer_noun = "message"
 
     def __init__(
         self,
@@ -82,16 +83,13 @@ class AnthropicProvider:
         read_timeout_s: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.name = name
-        self.model = model
-        self._http = http
-        self._url = base_url.rstrip("/") + "/v1/messages"
+        super().__init__(
+            name, http=http, url=base_url.rstrip("/") + "/v1/messages", model=model,
+            connect_timeout_s=connect_timeout_s, read_timeout_s=read_timeout_s, clock=clock,
+        )  # fmt: skip
         self._api_key = api_key
-        self._timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
-        self._clock = clock
 
-    async def complete(self, request: CompletionRequest) -> Completion:
-        """POST the message; see the module docstring for error kinds."""
+    def _request(self, request: CompletionRequest) -> tuple[dict[str, Any], dict[str, str]]:
         body: dict[str, Any] = {
             "model": self.model,
             "max_tokens": request.max_tokens,
@@ -100,44 +98,25 @@ class AnthropicProvider:
         }
         if request.system:
             body["system"] = request.system
-        headers = {"x-api-key": self._api_key, "anthropic-version": ANTHROPIC_VERSION}
-        response, latency = await post_json(
-            self._http, self._url, provider=self.name, headers=headers, body=body,
-            limits=self._timeout,
-        )  # fmt: skip
-        now = self._clock()
-        limits = read_rate_limit_headers(response.headers, now=now)
-        if response.status_code != 200:
-            raise self._error(response, now=now)
+        return body, {"x-api-key": self._api_key, "anthropic-version": ANTHROPIC_VERSION}
+
+    def _parse(self, content: bytes) -> tuple[str, str | None, int, int]:
         try:
-            parsed = _Message.model_validate_json(response.content)
+            parsed = _Message.model_validate_json(content)
         except ValidationError:
-            raise ProviderError(
-                f"{self.name!r} sent a malformed message", provider=self.name, kind="malformed"
-            ) from None
+            raise self._malformed("sent a malformed message") from None
         if parsed.stop_reason == "refusal":
             raise ProviderError(
                 f"{self.name!r} refused to answer", provider=self.name, kind="bad_request"
             )
         text = "".join(block.text or "" for block in parsed.content if block.type == "text")
-        if not text.strip():
-            raise ProviderError(
-                f"{self.name!r} sent an empty message", provider=self.name, kind="malformed"
-            )
         usage = parsed.usage or _Usage()
-        return Completion(
-            text=text.strip(),
-            model=parsed.model or self.model,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            latency_s=latency,
-            rate_limits=limits,
-        )
+        return text, parsed.model, usage.input_tokens, usage.output_tokens
 
-    def _error(self, response: httpx.Response, *, now: float) -> ProviderError:
+    def _classify(
+        self, response: httpx.Response, body: Any, message: str, *, now: float
+    ) -> tuple[ErrorKind, float | None]:
         status = response.status_code
-        body = json_body(response)
-        message = error_message(body)
         retry_after = parse_retry_after(response.headers, now=now)
         kind = status_kind(status)
         details = body.get("error", {}).get("details") if isinstance(body, dict) else None
@@ -146,10 +125,4 @@ class AnthropicProvider:
             status == 400 and "spend limit" in message.lower()
         ):
             kind = "spend_limit"
-        return ProviderError(
-            f"{self.name!r} answered {status}: {message or response.reason_phrase}",
-            provider=self.name,
-            kind=kind,
-            status_code=status,
-            retry_after=retry_after,
-        )
+        return kind, retry_after

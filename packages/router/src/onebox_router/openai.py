@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from ._http import error_message, json_body, post_json, status_kind, try_again_in
-from .conversation import Completion
-from .errors import ProviderError
+from ._http import HttpProvider, status_kind, try_again_in
+from .errors import ErrorKind
 from .provider import CompletionRequest
 from .ratelimit import parse_retry_after, read_rate_limit_headers
 
@@ -42,7 +42,7 @@ class _ChatCompletion(BaseModel):
     usage: _Usage | None = None
 
 
-class OpenAICompatProvider:
+class OpenAICompatProvider(HttpProvider):
     """A provider speaking OpenAI-compatible chat completions.
 
     Args:
@@ -54,6 +54,8 @@ class OpenAICompatProvider:
         connect_timeout_s / read_timeout_s: httpx timeouts (read is per chunk).
         clock: wall clock, for rate-limit reset timestamps.
     """
+
+    answer_noun = "completion"
 
     def __init__(
         self,
@@ -67,16 +69,13 @@ class OpenAICompatProvider:
         read_timeout_s: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.name = name
-        self.model = model
-        self._http = http
-        self._url = base_url.rstrip("/") + "/chat/completions"
+        super().__init__(
+            name, http=http, url=base_url.rstrip("/") + "/chat/completions", model=model,
+            connect_timeout_s=connect_timeout_s, read_timeout_s=read_timeout_s, clock=clock,
+        )  # fmt: skip
         self._api_key = api_key
-        self._timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
-        self._clock = clock
 
-    async def complete(self, request: CompletionRequest) -> Completion:
-        """POST the chat completion; see the module docstring for error kinds."""
+    def _request(self, request: CompletionRequest) -> tuple[dict[str, Any], dict[str, str]]:
         messages = [{"role": "system", "content": request.system}] if request.system else []
         messages += [{"role": turn.role, "content": turn.text} for turn in request.turns]
         body = {
@@ -87,47 +86,23 @@ class OpenAICompatProvider:
             "stream": False,
         }
         headers = {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        response, latency = await post_json(
-            self._http, self._url, provider=self.name, headers=headers, body=body,
-            limits=self._timeout,
-        )  # fmt: skip
-        now = self._clock()
-        limits = read_rate_limit_headers(response.headers, now=now)
-        if response.status_code != 200:
-            raise self._error(response, now=now)
-        try:
-            parsed = _ChatCompletion.model_validate_json(response.content)
-        except ValidationError:
-            raise ProviderError(
-                f"{self.name!r} sent a malformed completion", provider=self.name, kind="malformed"
-            ) from None
-        text = parsed.choices[0].message.content if parsed.choices else None
-        if not text or not text.strip():
-            raise ProviderError(
-                f"{self.name!r} sent an empty completion", provider=self.name, kind="malformed"
-            )
-        usage = parsed.usage or _Usage()
-        return Completion(
-            text=text.strip(),
-            model=parsed.model or self.model,
-            input_tokens=usage.prompt_tokens,
-            output_tokens=usage.completion_tokens,
-            latency_s=latency,
-            rate_limits=limits,
-        )
+        return body, headers
 
-    def _error(self, response: httpx.Response, *, now: float) -> ProviderError:
-        status = response.status_code
-        message = error_message(json_body(response))
-        kind = status_kind(status)
+    def _parse(self, content: bytes) -> tuple[str, str | None, int, int]:
+        try:
+            parsed = _ChatCompletion.model_validate_json(content)
+        except ValidationError:
+            raise self._malformed("sent a malformed completion") from None
+        text = parsed.choices[0].message.content if parsed.choices else None
+        usage = parsed.usage or _Usage()
+        return text or "", parsed.model, usage.prompt_tokens, usage.completion_tokens
+
+    def _classify(
+        self, response: httpx.Response, body: Any, message: str, *, now: float
+    ) -> tuple[ErrorKind, float | None]:
+        kind = status_kind(response.status_code)
         retry_after = parse_retry_after(response.headers, now=now)
         if kind == "rate_limited" and retry_after is None:
             limits = read_rate_limit_headers(response.headers, now=now)
             retry_after = try_again_in(message) or limits.reset_tokens_s or limits.reset_requests_s
-        return ProviderError(
-            f"{self.name!r} answered {status}: {message or response.reason_phrase}",
-            provider=self.name,
-            kind=kind,
-            status_code=status,
-            retry_after=retry_after,
-        )
+        return kind, retry_after
