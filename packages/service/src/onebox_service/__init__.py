@@ -48,6 +48,7 @@ from .journal import (
 from .language import LANGUAGES, Language, guess_language
 from .logging import configure_logging
 from .notify import SystemdNotifier
+from .operator import TelegramChatId, parse_telegram_chat_id
 from .pacing import Pacer, PacingLimits, pace
 from .runner import run, serve
 from .runtime import ServiceRuntime, Worker, WorkerHealth, open_runtime
@@ -115,6 +116,7 @@ __all__ = [
     "StatusChange",
     "SystemdEnvironment",
     "SystemdNotifier",
+    "TelegramChatId",
     "Threshold",
     "TransientDeliveryError",
     "WebhookEvent",
@@ -146,6 +148,7 @@ __all__ = [
     "outbound_client",
     "pace",
     "parse_business",
+    "parse_telegram_chat_id",
     "prometheus_rules",
     "read_journey",
     "run",
