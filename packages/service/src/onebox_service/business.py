@@ -28,7 +28,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 OVERNIGHT_LIMIT = 12 * 60
 """An overnight range must close by this minute of the next day (12:00)."""
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_KNOWN_INTENTS = ("refund", "complaint")
+KNOWN_INTENTS = ("refund", "complaint")
 
 
 class BusinessFileError(ValueError):
@@ -230,8 +230,8 @@ def _handoff(table: Mapping[str, object]) -> Handoff:
     keywords = tuple(_strings(table, "keywords", "handoff."))
     intents = tuple(_strings(table, "intents", "handoff."))
     for i, intent in enumerate(intents):
-        if intent not in _KNOWN_INTENTS:
-            known = ", ".join(_KNOWN_INTENTS)
+        if intent not in KNOWN_INTENTS:
+            known = ", ".join(KNOWN_INTENTS)
             raise BusinessFileError(f"handoff.intents[{i}]: unknown intent {intent!r} ({known})")
     return Handoff(
         idle_minutes=idle,
