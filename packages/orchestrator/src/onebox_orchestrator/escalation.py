@@ -150,7 +150,9 @@ def decide(
     Args:
         text: the customer's message.
         rules: the business's escalation settings.
-        unanswered: the router could not answer this message (the holding reply was given).
+        unanswered: the router could not answer this message: the holding reply was given
+            (a `Reply` from the offline provider with ``model == "fallback"``, or the
+            handler's own holding reply after a router failure).
         failures: how many times this conversation has failed so far, this message included
             (router errors, holding replies), as counted by the caller.
     """
