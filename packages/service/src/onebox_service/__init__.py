@@ -36,6 +36,18 @@ from .journal import (
     slow_journeys,
 )
 from .logging import configure_logging
+from .media import (
+    AUDIO_TYPES,
+    MediaError,
+    MediaGone,
+    MediaNotAudio,
+    MediaTooLarge,
+    MediaUnavailable,
+    SavedMedia,
+    check_declared,
+    download_audio,
+    sniff_audio,
+)
 from .notify import SystemdNotifier
 from .pacing import Pacer, PacingLimits, pace
 from .runner import run, serve
@@ -68,6 +80,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "AUDIO_TYPES",
     "STATUS_RANK",
     "AiohttpTransport",
     "BadWebhook",
@@ -82,6 +95,11 @@ __all__ = [
     "DeliveryStore",
     "JourneyEvent",
     "JourneySummary",
+    "MediaError",
+    "MediaGone",
+    "MediaNotAudio",
+    "MediaTooLarge",
+    "MediaUnavailable",
     "MessageJournal",
     "Pacer",
     "PacingLimits",
@@ -89,6 +107,7 @@ __all__ = [
     "RateLimited",
     "RuntimeVitals",
     "SandboxChannel",
+    "SavedMedia",
     "Sender",
     "ServiceRuntime",
     "ServiceSettings",
@@ -105,9 +124,11 @@ __all__ = [
     "Worker",
     "WorkerHealth",
     "build_settings",
+    "check_declared",
     "configure_logging",
     "create_service_app",
     "current_values",
+    "download_audio",
     "evaluate_thresholds",
     "format_journey",
     "health_handler",
@@ -127,6 +148,7 @@ __all__ = [
     "secret_matches",
     "serve",
     "slow_journeys",
+    "sniff_audio",
     "systemd_environment",
     "trace_handlers",
     "webhook_post",
