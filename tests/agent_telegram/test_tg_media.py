@@ -113,3 +113,39 @@ async def test_lost_file_and_token_never_in_errors(
     assert info.value.status_code == 404
     assert fake_api.token not in str(info.value)
     assert listing(tmp_path) == []
+
+
+async def test_downloaded_note_reaches_the_transcriber_byte_for_byte(
+    api: TelegramBotAPI, fake_api: FakeBotAPI, speech: SpeechFiles, tmp_path: Path
+) -> None:
+    from onebox_router import RouterSettings
+    from onebox_router.testing import FakeTranscriptionServer
+    from onebox_router.transcribe import (
+        Audio,
+        Transcriber,
+        TranscriptionFile,
+        resolve_transcription,
+    )
+    from onebox_router.transcribe.build import make_transcriber
+
+    data = speech.ogg.read_bytes()
+    fake_api.add_file("voice-1", data)
+    saved = await api.download_file("voice-1", dest_dir=tmp_path, declared_type="audio/ogg")
+    with FakeTranscriptionServer(transcript=speech.sentence) as stt:
+        policy = resolve_transcription(
+            TranscriptionFile(), RouterSettings(groq_api_key=stt.api_key, groq_base_url=stt.url)
+        )
+        async with httpx.AsyncClient() as http:
+            providers = {n: make_transcriber(c, http=http, clock=lambda: 0.0)
+                         for n, c in policy.providers.items()}  # fmt: skip
+            transcript = await Transcriber(policy=policy, providers=providers).transcribe(
+                Audio(data=saved.path.read_bytes(), filename=saved.filename,
+                      content_type=saved.content_type, declared_seconds=3),
+                deadline=1e12,
+            )  # fmt: skip
+        saved.path.unlink()
+        assert stt.uploads[0].data == data
+        assert stt.uploads[0].filename == "voice.ogg"
+    assert transcript.text == speech.sentence
+    assert transcript.language == "en"
+    assert listing(tmp_path) == []

@@ -115,3 +115,31 @@ async def test_bad_token_is_a_config_error(graph: wa.FakeGraphApi, tmp_path: Pat
             await client.download_media(VOICE_ID, dest_dir=tmp_path)
     assert info.value.kind == "config"
     assert "wrong" not in str(info.value)
+
+
+async def test_downloaded_note_reaches_the_transcriber_byte_for_byte(
+    client: GraphApiClient, graph: wa.FakeGraphApi, speech: SpeechFiles, tmp_path: Path
+) -> None:
+    from onebox_router import RouterSettings
+    from onebox_router.testing import FakeTranscriptionServer
+    from onebox_router.transcribe import Audio, build_transcriber
+
+    data = speech.ogg.read_bytes()
+    graph.add_media(VOICE_ID, data, mime_type="audio/ogg; codecs=opus")
+    graph.expire_next_download()  # handled a few minutes late: the URL is fetched again
+    saved = await client.download_media(VOICE_ID, dest_dir=tmp_path)
+    with FakeTranscriptionServer(transcript="Quanto custa o vaso grande?",
+                                 language="portuguese") as stt:  # fmt: skip
+        settings = RouterSettings(groq_api_key=stt.api_key, groq_base_url=stt.url)
+        async with httpx.AsyncClient() as http:
+            transcriber = build_transcriber(settings, http=http, engine=None)
+            transcript = await transcriber.transcribe(
+                Audio(data=saved.path.read_bytes(), filename=saved.filename,
+                      content_type=saved.content_type),
+                deadline=1e12,
+            )  # fmt: skip
+        assert stt.uploads[0].data == data
+    saved.path.unlink()
+    assert (transcript.text, transcript.language) == ("Quanto custa o vaso grande?", "pt")
+    assert transcript.provider == "groq-whisper"
+    assert transcript.cost_usd == pytest.approx(10 * 0.04 / 3600)  # Groq's 10 s minimum

@@ -386,3 +386,44 @@ def test_unpriced_paid_model_is_left_out() -> None:
 )  # fmt: skip
 def test_language_codes(reported: str | None, code: str | None) -> None:
     assert language_code(reported) == code
+
+
+async def test_duration_cap_refuses_without_a_call(
+    http: httpx.AsyncClient, groq_stt: FakeTranscriptionServer,
+    local_stt: FakeTranscriptionServer, speech: SpeechFiles, clock: FakeClock,
+) -> None:  # fmt: skip
+    transcriber = chain(http, groq_stt, local_stt, clock)
+    with pytest.raises(TranscriptionFailed) as info:
+        await transcriber.transcribe(ogg(speech, declared=600), deadline=clock() + 9,
+                                     max_seconds=300)  # fmt: skip
+    assert info.value.reason == "too_long"
+    assert groq_stt.requests == []
+    short = await transcriber.transcribe(ogg(speech, declared=3), deadline=clock() + 9,
+                                         max_seconds=300)  # fmt: skip
+    assert short.provider == GROQ_WHISPER
+
+
+async def test_metrics_count_attempts_audio_and_spend(
+    http: httpx.AsyncClient, groq_stt: FakeTranscriptionServer,
+    local_stt: FakeTranscriptionServer, speech: SpeechFiles, clock: FakeClock,
+) -> None:  # fmt: skip
+    from onebox_metrics import Collector
+
+    collector = Collector("test")
+    groq_stt.push(groq_stt.server_error())
+    policy = chain(http, groq_stt, local_stt, clock).policy
+    providers = {GROQ_WHISPER: groq_adapter(http, groq_stt),
+                 "local-whisper": local_adapter(http, local_stt)}  # fmt: skip
+    transcriber = Transcriber(policy=policy, providers=providers, clock=clock, collector=collector)
+    await transcriber.transcribe(ogg(speech), deadline=clock() + 9)
+    groq_stt.push(groq_stt.heard("ok", duration=20.0))
+    await transcriber.transcribe(ogg(speech), deadline=clock() + 9)
+    calls = collector.counter("onebox_router_transcriptions_total", "x",
+                              ("provider", "outcome")).snapshot()  # fmt: skip
+    assert calls[(GROQ_WHISPER, "server_error")] == [1.0]
+    assert calls[("local-whisper", "ok")] == [1.0]
+    assert calls[(GROQ_WHISPER, "ok")] == [1.0]
+    audio = collector.counter("onebox_router_audio_seconds_total", "x", ("provider",)).snapshot()
+    assert audio[(GROQ_WHISPER,)] == [20.0]
+    cost = collector.counter("onebox_router_cost_usd_total", "x", ("provider",)).snapshot()
+    assert cost[(GROQ_WHISPER,)] == [pytest.approx(20 * 0.04 / 3600)]

@@ -11,8 +11,9 @@ stops the chain (the file is too large, and another upload of it will not help).
 
 `transcribe` returns a `Transcript` or raises `TranscriptionFailed`, whose ``reason`` tells the
 caller what to say: ``no_provider`` / ``unavailable`` / ``deadline`` (ask the customer to type,
-or escalate), ``too_large`` (the note is too long to listen to). Every call is written to the
-calls table with class ``transcription``, so the spend shows on the dashboard and in status.
+or escalate), ``too_large`` / ``too_long`` (the note is too long to listen to). Every call is
+written to the calls table with class ``transcription``, so the spend shows on the dashboard
+and in status.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ SPEND_REFRESH_S = 60.0
 #: The calls table's class for transcription calls.
 TRANSCRIPTION_CLASS = "transcription"
 
-FailureReason = Literal["no_provider", "too_large", "unavailable", "deadline"]
+FailureReason = Literal["no_provider", "too_large", "too_long", "unavailable", "deadline"]
 
 
 class SpeechProvider(Protocol):
@@ -110,8 +111,9 @@ class TranscriptionFailed(RouterError):
 
     Attributes:
         reason: ``no_provider`` (none configured), ``too_large`` (the file exceeds what the
-            providers accept), ``deadline`` (no time left), ``unavailable`` (every provider
-            failed, was skipped or is over budget).
+            providers accept), ``too_long`` (longer than the caller's duration cap),
+            ``deadline`` (no time left), ``unavailable`` (every provider failed, was skipped
+            or is over budget).
         attempts: every provider considered, in order.
     """
 
@@ -226,6 +228,7 @@ class Transcriber:
         *,
         deadline: float,
         language: str | None = None,
+        max_seconds: float | None = None,
         correlation_id: str | None = None,
         channel: str | None = None,
     ) -> Transcript:
@@ -235,6 +238,8 @@ class Transcriber:
             audio: the checked audio file.
             deadline: when to give up; each attempt gets at most the time left.
             language: an ISO 639-1 hint passed to the provider (None: let it detect).
+            max_seconds: refuse, without a call, audio whose declared (or, lacking that,
+                estimated) length is over this.
             correlation_id / channel: written to the calls table.
 
         Raises:
@@ -247,6 +252,8 @@ class Transcriber:
         chain = list(self.policy.chain)
         if not chain:
             raise TranscriptionFailed("no_provider")
+        if max_seconds is not None and estimate > max_seconds:
+            raise TranscriptionFailed("too_long")
         if self._ledger is not None and any(self._needs_spend(self.states[n]) for n in chain):
             await self._refresh_spend()
         reason: FailureReason = "unavailable"
