@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import httpx
@@ -427,3 +428,44 @@ async def test_metrics_count_attempts_audio_and_spend(
     assert audio[(GROQ_WHISPER,)] == [20.0]
     cost = collector.counter("onebox_router_cost_usd_total", "x", ("provider",)).snapshot()
     assert cost[(GROQ_WHISPER,)] == [pytest.approx(20 * 0.04 / 3600)]
+
+
+# --- the bus contract -----------------------------------------------------------------------
+
+
+def test_transcript_travels_as_the_messages_text() -> None:
+    from onebox_bus.contracts import InboundMessage
+    from onebox_router.transcribe import (
+        Transcript,
+        is_voice,
+        transcript_facts,
+        with_transcript,
+        with_voice_error,
+    )
+
+    note = InboundMessage(
+        channel="whatsapp", conversation_id="pn:1", sender_id="1", text="",
+        platform_message_id="wamid.X", received_at=1.0, correlation_id="c",
+        content_kind="voice", meta={"media_id": "42", "mime_type": "audio/ogg"},
+    )  # fmt: skip
+    assert is_voice(note)
+    failed = with_voice_error(note, "unavailable")
+    assert failed.meta["voice_error"] == "unavailable"
+    assert transcript_facts(failed) is None
+    transcript = Transcript(text="Quanto custa?", language="pt", duration_s=4.5,
+                            provider=GROQ_WHISPER, model="whisper-large-v3-turbo",
+                            cost_usd=0.000111, latency_s=0.25)  # fmt: skip
+    heard = with_transcript(failed, transcript)
+    assert heard.text == "Quanto custa?"
+    assert heard.content_kind == "voice"
+    assert "voice_error" not in heard.meta
+    assert heard.meta["media_id"] == "42"
+    # It survives the bus: the payload decodes to the same message and facts.
+    decoded = InboundMessage.from_payload(heard.to_payload())
+    facts = transcript_facts(decoded)
+    assert facts is not None
+    assert (facts.language, facts.provider, facts.audio_seconds) == ("pt", GROQ_WHISPER, 4.5)
+    assert facts.cost_usd == pytest.approx(0.000111)
+    assert facts.latency_ms == pytest.approx(250.0)
+    captioned = with_transcript(dataclasses.replace(note, text="urgent"), transcript)
+    assert captioned.text == "urgent\nQuanto custa?"

@@ -16,6 +16,17 @@ from .chain import (
     TranscriptionFailed,
 )
 from .languages import WHISPER_LANGUAGES, language_code
+from .message import (
+    TRANSCRIBED,
+    VOICE_ERROR,
+    VOICE_KINDS,
+    TranscriptFacts,
+    VoiceError,
+    is_voice,
+    transcript_facts,
+    with_transcript,
+    with_voice_error,
+)
 from .openai import Heard, OpenAICompatTranscriber, ResponseFormat
 from .policy import (
     GROQ_WHISPER,
@@ -31,7 +42,10 @@ __all__ = [
     "AUDIO_PRICES",
     "FREE_AUDIO",
     "GROQ_WHISPER",
+    "TRANSCRIBED",
     "TRANSCRIPTION_CLASS",
+    "VOICE_ERROR",
+    "VOICE_KINDS",
     "WHISPER_LANGUAGES",
     "Audio",
     "AudioPrice",
@@ -43,13 +57,19 @@ __all__ = [
     "TranscriberConfig",
     "TranscriberSpec",
     "Transcript",
+    "TranscriptFacts",
     "TranscriptionAttempt",
     "TranscriptionFailed",
     "TranscriptionFile",
     "TranscriptionPolicy",
+    "VoiceError",
     "build_transcriber",
+    "is_voice",
     "language_code",
     "load_transcription_policy",
     "make_transcriber",
     "resolve_transcription",
+    "transcript_facts",
+    "with_transcript",
+    "with_voice_error",
 ]
