@@ -469,3 +469,35 @@ def test_transcript_travels_as_the_messages_text() -> None:
     assert facts.latency_ms == pytest.approx(250.0)
     captioned = with_transcript(dataclasses.replace(note, text="urgent"), transcript)
     assert captioned.text == "urgent\nQuanto custa?"
+
+
+async def test_transcribe_saved_fills_the_message_and_deletes_the_file(
+    http: httpx.AsyncClient, groq_stt: FakeTranscriptionServer,
+    local_stt: FakeTranscriptionServer, speech: SpeechFiles, clock: FakeClock, tmp_path: Path,
+) -> None:  # fmt: skip
+    from onebox_bus.contracts import InboundMessage
+    from onebox_router.transcribe import transcribe_saved, transcript_facts
+
+    note = InboundMessage(
+        channel="telegram", conversation_id="42", sender_id="42", text="",
+        platform_message_id="7", received_at=1.0, correlation_id="corr-1", content_kind="voice",
+    )  # fmt: skip
+    transcriber = chain(http, groq_stt, local_stt, clock)
+    saved = tmp_path / "media-1.ogg"
+    saved.write_bytes(speech.ogg.read_bytes())
+    heard = await transcribe_saved(note, path=saved, filename="voice.ogg",
+                                   content_type="audio/ogg", transcriber=transcriber,
+                                   deadline=clock() + 9, declared_seconds=3)  # fmt: skip
+    assert heard.text == groq_stt.transcript
+    facts = transcript_facts(heard)
+    assert facts is not None
+    assert facts.language == "en"
+    assert not saved.exists()
+    saved.write_bytes(speech.ogg.read_bytes())
+    refused = await transcribe_saved(note, path=saved, filename="voice.ogg",
+                                     content_type="audio/ogg", transcriber=transcriber,
+                                     deadline=clock() + 9, declared_seconds=900,
+                                     max_seconds=300)  # fmt: skip
+    assert refused.meta["voice_error"] == "too_long"
+    assert refused.text == ""
+    assert not saved.exists()

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+import anyio
 from onebox_bus.contracts import InboundMessage
 
-from .chain import Transcript
+from .audio import Audio
+from .chain import Transcriber, Transcript, TranscriptionFailed
 
 #: Content kinds that carry speech to transcribe.
 VOICE_KINDS = frozenset({"voice", "audio", "video_note"})
@@ -98,3 +101,35 @@ def transcript_facts(message: InboundMessage) -> TranscriptFacts | None:
         cost_usd=number("transcription_cost_usd"),
         latency_ms=number("transcription_ms"),
     )
+
+
+async def transcribe_saved(
+    message: InboundMessage,
+    *,
+    path: Path,
+    filename: str,
+    content_type: str,
+    transcriber: Transcriber,
+    deadline: float,
+    max_seconds: float | None = None,
+    declared_seconds: float | None = None,
+) -> InboundMessage:
+    """Transcribe the downloaded note at `path` into `message`, and delete the file.
+
+    The file is deleted whatever happens (it is re-downloaded on a retry). The result carries
+    the transcript (`with_transcript`) or, when no provider produced one, the reason
+    (`with_voice_error`); it never raises `TranscriptionFailed`.
+    """
+    try:
+        data = await anyio.Path(path).read_bytes()
+        audio = Audio(data=data, filename=filename, content_type=content_type,
+                      declared_seconds=declared_seconds)  # fmt: skip
+        transcript = await transcriber.transcribe(
+            audio, deadline=deadline, max_seconds=max_seconds,
+            correlation_id=message.correlation_id or None, channel=message.channel or None,
+        )  # fmt: skip
+    except TranscriptionFailed as exc:
+        return with_voice_error(message, exc.reason)
+    finally:
+        await anyio.Path(path).unlink(missing_ok=True)
+    return with_transcript(message, transcript)
