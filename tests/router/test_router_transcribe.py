@@ -357,6 +357,8 @@ def test_policy_from_routing_file(tmp_path: Path) -> None:
     no_key = load_transcription_policy(RouterSettings(routing_file=routing))
     assert no_key.chain == ("local-whisper",)
     assert load_transcription_policy(RouterSettings()).chain == ()
+    with pytest.raises(ConfigError, match="'local-whisper' that was not given"):
+        Transcriber(policy=policy, providers={})
 
 
 def test_bad_transcription_table_names_the_field(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from onebox_router._metrics import Collector, Counter
 from onebox_router.breaker import CircuitBreaker
-from onebox_router.errors import BREAKER_KINDS, ProviderError, RouterError
+from onebox_router.errors import BREAKER_KINDS, ConfigError, ProviderError, RouterError
 from onebox_router.ledger import CallRecord, Ledger, month_start, next_month_start
 from onebox_router.ratelimit import Quota
 
@@ -196,7 +196,7 @@ class Transcriber:
         self.states: dict[str, _State] = {}
         for name in policy.chain:
             if name not in providers:
-                raise ValueError(f"transcription chain names provider {name!r} that was not given")
+                raise ConfigError(f"transcription chain names provider {name!r} that was not given")
         for name, provider in providers.items():
             config = policy.providers.get(name) or TranscriberConfig(
                 name=name, base_url="", model=provider.model, api_key=None,
