@@ -25,8 +25,8 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -293,55 +293,69 @@ def _die_with_parent() -> None:
 
 
 class Relay:
-    """Forwards TCP ports on a non-loopback address to ports on 127.0.0.1 (one thread).
+    """Forwards TCP ports on a non-loopback address to ports on 127.0.0.1.
 
     The fake platforms listen on loopback only; a relay on the bridge's address is how the
     agents in their namespaces reach them, as they would reach the platform over a network.
+    Each relay is its own process (``python _netns.py relay ADDRESS PORT``), so it does not
+    compete for the harness's interpreter lock with the customers and the fakes.
     """
 
     def __init__(self, address: str) -> None:
         self.address = address
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._servers: list[asyncio.Server] = []
+        self._procs: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> Relay:
-        self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for server in self._servers:
-            self.loop.call_soon_threadsafe(server.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
+        for proc in self._procs:
+            proc.terminate()
+        for proc in self._procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
 
     def url(self, local_url: str) -> str:
         """`local_url` (``http://127.0.0.1:P/path``) as reached through a new relay."""
-        rest = local_url.removeprefix("http://127.0.0.1:")
-        port, _, path = rest.partition("/")
-        future = asyncio.run_coroutine_threadsafe(self._listen(int(port)), self.loop)
-        return f"http://{self.address}:{future.result(timeout=10)}" + (f"/{path}" if path else "")
+        port, _, path = local_url.removeprefix("http://127.0.0.1:").partition("/")
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "relay", self.address, port],
+            stdout=subprocess.PIPE, start_new_session=True, preexec_fn=_die_with_parent,
+        )  # fmt: skip
+        self._procs.append(proc)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # its port, or b"" when it failed
+        if not line.strip().isdigit():
+            raise SystemExit(f"multihost: the relay to 127.0.0.1:{port} did not start")
+        return f"http://{self.address}:{int(line)}" + (f"/{path}" if path else "")
 
-    async def _listen(self, target: int) -> int:
-        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(ConnectionError, OSError):
-                while data := await reader.read(65536):
-                    writer.write(data)
-                    await writer.drain()
+
+async def _relay(address: str, target: int) -> None:
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", target)
+        except OSError:
             writer.close()
+            return
+        for stream in (writer, up_writer):
+            stream.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
-        async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                up_reader, up_writer = await asyncio.open_connection("127.0.0.1", target)
-            except OSError:
-                writer.close()
-                return
-            for stream in (writer, up_writer):
-                stream.get_extra_info("socket").setsockopt(
-                    socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
-                )
-            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+    server = await asyncio.start_server(forward, address, 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
 
-        server = await asyncio.start_server(forward, self.address, 0)
-        self._servers.append(server)
-        return int(server.sockets[0].getsockname()[1])
+
+if __name__ == "__main__" and sys.argv[1:2] == ["relay"]:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_relay(sys.argv[2], int(sys.argv[3])))

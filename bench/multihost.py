@@ -29,9 +29,11 @@ orchestrator is SIGKILLed; the other takes its claimed messages over when their 
 - throughput: messages / (first webhook sent -> last reply received), overall and per channel.
 
 The baseline is the same stream, processes and kill on one host (every service on
-127.0.0.1, the same cluster), run first in the same invocation. All counts must be 0 in both
-runs, or the script exits 1. Telegram's sender holds the Bot API's limit (30 messages/s per
-bot, 1/s per chat), so the Telegram half bounds both runs' overall figure alike.
+127.0.0.1, the fakes reached directly, the same cluster at its one address, which from the
+root namespace is a local address: no veth), run first in the same invocation. All counts
+must be 0 in both runs, or the script exits 1. Telegram's sender holds the Bot API's limit
+(30 messages/s per bot, 1/s per chat), so the Telegram half bounds both runs' overall figure
+alike.
 """
 
 from __future__ import annotations
