@@ -460,3 +460,22 @@ async def test_replies_to_one_customer_are_paced(
     times = sorted(r.created_at for r in records)
     assert [t.body["text"]["body"] for t in graph.texts()] == ["one", "two", "three"]
     assert all(b - a >= 6.0 for a, b in itertools.pairwise(times))
+
+
+# -- hardening (issue 20) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signed", [False, True])
+async def test_oversized_body_writes_nothing_before_the_signature_check(
+    make_agent: Callable[..., Any], signed: bool
+) -> None:
+    """Finding 6: a body refused for its size was recorded before authentication."""
+    agent = await make_agent(max_body_bytes=200)
+    body = wa.meta_bytes(wa.payload(wa.text("x" * 500)))
+    headers = wa.signed_headers(body) if signed else {"content-type": "application/json"}
+    response = await agent.client.post("/webhook/whatsapp", content=body, headers=headers)
+    assert response.status_code == 413
+    assert agent.runtime.events.recent() == []
+    assert agent.inbound() == []
+    metrics = (await agent.client.get("/metrics")).text
+    assert 'onebox_webhook_events_total{channel="whatsapp",kind="too_large"} 1.0' in metrics

@@ -149,15 +149,23 @@ class WebhookIngest:
             labels=("channel", "kind"),
         )
 
-    async def read_body(self, request: Request[Any, Any, Any]) -> bytes:
-        """The raw body, or `BodyTooLarge` (413, recorded) when it is over the limit."""
+    async def read_body(
+        self, request: Request[Any, Any, Any], *, authenticated: bool = True
+    ) -> bytes:
+        """The raw body, or `BodyTooLarge` (413) when it is over the limit.
+
+        Args:
+            request: the webhook request.
+            authenticated: whether the request has already passed its authenticity check.
+                Only then is a refused body recorded in ``service_webhook_events``; before
+                authentication (a signature over the body can only be checked after reading
+                it) the refusal is counted and logged, and nothing is written.
+        """
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit():
             if int(declared) > self.max_body_bytes:
-                await self.reject(
-                    f"body of {declared} bytes is over {self.max_body_bytes}",
-                    kind="too_large",
-                    status_code=413,
+                await self._too_large(
+                    f"body of {declared} bytes is over {self.max_body_bytes}", authenticated
                 )
             return await request.body()
         chunks: list[bytes] = []
@@ -165,11 +173,17 @@ class WebhookIngest:
         async for chunk in request.stream():
             size += len(chunk)
             if size > self.max_body_bytes:
-                await self.reject(
-                    f"body is over {self.max_body_bytes} bytes", kind="too_large", status_code=413
-                )
+                await self._too_large(f"body is over {self.max_body_bytes} bytes", authenticated)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    async def _too_large(self, reason: str, authenticated: bool) -> NoReturn:
+        if authenticated:
+            await self.reject(reason, kind="too_large", status_code=413)
+        self._events.inc(channel=self.channel, kind="too_large")
+        self._requests.inc(channel=self.channel, outcome="rejected")
+        log.info("webhook.too_large", channel=self.channel, authenticated=False)
+        raise BodyTooLarge(reason)
 
     async def publish(
         self, message: InboundMessage, *, dedupe_key: str, topic: str = INBOUND
