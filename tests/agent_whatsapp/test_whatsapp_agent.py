@@ -479,3 +479,28 @@ async def test_oversized_body_writes_nothing_before_the_signature_check(
     assert agent.inbound() == []
     metrics = (await agent.client.get("/metrics")).text
     assert 'onebox_webhook_events_total{channel="whatsapp",kind="too_large"} 1.0' in metrics
+
+
+async def test_a_bad_message_in_a_batch_is_recorded_and_the_rest_stored(agent: Agent) -> None:
+    """Finding 5: one "abc" timestamp failed the whole batch with 400; inf/1e10 were stored."""
+    odd = wa.text("odd clock", sender="15550000001")
+    odd.message["timestamp"] = "abc"
+    future = wa.text("from 2286", sender="15550000002")
+    future.message["timestamp"] = "1e10"
+    broken = wa.text("wrong types", sender="15550000003")
+    broken.message["text"] = {"body": 42}
+    good = wa.text("hello")
+    response = await agent.post(wa.payload(odd, future, broken, good))
+    assert response.status_code == 200
+    stored = {m.text: m for m in agent.inbound()}
+    assert sorted(stored) == ["from 2286", "hello", "odd clock"]
+    assert float(stored["odd clock"].meta["timestamp"]) == agent.clock()
+    assert float(stored["from 2286"].meta["timestamp"]) <= agent.clock() + 300
+    [event] = agent.runtime.events.recent()
+    assert (event.kind, event.status_code) == ("malformed_item", 200)
+    assert "body" in event.reason
+    assert "wrong types" not in event.reason
+    windows = ConversationWindows(agent.runtime.bus, clock=agent.clock)
+    conv = f"{wa.PHONE_NUMBER_ID}:15550000002"
+    await wait_for(lambda: windows.state(conv).last_inbound_at is not None)
+    assert windows.state(conv).last_inbound_at <= agent.clock() + 300

@@ -109,6 +109,9 @@ class WhatsAppWebhook:
                 )
         for status in batch.statuses:
             await self._apply(status)
+        for reason in batch.rejected:
+            log.warning("webhook.item_rejected")
+            await self.ingest.record("malformed_item", reason)
         for error in batch.errors:
             log.warning("webhook.platform_error", error=error)
             await self.ingest.record("platform_error", error)
