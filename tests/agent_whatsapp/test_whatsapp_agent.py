@@ -504,3 +504,40 @@ async def test_a_bad_message_in_a_batch_is_recorded_and_the_rest_stored(agent: A
     conv = f"{wa.PHONE_NUMBER_ID}:15550000002"
     await wait_for(lambda: windows.state(conv).last_inbound_at is not None)
     assert windows.state(conv).last_inbound_at <= agent.clock() + 300
+
+
+WA_NESTED = (
+    b'{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", '
+    b'"value": {"metadata": {"phone_number_id": "1"}, "messages": ['
+    + b"[" * 10_000
+    + b"]" * 10_000
+    + b"]}}]}]"
+)
+WA_HOSTILE = [
+    (b'{"object": "whatsapp_business_account", "entry": [{"id": "\xff"}]}', "not valid UTF-8"),
+    (WA_NESTED + b"}", "nested too deeply"),
+    (b'{"object": "whatsapp_business_account", "entry": [{"changes": 7}]}', "not a Cloud API"),
+]
+
+
+async def test_hostile_bodies_are_recorded_400s_not_500s(agent: Agent) -> None:
+    """Finding 3: invalid UTF-8 and 10,000-level nesting escaped the parser as a 500."""
+    for body, reason in WA_HOSTILE:
+        response = await agent.client.post(
+            "/webhook/whatsapp", content=body, headers=wa.signed_headers(body)
+        )
+        assert response.status_code == 400, reason
+        assert reason in response.json()["error"]
+    events = agent.runtime.events.recent()
+    assert [(e.kind, e.status_code) for e in events] == [("malformed", 400)] * len(WA_HOSTILE)
+    assert agent.inbound() == []
+
+
+async def test_text_over_4096_is_capped_at_ingest_and_says_so(agent: Agent) -> None:
+    """Finding 3: inbound text had no cap at ingest."""
+    long = "palabra " * 20_000
+    assert (await agent.post(wa.payload(wa.text(long)))).status_code == 200
+    [message] = agent.inbound()
+    assert message.text == long[:4096]
+    assert message.meta["text_truncated"] == "true"
+    assert message.meta["text_length"] == str(len(long))

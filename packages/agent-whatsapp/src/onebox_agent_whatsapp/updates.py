@@ -230,6 +230,10 @@ def parse_webhook(
         envelope = _decoder.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise MalformedWebhook(f"not a Cloud API webhook: {exc}") from None
+    except UnicodeDecodeError:
+        raise MalformedWebhook("body is not valid UTF-8") from None
+    except RecursionError:
+        raise MalformedWebhook("body is nested too deeply") from None
     if envelope.object != "whatsapp_business_account":
         return WebhookBatch(ignored=1)
     messages: list[InboundMessage] = []
@@ -248,8 +252,8 @@ def parse_webhook(
             for item in value.messages or ():
                 try:
                     raw = _message_decoder.decode(item)
-                except msgspec.ValidationError as exc:
-                    rejected.append(f"message skipped: {exc}"[:300])
+                except (msgspec.DecodeError, RecursionError) as exc:
+                    rejected.append(f"message skipped: {_short(exc)}")
                     continue
                 message = _inbound(
                     raw,
@@ -265,8 +269,8 @@ def parse_webhook(
             for item in value.statuses or ():
                 try:
                     status = _status_decoder.decode(item)
-                except msgspec.ValidationError as exc:
-                    rejected.append(f"status skipped: {exc}"[:300])
+                except (msgspec.DecodeError, RecursionError) as exc:
+                    rejected.append(f"status skipped: {_short(exc)}")
                     continue
                 delivery = _status(status, phone_number_id=phone_number_id, received_at=received_at)
                 if delivery is None:
@@ -418,6 +422,13 @@ def _status(raw: _Status, *, phone_number_id: str, received_at: float) -> Delive
         error_code=code,
         error=error,
     )
+
+
+def _short(exc: Exception) -> str:
+    """A short reason for a skipped item (msgspec names the field, never its value)."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)[:200]
 
 
 def _describe_error(error: _Error) -> str:

@@ -59,15 +59,18 @@ from .thresholds import (
 )
 from .vitals import RuntimeVitals
 from .webhooks import (
+    MAX_TEXT_CHARS,
     WebhookEvent,
     WebhookEventStore,
     WebhookIngest,
+    cap_text,
     new_correlation_id,
     secret_matches,
     webhook_post,
 )
 
 __all__ = [
+    "MAX_TEXT_CHARS",
     "STATUS_RANK",
     "AiohttpTransport",
     "BadWebhook",
@@ -105,6 +108,7 @@ __all__ = [
     "Worker",
     "WorkerHealth",
     "build_settings",
+    "cap_text",
     "configure_logging",
     "create_service_app",
     "current_values",
