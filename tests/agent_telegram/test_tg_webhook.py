@@ -235,3 +235,41 @@ async def test_text_over_4096_is_capped_at_ingest_and_says_so(
     assert capped.meta["text_length"] == str(len(long))
     assert short.text == "short"
     assert "text_truncated" not in short.meta
+
+
+# -- sandbox (issue 20 finding 1) ------------------------------------------------------------
+
+PROXIED = [
+    {"x-forwarded-for": "203.0.113.9"},
+    {"forwarded": "for=203.0.113.9;proto=https"},
+    {"via": "1.1 caddy"},
+    {"x-real-ip": "203.0.113.9"},
+]
+
+
+async def test_sandbox_accepts_unsigned_updates_only_direct_from_this_machine(
+    start_agent: Any,
+) -> None:
+    """Finding 1: a sandbox behind the documented reverse proxy answered the internet."""
+    async with start_agent(None, secret=None) as agent:
+        assert agent.settings.sandbox
+        for n, proxy in enumerate(PROXIED):
+            headers = {"content-type": "application/json", **proxy}
+            response = await post(agent.url, tg.message_update(100 + n, 42, "hi"), headers)
+            assert response.status_code == 403, proxy
+        assert agent.inbound() == []
+        assert agent.runtime.events.recent() == []
+        plain = {"content-type": "application/json"}
+        direct = await post(agent.url, tg.message_update(200, 42, "hi"), plain)
+        assert direct.status_code == 200
+        assert len(agent.inbound()) == 1
+
+
+async def test_sandbox_with_a_secret_still_checks_it(start_agent: Any) -> None:
+    async with start_agent(None, secret=SECRET) as agent:
+        assert agent.settings.sandbox
+        plain = {"content-type": "application/json"}
+        unsigned = await post(agent.url, tg.message_update(1, 42), plain)
+        assert unsigned.status_code == 401
+        proxied = await post(agent.url, tg.message_update(2, 42), {**HEADERS, **PROXIED[0]})
+        assert proxied.status_code == 200

@@ -14,6 +14,7 @@ import anyio.lowlevel
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from onebox_agent_telegram.testing import serving
 from onebox_agent_whatsapp import testing as wa
 from onebox_agent_whatsapp.app import create_app
 from onebox_agent_whatsapp.settings import WhatsAppSettings
@@ -421,13 +422,17 @@ async def test_slow_graph_api_times_out_and_is_retried(make_agent: Callable[...,
 async def test_sandbox_mode_records_replies_and_sends_nothing(
     db_url: str, graph: wa.FakeGraphApi, clock: FakeClock
 ) -> None:
-    settings = WhatsAppSettings(database_url=db_url, whatsapp_recipient_interval_seconds=0.0)
+    settings = WhatsAppSettings(
+        database_url=db_url, whatsapp_recipient_interval_seconds=0.0, whatsapp_app_secret="s"
+    )
     assert settings.sandbox
     runtime = open_runtime(settings, service="whatsapp", clock=clock)
     async with AsyncTestClient(create_app(settings, clock=clock, runtime=runtime)) as client:
         agent = Agent(client, runtime, graph, clock)
         body = wa.meta_bytes(wa.payload(wa.text("hi")))
-        assert (await client.post("/webhook/whatsapp", content=body)).status_code == 200
+        headers = wa.signed_headers(body, "s")
+        response = await client.post("/webhook/whatsapp", content=body, headers=headers)
+        assert response.status_code == 200
         agent.reply("Recorded only")
         [record] = await wait_for(lambda: runtime.deliveries.by_correlation("corr-1"))
         assert record.sandbox
@@ -541,3 +546,47 @@ async def test_text_over_4096_is_capped_at_ingest_and_says_so(agent: Agent) -> N
     assert message.text == long[:4096]
     assert message.meta["text_truncated"] == "true"
     assert message.meta["text_length"] == str(len(long))
+
+
+# -- sandbox (issue 20 finding 1) ------------------------------------------------------------
+
+
+async def test_sandbox_accepts_unsigned_posts_only_direct_from_this_machine(
+    db_url: str, clock: FakeClock
+) -> None:
+    """Finding 1: a sandbox behind the documented reverse proxy answered the internet."""
+    settings = WhatsAppSettings(database_url=db_url)
+    assert settings.sandbox
+    runtime = open_runtime(settings, service="whatsapp", clock=clock)
+    body = wa.meta_bytes(wa.payload(wa.text("hi")))
+    proxies = [
+        {"x-forwarded-for": "203.0.113.9"},
+        {"forwarded": "for=203.0.113.9"},
+        {"via": "1.1 nginx"},
+    ]
+    app = create_app(settings, clock=clock, runtime=runtime)
+    async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
+        for proxy in proxies:
+            response = await http.post("/webhook/whatsapp", content=body, headers=proxy)
+            assert response.status_code == 403, proxy
+        assert runtime.bus.stats().get("inbound") is None
+        assert runtime.events.recent() == []
+        direct = await http.post("/webhook/whatsapp", content=body)
+        assert direct.status_code == 200
+        assert runtime.bus.stats()["inbound"].ready == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "variable"),
+    [
+        ({"host": "0.0.0.0"}, "ONEBOX_WHATSAPP_ACCESS_TOKEN"),
+        ({"host": "0.0.0.0", "sandbox": True}, "ONEBOX_WHATSAPP_APP_SECRET"),
+        ({"sandbox": False}, "ONEBOX_WHATSAPP_ACCESS_TOKEN"),
+    ],
+)
+def test_refuses_to_start_unsandboxed_or_open_without_its_secrets(
+    fields: dict[str, Any], variable: str
+) -> None:
+    """Finding 1: the WhatsApp agent in sandbox started on 0.0.0.0 with no app secret."""
+    with pytest.raises(ValueError, match=variable):
+        WhatsAppSettings(**fields)

@@ -41,7 +41,8 @@ class WhatsAppWebhook:
         deliveries: the kit's delivery records, moved forward by statuses.
         windows: the conversations' 24-hour window state.
         collector: metrics.
-        app_secret: verifies signatures; None (sandbox only) accepts unsigned posts.
+        app_secret: verifies signatures; None (sandbox only) accepts unsigned posts made on
+            this machine through no proxy, and refuses (403) every other.
         verify_token: the callback verification token; None refuses every verification.
         clock: the time source.
     """
@@ -87,7 +88,9 @@ class WhatsAppWebhook:
         # The signature covers the body, so the body is read first: nothing about an oversized
         # body is written to the database before authentication (only counted).
         body = await self.ingest.read_body(request, authenticated=False)
-        if self._verify is not None and not self._verify(body, request.headers.get(HEADER)):
+        if self._verify is None:
+            self.ingest.admit_unsigned(request)
+        elif not self._verify(body, request.headers.get(HEADER)):
             self.ingest.refuse("X-Hub-Signature-256 missing or wrong", status_code=401)
         try:
             batch = parse_webhook(

@@ -40,7 +40,14 @@ from .notify import SystemdNotifier
 from .pacing import Pacer, PacingLimits, pace
 from .runner import run, serve
 from .runtime import ServiceRuntime, Worker, WorkerHealth, open_runtime
-from .sandbox import SandboxChannel, sandbox_replies
+from .sandbox import (
+    PROXY_HEADERS,
+    SandboxChannel,
+    direct_from_loopback,
+    is_loopback,
+    sandbox_mode,
+    sandbox_replies,
+)
 from .sender import Sender
 from .settings import (
     ServiceSettings,
@@ -71,6 +78,7 @@ from .webhooks import (
 
 __all__ = [
     "MAX_TEXT_CHARS",
+    "PROXY_HEADERS",
     "STATUS_RANK",
     "AiohttpTransport",
     "BadWebhook",
@@ -112,9 +120,11 @@ __all__ = [
     "configure_logging",
     "create_service_app",
     "current_values",
+    "direct_from_loopback",
     "evaluate_thresholds",
     "format_journey",
     "health_handler",
+    "is_loopback",
     "journey_json",
     "load_settings",
     "make_admin_guard",
@@ -127,6 +137,7 @@ __all__ = [
     "read_journey",
     "run",
     "runtime_thresholds",
+    "sandbox_mode",
     "sandbox_replies",
     "secret_matches",
     "serve",

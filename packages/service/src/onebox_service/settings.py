@@ -40,6 +40,10 @@ class ServiceSettings(BaseSettings):
         log_level: ``debug``, ``info``, ``warning`` or ``error``.
         log_format: ``json`` (one object per line, for journald) or ``console``.
         admin_token: bearer token of the admin API; without it the admin API is off.
+        sandbox: ``ONEBOX_SANDBOX``: True asks for sandbox mode (replies recorded, unsigned
+            webhooks only from this machine), False refuses it; unset, an agent implies it
+            only from missing platform tokens on a loopback address. Agents resolve it to a
+            bool when their settings are built (`onebox_service.sandbox_mode`).
         metrics_flush_seconds: how often the metrics collector writes to the database.
         shutdown_grace_seconds: how long in-flight work may take to finish on stop.
         worker_stall_seconds: a worker whose loop has not gone round for this long is wedged
@@ -63,6 +67,7 @@ class ServiceSettings(BaseSettings):
     log_level: LogLevel = "info"
     log_format: LogFormat = "json"
     admin_token: SecretStr | None = None
+    sandbox: bool | None = None
     metrics_flush_seconds: float = Field(default=10.0, gt=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     worker_stall_seconds: float = Field(default=30.0, gt=0)
@@ -128,7 +133,10 @@ def describe_validation_error(cls: type[ServiceSettings], exc: ValidationError) 
     prefix = str(cls.model_config.get("env_prefix") or "")
     parts = []
     for error in exc.errors(include_input=False, include_url=False):
-        field = str(error["loc"][0]) if error["loc"] else "?"
+        if not error["loc"]:  # a rule across settings: its message names the variables
+            parts.append(str(error["msg"]).removeprefix("Value error, "))
+            continue
+        field = str(error["loc"][0])
         parts.append(f"{prefix}{field.upper()}: {error['msg']}")
     return "invalid setting " + "; ".join(parts)
 

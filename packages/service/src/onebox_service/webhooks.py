@@ -38,6 +38,7 @@ from . import _db
 from ._schema import webhook_events as table
 from .errors import BodyTooLarge, WebhookRejected
 from .journal import MessageJournal
+from .sandbox import direct_from_loopback
 from .settings import MAX_BODY_BYTES
 
 log = structlog.get_logger("onebox.service.webhooks")
@@ -268,6 +269,19 @@ class WebhookIngest:
         if status_code == 413:
             raise BodyTooLarge(reason)
         raise WebhookRejected(reason, status_code=status_code)
+
+    def admit_unsigned(self, request: Request[Any, Any, Any]) -> None:
+        """Let an unsigned request (sandbox without a secret) in only from this machine.
+
+        Anything else, a request through a reverse proxy on this host included, is refused
+        with 403 (counted, nothing stored): sandbox must never answer the internet.
+        """
+        peer = request.client.host if request.client is not None else None
+        if not direct_from_loopback(peer, request.headers):
+            self.refuse(
+                "sandbox accepts unsigned requests only from this machine, not through a proxy",
+                status_code=403,
+            )
 
     def refuse(self, reason: str, *, status_code: int = 401) -> NoReturn:
         """Count and raise an unauthenticated request; nothing is stored (no database write)."""
