@@ -32,6 +32,9 @@ class OrchestratorSettings(ServiceSettings):
         idle_poll_seconds: the slowest polling interval when there is no work.
         lease_seconds: how long a claimed message is held before another worker may take it
             over after a crash (default: the processing window plus 30 s).
+        public_host: the public name(s) the dashboard is reached under through the reverse
+            proxy (``ONEBOX_PUBLIC_HOST=bot.example.com``, comma-separated for several);
+            besides loopback names, the only ``Host`` the dashboard answers.
     """
 
     port: int = Field(default=3003, ge=1, le=65535)
@@ -48,3 +51,4 @@ class OrchestratorSettings(ServiceSettings):
     log_message_text: bool = False
     idle_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     lease_seconds: float | None = Field(default=None, gt=0)
+    public_host: str = ""
