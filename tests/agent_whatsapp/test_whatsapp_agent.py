@@ -590,3 +590,14 @@ def test_refuses_to_start_unsandboxed_or_open_without_its_secrets(
     """Finding 1: the WhatsApp agent in sandbox started on 0.0.0.0 with no app secret."""
     with pytest.raises(ValueError, match=variable):
         WhatsAppSettings(**fields)
+
+
+async def test_an_error_meta_marks_permanent_is_dead_lettered_at_once(agent: Agent) -> None:
+    """Issue 20 finding 9: a 400 the platform marks permanent was retried 5 times."""
+    await agent.post(wa.payload(wa.text("hi")))
+    agent.graph.fail_next(131000, status=400, is_transient=False)
+    agent.reply("Hello!")
+    [dead] = await wait_for(lambda: agent.runtime.bus.dead_letters(topic=OUT))
+    assert dead.attempts == 1
+    assert "graph api error 131000" in (dead.error or "")
+    assert len(agent.graph.message_requests()) == 1

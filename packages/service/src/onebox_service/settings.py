@@ -55,6 +55,11 @@ class ServiceSettings(BaseSettings):
         events_enabled: record message events (``service_events``) for ``onebox trace``.
         events_flush_seconds: how often buffered message events are written.
         events_retention_days: message events older than this are purged.
+        http_header_timeout_seconds: a connection must send a request's headers within this
+            (from opening, or from the previous response), else it is closed.
+        http_keepalive_seconds: an idle keep-alive connection is closed after this.
+        http_max_connections: connections (and requests) served at once; above it uvicorn
+            answers 503 at once.
     """
 
     model_config = SettingsConfigDict(
@@ -77,6 +82,9 @@ class ServiceSettings(BaseSettings):
     events_enabled: bool = True
     events_flush_seconds: float = Field(default=2.0, gt=0)
     events_retention_days: float = Field(default=14.0, gt=0)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_keepalive_seconds: float = Field(default=5.0, gt=0)
+    http_max_connections: int = Field(default=1000, ge=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
