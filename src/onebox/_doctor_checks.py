@@ -242,8 +242,8 @@ def check_settings(paths: Paths, enabled: Enabled) -> Iterator[Check]:
                 detail="; ".join(problems),
                 fix=f"correct {env_file} or the credential files in {creds}",
             )
-        elif getattr(_first(classes, fields), "sandbox", None) is True:
-            token = SANDBOX_TOKENS.get(service, "the platform token")
+        elif service in SANDBOX_TOKENS and getattr(_first(classes, fields), "sandbox", None):
+            token = SANDBOX_TOKENS[service]
             yield Check(
                 name=f"settings {service}",
                 status="fail",
