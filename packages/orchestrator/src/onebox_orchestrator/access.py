@@ -35,8 +35,6 @@ SESSION_COOKIE = "onebox_session"
 CSRF_COOKIE = "onebox_csrf"
 CSRF_HEADER = "x-csrf-token"
 SESSION_SECONDS = 12 * 3600
-
-
 LOGIN_FAILURES_PER_CLIENT = 5
 LOGIN_FAILURES_OVERALL = 30
 LOGIN_WINDOW_SECONDS = 60.0
@@ -47,7 +45,8 @@ def host_name(header: str) -> str:
     value = header.strip().lower()
     if value.startswith("["):
         return value[1 : value.find("]")] if "]" in value else value
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+    name = value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+    return name.rstrip(".")  # "bot.example.com." names the same host
 
 
 class LoginLimiter:
