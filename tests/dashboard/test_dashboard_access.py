@@ -222,3 +222,20 @@ async def test_failed_sign_ins_are_rate_limited(make_app: Callable[..., Litestar
         )
         assert right.status_code == 429
         assert "onebox_session" not in right.headers.get("set-cookie", "")
+
+
+def test_the_login_limit_is_per_client_and_overall_and_passes() -> None:
+    from onebox_bus.testing import FakeClock
+    from onebox_orchestrator.access import LoginLimiter
+
+    clock = FakeClock(1000.0)
+    limiter = LoginLimiter(per_client=2, overall=3, window=60.0, clock=clock)
+    limiter.failed("a")
+    limiter.failed("a")
+    assert limiter.retry_after("a") == 60.0
+    assert limiter.retry_after("b") == 0.0
+    limiter.failed("b")
+    assert limiter.retry_after("c") == 60.0  # three failures overall: everyone waits
+    clock.advance(60.0)
+    assert limiter.retry_after("a") == 0.0
+    assert limiter.retry_after("c") == 0.0
