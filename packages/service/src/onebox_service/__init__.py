@@ -50,6 +50,7 @@ from .settings import (
     load_settings,
     systemd_environment,
 )
+from .text import split_text
 from .thresholds import (
     Threshold,
     current_values,
@@ -127,6 +128,7 @@ __all__ = [
     "secret_matches",
     "serve",
     "slow_journeys",
+    "split_text",
     "systemd_environment",
     "trace_handlers",
     "webhook_post",
