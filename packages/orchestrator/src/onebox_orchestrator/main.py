@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import anyio
 import httpx
 from onebox_bus import BusError
-from onebox_router import RouterSettings, build_router
+from onebox_router import build_router
 from onebox_service import (
     configure_logging,
     load_settings,
@@ -52,7 +52,7 @@ def load_personas(settings: OrchestratorSettings) -> Personas:
     )
 
 
-async def run_service(settings: OrchestratorSettings, router_settings: RouterSettings) -> None:
+async def run_service(settings: OrchestratorSettings) -> None:
     """Serve the orchestrator until SIGINT/SIGTERM, then drain and close."""
     personas = load_personas(settings)
     try:
@@ -62,7 +62,7 @@ async def run_service(settings: OrchestratorSettings, router_settings: RouterSet
         raise SystemExit(2) from None
     async with outbound_client(timeout=httpx.Timeout(60.0, connect=5.0)) as http:
         router = build_router(
-            router_settings,
+            settings.router_settings(),
             http=http,
             engine=runtime.engine,
             clock=time.time,
@@ -91,7 +91,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     settings = load_settings(OrchestratorSettings)
-    router_settings = load_settings(RouterSettings)
     configure_logging(json=settings.log_format == "json", level=settings.log_level)
     if args.command == "check":
         load_personas(settings)
@@ -102,4 +101,4 @@ def main(argv: Sequence[str] | None = None) -> None:
             raise SystemExit(2) from None
         print("onebox-orchestrator: settings, personas and schema ok")
         return
-    anyio.run(run_service, settings, router_settings)
+    anyio.run(run_service, settings)

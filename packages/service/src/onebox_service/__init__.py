@@ -43,8 +43,10 @@ from .runtime import ServiceRuntime, Worker, WorkerHealth, open_runtime
 from .sandbox import SandboxChannel, sandbox_replies
 from .sender import Sender
 from .settings import (
+    EnvSettings,
     ServiceSettings,
     SettingsError,
+    SettingsSection,
     SystemdEnvironment,
     build_settings,
     load_settings,
@@ -81,6 +83,7 @@ __all__ = [
     "DeliveryReceipt",
     "DeliveryStatus",
     "DeliveryStore",
+    "EnvSettings",
     "JourneyEvent",
     "JourneySummary",
     "MessageJournal",
@@ -94,6 +97,7 @@ __all__ = [
     "ServiceRuntime",
     "ServiceSettings",
     "SettingsError",
+    "SettingsSection",
     "StatusChange",
     "SystemdEnvironment",
     "SystemdNotifier",
