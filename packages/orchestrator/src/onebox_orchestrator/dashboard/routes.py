@@ -8,7 +8,7 @@
 - ``GET/POST /login``: the admin-token form setting an HttpOnly, SameSite=Strict cookie;
 - ``GET /static/dashboard.css|js``: our stylesheet and script (public, nothing secret).
 
-Without access (see `onebox_orchestrator.access`) the page answers 401 with the login form
+Without access (see `onebox_orchestrator.dashboard.access`) the page answers 401 with the login form
 and the API 401 JSON. Responses carry a Content-Security-Policy allowing only our own files.
 
 (No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
@@ -38,6 +38,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.engine import Engine
 
 from .access import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, Access
+from .figures import Summary, WorkerState
 from .page import render_content, render_login, render_page
 from .summary import WINDOWS, SummaryReader
 
@@ -96,7 +97,7 @@ def dashboard_handlers(
     bus: Bus,
     access: Access,
     budgets: Mapping[str, float | None] | None = None,
-    workers: Callable[[], list[dict[str, Any]]] | None = None,
+    workers: Callable[[], list[WorkerState]] | None = None,
     clock: Callable[[], float] = time.time,
     on_startup: list[Callable[[], None]] | None = None,
 ) -> list[ControllerRouterHandler]:
@@ -107,7 +108,7 @@ def dashboard_handlers(
         bus: the bus (queue, dead letters, replay).
         access: who may see the page.
         budgets: each provider's monthly budget in USD.
-        workers: this process's worker health (dicts with ``name``, ``alive``...).
+        workers: this process's worker health.
         clock: the time source.
     """
     reader = SummaryReader(engine, bus=bus, budgets=budgets, workers=workers, clock=clock)
@@ -131,7 +132,7 @@ def dashboard_handlers(
         html = render_login(configured=access.configured)
         return Response(html, status_code=401, media_type="text/html", headers=SECURITY_HEADERS)
 
-    async def summary() -> dict[str, Any]:
+    async def summary() -> Summary:
         return await anyio.to_thread.run_sync(reader.read)
 
     @get("/", media_type="text/html")
@@ -153,7 +154,7 @@ def dashboard_handlers(
 
     @get("/api/summary")
     async def api_summary() -> Response[bytes]:
-        body = orjson.dumps(await summary())
+        body = orjson.dumps((await summary()).as_json())
         return Response(body, media_type="application/json", headers=SECURITY_HEADERS)
 
     @post("/api/replay", status_code=200)
@@ -218,17 +219,17 @@ def provider_budgets(router: object) -> dict[str, float | None]:
     return {name: state.config.monthly_budget_usd for name, state in router.states.items()}
 
 
-def worker_health(runtime: ServiceRuntime) -> Callable[[], list[dict[str, Any]]]:
+def worker_health(runtime: ServiceRuntime) -> Callable[[], list[WorkerState]]:
     """This process's worker health as the summary shows it."""
 
-    def read() -> list[dict[str, Any]]:
+    def read() -> list[WorkerState]:
         return [
-            {
-                "name": w.name,
-                "alive": w.alive,
-                "running": w.running,
-                "last_loop_age_s": round(w.last_loop_age_s, 3),
-            }
+            WorkerState(
+                name=w.name,
+                alive=w.alive,
+                running=w.running,
+                last_loop_age_s=round(w.last_loop_age_s, 3),
+            )
             for w in runtime.worker_health()
         ]
 
