@@ -53,13 +53,6 @@ from .settings import (
     systemd_environment,
 )
 from .text import split_text
-from .thresholds import (
-    Threshold,
-    current_values,
-    evaluate_thresholds,
-    prometheus_rules,
-    runtime_thresholds,
-)
 from .vitals import RuntimeVitals
 from .webhooks import (
     WebhookEvent,
@@ -101,7 +94,6 @@ __all__ = [
     "StatusChange",
     "SystemdEnvironment",
     "SystemdNotifier",
-    "Threshold",
     "TransientDeliveryError",
     "WebhookEvent",
     "WebhookEventStore",
@@ -112,8 +104,6 @@ __all__ = [
     "build_settings",
     "configure_logging",
     "create_service_app",
-    "current_values",
-    "evaluate_thresholds",
     "format_journey",
     "health_handler",
     "journey_json",
@@ -124,10 +114,8 @@ __all__ = [
     "open_runtime",
     "outbound_client",
     "pace",
-    "prometheus_rules",
     "read_journey",
     "run",
-    "runtime_thresholds",
     "sandbox_replies",
     "secret_matches",
     "serve",
