@@ -71,9 +71,9 @@ def _window(request: Request[Any, Any, Any]) -> str:
 def _warm_in_background(reader: SummaryReader) -> None:
     """Read every window once in a side thread, so the first visitor gets a warm page.
 
-    The first read after a start covers 30 days of metrics (over a second at 50K events a
-    day); later reads only add the newest slots. Failures are logged, never raised: the page
-    then simply warms on its first visit.
+    The first read after a start covers 30 days of metrics (the slowest render:
+    ``bench/dashboard.py``); later reads only add the newest slots. Failures are logged,
+    never raised: the page then simply warms on its first visit.
     """
 
     def warm() -> None:
