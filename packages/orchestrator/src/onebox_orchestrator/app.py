@@ -18,16 +18,20 @@ from onebox_bus.contracts import INBOUND
 from onebox_router import Router
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
 
-from .access import Access
 from .admin import admin_handlers
-from .dashboard import dashboard_handlers, provider_budgets, worker_health
+from .dashboard import (
+    Access,
+    dashboard_handlers,
+    provider_budgets,
+    record_process_start,
+    worker_health,
+)
 from .handler import InboundHandler, ReplyRouter
 from .holding import HoldingReplies
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .persona import Personas
 from .settings import OrchestratorSettings
-from .summary import record_process_start
 from .workers import RetentionSweeper, inbound_lease
 
 SERVICE = "orchestrator"

@@ -75,20 +75,16 @@ from .sandbox import (
 from .schedule import back_sentence, is_open, next_opening, opening_phrase
 from .sender import Sender
 from .settings import (
+    EnvSettings,
     ServiceSettings,
     SettingsError,
+    SettingsSection,
     SystemdEnvironment,
     build_settings,
     load_settings,
     systemd_environment,
 )
-from .thresholds import (
-    Threshold,
-    current_values,
-    evaluate_thresholds,
-    prometheus_rules,
-    runtime_thresholds,
-)
+from .text import split_text
 from .vitals import RuntimeVitals
 from .webhooks import (
     MAX_TEXT_CHARS,
@@ -121,6 +117,7 @@ __all__ = [
     "DeliveryReceipt",
     "DeliveryStatus",
     "DeliveryStore",
+    "EnvSettings",
     "Handoff",
     "JourneyEvent",
     "JourneySummary",
@@ -143,6 +140,7 @@ __all__ = [
     "ServiceRuntime",
     "ServiceSettings",
     "SettingsError",
+    "SettingsSection",
     "StatusChange",
     "SystemdEnvironment",
     "SystemdNotifier",
@@ -194,6 +192,7 @@ __all__ = [
     "serve",
     "slow_journeys",
     "sniff_audio",
+    "split_text",
     "systemd_environment",
     "trace_handlers",
     "webhook_post",

@@ -6,8 +6,8 @@ routed, reply published, sent, platform status) into an in-memory buffer with
 `flush_every` seconds (like the metrics collector), in transactions of at most `chunk_rows`
 events with a short pause between them, and purges rows older than the retention once an hour.
 The chunks matter: a webhook's publish waits for SQLite's one write lock, and one transaction
-of the 20,000 events a busy agent gathers in two seconds held it for about 50 ms, which every
-request in flight then waited out.
+holding all the events a busy agent gathers between two flushes held that lock long enough
+for every request in flight to wait it out (figures: the README's Benchmarks section).
 
 `read_journey` reads one message's events back in time order and `slow_journeys` lists recent
 messages whose journey took longer than a threshold; both are what ``onebox trace`` and the

@@ -72,9 +72,9 @@ def settle_heap() -> int:
 
     A service imports Litestar, SQLAlchemy, httpx and their kin: several hundred thousand
     objects that live as long as the process. Left in the oldest generation, each full
-    collection walks all of them (about 50 ms on the reference VM, stalling every request
-    in flight). Frozen, a full collection walks only what was made since. Returns how many
-    objects were frozen.
+    collection walks all of them, stalling every request in flight (figures: the README's
+    Benchmarks section). Frozen, a full collection walks only what was made since. Returns
+    how many objects were frozen.
     """
     gc.collect()
     gc.freeze()

@@ -14,7 +14,7 @@ event-loop lag and the router's provider quotas.
 - `run`'s own ticks: how late a scheduled wake-up runs (event-loop lag).
 
 The ``*_max_seconds`` gauges hold the worst value seen since the previous sample, so a status
-line or an alert rule can compare them with a threshold (`onebox_service.thresholds`).
+line or an alert rule can compare them with a threshold (`onebox_metrics.thresholds`).
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@
 - ``GET /static/dashboard.css|js``: our stylesheet and script (public, nothing secret).
 
 A request whose ``Host`` is neither a loopback name nor the configured public name is refused
-with 403 (DNS rebinding). Without access (see `onebox_orchestrator.access`) the page answers
-401 with the login form and the API 401 JSON. Responses carry a Content-Security-Policy
-allowing only our own files.
+with 403 (DNS rebinding). Without access (see `onebox_orchestrator.dashboard.access`) the page
+answers 401 with the login form and the API 401 JSON. Responses carry a
+Content-Security-Policy allowing only our own files.
 
 (No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
 """
@@ -48,6 +48,7 @@ from .access import (
     Access,
     LoginLimiter,
 )
+from .figures import Summary, WorkerState
 from .page import render_content, render_login, render_page
 from .summary import WINDOWS, SummaryReader
 
@@ -80,9 +81,9 @@ def _window(request: Request[Any, Any, Any]) -> str:
 def _warm_in_background(reader: SummaryReader) -> None:
     """Read every window once in a side thread, so the first visitor gets a warm page.
 
-    The first read after a start covers 30 days of metrics (over a second at 50K events a
-    day); later reads only add the newest slots. Failures are logged, never raised: the page
-    then simply warms on its first visit.
+    The first read after a start covers 30 days of metrics (the slowest render:
+    ``bench/dashboard.py``); later reads only add the newest slots. Failures are logged,
+    never raised: the page then simply warms on its first visit.
     """
 
     def warm() -> None:
@@ -113,7 +114,7 @@ def dashboard_handlers(
     bus: Bus,
     access: Access,
     budgets: Mapping[str, float | None] | None = None,
-    workers: Callable[[], list[dict[str, Any]]] | None = None,
+    workers: Callable[[], list[WorkerState]] | None = None,
     clock: Callable[[], float] = time.time,
     on_startup: list[Callable[[], None]] | None = None,
     limiter: LoginLimiter | None = None,
@@ -125,7 +126,7 @@ def dashboard_handlers(
         bus: the bus (queue, dead letters, replay).
         access: who may see the page.
         budgets: each provider's monthly budget in USD.
-        workers: this process's worker health (dicts with ``name``, ``alive``...).
+        workers: this process's worker health.
         clock: the time source.
         limiter: limits failed sign-ins (default: `LoginLimiter` on `clock`).
     """
@@ -160,7 +161,7 @@ def dashboard_handlers(
         html = render_login(configured=access.configured)
         return Response(html, status_code=401, media_type="text/html", headers=SECURITY_HEADERS)
 
-    async def summary() -> dict[str, Any]:
+    async def summary() -> Summary:
         return await anyio.to_thread.run_sync(reader.read)
 
     @get("/", media_type="text/html")
@@ -182,7 +183,7 @@ def dashboard_handlers(
 
     @get("/api/summary")
     async def api_summary() -> Response[bytes]:
-        body = orjson.dumps(await summary())
+        body = orjson.dumps((await summary()).as_json())
         return Response(body, media_type="application/json", headers=SECURITY_HEADERS)
 
     @post("/api/replay", status_code=200)
@@ -262,17 +263,17 @@ def provider_budgets(router: object) -> dict[str, float | None]:
     return {name: state.config.monthly_budget_usd for name, state in router.states.items()}
 
 
-def worker_health(runtime: ServiceRuntime) -> Callable[[], list[dict[str, Any]]]:
+def worker_health(runtime: ServiceRuntime) -> Callable[[], list[WorkerState]]:
     """This process's worker health as the summary shows it."""
 
-    def read() -> list[dict[str, Any]]:
+    def read() -> list[WorkerState]:
         return [
-            {
-                "name": w.name,
-                "alive": w.alive,
-                "running": w.running,
-                "last_loop_age_s": round(w.last_loop_age_s, 3),
-            }
+            WorkerState(
+                name=w.name,
+                alive=w.alive,
+                running=w.running,
+                last_loop_age_s=round(w.last_loop_age_s, 3),
+            )
             for w in runtime.worker_health()
         ]
 
