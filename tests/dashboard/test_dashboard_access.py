@@ -226,7 +226,7 @@ async def test_failed_sign_ins_are_rate_limited(make_app: Callable[..., Litestar
 
 def test_the_login_limit_is_per_client_and_overall_and_passes() -> None:
     from onebox_bus.testing import FakeClock
-    from onebox_orchestrator.access import LoginLimiter
+    from onebox_orchestrator.dashboard.access import LoginLimiter
 
     clock = FakeClock(1000.0)
     limiter = LoginLimiter(per_client=2, overall=3, window=60.0, clock=clock)
