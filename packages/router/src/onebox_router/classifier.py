@@ -31,7 +31,7 @@ _CONDITIONAL = re.compile(
     r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose)\b", re.I
 )
 _MULTI_STEP = re.compile(
-    r"\b(?:first|then|after that|finally|and also|as well as)\b|^\s*\d+[.)]", re.I | re.M
+    r"\b(?:first|then|after that|finally|and also|as well as)\b|^[ \t]*\d+[.)]", re.I | re.M
 )
 _SENSITIVE = re.compile(
     r"\b(?:pain|bleeding|allerg\w*|pregnan\w*|medication|symptoms?|emergency|lawyer|legal|"
