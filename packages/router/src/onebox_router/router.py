@@ -29,8 +29,8 @@ from .classifier import Classifier
 from .conversation import Completion, Conversation, MessageClass, Reply
 from .errors import BREAKER_KINDS, ConfigError, ProviderError
 from .ledger import CallRecord, Ledger, month_start, next_month_start
-from .matching import signature
 from .offline import OfflineProvider
+from .paraphrase import signature
 from .policy import ProviderConfig, RoutingPolicy
 from .prices import FREE
 from .privacy import cache_exclusion
@@ -165,7 +165,8 @@ class Router:
     ) -> tuple[Reply, int]:
         classification = self._classifier.classify(conversation)
         cls = classification.label
-        ns = namespace(conversation.system, cls, self._version)
+        # Not the class: a paraphrase classified the other way asks the same thing.
+        ns = namespace(conversation.system, self._version)
         exclusion = cache_exclusion(conversation) if self.cache is not None else "disabled"
         if self.cache is not None and exclusion is None:
             hit = await self._lookup(self.cache, ns, conversation.question, deadline)
