@@ -151,6 +151,7 @@ class Router:
             provider=reply.provider,
             model=reply.model,
             classification=reply.classification,
+            classified_as=reply.reason,
             cached=reply.cached,
             attempts=attempts,
             latency_ms=round(reply.latency_s * 1000, 2),
@@ -164,7 +165,7 @@ class Router:
         self, conversation: Conversation, deadline: float, started: float
     ) -> tuple[Reply, int]:
         classification = self._classifier.classify(conversation)
-        cls = classification.label
+        cls, why = classification.label, classification.explanation
         # Not the class: a paraphrase classified the other way asks the same thing.
         ns = namespace(conversation.system, self._version)
         exclusion = cache_exclusion(conversation) if self.cache is not None else "disabled"
@@ -174,7 +175,7 @@ class Router:
             if hit is not None:
                 return Reply(
                     text=hit.answer, provider="cache", model=hit.model, cached=True,
-                    classification=cls, latency_s=time.perf_counter() - started,
+                    classification=cls, reason=why, latency_s=time.perf_counter() - started,
                 ), 0  # fmt: skip
         elif exclusion is not None and exclusion != "disabled":
             self._metrics.lookup("bypass_" + exclusion.split(":")[0])
@@ -212,7 +213,7 @@ class Router:
                                             "ok", completion, cost))  # fmt: skip
                 reply = Reply(
                     text=completion.text, provider=name, model=completion.model, cached=False,
-                    classification=cls, latency_s=time.perf_counter() - started,
+                    classification=cls, reason=why, latency_s=time.perf_counter() - started,
                     input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
                     cost_usd=cost,
                 )  # fmt: skip
@@ -230,7 +231,7 @@ class Router:
         self._save(records, None)
         return Reply(
             text=offline.text, provider=self._offline.name, model=offline.model, cached=False,
-            classification=cls, latency_s=time.perf_counter() - started,
+            classification=cls, reason=why, latency_s=time.perf_counter() - started,
         ), len(records)  # fmt: skip
 
     async def _attempt(
