@@ -143,11 +143,27 @@ class PassScore:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Replayed:
+    """One replayed message: what the router did and the tokens a provider call would cost."""
+
+    run: int
+    index: int
+    outcome: str
+    classification: str
+    cached: bool
+    cost_usd: float
+    input_tokens: int
+    output_tokens: int
+    latency_s: float
+
+
 @dataclass(slots=True)
 class Report:
     """The outcome of a replay."""
 
     passes: dict[str, PassScore] = field(default_factory=dict)
+    replayed: list[Replayed] = field(default_factory=list)
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     cost_usd: float = 0.0
     latency_s: dict[str, list[float]] = field(default_factory=dict)
@@ -198,9 +214,21 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     }  # fmt: skip
 
 
+#: A fake answer is as long as a real short reply (about 150 tokens), so costs are realistic.
+_FILLER = " Here is what you need to know, in a few short sentences." * 10
+
+
 def _answer(request: CompletionRequest) -> str:
     digest = hashlib.sha256(f"{request.system}\x00{request.turns[-1].text}".encode()).hexdigest()
-    return f"reply-{digest[:16]}"
+    return f"reply-{digest[:16]}.{_FILLER}"
+
+
+def _answer_for(conv: Conversation) -> str:
+    return _answer(CompletionRequest.from_conversation(conv, max_tokens=512, temperature=0.3))
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4)
 
 
 def build_eval_router(database: Path, settings: RouterSettings) -> Router:
@@ -274,6 +302,15 @@ async def evaluate(rows: Sequence[Row], *, seed: int = 16, repeats: int = 500) -
                 outcome = _score(row, reply.cached, reply.text, rows, written_for, repeat=repeat)
                 if not reply.cached and reply.provider in ("groq", "claude"):
                     written_for.setdefault(reply.text, index)
+                report.replayed.append(
+                    Replayed(
+                        run=run, index=index, outcome=outcome,
+                        classification=reply.classification, cached=reply.cached,
+                        cost_usd=reply.cost_usd,
+                        input_tokens=_tokens(conv.system) + _tokens(row.text),
+                        output_tokens=_tokens(_answer_for(conv)), latency_s=reply.latency_s,
+                    )
+                )  # fmt: skip
                 kind = outcome if outcome in ("exact", "paraphrase") else "miss"
                 report.latency_s.setdefault(kind, []).append(reply.latency_s)
                 report.latency_s.setdefault("all", []).append(reply.latency_s)

@@ -356,21 +356,20 @@ class Router:
     ) -> CacheHit | None:
         sig = signature(question)
         if cache.inline_reads:
-            try:
-                hit = cache.lookup_exact(ns, sig)
-            except SQLAlchemyError as exc:
-                log.error(
-                    "router.database_error", operation="lookup_exact", error=type(exc).__name__
-                )
-                hit = None
-            except sqlite3.Error as exc:
-                log.error(
-                    "router.database_error", operation="lookup_exact", error=type(exc).__name__
-                )
-                hit = None
-            if hit is not None:
-                return hit
-            return await self._io(deadline, cache.lookup_similar, ns, sig)
+            # On SQLite (WAL) a read never waits for a writer: both lookups run on the loop,
+            # without a thread hand-off (which alone costs more than the paraphrase match).
+            for lookup in (cache.lookup_exact, cache.lookup_similar):
+                try:
+                    hit = lookup(ns, sig)
+                except (SQLAlchemyError, sqlite3.Error) as exc:
+                    log.error(
+                        "router.database_error", operation=lookup.__name__,
+                        error=type(exc).__name__,
+                    )  # fmt: skip
+                    return None
+                if hit is not None:
+                    return hit
+            return None
         return await self._io(deadline, cache.lookup, ns, question)
 
     def _save(self, records: list[CallRecord], store: tuple[str, str, Reply] | None) -> None:
