@@ -75,7 +75,7 @@ def test_entries_written_by_another_process_are_found(engine: Engine, clock: Fak
 
 def test_contentless_messages_are_not_stored(engine: Engine, clock: FakeClock) -> None:
     cache = make_cache(engine, clock)
-    assert not cache.store(NS, "?? 😊", "Hello!", provider="groq", model="m")
+    assert not cache.store(NS, "?? !!", "Hello!", provider="groq", model="m")
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(cache_table)).scalar_one() == 0
 
@@ -88,3 +88,6 @@ def test_courtesy_only_messages_match_only_the_same_words(engine: Engine, clock:
     assert hit.answer == "Hello!"
     assert cache.lookup(NS, "thanks!") is None
     assert cache.lookup(NS, "hello") is None
+    assert cache.store(NS, "👍👍", "Great!", provider="groq", model="m")
+    assert cache.lookup(NS, "👍👍") is not None
+    assert cache.lookup(NS, "🙏") is None

@@ -347,6 +347,7 @@ _CONTRACTION = re.compile(r"n't\b")
 _SWITCH_ON = re.compile(r"\b(?:turn|switch|put|set)\s+(?:\w+\s+){0,2}?on\b")
 _SPLIT = re.compile(r"[^\w+]+")
 _NUMBER_SPLIT = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
+_PUNCT = frozenset("!?.,;:¿¡…-_'\"()[]{}*/\\#&%+=<>|~^`@$€£")
 _PLURAL = re.compile(r"(?<=[a-z]{3})(?:es|s)$")
 
 
@@ -452,6 +453,8 @@ def signature(text: str) -> Signature:
             critical.add(f"n{numbers}={value}")
             continue
         meaning = _lookup(word)
+        if meaning is not None and meaning.startswith("~"):
+            continue  # soft: the way of asking
         if meaning is not None:
             (topics if meaning.startswith("@") else critical).add(meaning)
             if meaning == "@discount":
@@ -464,7 +467,11 @@ def signature(text: str) -> Signature:
         # Nothing but courtesy ("hi", "thanks!"): only the same words match.
         topics = {f"~{word}" for word in words}
         if not topics:
-            return make_signature((), ())
+            # Emoji only ("👍"): the same symbols match; punctuation alone has no content.
+            symbols = "".join(ch for ch in fold(text) if not ch.isspace() and ch not in _PUNCT)
+            if not symbols:
+                return make_signature((), ())
+            topics = {f"~{symbols}"}
     return make_signature(topics, critical)
 
 

@@ -226,10 +226,12 @@ _add("q=price", "q_price price prices pricing priced cost costs costing fee fees
      "charges rate rates tariff expensive cheap cheaper cheapest afford precio precios cuesta "
      "cuestan tarifa tarifas preco precos custa custam caro barato prix coute coutent tarif "
      "tarifs cher free gratis gratuito gratuita gratuit gratuite extra")  # fmt: skip
-_add("q=count", "q_count")
-_add("q=duration", "q_duration duration")
-_add("q=time", "q_time")
-_add("q=notice", "notice advance antelacion antecedencia avance")
+_add("@duration", "q_duration duration")
+_add("@notice", "notice advance antelacion antecedencia avance")
+# "what time", "how many": the asking, not the topic ("what time are the Saturday classes?"
+# asks what "are there Saturday classes?" asks). Soft tokens: never a difference on their own.
+_add("~count", "q_count")
+_add("~time", "q_time")
 # --- concepts: shared tokens for everyday vocabulary ------------------------------------------
 _add("@hours", "open opens opening opened abrir abren abre abierto abrem aberto abertos "
      "ouvert ouverts ouvrez ouvre ouverture hours hour times schedule schedules timetable "
