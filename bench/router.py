@@ -22,6 +22,7 @@ import argparse
 import gc
 import hashlib
 import logging
+import os
 import random
 import re
 import sqlite3
@@ -253,7 +254,8 @@ async def bench_dev_set(path: Path, seed: int, repeats: int, tmp: Path) -> None:
     exact = [i.latency_s for i in replayed if i.outcome == "exact"]
     similar = [i.latency_s for i in replayed if i.outcome == "paraphrase"]
     raw = raw_lookup_latency(rows, replayed, tmp)
-    print("  hit latency, whole route (classify, privacy, signature, lookup):")
+    load = os.getloadavg()[0]
+    print(f"  hit latency, whole route (classify, privacy, signature, lookup; load {load:.1f}):")
     for label, samples, target in (
         ("exact-repeat hit", exact, 0.0005), ("paraphrase hit", similar, 0.002),
         ("baseline: raw-text SQLite read", raw, None),
