@@ -394,10 +394,12 @@ def _deletions(word: str) -> set[str]:
 
 
 def _typo_index() -> dict[str, str | None]:
-    """Each table word of 5+ letters and its one-letter deletions -> the word (None: ambiguous)."""
+    """Each concept word of 5+ letters and its one-letter deletions -> it (None: ambiguous)."""
     index: dict[str, str | None] = {}
-    for word in WORDS:
-        if len(word) < 5 or not word.isalpha():
+    for word, meaning in WORDS.items():
+        # Only concepts: a real word one letter from a slot ("tight", "night") must not
+        # become that slot.
+        if len(word) < 5 or not word.isalpha() or not meaning.startswith("@"):
             continue
         for variant in {word} | _deletions(word):
             if index.get(variant, word) != word:
@@ -412,7 +414,7 @@ _TYPOS = _typo_index()
 
 @functools.lru_cache(maxsize=4096)
 def _lookup(word: str) -> str | None:
-    """The slot or concept of `word` (also of its singular, or a one-letter misspelling)."""
+    """The slot or concept of `word` (also of its singular; a concept also misspelt)."""
     if word in WORDS:
         return WORDS[word]
     singular = _PLURAL.sub("", word)
