@@ -25,7 +25,7 @@ def test_exact_and_paraphrase_hits(engine: Engine, clock: FakeClock) -> None:
     # Another wording of the same signature is an exact hit; a misspelt topic word is similar.
     assert cache.lookup(NS, "When are you open?") == exact
     assert cache.store(NS, "Do you sell gift cards?", "Yes.", provider="groq", model="m")
-    similar = cache.lookup(NS, "do u sell giftt cards")
+    similar = cache.lookup(NS, "do u selll gift cards")
     assert similar is not None
     assert similar.match == "similar"
     assert similar.answer == "Yes."

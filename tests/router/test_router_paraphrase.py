@@ -45,7 +45,7 @@ PARAPHRASES = [
     ("do you have gluten-free popcorn?", "any popcorn without gluten?"),
     ("can I pay by credit card?", "do you take card payments?"),
     ("is the dentist open on sunday?", "is the dentist opened on sundays"),
-    ("do you sell gift vouchers?", "do u sell giftt vouchers"),
+    ("do you sell gift vouchers?", "do u selll gift vouchers"),
     ("do you deliver to spain?", "shipping to spain?"),
     ("is there a student discount?", "student discount?"),
     ("do I have to bring a towel or do you provide one?", "are towels provided?"),

@@ -83,7 +83,11 @@ PHRASES: dict[str, str] = {
     "a quelle heure": "q_time", "cuanto cuesta": "q_price", "quanto custa": "q_price",
     "combien coute": "q_price", "in advance": "notice", "lead time": "notice",
     "far ahead": "notice", "con antelacion": "notice", "com antecedencia": "notice",
-    "a l'avance": "notice", "how much time": "q_duration", "to my door": "ship",
+    "a l'avance": "notice", "how much time": "q_duration", "how to get": "directions",
+    "get there": "directions", "get to you": "directions", "como llegar": "directions",
+    "como chegar": "directions", "left luggage": "luggage", "luggage storage": "luggage",
+    "leave our bags": "luggage", "leave my bags": "luggage", "store our bags": "luggage",
+    "gift card": "gift", "gift cards": "gift", "gift certificate": "gift", "to my door": "ship",
     "to the door": "ship", "at the door": "ship", "at my door": "ship", "to your door": "ship",
     "to our door": "ship", "drop-in": "single", "drop in": "single", "walk-in": "single",
     "one-off": "single", "one off": "single", "pay as you go": "single",
@@ -277,6 +281,16 @@ _add("@location", "where located location address find situated donde onde ou ad
 _add("@luggage", "luggage bags bag baggage suitcase suitcases equipaje bagagem bagages")
 _add("@transfer", "transfer transfers shuttle lift traslado transporte navette")
 _add("@wifi", "wifi wi-fi internet")
+_add("@accessible", "accessible accessibility wheelchair step-free elevator accesible "
+     "acessivel acessibilidade ascensor elevador ascenseur")  # fmt: skip
+_add("@insurance", "insurance insured seguro seguros assurance")
+_add("@deposit", "deposit deposits fianza caucao caution")
+_add("@warranty", "warranty warranties guarantee guaranteed garantia garantie")
+_add("@gift", "gift gifts voucher vouchers giftcard giftcards vale vales cheque-cadeau regalo "
+     "presente cadeau")  # fmt: skip
+_add("@contact", "contact phone telephone call calling ring whatsapp telefono telefone "
+     "llamar ligar appeler joindre")  # fmt: skip
+_add("@directions", "directions direction route llegar chegar venir")
 _add("@order", "order orders ordering encargar encomendar encomenda commander commande pedido")
 #: Words that carry no topic: greetings, pronouns, auxiliaries, fillers (all four languages).
 GENERIC = frozenset(
