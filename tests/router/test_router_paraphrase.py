@@ -49,6 +49,8 @@ PARAPHRASES = [
     ("do you deliver to spain?", "shipping to spain?"),
     ("is there a student discount?", "student discount?"),
     ("do I have to bring a towel or do you provide one?", "are towels provided?"),
+    ("is there a discount for kids?", "how much is it for kids?"),
+    ("does the courier accept cash?", "can I pay the courier in cash?"),
 ]
 ACROSS_LANGUAGES = [
     ("are you open on sunday?", "abren los domingos?"),

@@ -193,6 +193,12 @@ def signature(text: str) -> Signature:
         if word in GENERIC or len(word) <= 1:
             continue
         topics.add(_stem(word))
+    # What a slot already says is not a topic of its own: a payment method implies paying,
+    # and a discount for someone is that person's price ("student discount?", "student price?").
+    if any(slot.startswith("pay=") for slot in critical):
+        topics.discard("@pay")
+    if "@discount" in topics and any(slot.startswith("who=") for slot in critical):
+        topics.discard("@discount")
     if not topics and critical == {f"lang={lang}"}:
         # Nothing but courtesy ("hi", "thanks!"): only the same words match.
         topics = {f"~{word}" for word in words}

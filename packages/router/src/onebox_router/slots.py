@@ -325,6 +325,10 @@ GENERIC = _split(
     "suitable suited ok suit sir shop store studio cafe caffe bakery place guesthouse hotel "
     "hostel business venue take takes tienda loja boutique estudio estudo"
 )
+#: Ways of asking, never the topic ("can I talk to a person?", "do you accept cash?").
+GENERIC |= _split(
+    "talk speak chat hablar falar parler accept accepts accepted aceptan aceptais aceitam acceptez"
+)
 NEGATIONS = _split(
     "not no never without none nothing nor cannot can't won't nunca jamas jamais sin sem sans "
     "ni nem pas rien aucun ninguno nenhum nada"
