@@ -93,7 +93,11 @@ PHRASES: dict[str, str] = {
     "get there": "directions", "get to you": "directions", "como llegar": "directions",
     "como chegar": "directions", "left luggage": "luggage", "luggage storage": "luggage",
     "leave our bags": "luggage", "leave my bags": "luggage", "store our bags": "luggage",
-    "gift card": "gift", "gift cards": "gift", "gift certificate": "gift", "to my door": "ship",
+    "gift card": "gift", "gift cards": "gift", "gift certificate": "gift",
+    "air conditioning": "aircon", "inner tube": "tube", "washing machine": "laundry",
+    "car park": "parking", "take away": "takeaway", "to go": "takeaway",
+    "para llevar": "takeaway", "a emporter": "takeaway", "ar condicionado": "aircon",
+    "aire acondicionado": "aircon", "tune up": "repair", "tune-up": "repair", "to my door": "ship",
     "to the door": "ship", "at the door": "ship", "at my door": "ship", "to your door": "ship",
     "to our door": "ship", "drop-in": "single", "drop in": "single", "walk-in": "single",
     "one-off": "single", "one off": "single", "pay as you go": "single",
@@ -297,6 +301,30 @@ _add("@gift", "gift gifts voucher vouchers giftcard giftcards vale vales cheque-
 _add("@contact", "contact phone telephone call calling ring whatsapp telefono telefone "
      "llamar ligar appeler joindre")  # fmt: skip
 _add("@directions", "directions direction route llegar chegar venir")
+# Everyday synonyms of small businesses (shops, repairs, rentals, rooms, cafés, classes).
+_add("@tyre", "tyre tyres tire tires neumatico neumaticos pneu pneus")
+_add("@tube", "tube tubes innertube camara camaras chambre-a-air")
+_add("@brakes", "brake brakes frenos freno travoes travao freins frein")
+_add("@helmet", "helmet helmets casco cascos capacete capacetes casque casques")
+_add("@lock", "lock locks padlock candado candados cadeado cadeados antivol")
+_add("@aircon", "aircon air-conditioning a/c ac aire acondicionado climatisation climatizacion "
+     "ar-condicionado")  # fmt: skip
+_add("@heating", "heating heater heaters calefaccion aquecimento chauffage")
+_add("@kitchen", "kitchen kitchenette cocina cozinha cuisine")
+_add("@laundry", "laundry washing-machine lavanderia lavandaria laverie")
+_add("@cot", "cot cots crib cribs cuna berco lit-bebe")
+_add("@bed", "bed beds cama camas lit lits")
+_add("@linen", "linen sheets bedding sabanas lencois draps")
+_add("@menu", "menu menus carta cardapio")
+_add("@takeaway", "takeaway take-away takeout to-go para-llevar emporter")
+_add("@coffee", "coffee coffees espresso cappuccino latte")
+_add("@bread", "bread breads loaf loaves pan pao pain")
+_add("@lunch", "lunch lunches almuerzo almoco dejeuner")
+_add("@dinner", "dinner dinners cena jantar diner")
+_add("@appointment", "appointment appointments slot slots cita citas marcacao rendez-vous")
+_add("@membership", "membership memberships subscription subscriptions abono mensualidad "
+     "mensalidade abonnement")  # fmt: skip
+_add("@pass", "pass passes pack packs bono bonos carnet carte-de-10")
 _add("@order", "order orders ordering encargar encomendar encomenda commander commande pedido")
 #: Words that carry no topic: greetings, pronouns, auxiliaries, fillers (all four languages).
 GENERIC = _split(
