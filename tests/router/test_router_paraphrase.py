@@ -38,6 +38,8 @@ NEAR_MISSES = [
     ("do I need to bring my own sheets?", "do I need to bring my own towel?"),
     ("How do I turn notifications on?", "How do I turn notifications off?"),
     ("can I return a drill?", "can I exchange a drill?"),
+    ("can I bring my dog to the screening?", "can I bring my cat to the screening?"),
+    ("how do I book a cleaning?", "do I need to book a cleaning?"),
 ]
 PARAPHRASES = [
     ("what are your opening hours?", "when are you open?"),

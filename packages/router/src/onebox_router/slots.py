@@ -85,7 +85,10 @@ PHRASES: dict[str, str] = {
     "turn them off": "dir_off",
     # what is asked
     "how much": "q_price", "how many": "q_count", "how long": "q_duration",
-    "what time": "q_time", "a que horas": "q_time", "a que hora": "q_time",
+    "what time": "q_time", "how far": "q_distance", "how often": "q_frequency",
+    "how old": "age", "how are you": " ", "how's it going": " ", "como estas": " ",
+    "como esta": " ", "comment allez-vous": " ", "comment ca va": " ",
+    "a que horas": "q_time", "a que hora": "q_time",
     "a quelle heure": "q_time", "cuanto cuesta": "q_price", "quanto custa": "q_price",
     "combien coute": "q_price", "in advance": "notice", "lead time": "notice",
     "far ahead": "notice", "con antelacion": "notice", "com antecedencia": "notice",
@@ -179,8 +182,9 @@ _add("who=student", "student students uni university college estudiante estudian
 _add("who=senior", "senior seniors elderly retired retiree retirees pensioner pensioners "
      "oap jubilado jubilados reformado reformados aposentado aposentados idoso idosos "
      "retraite retraites who_senior")  # fmt: skip
-_add("who=pet", "dog dogs pet pets cat cats perro perros mascota mascotas cao caes gato "
-     "gatos chien chiens chat chats animal animals")  # fmt: skip
+_add("who=pet", "pet pets mascota mascotas animal animals animais animaux")
+_add("who=dog", "dog dogs puppy perro perros cao caes chien chiens")
+_add("who=cat", "cat cats gato gatos chat chats")
 _add("who=group", "group groups grupo grupos groupe groupes")
 _add("who=couple", "couple couples pareja casal")
 _add("dir=in", "dir_in arrival arrivals llegada chegada arrivee")
@@ -245,6 +249,10 @@ _add("@notice", "notice advance antelacion antecedencia avance")
 # "what time", "how many": the asking, not the topic ("what time are the Saturday classes?"
 # asks what "are there Saturday classes?" asks). Soft tokens: never a difference on their own.
 _add("~count", "q_count")
+# "how do I book?" asks for a procedure; "do I need to book?" and "can I book?" do not.
+_add("ask=how", "how como comment")
+_add("@distance", "q_distance distance far")
+_add("@frequency", "q_frequency often frequently")
 _add("~time", "q_time")
 # --- concepts: shared tokens for everyday vocabulary ------------------------------------------
 _add("@hours", "open opens opening opened abrir abren abre abierto abrem aberto abertos "
