@@ -30,7 +30,7 @@ from pathlib import Path
 import anyio
 import httpx
 import structlog
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock
 from onebox_router import Conversation, RouterSettings, Turn, build_router
 from onebox_router._schema import metadata
@@ -266,8 +266,8 @@ def fmt(seconds: float) -> str:
 
 
 async def bench_overhead(tmp: Path, rounds: int) -> None:
-    engine = create_engine(f"sqlite:///{tmp / 'overhead.db'}")
-    metadata.create_all(engine)
+    db = Database(f"sqlite:///{tmp / 'overhead.db'}")
+    metadata.create_all(db.engine)
     rng = random.Random(1)
     with FakeOpenAIServer(flavour="groq") as groq:
         async with httpx.AsyncClient() as http:
@@ -286,7 +286,7 @@ async def bench_overhead(tmp: Path, rounds: int) -> None:
                 response.json()
                 direct.append(time.perf_counter() - started)
             settings = RouterSettings(groq_api_key=groq.api_key, groq_base_url=groq.url)
-            router = build_router(settings, http=http, engine=engine)
+            router = build_router(settings, http=http, db=db)
             for state in router.states.values():
                 state.quota = type(state.quota).per_minute(rpm=None, tpm=None)
             miss = []
@@ -323,7 +323,7 @@ async def bench_overhead(tmp: Path, rounds: int) -> None:
         started = time.perf_counter()
         await plain.route(conv)
         logic.append(time.perf_counter() - started)
-    engine.dispose()
+    db.close()
     base = per_message(direct)
     print("Part 1 - routing overhead per message (median of", rounds, "or more)")
     print(f"  baseline: httpx POST straight to the loopback fake Groq  {fmt(base)}")
@@ -354,8 +354,8 @@ async def run_stream(
     stream: list[Message], tmp: Path, *, all_to_claude: bool, show: bool = False
 ) -> dict[str, object]:
     table = {m.text: m.intent for m in stream}
-    engine = create_engine(f"sqlite:///{tmp / ('claude.db' if all_to_claude else 'stream.db')}")
-    metadata.create_all(engine)
+    db = Database(f"sqlite:///{tmp / ('claude.db' if all_to_claude else 'stream.db')}")
+    metadata.create_all(db.engine)
     clock = FakeClock()
     routing = tmp / "routing.toml"
     routing.write_text(
@@ -373,7 +373,7 @@ async def run_stream(
             local_llm_url=local.url, routing_file=routing,
         )  # fmt: skip
         async with httpx.AsyncClient() as http:
-            router = build_router(settings, http=http, engine=engine, clock=clock)
+            router = build_router(settings, http=http, db=db, clock=clock)
             providers: Counter[str] = Counter()
             cost = 0.0
             hits = false_hits = personal_served = 0
@@ -394,7 +394,7 @@ async def run_stream(
                             print(f"  false hit: {message.text!r} got {reply.text.split(']')[0]}]")
                     if message.kind in ("personal", "followup"):
                         personal_served += 1
-    engine.dispose()
+    db.close()
     return {"providers": providers, "cost": cost, "hits": hits, "false_hits": false_hits,
             "personal_served": personal_served}  # fmt: skip
 

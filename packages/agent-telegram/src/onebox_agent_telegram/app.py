@@ -56,7 +56,7 @@ def create_app(
     """
     if runtime is None:
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
-    chats = ChatStore(runtime.engine, clock=clock)
+    chats = ChatStore(runtime.db, clock=clock)
     pacer = pacer or Pacer(TELEGRAM_LIMITS, clock=clock)
     channel: Channel
     if settings.telegram_bot_token is None:

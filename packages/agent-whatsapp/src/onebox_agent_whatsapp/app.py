@@ -1,6 +1,6 @@
 """`create_app`: the WhatsApp agent's Litestar app, built from settings (composition root).
 
-It opens the kit's runtime (bus, engine, metrics, delivery records), the window table, the
+It opens the kit's runtime (database, bus, metrics, delivery records), the window table, the
 Graph API client (the httpx client is created and closed here) and the channel (the real one,
 or the kit's sandbox without a token), adds the kit's `Sender` on ``outbound.whatsapp``, and
 mounts the webhook routes beside ``/health`` and ``/metrics``.
@@ -56,7 +56,7 @@ def create_app(
     """
     if runtime is None:
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
-    windows = ConversationWindows(runtime.bus, clock=clock)
+    windows = ConversationWindows(runtime.db, clock=clock)
     owned_http: httpx.AsyncClient | None = None
     channel: Channel
     if settings.sandbox:

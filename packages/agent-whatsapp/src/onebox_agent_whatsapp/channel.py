@@ -107,7 +107,7 @@ class WhatsAppChannel:
     async def send(self, reply: OutboundMessage) -> DeliveryReceipt:
         """Deliver one reply, or raise the kit's delivery error saying what to do next."""
         to = recipient_of(reply.conversation_id)
-        state = await self.windows.bus.run_async(lambda: self.windows.state(reply.conversation_id))
+        state = await self.windows.db.run(lambda: self.windows.state(reply.conversation_id))
         if reply.received_at is not None and (
             state.last_inbound_at is None or reply.received_at > state.last_inbound_at
         ):
@@ -171,6 +171,6 @@ class WhatsAppChannel:
 
     async def _mark_closed(self, conversation_id: str, reason: str) -> None:
         now = self.clock()
-        await self.windows.bus.run_async(
+        await self.windows.db.run(
             lambda: self.windows.mark_reengagement_required(conversation_id, at=now, reason=reason)
         )

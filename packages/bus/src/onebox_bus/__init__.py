@@ -1,10 +1,11 @@
 """onebox-bus: the shared database and message bus of onebox (SQLite WAL or PostgreSQL)."""
 
 from ._schema import NAMING_CONVENTION, table_metadata
+from .batcher import Batcher
 from .behind import WriteBehind
 from .bus import Bus
 from .consumer import Consumer, Handler
-from .engine import create_engine, normalise_url
+from .database import Database, LockWaitHook, Synchronous, normalise_url
 from .errors import (
     BusError,
     BusUnavailable,
@@ -31,25 +32,28 @@ _MIGRATE = {"check_schema", "combined_metadata", "downgrade", "upgrade"}
 
 __all__ = [
     "NAMING_CONVENTION",
+    "Batcher",
     "Bus",
     "BusError",
     "BusStats",
     "BusUnavailable",
     "ConfigError",
     "Consumer",
+    "Database",
     "DeadLetter",
     "Handler",
     "LeaseLost",
+    "LockWaitHook",
     "Message",
     "PayloadError",
     "Publish",
     "SchemaError",
+    "Synchronous",
     "TopicStats",
     "WriteBehind",
     "check_schema",
     "check_topic",
     "combined_metadata",
-    "create_engine",
     "downgrade",
     "encode_payload",
     "next_retry_delay",

@@ -64,7 +64,7 @@ async def run_service(settings: OrchestratorSettings, router_settings: RouterSet
         router = build_router(
             router_settings,
             http=http,
-            engine=runtime.engine,
+            db=runtime.db,
             clock=time.time,
             collector=runtime.collector,
         )

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import anyio
 import structlog
-from onebox_bus import WriteBehind
+from onebox_bus import BusError, WriteBehind
 from sqlalchemy.exc import SQLAlchemyError
 
 from ._metrics import Collector, RouterMetrics
@@ -356,7 +356,7 @@ class Router:
         if cache.inline_reads:
             try:
                 hit = cache.lookup_exact(ns, sig)
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, BusError) as exc:
                 log.error(
                     "router.database_error", operation="lookup_exact", error=type(exc).__name__
                 )
@@ -409,7 +409,7 @@ class Router:
         try:
             with anyio.move_on_after(left):
                 return await anyio.to_thread.run_sync(lambda: fn(*args), abandon_on_cancel=True)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, BusError) as exc:
             log.error("router.database_error", operation=getattr(fn, "__name__", "io"),
                       error=type(exc).__name__)  # fmt: skip
             return None
@@ -418,7 +418,7 @@ class Router:
 
     async def aclose(self) -> None:
         """Write what is queued, then release the router's resources (not the HTTP client or
-        engine it was given)."""
+        database it was given)."""
         await self.flush()
         if self.cache is not None:
             self.cache.close()
