@@ -23,10 +23,12 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -177,7 +179,7 @@ class MessageJournal:
                         time.sleep(CHUNK_PAUSE_SECONDS)
                     chunk = rows[written : written + self.chunk_rows]
                     # the driver's executemany: a third of the cost of Core's per-row binding
-                    db.write(lambda conn, chunk=chunk: conn.exec_driver_sql(sql, chunk))
+                    db.write(functools.partial(_insert_chunk, sql, chunk))
                     written += len(chunk)
             except (SQLAlchemyError, BusError):
                 with self._lock:
@@ -228,14 +230,18 @@ class MessageJournal:
             self._wake.set()
 
 
-def _event(row: Mapping[str, object]) -> JourneyEvent:
+def _insert_chunk(sql: str, chunk: list[tuple[object, ...]], conn: Connection) -> None:
+    conn.exec_driver_sql(sql, chunk)
+
+
+def _event(row: Mapping[Any, Any]) -> JourneyEvent:
     raw = row["detail"]
     detail = orjson.loads(raw) if isinstance(raw, str) and raw else {}
     return JourneyEvent(
         correlation_id=str(row["correlation_id"]),
         service=str(row["service"]),
         step=str(row["step"]),
-        at=float(row["at"]),  # type: ignore[arg-type]
+        at=float(row["at"]),
         detail=detail,
     )
 

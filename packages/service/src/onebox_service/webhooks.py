@@ -100,7 +100,9 @@ class WebhookEventStore:
         }
 
         def work(conn: Connection) -> int:
-            return int(conn.execute(insert(table), values).inserted_primary_key[0])
+            key = conn.execute(insert(table), values).inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
         return self.db.write(work)
 
