@@ -131,9 +131,9 @@ class Database:
         self._batcher: Batcher | None = None
         self.engine = self._create_engine(readonly=readonly)
         try:
-            self._check()
+            self._check(write=not readonly)
         except BaseException:
-            self.engine.dispose()
+            self.close()
             raise
 
     @property
@@ -209,9 +209,9 @@ class Database:
 
         return engine
 
-    def _check(self) -> None:
+    def _check(self, *, write: bool) -> None:
         """Open this thread's connection now, so a bad path or server fails at start."""
-        if not self.sqlite:
+        if not self.sqlite or not write:
             self._handle()
             return
         path = _dialect.sqlite_path(self.dialect)
