@@ -254,7 +254,7 @@ def main() -> None:
             oursb = rate(lambda: bus_publish(bus, n, BATCH), n)
         with fresh_bus("gc") as bus:
             oursg = rate(lambda: asyncio.run(group_commit(bus, n, 200)), n)
-            batches = bus._committer.batches if bus._committer else 0
+            batches = bus.db._batcher.batches if bus.db._batcher else 0
         line("  one at a time", ours1, raw1, "raw, one per transaction")
         line(f"  batched by {BATCH}", oursb, rawb, f"raw, batched by {BATCH}")
         line("  group commit, 200 asyncio tasks", oursg, raw1, "raw, one per transaction")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 from litestar.testing import TestClient
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_bus.testing import migrated_sqlite
 from onebox_orchestrator.app import create_app
 from onebox_orchestrator.dashboard import seed_history
@@ -43,10 +43,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = migrated_sqlite(Path(folder) / "onebox.db")
-        engine = create_engine(url)
+        db = Database(url)
         began = time.perf_counter()
         report = seed_history(
-            engine, until=time.time(), days=args.days, events_per_day=args.events_per_day
+            db.engine, until=time.time(), days=args.days, events_per_day=args.events_per_day
         )
         print(
             f"seeded {report.messages:,} messages: {report.samples:,} metric rows, "
@@ -54,7 +54,7 @@ def main() -> None:
         )
         settings = OrchestratorSettings(database_url=url, host="127.0.0.1")
         http = httpx.AsyncClient()
-        router = build_router(RouterSettings(), http=http, engine=engine)
+        router = build_router(RouterSettings(), http=http, db=db)
         with TestClient(create_app(settings, router=router)) as client:
             cold = timed(client, "/")
             warm = statistics.median(timed(client, "/") for _ in range(args.renders))
@@ -63,7 +63,7 @@ def main() -> None:
             )
             month = timed(client, "/?window=month")
             api = statistics.median(timed(client, "/api/summary") for _ in range(args.renders))
-        engine.dispose()
+        db.close()
     print(f"trivial endpoint (baseline)   {base * 1000:8.1f} ms")
     print(f"GET / cold (first render)     {cold * 1000:8.1f} ms  {cold / base:7.1f}x baseline")
     print(f"GET / warm (median)           {warm * 1000:8.1f} ms  {warm / base:7.1f}x baseline")

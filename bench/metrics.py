@@ -24,7 +24,7 @@ from pathlib import Path
 
 import prometheus_client
 import structlog
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock, migrated_sqlite
 from onebox_metrics import Collector
 from onebox_metrics.exporter import roll_up
@@ -98,9 +98,9 @@ def bench_hot_path(number: int, repeat: int) -> None:
 
 def bench_flush(folder: Path, series: int) -> None:
     url = migrated_sqlite(folder / "flush.db")
-    engine = create_engine(url)
+    db = Database(url)
     clock = FakeClock()
-    collector = Collector(service="bench", engine=engine, clock=clock)
+    collector = Collector(service="bench", db=db, clock=clock)
     counter = collector.counter("onebox_series_total", "Series.", labels=("n",))
     for n in range(series):
         counter.inc(n=str(n))
@@ -112,7 +112,7 @@ def bench_flush(folder: Path, series: int) -> None:
     began = time.perf_counter()
     collector.flush()
     merge = time.perf_counter() - began
-    engine.dispose()
+    db.close()
     assert written == series
 
     conn = sqlite3.connect(folder / "baseline.db", isolation_level=None)
@@ -151,10 +151,10 @@ def bench_flush(folder: Path, series: int) -> None:
 def bench_storage(folder: Path, *, days: int) -> None:
     """Simulate `days` at 50K events a day over 24 series, roll up, extrapolate to a year."""
     url = migrated_sqlite(folder / "year.db")
-    engine = create_engine(url)
+    db = Database(url)
     clock = FakeClock(start=1_800_000_000.0 - 1_800_000_000.0 % 86400)
     rng = random.Random(7)
-    collector = Collector(service="orchestrator", engine=engine, clock=clock)
+    collector = Collector(service="orchestrator", db=db, clock=clock)
     requests = collector.counter(
         "onebox_webhook_requests_total", "Webhooks.", labels=("channel", "outcome")
     )
@@ -171,7 +171,7 @@ def bench_storage(folder: Path, *, days: int) -> None:
         clock.advance(60)
 
     def stats() -> tuple[int, int]:
-        with engine.connect() as conn:
+        with db.engine.connect() as conn:
             rows = int(conn.execute(text("SELECT count(*) FROM metrics_samples")).scalar_one())
             size = sum(
                 int(
@@ -190,10 +190,10 @@ def bench_storage(folder: Path, *, days: int) -> None:
 
     raw_rows, raw_bytes = stats()
     began = time.perf_counter()
-    roll_up(engine, now=clock() + 86400 * 15, retention=14 * 86400)
+    roll_up(db.engine, now=clock() + 86400 * 15, retention=14 * 86400)
     rollup_s = time.perf_counter() - began
     daily_rows, daily_bytes = stats()
-    engine.dispose()
+    db.close()
     per_raw_day = raw_bytes / days
     per_daily_day = daily_bytes / days
     year = 14 * per_raw_day + (365 - 14) * per_daily_day

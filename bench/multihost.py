@@ -73,7 +73,7 @@ from _netns import (
 )
 from onebox_agent_telegram.testing import FakeBotAPI, message_update, update_bytes
 from onebox_agent_whatsapp import testing as wa
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_router.testing import FakeOpenAIServer, RecordedRequest
 
 BIN = Path(sys.executable).parent
@@ -373,7 +373,8 @@ def run_once(
 ) -> Result:  # fmt: skip
     """One run: a fresh migrated database, the four services, the stream, the kill, the counts."""
     db_url = migrate(cluster, label)
-    engine = create_engine(db_url)
+    database = Database(db_url)
+    engine = database.engine
     services: list[Service] = []
     with Platforms() as platforms:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")}
@@ -389,7 +390,7 @@ def run_once(
             raise
         finally:
             stop(services)
-            engine.dispose()
+            database.close()
 
 
 def report(results: dict[str, Result], total: int) -> None:

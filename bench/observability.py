@@ -26,7 +26,7 @@ import timeit
 from pathlib import Path
 
 import structlog
-from onebox_bus import Bus, create_engine
+from onebox_bus import Bus, Database
 from onebox_bus.testing import migrated_sqlite
 from onebox_metrics import Collector
 from onebox_service import DeliveryReceipt, DeliveryStore, MessageJournal, RuntimeVitals
@@ -60,13 +60,13 @@ def main() -> None:
     n = args.messages
     with tempfile.TemporaryDirectory() as tmp:
         url = migrated_sqlite(Path(tmp) / "onebox.db")
-        engine = create_engine(url)
-        collector = Collector("bench", engine)
+        db = Database(url)
+        collector = Collector("bench", db)
         vitals = RuntimeVitals(collector)
         bus = Bus.from_url(url, on_lock_wait=vitals.lock_wait)
         plain_bus = Bus.from_url(url)
-        deliveries = DeliveryStore(engine)
-        journal = MessageJournal("bench", engine)
+        deliveries = DeliveryStore(db)
+        journal = MessageJournal("bench", db)
 
         for i in range(200):  # warm up both
             handle(plain_bus, deliveries, -i - 1)
@@ -147,7 +147,7 @@ def main() -> None:
               f"   ratio {total / handling * 100:5.2f} %  (target < 5 %)")  # fmt: skip
         bus.close()
         plain_bus.close()
-        engine.dispose()
+        db.close()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 import structlog
-from onebox_bus import Bus, Consumer, Message, create_engine
+from onebox_bus import Bus, Consumer, Database, Message
 from onebox_bus.contracts import INBOUND
 from onebox_bus.testing import migrated_sqlite
 from onebox_metrics import Collector
@@ -41,7 +41,6 @@ from onebox_orchestrator.testing import make_inbound
 from onebox_router import Conversation, Ledger, OfflineProvider, Reply, ResponseCache, Router
 from onebox_router.policy import RoutingPolicy
 from onebox_router.testing import FunctionProvider, provider_config
-from sqlalchemy.engine import Engine
 
 QUESTION = "What are your opening hours on Saturday?"
 
@@ -59,7 +58,7 @@ class CountingRouter:
         return reply
 
 
-def make_router(engine: Engine) -> Router:
+def make_router(db: Database) -> Router:
     fast = FunctionProvider(lambda request: f"Sure! About {request.turns[-1].text[:40]}: yes.",
                             name="fast")  # fmt: skip
     policy = RoutingPolicy(
@@ -70,8 +69,8 @@ def make_router(engine: Engine) -> Router:
         policy=policy,
         providers={"fast": fast},
         offline=OfflineProvider([]),
-        cache=ResponseCache(engine, clock=time.time),
-        ledger=Ledger(engine),
+        cache=ResponseCache(db, clock=time.time),
+        ledger=Ledger(db),
         clock=time.time,
     )
 
@@ -140,13 +139,12 @@ async def scenario(
 
             seconds = await consume(bus, ack, total=args.messages, concurrency=args.concurrency)
             return args.messages / seconds, ""
-        engine = create_engine(url)
-        router = CountingRouter(make_router(engine))
+        router = CountingRouter(make_router(bus.db))
         cached = name == "cache"
         handler = InboundHandler(
             bus=bus,
             router=router,
-            memory=ConversationMemory(bus, max_turns=12),
+            memory=ConversationMemory(bus.db, max_turns=12, clock=bus.clock),
             personas=Personas(business="Casa Verde"),
             instruments=Instruments(Collector("orchestrator")),
         )
@@ -157,8 +155,7 @@ async def scenario(
         publish(bus, args.messages, per_conversation=1 if cached else 10, same_question=cached)
         seconds = await consume(bus, handler, total=args.messages, concurrency=args.concurrency)
         answered = ", ".join(f"{p}={n}" for p, n in router.providers.most_common())
-        batches = handler.committer.batches
-        engine.dispose()
+        batches = bus.db.batcher.batches
         return args.messages / seconds, f"{answered}; {args.messages / batches:.1f} per commit"
     finally:
         bus.close()

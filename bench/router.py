@@ -35,7 +35,7 @@ from pathlib import Path
 import anyio
 import httpx
 import structlog
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_router import Conversation, Price, RouterSettings, Turn, build_router, lookup_price
 from onebox_router._schema import metadata
 from onebox_router.personal import PATTERNS, personal_reasons
@@ -63,8 +63,8 @@ def fmt(seconds: float) -> str:
 
 
 async def bench_overhead(tmp: Path, rounds: int) -> None:
-    engine = create_engine(f"sqlite:///{tmp / 'overhead.db'}")
-    metadata.create_all(engine)
+    db = Database(f"sqlite:///{tmp / 'overhead.db'}")
+    metadata.create_all(db.engine)
     rng = random.Random(1)
     with FakeOpenAIServer(flavour="groq") as groq:
         async with httpx.AsyncClient() as http:
@@ -83,7 +83,7 @@ async def bench_overhead(tmp: Path, rounds: int) -> None:
                 response.json()
                 direct.append(time.perf_counter() - started)
             settings = RouterSettings(groq_api_key=groq.api_key, groq_base_url=groq.url)
-            router = build_router(settings, http=http, engine=engine)
+            router = build_router(settings, http=http, db=db)
             for state in router.states.values():
                 state.quota = type(state.quota).per_minute(rpm=None, tpm=None)
             miss = []
@@ -121,7 +121,7 @@ async def bench_overhead(tmp: Path, rounds: int) -> None:
         started = time.perf_counter()
         await plain.route(conv)
         logic.append(time.perf_counter() - started)
-    engine.dispose()
+    db.close()
     base = per_message(direct)
     print("Part 1 - routing overhead per message (median of", rounds, "or more)")
     print(f"  baseline: httpx POST straight to the loopback fake Groq  {fmt(base)}")

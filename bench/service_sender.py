@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import anyio.to_thread
-from onebox_bus import Bus, Consumer, Message, create_engine
+from onebox_bus import Bus, Consumer, Database, Message
 from onebox_bus.contracts import OutboundMessage, outbound_topic
 from onebox_bus.testing import migrated_sqlite
 from onebox_metrics import Collector
@@ -50,7 +50,7 @@ async def main(n: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="onebox-bench-"))
     url = migrated_sqlite(folder / "onebox.db")
     bus = Bus.from_url(url)
-    engine = create_engine(url)
+    db = Database(url)
 
     async def ack_only(message: Message) -> None:
         await anyio.to_thread.run_sync(lambda: bus.ack(message))
@@ -63,8 +63,8 @@ async def main(n: int) -> None:
     sender = Sender(
         bus=bus,
         channel=SandboxChannel("bench"),
-        deliveries=DeliveryStore(engine),
-        collector=Collector(service="bench", engine=None),
+        deliveries=DeliveryStore(db),
+        collector=Collector(service="bench", db=None),
         limits=PacingLimits(per_key_interval=None),
         concurrency=8,
     )
@@ -72,7 +72,7 @@ async def main(n: int) -> None:
     print(f"bare consumer (claim + ack)          {bare:8.0f} msg/s   baseline")
     print(f"Sender (sandbox send + record + ack) {paced:8.0f} msg/s   ratio {paced / bare:.2f}")
     bus.close()
-    engine.dispose()
+    db.close()
 
 
 if __name__ == "__main__":

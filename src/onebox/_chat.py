@@ -23,9 +23,9 @@ import httpx
 import orjson
 import sqlalchemy as sa
 from onebox_agent_whatsapp import sign
+from onebox_bus import Database
 from onebox_bus.contracts import outbound_topic
 from onebox_service import DeliveryStore
-from sqlalchemy.engine import Engine
 
 ChatChannel = Literal["telegram", "whatsapp"]
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -64,7 +64,7 @@ class ChatSession:
     Args:
         channel: ``telegram`` or ``whatsapp``.
         base_url: the agent's URL (``http://127.0.0.1:3001``).
-        engine: the shared database, where the reply is looked up.
+        db: the shared database, where the reply is looked up.
         http: the client that posts the webhooks (the caller closes it).
         conversation: the Telegram chat id or WhatsApp customer number (random when None).
         secret: the Telegram webhook secret or WhatsApp app secret (None: not configured).
@@ -77,7 +77,7 @@ class ChatSession:
         channel: ChatChannel,
         *,
         base_url: str,
-        engine: Engine,
+        db: Database,
         http: httpx.Client,
         conversation: str | None = None,
         secret: str | None = None,
@@ -86,7 +86,7 @@ class ChatSession:
     ) -> None:
         self.channel = channel
         self.url = base_url.rstrip("/") + WEBHOOK_PATHS[channel]
-        self.engine = engine
+        self.engine = db.engine
         self.http = http
         rng = random.Random()
         default = str(rng.randrange(10**9, 2 * 10**9)) if channel == "telegram" else (
@@ -98,7 +98,7 @@ class ChatSession:
         self.clock = clock
         # Unique across runs (platform ids are never reused): milliseconds, then a counter.
         self._ids = itertools.count(int(clock() * 1000) % 10**12)
-        self.deliveries = DeliveryStore(engine, clock=clock)
+        self.deliveries = DeliveryStore(db, clock=clock)
 
     def webhook(self, text: str) -> WebhookRequest:
         """The POST the platform would send for a customer typing `text`."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from onebox_bus import BusError, create_engine
+from onebox_bus import BusError, Database
 from onebox_metrics import MetricsError, current_values, evaluate_thresholds
 
 from ._doctor_checks import Check, Paths
@@ -19,12 +19,12 @@ def check_runtime(paths: Paths, url: str) -> Iterator[Check]:
     if not paths.database.is_file() and url.startswith("sqlite"):
         return
     try:
-        engine = create_engine(url, readonly=True)
+        db = Database(url, readonly=True)
     except BusError as exc:
         yield Check(name="runtime figures", status="warn", detail=str(exc))
         return
     try:
-        values = current_values(engine)
+        values = current_values(db.engine)
     except MetricsError as exc:
         yield Check(
             name="runtime figures",
@@ -34,7 +34,7 @@ def check_runtime(paths: Paths, url: str) -> Iterator[Check]:
         )
         return
     finally:
-        engine.dispose()
+        db.close()
     judged = evaluate_thresholds(values)
     if not judged:
         yield Check(

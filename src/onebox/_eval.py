@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import orjson
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_router import (
     CompletionRequest,
     Conversation,
@@ -231,13 +231,14 @@ def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def build_eval_router(database: Path, settings: RouterSettings) -> Router:
-    """A router on a new database, with the configured policy and in-process fake providers."""
+def build_eval_router(database: Path, settings: RouterSettings) -> tuple[Router, Database]:
+    """A router on a new database (returned too: the caller closes it), with the configured
+    policy and in-process fake providers."""
     from onebox_bus import upgrade  # loaded on use (Alembic is heavy)
 
     url = f"sqlite:///{database}"
     upgrade(url)  # type: ignore[operator]  # onebox_bus exports it lazily, untyped
-    engine = create_engine(url)
+    db = Database(url)
     policy = load_policy(settings)
     providers = {}
     configs = dict(policy.providers)
@@ -259,15 +260,16 @@ def build_eval_router(database: Path, settings: RouterSettings) -> Router:
         },
     )
     cache = ResponseCache(
-        engine, clock=time.time, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity
+        db, clock=time.time, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity
     )
-    return Router(
+    router = Router(
         policy=policy,
         providers=providers,
         offline=OfflineProvider(load_faq(settings.faq_file)),
         cache=cache,
         answer_version="eval",
     )
+    return router, db
 
 
 async def evaluate(rows: Sequence[Row], *, seed: int = 16, repeats: int = 500) -> Report:
@@ -278,7 +280,7 @@ async def evaluate(rows: Sequence[Row], *, seed: int = 16, repeats: int = 500) -
     report = Report()
     scores = {"pass1": PassScore(), "pass2": PassScore(), "total": PassScore()}
     with tempfile.TemporaryDirectory(prefix="onebox-eval-") as tmp:
-        router = build_eval_router(Path(tmp) / "eval.db", settings)
+        router, db = build_eval_router(Path(tmp) / "eval.db", settings)
         written_for: dict[str, int] = {}
         seen_texts: set[tuple[str, str]] = set()
         seen_groups: set[tuple[str, str]] = set()
@@ -345,6 +347,7 @@ async def evaluate(rows: Sequence[Row], *, seed: int = 16, repeats: int = 500) -
                     seen_groups.add(key_group)
         finally:
             await router.aclose()
+            db.close()
     report.passes = scores
     return report
 

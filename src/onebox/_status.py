@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from onebox_bus import Bus, BusError, create_engine
+from onebox_bus import Bus, BusError, Database
 from onebox_metrics import MetricsError
 from onebox_metrics.query import read_series
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,13 +43,16 @@ def collect(
     report: dict[str, Any] = {"checked_at": now, "services": services}
     if "metrics" in restarts:
         report["metrics_exporter"] = {"restarts": restarts["metrics"]}
-    engine = create_engine(database_url)
     try:
-        report["bus"] = _bus(database_url)
-        report["cache"] = _cache(engine)
-        report["providers"] = _providers(engine, now)
-    finally:
-        engine.dispose()
+        db = Database(database_url)
+    except BusError as exc:
+        report["bus"] = {"error": str(exc)[:200]}
+        report["cache"] = report["providers"] = {"error": "database unavailable"}
+    else:
+        with db:
+            report["bus"] = _bus(db)
+            report["cache"] = _cache(db.engine)
+            report["providers"] = _providers(db.engine, now)
     problems = [f"{n} {s['status']}" for n, s in services.items() if s["status"] != "ok"]
     bus = report["bus"]
     if "error" in bus:
@@ -78,10 +81,9 @@ def _health(http: httpx.Client, url: str) -> dict[str, Any]:
     }
 
 
-def _bus(url: str) -> dict[str, Any]:
+def _bus(db: Database) -> dict[str, Any]:
     try:
-        with Bus.from_url(url) as bus:
-            stats = bus.stats()
+        stats = Bus(db).stats()
     except BusError as exc:
         return {"error": str(exc)[:200]}
     topics = {

@@ -15,10 +15,8 @@ from onebox_agent_telegram.app import create_app
 from onebox_agent_telegram.chats import ChatStore
 from onebox_agent_telegram.settings import TelegramSettings
 from onebox_agent_telegram.testing import FakeBotAPI, RecordedRequest, fetch_requests, serving
-from onebox_bus import Bus, create_engine
 from onebox_bus.contracts import INBOUND
-from onebox_metrics import Collector
-from onebox_service import Pacer, ServiceRuntime
+from onebox_service import Pacer, ServiceRuntime, SystemdEnvironment, open_runtime
 from sqlalchemy import text
 
 SECRET = "s3cret-Token_1"
@@ -87,7 +85,7 @@ class Agent:
             "SELECT id, topic, key, dedupe_key, correlation_id, payload FROM bus_messages"
             " WHERE topic = :topic ORDER BY id"
         )
-        with self.runtime.engine.connect() as conn:
+        with self.runtime.db.engine.connect() as conn:
             return list(conn.execute(query, {"topic": INBOUND}))
 
 
@@ -112,24 +110,19 @@ async def run_agent(
     }
     if fake is not None:
         values.update(telegram_bot_token=fake.token, telegram_api_url=fake.url)
-    values.update(fields)
+    values.update(fields, busy_timeout_seconds=busy_timeout)
     settings = TelegramSettings(**values)
-    bus = Bus.from_url(db_url, busy_timeout=busy_timeout)
-    engine = create_engine(db_url, busy_timeout=busy_timeout)
-    runtime = ServiceRuntime(
-        service="telegram",
-        settings=settings,
-        bus=bus,
-        engine=engine,
-        collector=Collector("telegram", engine, flush_every=60.0),
+    runtime = open_runtime(
+        settings, service="telegram", verify_schema=False, systemd=SystemdEnvironment()
     )
+    db = runtime.db
     options: dict[str, Any] = {"pacer": pacer}
     if sleep is not None:
         options["sleep"] = sleep
     async with httpx.AsyncClient(verify=False) as http:
         app = create_app(settings, http=http, runtime=runtime, **options)
         async with serving(app) as url:
-            yield Agent(url=url, runtime=runtime, settings=settings, chats=ChatStore(engine))
+            yield Agent(url=url, runtime=runtime, settings=settings, chats=ChatStore(db))
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from onebox_bus import Bus
 from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
 from onebox_bus.testing import FakeClock, migrated_sqlite
 from onebox_metrics import Collector
-from onebox_service import ServiceRuntime, SystemdNotifier, open_runtime
+from onebox_service import ServiceRuntime, SystemdEnvironment, open_runtime
 
 pytestmark = pytest.mark.anyio
 
@@ -46,7 +46,7 @@ class Agent:
         )
 
     async def window_recorded(self, conversation: str = CONV) -> None:
-        windows = ConversationWindows(self.runtime.bus, clock=self.clock)
+        windows = ConversationWindows(self.runtime.db, clock=self.clock)
         await wait_for(lambda: windows.state(conversation).last_inbound_at is not None)
 
     def inbound(self) -> list[InboundMessage]:
@@ -149,7 +149,7 @@ async def test_signed_text_is_published_with_dedupe_and_key_then_200(agent: Agen
     assert row.dedupe_key == f"whatsapp:{item.wamid}"
     assert row.key == f"whatsapp:{CONV}"
     assert row.correlation_id == message.correlation_id
-    windows = ConversationWindows(agent.runtime.bus, clock=agent.clock)
+    windows = ConversationWindows(agent.runtime.db, clock=agent.clock)
     await wait_for(lambda: windows.state(CONV).last_inbound_at == 1_800_000_000.0)
 
 
@@ -251,17 +251,13 @@ async def test_locked_database_is_503_and_the_retry_is_stored(
     tmp_path: Path, graph: wa.FakeGraphApi, clock: FakeClock
 ) -> None:
     url = migrated_sqlite(tmp_path / "locked.db")
-    settings = settings_for(url, graph)
-    runtime = open_runtime(settings, service="whatsapp", clock=clock)
-    runtime.bus.close()
-    runtime = ServiceRuntime(
+    settings = settings_for(url, graph, busy_timeout_seconds=0.2)
+    runtime = open_runtime(
+        settings,
         service="whatsapp",
-        settings=settings,
-        bus=Bus.from_url(url, clock=clock, busy_timeout=0.2),
-        engine=runtime.engine,
-        collector=Collector(service="whatsapp", clock=clock),
-        notifier=SystemdNotifier(None),
         clock=clock,
+        collector=Collector(service="whatsapp", clock=clock),
+        systemd=SystemdEnvironment(),
     )
     async with AsyncTestClient(create_app(settings, clock=clock, runtime=runtime)) as client:
         agent = Agent(client, runtime, graph, clock)
@@ -505,7 +501,7 @@ async def test_a_bad_message_in_a_batch_is_recorded_and_the_rest_stored(agent: A
     assert (event.kind, event.status_code) == ("malformed_item", 200)
     assert "body" in event.reason
     assert "wrong types" not in event.reason
-    windows = ConversationWindows(agent.runtime.bus, clock=agent.clock)
+    windows = ConversationWindows(agent.runtime.db, clock=agent.clock)
     conv = f"{wa.PHONE_NUMBER_ID}:15550000002"
     await wait_for(lambda: windows.state(conv).last_inbound_at is not None)
     assert windows.state(conv).last_inbound_at <= agent.clock() + 300

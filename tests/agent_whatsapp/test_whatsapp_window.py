@@ -14,7 +14,7 @@ from onebox_agent_whatsapp.window import (
     WindowState,
     closed_reason,
 )
-from onebox_bus import Bus, create_engine
+from onebox_bus import Bus, Database
 from onebox_bus.migrate import alembic_config
 from onebox_bus.testing import FakeClock, migrated_postgres
 
@@ -33,16 +33,16 @@ def windows(
             pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
         db_url = migrated_postgres(base, "onebox_whatsapp_test")
     bus = Bus.from_url(db_url, clock=clock)
-    yield ConversationWindows(bus, clock=clock)
+    yield ConversationWindows(bus.db, clock=clock)
     bus.close()
 
 
 def test_migration_creates_the_table_and_alembic_check_finds_no_difference(db_url: str) -> None:
-    engine = create_engine(db_url)
+    db = Database(db_url)
     try:
-        names = sqlalchemy.inspect(engine).get_table_names()
+        names = sqlalchemy.inspect(db.engine).get_table_names()
     finally:
-        engine.dispose()
+        db.close()
     assert "whatsapp_conversations" in names
     command.check(alembic_config(db_url))  # raises when the models and migrations differ
 

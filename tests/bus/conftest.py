@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from onebox_bus import Bus, create_engine
+from onebox_bus import Bus, Database
 from onebox_bus.testing import FakeClock, migrated_postgres, migrated_sqlite
 from sqlalchemy import text
 
@@ -37,10 +37,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, template_db: Path) ->
     if request.param == "sqlite":
         return migrated_sqlite(tmp_path / "onebox.db", template=template_db)
     url: str = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
-    with engine.begin() as conn:
+    with Database(url) as db, db.transaction() as conn:
         conn.execute(text("TRUNCATE bus_messages RESTART IDENTITY"))
-    engine.dispose()
     return url
 
 

@@ -19,8 +19,8 @@ async def test_concurrent_publishes_share_commits_and_each_returns_after_its_own
             *(bus.publish_async("inbound", {"i": i}, key=f"k{i % 20}") for i in range(200))
         )
         assert len(set(ids)) == 200
-        committer = bus._committer
-        assert committer.published == 200
+        committer = bus.db.batcher
+        assert committer.units == 200
         assert committer.batches < 200, "concurrent publishes were not grouped"
         # Every awaited id is committed: a fresh connection (another bus) sees them all.
         with Bus.from_url(db_url) as reader:
@@ -32,7 +32,7 @@ async def test_publish_async_refuses_bad_payload_before_queueing(db_url: str) ->
     with Bus.from_url(db_url) as bus:
         with pytest.raises(PayloadError):
             await bus.publish_async("inbound", object())
-        assert bus._committer is None
+        assert bus.db._batcher is None
         assert await bus.publish_async("inbound", {"ok": 1}, dedupe_key="x") == (
             await bus.publish_async("inbound", {"ok": 2}, dedupe_key="x")
         )

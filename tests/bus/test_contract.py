@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from onebox_bus import Bus, LeaseLost, Message, PayloadError
 from onebox_bus.testing import FakeClock
+from sqlalchemy import text
 
 
 def test_publish_claim_ack_round_trip(bus: Bus) -> None:
@@ -245,19 +246,22 @@ def test_purge_done_keeps_recent_and_unfinished_messages(bus: Bus, clock: FakeCl
     assert (stats.done, stats.ready) == (1, 1)
 
 
-def test_execute_joins_the_transaction_of_a_publish_and_ack(bus: Bus) -> None:
-    bus.execute("CREATE TABLE IF NOT EXISTS test_notes (note VARCHAR(20))")
+def test_a_repository_joins_the_transaction_of_a_publish_and_ack(bus: Bus) -> None:
+    conn = bus.db.connection()
+    conn.execute(text("CREATE TABLE IF NOT EXISTS test_notes (note VARCHAR(20))"))
     bus.publish("inbound", 1)
     [m] = bus.claim("inbound")
 
     def handle() -> None:
-        with bus.transaction():
-            bus.execute("INSERT INTO test_notes (note) VALUES (:note)", {"note": "rolled back"})
+        with bus.transaction() as tx:
+            tx.execute(
+                text("INSERT INTO test_notes (note) VALUES (:note)"), {"note": "rolled back"}
+            )
             bus.ack(m)
             raise RuntimeError("handler failed after the ack")
 
     with pytest.raises(RuntimeError):
         handle()
-    assert bus.execute("SELECT COUNT(*) FROM test_notes").fetchone()[0] == 0
+    assert conn.execute(text("SELECT COUNT(*) FROM test_notes")).scalar() == 0
     assert bus.stats()["inbound"].claimed == 1
-    bus.execute("DROP TABLE test_notes")
+    conn.execute(text("DROP TABLE test_notes"))

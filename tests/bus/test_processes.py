@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from onebox_bus import Bus
 from onebox_bus.testing import migrated_sqlite
+from sqlalchemy import text
 
 WORKER = str(Path(__file__).with_name("_worker.py"))
 _HOLDERS = "SELECT DISTINCT claimed_by FROM bus_messages WHERE topic = 'work' AND state = 'claimed'"
@@ -91,7 +92,7 @@ def test_sigkilled_consumers_lose_nothing_and_keep_per_key_order(tmp_path: Path)
                 target = n * chunk + rng.randint(30, 200)
                 _wait(lambda t=target: bus.stats()["work"].done >= t, 60, "progress")
                 # the victim is one that holds claims now (SIGKILL mid-batch), if any does
-                holders = {row[0] for row in bus.execute(_HOLDERS).fetchall()}
+                holders = {row[0] for row in bus.db.connection().execute(text(_HOLDERS)).all()}
                 victim = rng.choice(
                     [i for i, name in enumerate(names) if name in holders]
                     or list(range(len(names)))

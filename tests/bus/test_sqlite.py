@@ -13,7 +13,7 @@ from onebox_bus.testing import make_test_bus
 
 def test_every_connection_uses_wal_normal_sync_and_foreign_keys(tmp_path: Path) -> None:
     with make_test_bus(tmp_path / "db" / "onebox.db") as bus:
-        conn = bus._conn()
+        conn = bus.db._cursor()
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -24,7 +24,7 @@ def test_claim_uses_the_partial_indexes(tmp_path: Path) -> None:
     from onebox_bus import _sql
 
     with make_test_bus(tmp_path / "onebox.db") as bus:
-        plan = bus._conn().execute(
+        plan = bus.db._cursor().execute(
             "EXPLAIN QUERY PLAN " + _sql.CLAIM_SQLITE,
             {"topic": "t", "now": 0, "limit": 1, "lease_until": 1, "consumer": "c"},
         )
@@ -96,7 +96,7 @@ def test_parent_folder_is_created(tmp_path: Path) -> None:
 
 
 def test_readonly_engine_reads_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
-    from onebox_bus import create_engine
+    from onebox_bus import Database
     from sqlalchemy import text
 
     with make_test_bus(tmp_path / "onebox.db") as bus:
@@ -104,17 +104,19 @@ def test_readonly_engine_reads_while_a_writer_holds_the_lock(tmp_path: Path) -> 
     holder = sqlite3.connect(tmp_path / "onebox.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     url = f"sqlite:///{tmp_path / 'onebox.db'}"
-    reader = create_engine(url, busy_timeout=0.2, readonly=True)
-    writer = create_engine(url, busy_timeout=0.2)
+    holder.execute("ROLLBACK")  # a Database proves at start that it can take the lock
+    reader = Database(url, busy_timeout=0.2, readonly=True)
+    writer = Database(url, busy_timeout=0.2)
+    holder.execute("BEGIN IMMEDIATE")
     try:
-        with reader.connect() as conn:
+        with reader.engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM bus_messages")).scalar() == 1
-        with pytest.raises(Exception, match="locked"), writer.begin() as conn:
+        with pytest.raises(Exception, match="locked"), writer.engine.begin() as conn:
             conn.execute(text("SELECT 1"))
     finally:
         holder.execute("ROLLBACK")
-        reader.dispose()
-        writer.dispose()
+        reader.close()
+        writer.close()
 
 
 def test_a_finished_threads_connection_is_closed_with_it(tmp_path: Path) -> None:
@@ -130,5 +132,5 @@ def test_a_finished_threads_connection_is_closed_with_it(tmp_path: Path) -> None
         import gc
 
         gc.collect()
-        assert len(bus._handles) <= 2, "connections of finished threads must not pile up"
+        assert len(bus.db._handles) <= 2, "connections of finished threads must not pile up"
         assert bus.stats()["inbound"].ready == 20

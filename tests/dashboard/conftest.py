@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from onebox_bus import Bus, create_engine
+from onebox_bus import Bus, Database
 from onebox_orchestrator.app import create_app
 from onebox_orchestrator.settings import OrchestratorSettings
 from onebox_router import RouterSettings, build_router
@@ -30,9 +30,9 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., L
     """Build the orchestrator app (offline router) with settings overrides."""
     faq = tmp_path / "faq.md"
     faq.write_text(FAQ)
-    engine = create_engine(db_url)
+    db = Database(db_url)
     async with httpx.AsyncClient() as http:
-        router = build_router(RouterSettings(faq_file=faq), http=http, engine=engine)
+        router = build_router(RouterSettings(faq_file=faq), http=http, db=db)
 
         def make(**overrides: Any) -> Litestar:
             options: dict[str, Any] = {
@@ -47,4 +47,4 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., L
 
         yield make
         await router.aclose()
-    engine.dispose()
+    db.close()

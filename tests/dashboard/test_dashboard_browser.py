@@ -18,7 +18,7 @@ import anyio
 import anyio.to_thread
 import httpx
 import pytest
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_orchestrator.app import create_app
 from onebox_orchestrator.dashboard import seed_history
 from onebox_orchestrator.settings import OrchestratorSettings
@@ -76,8 +76,8 @@ async def test_dashboard_in_headless_chromium(db_url: str, tmp_path: Path) -> No
     faq, routing = tmp_path / "faq.md", tmp_path / "routing.toml"
     faq.write_text(FAQ)
     routing.write_text(ROUTING)
-    engine = create_engine(db_url)
-    seed_history(engine, until=time.time() - 3 * 3600, days=30, events_per_day=3000,
+    db = Database(db_url)
+    seed_history(db.engine, until=time.time() - 3 * 3600, days=30, events_per_day=3000,
                  raw_days=2, every_minutes=30)  # fmt: skip
     settings = OrchestratorSettings(
         database_url=db_url, admin_token=TOKEN, host="0.0.0.0", deadline_seconds=5.0,
@@ -90,7 +90,7 @@ async def test_dashboard_in_headless_chromium(db_url: str, tmp_path: Path) -> No
             router = build_router(
                 RouterSettings(groq_api_key=SecretStr(groq.api_key), groq_base_url=groq.url,
                                faq_file=faq, routing_file=routing),
-                http=http, engine=engine, collector=runtime.collector,
+                http=http, db=db, collector=runtime.collector,
             )  # fmt: skip
             channel = ScriptedChannel("telegram", [PermanentDeliveryError("bot was blocked")])
             runtime.add_worker(Sender(
@@ -102,7 +102,7 @@ async def test_dashboard_in_headless_chromium(db_url: str, tmp_path: Path) -> No
             async with serve_app(app) as url:
                 await drive(url, runtime.bus, binary, tmp_path)
             await router.aclose()
-    engine.dispose()
+    db.close()
 
 
 async def drive(url: str, bus: Any, binary: str, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ import pytest
 import sqlalchemy as sa
 from onebox_agent_telegram.testing import FakeBotAPI, message_update, update_bytes
 from onebox_agent_whatsapp import testing as wa
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_router.testing import FakeAnthropicServer, FakeOpenAIServer, RecordedRequest
 
 from .conftest import UpStack, wait_for
@@ -174,7 +174,7 @@ def test_chaos_every_message_answered_once_in_order(up_stack: Callable[..., UpSt
         total = CONVERSATIONS_PER_CHANNEL * 2 * MESSAGES_PER_CONVERSATION
         assert len(load.accepted) == total
 
-        engine = create_engine(stack.db_url)
+        db = Database(stack.db_url)
 
         def replies() -> dict[str, list[str]]:
             """Per conversation, the messages answered (by the reply's reply-to id), in the
@@ -193,7 +193,7 @@ def test_chaos_every_message_answered_once_in_order(up_stack: Callable[..., UpSt
             return out
 
         def dead() -> dict[str, str]:
-            with engine.connect() as conn:
+            with db.engine.connect() as conn:
                 rows = conn.execute(
                     sa.text(
                         "SELECT correlation_id, topic, last_error FROM bus_messages "
@@ -210,14 +210,14 @@ def test_chaos_every_message_answered_once_in_order(up_stack: Callable[..., UpSt
             deadline = time.monotonic() + 180
             while not settled():
                 if time.monotonic() > deadline:
-                    with engine.connect() as conn:
+                    with db.engine.connect() as conn:
                         states = conn.execute(sa.text(
                             "SELECT topic, state, COUNT(*) FROM bus_messages GROUP BY 1, 2"
                         )).all()  # fmt: skip
                     got = len({t for ts in replies().values() for t in ts})
                     raise AssertionError(f"unsettled after 180s: {got} replied, bus {states}")
                 time.sleep(0.5)
-            with engine.connect() as conn:
+            with db.engine.connect() as conn:
                 inbound = dict(
                     conn.execute(
                         sa.text(
@@ -234,7 +234,7 @@ def test_chaos_every_message_answered_once_in_order(up_stack: Callable[..., UpSt
                 )  # fmt: skip
             dead_letters = dead()
         finally:
-            engine.dispose()
+            db.close()
 
     # No webhook answered 200 was lost: each is on the bus, once.
     missing = [t for t, key in load.dedupe.items() if key not in inbound]

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from onebox_agent_telegram.testing import FakeBotAPI, message_update, update_bytes
 from onebox_agent_whatsapp import testing as wa
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_metrics.query import read_series
 from onebox_router.testing import FakeAnthropicServer, FakeOpenAIServer, RecordedRequest
 
@@ -61,9 +61,9 @@ def platform_env(
 
 
 def _correlation(stack: UpStack, dedupe_key: str) -> str:
-    engine = create_engine(stack.db_url)
+    db = Database(stack.db_url)
     try:
-        with engine.connect() as conn:
+        with db.engine.connect() as conn:
             return str(
                 conn.execute(
                     sa.text("SELECT correlation_id FROM bus_messages WHERE dedupe_key = :k"),
@@ -71,7 +71,7 @@ def _correlation(stack: UpStack, dedupe_key: str) -> str:
                 ).scalar_one()
             )
     finally:
-        engine.dispose()
+        db.close()
 
 
 def test_a_message_goes_round_on_both_channels(
@@ -137,11 +137,11 @@ def test_a_message_goes_round_on_both_channels(
         other = "whatsapp" if agent == "telegram" else "telegram"
         assert not [r for r in stack.records(other) if r.get("correlation_id") == cid]
 
-    engine = create_engine(stack.db_url)
+    db = Database(stack.db_url)
 
     def counted() -> dict[tuple[str, str], float]:
         totals: dict[tuple[str, str], float] = {}
-        for s in read_series(engine):
+        for s in read_series(db.engine):
             if s.name in ("onebox_deliveries_total", "onebox_orchestrator_messages_total"):
                 key = (s.name, s.labels.get("channel", ""))
                 totals[key] = totals.get(key, 0.0) + s.value
@@ -156,4 +156,4 @@ def test_a_message_goes_round_on_both_channels(
             ("onebox_orchestrator_messages_total", "whatsapp"): 1.0,
         }
     finally:
-        engine.dispose()
+        db.close()

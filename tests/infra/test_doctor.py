@@ -178,19 +178,19 @@ def test_broken_setup_names_each_broken_thing(
 def test_runtime_thresholds_show_the_same_warnings_as_the_alerts(
     tmp_path: Path, db_path: Path, webhook_port: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from onebox_bus import create_engine
+    from onebox_bus import Database
     from onebox_metrics import Collector
 
-    engine = create_engine(f"sqlite:///{db_path}")
+    db = Database(f"sqlite:///{db_path}")
     try:
-        collector = Collector(service="orchestrator", engine=engine)
+        collector = Collector(service="orchestrator", db=db)
         rss = collector.gauge(
             "onebox_process_resident_memory_bytes", "Resident memory of the process."
         )
         rss.set(5 * 1024**3)  # far past any sane mark for one service
         collector.flush()
     finally:
-        engine.dispose()
+        db.close()
     code = doctor(db_path, setup(tmp_path, webhook_port))
     out = capsys.readouterr().out
     [line] = [ln for ln in out.splitlines() if "runtime rss_bytes:orchestrator" in ln]

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock
-from sqlalchemy.engine import Engine
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = create_engine(db_url)
-    yield engine
-    engine.dispose()
+def db(db_url: str) -> Iterator[Database]:
+    db = Database(db_url)
+    yield db
+    db.close()
 
 
 @pytest.fixture

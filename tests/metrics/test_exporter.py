@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from onebox_bus import Bus
+from onebox_bus import Bus, Database
 from onebox_bus.testing import FakeClock
 from onebox_metrics import Collector
 from onebox_metrics.cli import main
@@ -20,15 +20,14 @@ from onebox_metrics.query import read_series
 from onebox_metrics.testing import NodeExporter, find_node_exporter
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
 PROMTOOL = shutil.which("promtool")
 
 
-def fill(engine: Engine, db_url: str, clock: FakeClock) -> None:
+def fill(db: Database, db_url: str, clock: FakeClock) -> None:
     """Two services' figures in the table and a few messages on the bus."""
     for service, channel in (("agent-telegram", "telegram"), ("orchestrator", "telegram")):
-        collector = Collector(service=service, engine=engine, clock=clock)
+        collector = Collector(service=service, db=db, clock=clock)
         c = collector.counter(
             "onebox_webhook_requests_total",
             "Webhook requests by outcome.",
@@ -64,9 +63,9 @@ def families_of(body: str) -> dict[str, list[tuple[str, dict[str, str], float]]]
 
 
 def test_export_writes_a_complete_world_readable_file(
-    tmp_path: Path, engine: Engine, db_url: str, clock: FakeClock
+    tmp_path: Path, db: Database, db_url: str, clock: FakeClock
 ) -> None:
-    fill(engine, db_url, clock)
+    fill(db, db_url, clock)
     out = tmp_path / "textfile"
     assert main(["--database-url", db_url, "export", "--dir", str(out)]) == 0
 
@@ -109,11 +108,11 @@ def test_export_writes_a_complete_world_readable_file(
     PROMTOOL is None, reason="promtool is not installed (Debian package prometheus)"
 )
 def test_promtool_finds_no_problem(
-    tmp_path: Path, engine: Engine, db_url: str, clock: FakeClock
+    tmp_path: Path, db: Database, db_url: str, clock: FakeClock
 ) -> None:
-    fill(engine, db_url, clock)
+    fill(db, db_url, clock)
     with Bus.from_url(db_url) as bus:
-        path = export(engine, tmp_path, bus_stats=bus.stats(), now=clock())
+        path = export(db.engine, tmp_path, bus_stats=bus.stats(), now=clock())
     assert PROMTOOL is not None
     done = subprocess.run(
         [PROMTOOL, "check", "metrics"],
@@ -130,9 +129,9 @@ def test_promtool_finds_no_problem(
     reason="node_exporter is not installed (Debian package prometheus-node-exporter)",
 )
 def test_node_exporter_serves_onebox_families(
-    tmp_path: Path, engine: Engine, db_url: str, clock: FakeClock
+    tmp_path: Path, db: Database, db_url: str, clock: FakeClock
 ) -> None:
-    fill(engine, db_url, clock)
+    fill(db, db_url, clock)
     folder = tmp_path / "textfile"
     folder.mkdir()
     with NodeExporter(folder) as node:
@@ -154,8 +153,8 @@ def test_node_exporter_serves_onebox_families(
     assert mtimes == {str(folder / "onebox.prom")}
 
 
-def test_roll_up_folds_old_rows_and_keeps_totals(engine: Engine, clock: FakeClock) -> None:
-    collector = Collector(service="orchestrator", engine=engine, clock=clock)
+def test_roll_up_folds_old_rows_and_keeps_totals(db: Database, clock: FakeClock) -> None:
+    collector = Collector(service="orchestrator", db=db, clock=clock)
     c = collector.counter("onebox_replies_total", "Replies.")
     g = collector.gauge("onebox_queue_depth", "Waiting.")
     h = collector.histogram("onebox_latency_seconds", "Latency.", buckets=(1.0,))
@@ -170,27 +169,27 @@ def test_roll_up_folds_old_rows_and_keeps_totals(engine: Engine, clock: FakeCloc
     collector.flush()
 
     def rows() -> int:
-        with engine.connect() as conn:
+        with db.engine.connect() as conn:
             return int(conn.execute(text("SELECT count(*) FROM metrics_samples")).scalar_one())
 
-    before = {s.name: s for s in read_series(engine)}
+    before = {s.name: s for s in read_series(db.engine)}
     assert rows() == 361
-    assert roll_up(engine, now=clock(), retention=14 * 86400) == 360
+    assert roll_up(db.engine, now=clock(), retention=14 * 86400) == 360
     assert rows() <= 3 * 2 + 1  # one row per series and day (two hours may span two days)
-    after = {s.name: s for s in read_series(engine)}
+    after = {s.name: s for s in read_series(db.engine)}
     assert after["onebox_replies_total"].value == before["onebox_replies_total"].value == 241
     assert after["onebox_queue_depth"].value == 119
     assert (after["onebox_latency_seconds"].count, after["onebox_latency_seconds"].buckets) == (
         120,
         {1.0: 120},
     )
-    assert roll_up(engine, now=clock(), retention=14 * 86400) == 0
+    assert roll_up(db.engine, now=clock(), retention=14 * 86400) == 0
 
 
 def test_show_prints_a_readable_table(
-    engine: Engine, db_url: str, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+    db: Database, db_url: str, clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fill(engine, db_url, clock)
+    fill(db, db_url, clock)
     assert main(["--database-url", db_url, "show"]) == 0
     out = capsys.readouterr().out
     assert "outbound.telegram" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_metrics import Collector, current_values, evaluate_thresholds, runtime_thresholds
 from onebox_service import RuntimeVitals
 
@@ -44,17 +44,17 @@ def test_every_threshold_has_a_warn_below_its_fail() -> None:
 
 
 def test_current_values_come_from_the_metrics_table(obs_url: str) -> None:
-    engine = create_engine(obs_url)
+    db = Database(obs_url)
     try:
-        collector = Collector("orchestrator", engine)
+        collector = Collector("orchestrator", db)
         vitals = RuntimeVitals(collector)
         vitals.lock_wait(2.5, False)
         vitals.lock_wait(5.0, True)
         vitals.sample()
         collector.flush()
-        values = current_values(engine, now=time.time())
+        values = current_values(db.engine, now=time.time())
     finally:
-        engine.dispose()
+        db.close()
     assert values["sqlite_lock_wait:orchestrator"] == 5.0
     assert values["sqlite_busy_timeouts:orchestrator"] == 1.0
     assert 0 < values["open_fds:orchestrator"] < 0.7

@@ -10,7 +10,7 @@ import pytest
 from onebox_agent_telegram.app import create_app as telegram_app
 from onebox_agent_telegram.settings import TelegramSettings
 from onebox_agent_telegram.testing import message_update, serving, until, update_bytes
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_orchestrator.app import create_app as orchestrator_app
 from onebox_orchestrator.settings import OrchestratorSettings
 from onebox_router import RouterSettings, build_router
@@ -30,10 +30,10 @@ async def test_trace_shows_every_step_of_a_message_in_order(
 ) -> None:
     faq = tmp_path / "faq.md"
     faq.write_text("## When are you open?\nMonday to Friday, 9 to 19.\n", encoding="utf-8")
-    engine = create_engine(obs_url)
+    db = Database(obs_url)
     common = {"database_url": obs_url, "events_flush_seconds": 0.2, "log_format": "console"}
     async with httpx.AsyncClient() as http:
-        router = build_router(RouterSettings(faq_file=faq), http=http, engine=engine)
+        router = build_router(RouterSettings(faq_file=faq), http=http, db=db)
         agent = telegram_app(TelegramSettings(telegram_secret_token=SECRET, **common), http=http)
         orchestrator = orchestrator_app(OrchestratorSettings(**common), router=router)
         async with serving(orchestrator), serving(agent) as agent_url:
@@ -47,16 +47,16 @@ async def test_trace_shows_every_step_of_a_message_in_order(
                 assert response.status_code == 200
 
             def delivered() -> int:
-                with engine.connect() as conn:
+                with db.engine.connect() as conn:
                     sql = "SELECT count(*) FROM service_deliveries WHERE status = 'sent'"
                     return int(conn.execute(text(sql)).scalar_one())
 
             await until(lambda: delivered() == 3, within=20)
         await router.aclose()
-    with engine.connect() as conn:
+    with db.engine.connect() as conn:
         cids = [r[0] for r in conn.execute(text("SELECT correlation_id FROM service_deliveries"))]
-    events = read_journey(engine, cids[1])
-    engine.dispose()
+    events = read_journey(db, cids[1])
+    db.close()
     steps = [e.step for e in events]
     expected = ["webhook.received", "published", "claimed", "routed", "reply.published",
                 "reply.claimed", "sent"]  # fmt: skip

@@ -172,7 +172,7 @@ async def test_provider_rate_limit_headers_show_in_the_quota_gauge(tmp_path: Pat
             settings = RouterSettings(
                 groq_api_key=groq.api_key, groq_base_url=groq.url, routing_file=routing
             )
-            router = build_router(settings, http=http, engine=None)
+            router = build_router(settings, http=http, db=None)
             vitals.watch_providers(lambda: router.states)
             reply = await router.route(conversation("hello there"), deadline=time.time() + 10)
             assert reply.provider == "groq"

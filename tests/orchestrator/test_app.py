@@ -12,7 +12,7 @@ import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from onebox_bus import Bus, create_engine
+from onebox_bus import Bus, Database
 from onebox_bus.contracts import INBOUND, OutboundMessage, outbound_topic
 from onebox_orchestrator.app import create_app
 from onebox_orchestrator.settings import OrchestratorSettings
@@ -48,11 +48,9 @@ async def app_parts(
 ) -> AsyncIterator[Callable[..., Litestar]]:
     faq = tmp_path / "faq.md"
     faq.write_text(FAQ)
-    engine = create_engine(db_url)
+    db = Database(db_url)
     async with httpx.AsyncClient() as http:
-        router = build_router(
-            RouterSettings(faq_file=faq), http=http, engine=engine, clock=time.time
-        )
+        router = build_router(RouterSettings(faq_file=faq), http=http, db=db, clock=time.time)
 
         def make(**overrides: Any) -> Litestar:
             options: dict[str, Any] = {
@@ -67,7 +65,7 @@ async def app_parts(
 
         yield make
         await router.aclose()
-    engine.dispose()
+    db.close()
 
 
 async def test_fifty_messages_in_five_conversations_answered_in_order(

@@ -11,7 +11,7 @@ import anyio
 import httpx
 import pytest
 from litestar import Litestar
-from onebox_bus import Bus, create_engine
+from onebox_bus import Bus, Database
 from onebox_bus.contracts import INBOUND, OutboundMessage
 from onebox_orchestrator import ConversationMemory
 from onebox_orchestrator.app import create_app
@@ -59,22 +59,22 @@ def groq() -> Iterator[FakeOpenAIServer]:
 async def app(db_url: str, groq: FakeOpenAIServer, tmp_path: Path) -> AsyncIterator[Litestar]:
     faq = tmp_path / "faq.md"
     faq.write_text("Q: What are your opening hours?\nA: Monday to Friday, 9:00 to 19:00.\n")
-    engine = create_engine(db_url)
+    db = Database(db_url)
     router_settings = RouterSettings(
         groq_api_key=groq.api_key, groq_base_url=groq.url, faq_file=faq
     )
     async with httpx.AsyncClient() as http:
-        router = build_router(router_settings, http=http, engine=engine)
+        router = build_router(router_settings, http=http, db=db)
         settings = OrchestratorSettings(
             database_url=db_url, deadline_seconds=DEADLINE, idle_poll_seconds=0.05
         )
         yield create_app(settings, router=router)
         await router.aclose()
-    engine.dispose()
+    db.close()
 
 
 def provider_of(bus: Bus, key: str) -> str | None:
-    return ConversationMemory(bus).recent(key)[-1].provider
+    return ConversationMemory(bus.db, clock=bus.clock).recent(key)[-1].provider
 
 
 async def test_a_hanging_provider_still_yields_a_reply_within_the_deadline(

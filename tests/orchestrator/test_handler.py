@@ -44,7 +44,7 @@ def make_handler(bus: Bus, router: ScriptedRouter, **options: float) -> InboundH
     return InboundHandler(
         bus=bus,
         router=router,
-        memory=ConversationMemory(bus, max_turns=10),
+        memory=ConversationMemory(bus.db, clock=bus.clock, max_turns=10),
         personas=Personas.load(business="Casa Verde"),
         **options,  # type: ignore[arg-type]
     )
@@ -171,6 +171,6 @@ async def test_a_repeated_routing_never_makes_two_replies(tmp_path: Path, db_url
 
         assert len(router.calls) == 2
         assert len(outbound(bus)) == 1
-        turns = ConversationMemory(bus).recent("telegram:42")
+        turns = ConversationMemory(bus.db, clock=bus.clock).recent("telegram:42")
         assert [t.role for t in turns] == ["user", "assistant"]
         assert bus.stats()[INBOUND].done == 1

@@ -11,8 +11,9 @@ from onebox_orchestrator.persona import Personas, unsupported_reply
 
 
 def remember(memory: ConversationMemory, key: str, inbound_id: int, text: str) -> None:
-    with memory.bus.transaction():
+    with memory.db.transaction() as conn:
         memory.record(
+            conn,
             conversation_key=key,
             inbound_id=inbound_id,
             channel="telegram",
@@ -24,7 +25,7 @@ def remember(memory: ConversationMemory, key: str, inbound_id: int, text: str) -
 
 
 def test_recent_keeps_the_last_turns_oldest_first(bus: Bus) -> None:
-    memory = ConversationMemory(bus, max_turns=4)
+    memory = ConversationMemory(bus.db, clock=bus.clock, max_turns=4)
     for i in range(5):
         remember(memory, "telegram:1", i, f"q{i}")
     remember(memory, "telegram:2", 99, "other")
@@ -34,17 +35,18 @@ def test_recent_keeps_the_last_turns_oldest_first(bus: Bus) -> None:
 
 
 def test_recording_one_inbound_twice_keeps_one_pair(bus: Bus) -> None:
-    memory = ConversationMemory(bus)
+    memory = ConversationMemory(bus.db, clock=bus.clock)
     remember(memory, "telegram:1", 7, "hi")
     remember(memory, "telegram:1", 7, "hi")
     assert len(memory.recent("telegram:1")) == 2
 
 
 def test_a_rolled_back_transaction_leaves_no_turns(bus: Bus) -> None:
-    memory = ConversationMemory(bus)
+    memory = ConversationMemory(bus.db, clock=bus.clock)
     try:
-        with bus.transaction():
+        with bus.transaction() as conn:
             memory.record(
+                conn,
                 conversation_key="telegram:1",
                 inbound_id=1,
                 channel="telegram",
@@ -62,7 +64,7 @@ def test_a_rolled_back_transaction_leaves_no_turns(bus: Bus) -> None:
 def test_retention_hides_and_purges_old_turns(db_url: str) -> None:
     clock = FakeClock()
     with Bus.from_url(db_url, clock=clock) as bus:
-        memory = ConversationMemory(bus, retention=3600.0)
+        memory = ConversationMemory(bus.db, clock=bus.clock, retention=3600.0)
         remember(memory, "telegram:1", 1, "old")
         clock.advance(3601.0)
         remember(memory, "telegram:1", 2, "new")

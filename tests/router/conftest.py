@@ -7,11 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock
 from onebox_router._schema import metadata
 from onebox_router.testing import FakeAnthropicServer, FakeOpenAIServer
-from sqlalchemy.engine import Engine
 
 
 @pytest.fixture
@@ -20,12 +19,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
+def db(tmp_path: Path) -> Iterator[Database]:
     """A real SQLite file holding the router's tables."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'router.db'}")
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+    db = Database(f"sqlite:///{tmp_path / 'router.db'}")
+    metadata.create_all(db.engine)
+    yield db
+    db.close()
 
 
 @pytest.fixture

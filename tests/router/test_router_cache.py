@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock
 from onebox_router import ResponseCache, namespace
 from onebox_router._schema import cache as cache_table
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
 NS = namespace("You are Casa Verde's assistant.", "simple", "v1")
 
 
-def make_cache(engine: Engine, clock: FakeClock, **kw: float) -> ResponseCache:
-    return ResponseCache(engine, clock=clock, ttl_s=kw.get("ttl_s", 3600.0), threshold=0.8)
+def make_cache(db: Database, clock: FakeClock, **kw: float) -> ResponseCache:
+    return ResponseCache(db, clock=clock, ttl_s=kw.get("ttl_s", 3600.0), threshold=0.8)
 
 
-def test_exact_and_paraphrase_hits(engine: Engine, clock: FakeClock) -> None:
-    cache = make_cache(engine, clock)
+def test_exact_and_paraphrase_hits(db: Database, clock: FakeClock) -> None:
+    cache = make_cache(db, clock)
     assert cache.lookup(NS, "What are your opening hours?") is None
     assert cache.store(NS, "What are your opening hours?", "9 to 19.", provider="groq", model="m")
     exact = cache.lookup(NS, "what are your OPENING hours??")
@@ -32,8 +32,8 @@ def test_exact_and_paraphrase_hits(engine: Engine, clock: FakeClock) -> None:
     assert (cache.stats.exact, cache.stats.similar, cache.stats.misses) == (2, 1, 1)
 
 
-def test_different_questions_never_hit_each_other(engine: Engine, clock: FakeClock) -> None:
-    cache = make_cache(engine, clock)
+def test_different_questions_never_hit_each_other(db: Database, clock: FakeClock) -> None:
+    cache = make_cache(db, clock)
     cache.store(NS, "Are you open on Saturday?", "Yes, 10-14.", provider="groq", model="m")
     cache.store(NS, "How do I turn notifications on?", "Settings > On.", provider="groq", model="m")
     assert cache.lookup(NS, "Are you open on Sunday?") is None
@@ -41,8 +41,8 @@ def test_different_questions_never_hit_each_other(engine: Engine, clock: FakeClo
     assert cache.lookup(NS, "Do you ship abroad?") is None
 
 
-def test_namespaces_are_separate(engine: Engine, clock: FakeClock) -> None:
-    cache = make_cache(engine, clock)
+def test_namespaces_are_separate(db: Database, clock: FakeClock) -> None:
+    cache = make_cache(db, clock)
     cache.store(NS, "Do you sell gift cards?", "Yes.", provider="groq", model="m")
     other_persona = namespace("You are Dr. Silva Dental's assistant.", "simple", "v1")
     other_class = namespace("You are Casa Verde's assistant.", "complex", "v1")
@@ -50,8 +50,8 @@ def test_namespaces_are_separate(engine: Engine, clock: FakeClock) -> None:
     assert cache.lookup(other_class, "Do you sell gift cards?") is None
 
 
-def test_answers_expire(engine: Engine, clock: FakeClock) -> None:
-    cache = make_cache(engine, clock, ttl_s=60.0)
+def test_answers_expire(db: Database, clock: FakeClock) -> None:
+    cache = make_cache(db, clock, ttl_s=60.0)
     cache.store(NS, "Do you sell gift cards?", "Yes.", provider="groq", model="m")
     clock.advance(59)
     assert cache.lookup(NS, "Do you sell gift cards?") is not None
@@ -62,8 +62,8 @@ def test_answers_expire(engine: Engine, clock: FakeClock) -> None:
     assert cache.purge() == 1
 
 
-def test_entries_written_by_another_process_are_found(engine: Engine, clock: FakeClock) -> None:
-    reader, writer = make_cache(engine, clock), make_cache(engine, clock)
+def test_entries_written_by_another_process_are_found(db: Database, clock: FakeClock) -> None:
+    reader, writer = make_cache(db, clock), make_cache(db, clock)
     assert reader.lookup(NS, "Do you ship abroad?") is None
     writer.store(NS, "Do you ship internationally?", "EU only.", provider="groq", model="m")
     hit = reader.lookup(NS, "Do you deliver abroad?")
@@ -73,15 +73,15 @@ def test_entries_written_by_another_process_are_found(engine: Engine, clock: Fak
     assert reader.lookup(NS, "Do you deliver abroad?") is None
 
 
-def test_contentless_messages_are_not_stored(engine: Engine, clock: FakeClock) -> None:
-    cache = make_cache(engine, clock)
+def test_contentless_messages_are_not_stored(db: Database, clock: FakeClock) -> None:
+    cache = make_cache(db, clock)
     assert not cache.store(NS, "?? !!", "Hello!", provider="groq", model="m")
-    with engine.connect() as conn:
+    with db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(cache_table)).scalar_one() == 0
 
 
-def test_courtesy_only_messages_match_only_the_same_words(engine: Engine, clock: FakeClock) -> None:
-    cache = make_cache(engine, clock)
+def test_courtesy_only_messages_match_only_the_same_words(db: Database, clock: FakeClock) -> None:
+    cache = make_cache(db, clock)
     assert cache.store(NS, "hi!! 😊", "Hello!", provider="groq", model="m")
     hit = cache.lookup(NS, "Hi")
     assert hit is not None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_router import CallRecord, Ledger
 from onebox_router._schema import metadata
 from onebox_router.cli import main
@@ -47,15 +47,15 @@ def test_spend_reads_the_calls_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    engine = create_engine(url)
-    metadata.create_all(engine)
+    db = Database(url)
+    metadata.create_all(db.engine)
     import time
 
-    Ledger(engine).record(
+    Ledger(db).record(
         [CallRecord(created_at=time.time(), provider="claude", model="m", message_class="complex",
                     cost_usd=0.25)]
     )  # fmt: skip
-    engine.dispose()
+    db.close()
     monkeypatch.setenv("ONEBOX_DATABASE_URL", url)
     assert main(["spend"]) == 0
     assert orjson.loads(capsys.readouterr().out) == {"claude": {"today": 0.25, "month": 0.25}}

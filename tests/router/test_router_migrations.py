@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from onebox_bus import create_engine, upgrade
+from onebox_bus import Database, upgrade
 from onebox_bus.migrate import sources
 from onebox_router._schema import metadata
 from sqlalchemy import Column, Integer, MetaData, inspect
@@ -25,15 +25,15 @@ def test_router_branch_is_installed() -> None:
 def test_upgrade_matches_the_metadata(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'migrated.db'}"
     upgrade(url)
-    engine = create_engine(url)
+    db = Database(url)
     try:
-        assert {"router_calls", "router_cache"} <= set(inspect(engine).get_table_names())
-        with engine.connect() as conn:
+        assert {"router_calls", "router_cache"} <= set(inspect(db.engine).get_table_names())
+        with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diffs = [d for d in compare_metadata(context, metadata) if _router_only(d)]
             changed = metadata.tables["router_calls"].to_metadata(MetaData())
             changed.append_column(Column("extra", Integer))
             assert any(_router_only(d) for d in compare_metadata(context, changed.metadata))
     finally:
-        engine.dispose()
+        db.close()
     assert diffs == []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock
 from onebox_router import CallRecord, Ledger, OfflineProvider, load_faq, parse_faq, spend_summary
 from onebox_router.offline import FALLBACK_TEXT
-from sqlalchemy.engine import Engine
 
 
 def test_example_faq_ships_with_the_package() -> None:
@@ -40,7 +40,7 @@ def test_both_faq_formats_parse() -> None:
     ]
 
 
-def test_spend_summary_per_provider_today_and_month(engine: Engine, clock: FakeClock) -> None:
+def test_spend_summary_per_provider_today_and_month(db: Database, clock: FakeClock) -> None:
     now = clock()
     rows = [
         ("claude", 0.0, 0.5),
@@ -48,7 +48,7 @@ def test_spend_summary_per_provider_today_and_month(engine: Engine, clock: FakeC
         ("groq", 0, 0.01),
         ("groq", 40 * 86400, 9.0),
     ]
-    Ledger(engine).record(
+    Ledger(db).record(
         [
             CallRecord(
                 created_at=now - ago, provider=p, model="m", message_class="simple", cost_usd=c
@@ -56,7 +56,7 @@ def test_spend_summary_per_provider_today_and_month(engine: Engine, clock: FakeC
             for p, ago, c in rows
         ]
     )
-    summary = spend_summary(engine, clock=clock)
+    summary = spend_summary(db, clock=clock)
     assert summary["claude"]["month"] == 1.5
     assert summary["claude"]["today"] == 0.5
     assert summary["groq"] == {"today": 0.01, "month": 0.01}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock
 from onebox_router import ConfigError, RouterSettings, build_router, load_policy
 from onebox_router.testing import FakeOpenAIServer, conversation
-from sqlalchemy.engine import Engine
 
 pytestmark = pytest.mark.anyio
 
@@ -101,17 +101,17 @@ def test_bad_routing_files_fail_at_build_time(tmp_path: Path, toml: str, message
 
 def test_unreadable_faq_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ONEBOX_FAQ_FILE"):
-        build_router(RouterSettings(faq_file=tmp_path / "missing.md"), http=None, engine=None)  # type: ignore[arg-type]
+        build_router(RouterSettings(faq_file=tmp_path / "missing.md"), http=None, db=None)  # type: ignore[arg-type]
 
 
 async def test_build_router_wires_settings_to_real_providers(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, groq: FakeOpenAIServer,
+    http: httpx.AsyncClient, db: Database, clock: FakeClock, groq: FakeOpenAIServer,
     tmp_path: Path,
 ) -> None:  # fmt: skip
     faq = tmp_path / "faq.md"
     faq.write_text("## Do you sell bonsai?\nYes, from €25.\n", encoding="utf-8")
     settings = RouterSettings(groq_api_key=groq.api_key, groq_base_url=groq.url, faq_file=faq)
-    router = build_router(settings, http=http, engine=engine, clock=clock)
+    router = build_router(settings, http=http, db=db, clock=clock)
     reply = await router.route(conversation("Do you ship to Spain?"), deadline=clock() + 30)
     assert reply.provider == "groq"
     assert groq.requests[0].json["model"] == "llama-3.1-8b-instant"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock
 from onebox_router import (
     AnthropicProvider,
@@ -32,7 +33,6 @@ from onebox_router.testing import (
     provider_config,
 )
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 from structlog.testing import capture_logs
 
 pytestmark = pytest.mark.anyio
@@ -50,7 +50,7 @@ def hard(i: int) -> str:
 
 def make_router(
     http: httpx.AsyncClient,
-    engine: Engine,
+    db: Database,
     clock: Callable[[], float],
     *,
     groq: FakeOpenAIServer | None = None,
@@ -94,27 +94,27 @@ def make_router(
     )  # fmt: skip
     return Router(
         policy=policy, providers=providers, offline=OfflineProvider(load_faq(None)),
-        cache=ResponseCache(engine, clock=clock), ledger=Ledger(engine), clock=clock,
+        cache=ResponseCache(db, clock=clock), ledger=Ledger(db), clock=clock,
     )  # fmt: skip
 
 
-def call_rows(engine: Engine) -> list[tuple[str, str]]:
-    with engine.connect() as conn:
+def call_rows(db: Database) -> list[tuple[str, str]]:
+    with db.engine.connect() as conn:
         return [(r.provider, r.outcome) for r in conn.execute(select(calls).order_by(calls.c.id))]
 
 
 async def test_simple_goes_to_groq_and_is_recorded(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, groq: FakeOpenAIServer
+    http: httpx.AsyncClient, db: Database, clock: FakeClock, groq: FakeOpenAIServer
 ) -> None:
     groq.push(groq.answer("We open at 9.", usage=(600, 150)))
-    router = make_router(http, engine, clock, groq=groq)
+    router = make_router(http, db, clock, groq=groq)
     reply = await router.route(conversation("What time do you open?"), deadline=clock() + 30)
     assert (reply.provider, reply.text, reply.cached) == ("groq", "We open at 9.", False)
     assert reply.classification == "simple"
     assert (reply.input_tokens, reply.output_tokens) == (600, 150)
     assert reply.cost_usd == pytest.approx(0.000042)
     await router.flush()  # the call record is written behind the reply
-    with engine.connect() as conn:
+    with db.engine.connect() as conn:
         row = conn.execute(select(calls)).one()
     assert (row.provider, row.outcome, row.correlation_id, row.channel) == (
         "groq", "ok", "corr-test", "telegram",
@@ -123,10 +123,10 @@ async def test_simple_goes_to_groq_and_is_recorded(
 
 
 async def test_complex_goes_to_claude(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock,
+    http: httpx.AsyncClient, db: Database, clock: FakeClock,
     groq: FakeOpenAIServer, anthropic: FakeAnthropicServer,
 ) -> None:  # fmt: skip
-    router = make_router(http, engine, clock, groq=groq, claude=anthropic)
+    router = make_router(http, db, clock, groq=groq, claude=anthropic)
     reply = await router.route(conversation(COMPLEX), deadline=clock() + 30)
     assert (reply.provider, reply.classification) == ("claude", "complex")
     assert reply.cost_usd > 0
@@ -134,43 +134,43 @@ async def test_complex_goes_to_claude(
 
 
 async def test_timeout_falls_through_to_the_next_provider(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock,
+    http: httpx.AsyncClient, db: Database, clock: FakeClock,
     groq: FakeOpenAIServer, ollama: FakeOpenAIServer,
 ) -> None:  # fmt: skip
     groq.push(groq.hang())
-    router = make_router(http, engine, clock, groq=groq, local=ollama, timeout_s=0.3)
+    router = make_router(http, db, clock, groq=groq, local=ollama, timeout_s=0.3)
     reply = await router.route(conversation("Do you sell gift cards?"), deadline=clock() + 30)
     assert reply.provider == "local"
     await router.flush()
-    assert call_rows(engine) == [("groq", "timeout"), ("local", "ok")]
+    assert call_rows(db) == [("groq", "timeout"), ("local", "ok")]
 
 
 async def test_a_refused_record_write_is_logged_and_the_reply_still_goes_out(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, groq: FakeOpenAIServer
+    http: httpx.AsyncClient, db: Database, clock: FakeClock, groq: FakeOpenAIServer
 ) -> None:
     from sqlalchemy import text
 
-    with engine.begin() as conn:  # the database refuses the call records (as a full disk would)
+    with db.engine.begin() as conn:  # the database refuses the call records (as a full disk would)
         conn.execute(text(
             "CREATE TRIGGER refuse_calls BEFORE INSERT ON router_calls "
             "BEGIN SELECT RAISE(ABORT, 'refused'); END"
         ))  # fmt: skip
-    router = make_router(http, engine, clock, groq=groq)
+    router = make_router(http, db, clock, groq=groq)
     with capture_logs() as logs:
         reply = await router.route(conversation("Do you sell gift cards?"), deadline=clock() + 30)
         await router.aclose()  # writes what is queued first
     assert reply.provider == "groq"
-    assert call_rows(engine) == []
+    assert call_rows(db) == []
     [error] = [e for e in logs if e["event"] == "router.database_error"]
     assert (error["operation"], error["routes"]) == ("save", 1)
 
 
 async def test_rate_limited_provider_is_skipped_until_retry_after(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock,
+    http: httpx.AsyncClient, db: Database, clock: FakeClock,
     groq: FakeOpenAIServer, ollama: FakeOpenAIServer,
 ) -> None:  # fmt: skip
     groq.push(groq.rate_limited(retry_after=7))
-    router = make_router(http, engine, clock, groq=groq, local=ollama)
+    router = make_router(http, db, clock, groq=groq, local=ollama)
     first = await router.route(conversation("Can I pay with PayPal?"), deadline=clock() + 30)
     assert first.provider == "local"
     second = await router.route(conversation("Do you sell pots?"), deadline=clock() + 30)
@@ -182,11 +182,11 @@ async def test_rate_limited_provider_is_skipped_until_retry_after(
 
 
 async def test_bad_key_disables_the_provider_loudly(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock,
+    http: httpx.AsyncClient, db: Database, clock: FakeClock,
     groq: FakeOpenAIServer, ollama: FakeOpenAIServer,
 ) -> None:  # fmt: skip
     groq.push(groq.unauthorized())
-    router = make_router(http, engine, clock, groq=groq, local=ollama)
+    router = make_router(http, db, clock, groq=groq, local=ollama)
     with capture_logs() as logs:
         reply = await router.route(conversation("Do you sell pots?"), deadline=clock() + 30)
     assert reply.provider == "local"
@@ -200,37 +200,37 @@ async def test_bad_key_disables_the_provider_loudly(
 
 
 async def test_spent_budget_skips_the_provider_and_survives_restarts(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock,
+    http: httpx.AsyncClient, db: Database, clock: FakeClock,
     groq: FakeOpenAIServer, anthropic: FakeAnthropicServer,
 ) -> None:  # fmt: skip
     big = anthropic.answer("long answer", usage=(1000, 2000))  # 0.033 USD each
     anthropic.push(big, big)
-    router = make_router(http, engine, clock, groq=groq, claude=anthropic, claude_budget=0.04)
+    router = make_router(http, db, clock, groq=groq, claude=anthropic, claude_budget=0.04)
     assert (await router.route(conversation(hard(1)), deadline=clock() + 30)).provider == "claude"
     # 0.033 USD spent; a call costs at most ~0.002 USD more (128 output tokens): it fits.
     assert (await router.route(conversation(hard(2)), deadline=clock() + 30)).provider == "claude"
     assert (await router.route(conversation(hard(3)), deadline=clock() + 30)).provider == "groq"
-    restarted = make_router(http, engine, clock, groq=groq, claude=anthropic, claude_budget=0.04)
+    restarted = make_router(http, db, clock, groq=groq, claude=anthropic, claude_budget=0.04)
     assert (await restarted.route(conversation(hard(4)), deadline=clock() + 30)).provider == "groq"
     assert len(anthropic.requests) == 2
 
 
 async def test_budget_counts_only_this_month(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, anthropic: FakeAnthropicServer
+    http: httpx.AsyncClient, db: Database, clock: FakeClock, anthropic: FakeAnthropicServer
 ) -> None:
     last_month = clock() - 40 * 86_400
-    Ledger(engine).record([CallRecord(created_at=last_month, provider="claude", model="m",
+    Ledger(db).record([CallRecord(created_at=last_month, provider="claude", model="m",
                                       message_class="complex", cost_usd=100.0)])  # fmt: skip
-    router = make_router(http, engine, clock, claude=anthropic, claude_budget=1.0)
+    router = make_router(http, db, clock, claude=anthropic, claude_budget=1.0)
     assert (await router.route(conversation(hard(1)), deadline=clock() + 30)).provider == "claude"
 
 
 async def test_spend_limit_holds_the_provider_until_next_month(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock,
+    http: httpx.AsyncClient, db: Database, clock: FakeClock,
     groq: FakeOpenAIServer, anthropic: FakeAnthropicServer,
 ) -> None:  # fmt: skip
     anthropic.push(anthropic.spend_limited())
-    router = make_router(http, engine, clock, groq=groq, claude=anthropic)
+    router = make_router(http, db, clock, groq=groq, claude=anthropic)
     assert (await router.route(conversation(hard(1)), deadline=clock() + 30)).provider == "groq"
     clock.advance(3 * 86_400)
     assert (await router.route(conversation(hard(2)), deadline=clock() + 30)).provider == "groq"
@@ -240,10 +240,10 @@ async def test_spend_limit_holds_the_provider_until_next_month(
 
 
 async def test_breaker_opens_then_probes(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, ollama: FakeOpenAIServer
+    http: httpx.AsyncClient, db: Database, clock: FakeClock, ollama: FakeOpenAIServer
 ) -> None:
     ollama.push(*(ollama.server_error() for _ in range(4)))
-    router = make_router(http, engine, clock, local=ollama, breaker_cooldown_s=30)
+    router = make_router(http, db, clock, local=ollama, breaker_cooldown_s=30)
     for _ in range(3):
         assert (
             await router.route(conversation("Seeds?"), deadline=clock() + 30)
@@ -262,12 +262,12 @@ async def test_breaker_opens_then_probes(
 
 
 async def test_all_down_answers_offline_from_the_faq(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock,
+    http: httpx.AsyncClient, db: Database, clock: FakeClock,
     groq: FakeOpenAIServer, ollama: FakeOpenAIServer,
 ) -> None:  # fmt: skip
     groq.push(groq.server_error(), groq.server_error())
     ollama.push(ollama.busy(), ollama.busy())
-    router = make_router(http, engine, clock, groq=groq, local=ollama)
+    router = make_router(http, db, clock, groq=groq, local=ollama)
     faq = await router.route(conversation("When are you open?"), deadline=clock() + 30)
     assert faq.provider == "offline"
     assert "Monday to Friday" in faq.text
@@ -275,16 +275,16 @@ async def test_all_down_answers_offline_from_the_faq(
     other = await router.route(conversation("Can you paint my fence?"), deadline=clock() + 30)
     assert other.provider == "offline"
     assert other.text == FALLBACK_TEXT  # no person promised: nobody was told
-    assert ("offline", "ok") in call_rows(engine)
+    assert ("offline", "ok") in call_rows(db)
 
 
 async def test_deadline_holds_when_every_provider_hangs(
-    http: httpx.AsyncClient, engine: Engine,
+    http: httpx.AsyncClient, db: Database,
     groq: FakeOpenAIServer, ollama: FakeOpenAIServer, anthropic: FakeAnthropicServer,
 ) -> None:  # fmt: skip
     for server in (groq, ollama, anthropic):
         server.push(server.hang(), server.hang())
-    router = make_router(http, engine, time.time, groq=groq, local=ollama, claude=anthropic,
+    router = make_router(http, db, time.time, groq=groq, local=ollama, claude=anthropic,
                          timeout_s=60, reserve_s=0.1)  # fmt: skip
     deadline = time.time() + 1.0
     reply = await router.route(conversation(COMPLEX), deadline=deadline)
@@ -294,9 +294,9 @@ async def test_deadline_holds_when_every_provider_hangs(
 
 
 async def test_repeated_questions_are_answered_from_the_cache(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, groq: FakeOpenAIServer
+    http: httpx.AsyncClient, db: Database, clock: FakeClock, groq: FakeOpenAIServer
 ) -> None:
-    router = make_router(http, engine, clock, groq=groq)
+    router = make_router(http, db, clock, groq=groq)
     first = await router.route(conversation("Do you ship internationally?"), deadline=clock() + 30)
     await router.flush()  # the answer is cached behind the reply
     again = await router.route(conversation("do you deliver abroad??"), deadline=clock() + 30)
@@ -307,21 +307,21 @@ async def test_repeated_questions_are_answered_from_the_cache(
 
 
 async def test_personal_and_follow_up_messages_never_use_the_cache(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, groq: FakeOpenAIServer
+    http: httpx.AsyncClient, db: Database, clock: FakeClock, groq: FakeOpenAIServer
 ) -> None:
-    router = make_router(http, engine, clock, groq=groq)
+    router = make_router(http, db, clock, groq=groq)
     personal = conversation("Where is my order #4521?")
     history = (("user", "Are you open on Saturday?"), ("assistant", "Yes."))
     follow_up = conversation("And on Sunday?", *history)
     for message in (personal, personal, follow_up, follow_up):
         assert (await router.route(message, deadline=clock() + 30)).provider == "groq"
     assert len(groq.requests) == 4
-    with engine.connect() as conn:
+    with db.engine.connect() as conn:
         assert conn.execute(select(cache_table)).all() == []
 
 
 async def test_function_provider_and_bad_request_fall_through(
-    engine: Engine, clock: FakeClock
+    db: Database, clock: FakeClock
 ) -> None:
     from onebox_router import ProviderError
 
@@ -341,14 +341,14 @@ async def test_function_provider_and_bad_request_fall_through(
 
 
 async def test_metrics_go_to_the_collector(
-    http: httpx.AsyncClient, engine: Engine, clock: FakeClock, groq: FakeOpenAIServer
+    http: httpx.AsyncClient, db: Database, clock: FakeClock, groq: FakeOpenAIServer
 ) -> None:
     metrics = pytest.importorskip("onebox_metrics")
-    collector = metrics.Collector("orchestrator", engine=None, clock=clock)
-    routed = make_router(http, engine, clock, groq=groq)
+    collector = metrics.Collector("orchestrator", db=None, clock=clock)
+    routed = make_router(http, db, clock, groq=groq)
     router = Router(
         policy=routed.policy, providers={"groq": routed.states["groq"].provider},
-        offline=OfflineProvider(load_faq(None)), cache=routed.cache, ledger=Ledger(engine),
+        offline=OfflineProvider(load_faq(None)), cache=routed.cache, ledger=Ledger(db),
         clock=clock, collector=collector,
     )  # fmt: skip
     groq.push(groq.answer("Yes.", usage=(600, 150)))

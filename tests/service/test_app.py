@@ -184,7 +184,7 @@ async def test_health_reports_workers_and_turns_503_when_a_worker_stops(
 async def test_health_503_when_database_unreachable(
     client: AsyncTestClient[Litestar], runtime: ServiceRuntime
 ) -> None:
-    runtime.bus.close()
+    runtime.db.close()
     response = await client.get("/health")
     assert response.status_code == 503
     assert response.json()["database"]["ok"] is False

@@ -3,16 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock
 from onebox_service import DeliveryReceipt, DeliveryStore
 
 
 @pytest.fixture
 def store(db_url: str, clock: FakeClock) -> Iterator[DeliveryStore]:
-    engine = create_engine(db_url)
-    yield DeliveryStore(engine, clock=clock)
-    engine.dispose()
+    db = Database(db_url)
+    yield DeliveryStore(db, clock=clock)
+    db.close()
 
 
 def test_status_never_moves_backwards(store: DeliveryStore) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_service.journal import MessageJournal, read_journey
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,8 +23,8 @@ def stored_ids(db_url: str) -> list[str]:
 
 
 def test_a_flush_writes_every_event_in_chunks_in_the_order_recorded(db_url: str) -> None:
-    engine = create_engine(db_url)
-    journal = MessageJournal("test", engine, clock=lambda: 1000.0, chunk_rows=100)
+    db = Database(db_url)
+    journal = MessageJournal("test", db, clock=lambda: 1000.0, chunk_rows=100)
     for i in range(1_050):
         journal.record(f"c{i}", "published", topic="inbound")
 
@@ -32,9 +32,9 @@ def test_a_flush_writes_every_event_in_chunks_in_the_order_recorded(db_url: str)
 
     assert journal.pending() == 0
     assert stored_ids(db_url) == [f"c{i}" for i in range(1_050)]
-    [event] = read_journey(engine, "c7")
+    [event] = read_journey(db, "c7")
     assert (event.step, event.detail) == ("published", {"topic": "inbound"})
-    engine.dispose()
+    db.close()
 
 
 def test_a_refused_chunk_keeps_it_and_the_rest_buffered_ahead_of_newer_events(
@@ -42,8 +42,8 @@ def test_a_refused_chunk_keeps_it_and_the_rest_buffered_ahead_of_newer_events(
 ) -> None:
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
         conn.execute(REFUSE_POISON)
-    engine = create_engine(db_url)
-    journal = MessageJournal("test", engine, clock=lambda: 1000.0, chunk_rows=100)
+    db = Database(db_url)
+    journal = MessageJournal("test", db, clock=lambda: 1000.0, chunk_rows=100)
     for i in range(350):
         journal.record(f"c{i}", "poison" if i == 250 else "published")
 
@@ -59,4 +59,4 @@ def test_a_refused_chunk_keeps_it_and_the_rest_buffered_ahead_of_newer_events(
 
     assert journal.flush() == 151
     assert stored_ids(db_url) == [f"c{i}" for i in range(350)] + ["later"]
-    engine.dispose()
+    db.close()

@@ -4,7 +4,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_bus.migrate import current_heads, downgrade, upgrade
 from onebox_service.migrations import metadata
 
@@ -23,15 +23,15 @@ def _table_of(diff: Any) -> str:
 
 
 def test_models_match_migrations(db_url: str) -> None:
-    engine = create_engine(db_url)
+    db = Database(db_url)
     try:
-        with engine.connect() as conn:
+        with db.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             diffs = [
                 d for d in compare_metadata(ctx, metadata) if _table_of(d).startswith("service_")
             ]
     finally:
-        engine.dispose()
+        db.close()
     assert diffs == []
 
 

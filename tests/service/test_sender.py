@@ -4,7 +4,7 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from onebox_bus import Bus, Message, create_engine
+from onebox_bus import Bus, Database, Message
 from onebox_bus.contracts import OutboundMessage, outbound_topic
 from onebox_bus.testing import FakeClock
 from onebox_metrics import Collector
@@ -20,22 +20,19 @@ from onebox_service import (
     sandbox_replies,
 )
 from onebox_service.testing import ScriptedChannel
-from sqlalchemy.engine import Engine
 
 TOPIC = outbound_topic("test")
 
 
 @pytest.fixture
-def bus(db_url: str, clock: FakeClock) -> Iterator[Bus]:
-    with Bus.from_url(db_url, clock=clock) as b:
-        yield b
+def db(db_url: str) -> Iterator[Database]:
+    with Database(db_url) as database:
+        yield database
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = create_engine(db_url)
-    yield eng
-    eng.dispose()
+def bus(db: Database, clock: FakeClock) -> Bus:
+    return Bus(db, clock=clock)
 
 
 def reply(conversation: str = "42", text: str = "hello", cid: str = "c1") -> bytes:
@@ -46,7 +43,7 @@ def reply(conversation: str = "42", text: str = "hello", cid: str = "c1") -> byt
 
 def make_sender(
     bus: Bus,
-    engine: Engine,
+    db: Database,
     channel: ScriptedChannel | SandboxChannel,
     clock: FakeClock,
     **kw: object,
@@ -57,8 +54,8 @@ def make_sender(
     return Sender(
         bus=bus,
         channel=channel,
-        deliveries=DeliveryStore(engine, clock=clock),
-        collector=Collector(service="test", engine=None, clock=clock),
+        deliveries=DeliveryStore(db, clock=clock),
+        collector=Collector(service="test", db=None, clock=clock),
         clock=clock,
         sleep=sleep,
         **kw,  # type: ignore[arg-type]
@@ -71,11 +68,9 @@ def claim_one(bus: Bus, topic: str = TOPIC) -> Message:
 
 
 @pytest.mark.anyio
-async def test_success_records_delivery_and_acks(
-    bus: Bus, engine: Engine, clock: FakeClock
-) -> None:
+async def test_success_records_delivery_and_acks(bus: Bus, db: Database, clock: FakeClock) -> None:
     channel = ScriptedChannel("test", [DeliveryReceipt(platform_message_ids=("p1", "p2"))])
-    sender = make_sender(bus, engine, channel, clock)
+    sender = make_sender(bus, db, channel, clock)
     bus.publish(TOPIC, reply(), correlation_id="c1")
     await sender.handle(claim_one(bus))
     assert bus.stats()[TOPIC].done == 1
@@ -87,11 +82,9 @@ async def test_success_records_delivery_and_acks(
 
 
 @pytest.mark.anyio
-async def test_rate_limited_retries_after_exactly(
-    bus: Bus, engine: Engine, clock: FakeClock
-) -> None:
+async def test_rate_limited_retries_after_exactly(bus: Bus, db: Database, clock: FakeClock) -> None:
     channel = ScriptedChannel("test", [RateLimited(17.0)])
-    sender = make_sender(bus, engine, channel, clock)
+    sender = make_sender(bus, db, channel, clock)
     bus.publish(TOPIC, reply())
     await sender.handle(claim_one(bus))
     clock.advance(16.9)
@@ -108,12 +101,12 @@ async def test_rate_limited_retries_after_exactly(
 
 @pytest.mark.anyio
 async def test_permanent_error_dead_letters_with_reason(
-    bus: Bus, engine: Engine, clock: FakeClock
+    bus: Bus, db: Database, clock: FakeClock
 ) -> None:
     channel = ScriptedChannel(
         "test", [PermanentDeliveryError("Forbidden: bot was blocked by the user")]
     )
-    sender = make_sender(bus, engine, channel, clock)
+    sender = make_sender(bus, db, channel, clock)
     bus.publish(TOPIC, reply(cid="c9"), correlation_id="c9")
     await sender.handle(claim_one(bus))
     (dead,) = bus.dead_letters(topic=TOPIC)
@@ -124,10 +117,10 @@ async def test_permanent_error_dead_letters_with_reason(
 
 @pytest.mark.anyio
 async def test_transient_error_backs_off_then_dies_after_max_attempts(
-    bus: Bus, engine: Engine, clock: FakeClock
+    bus: Bus, db: Database, clock: FakeClock
 ) -> None:
     channel = ScriptedChannel("test", [TransientDeliveryError("502 Bad Gateway")] * 2)
-    sender = make_sender(bus, engine, channel, clock)
+    sender = make_sender(bus, db, channel, clock)
     bus.publish(TOPIC, reply(), max_attempts=2)
     await sender.handle(claim_one(bus))
     assert bus.stats()[TOPIC].ready == 1
@@ -139,10 +132,10 @@ async def test_transient_error_backs_off_then_dies_after_max_attempts(
 
 @pytest.mark.anyio
 async def test_redelivery_after_recorded_send_is_not_sent_again(
-    bus: Bus, engine: Engine, clock: FakeClock
+    bus: Bus, db: Database, clock: FakeClock
 ) -> None:
     channel = ScriptedChannel("test")
-    sender = make_sender(bus, engine, channel, clock, lease=30.0)
+    sender = make_sender(bus, db, channel, clock, lease=30.0)
     bus.publish(TOPIC, reply())
     first = claim_one(bus)
     # a crash after the delivery record committed but before the ack
@@ -161,9 +154,9 @@ async def test_redelivery_after_recorded_send_is_not_sent_again(
 
 @pytest.mark.anyio
 async def test_undecodable_payload_is_dead_lettered(
-    bus: Bus, engine: Engine, clock: FakeClock
+    bus: Bus, db: Database, clock: FakeClock
 ) -> None:
-    sender = make_sender(bus, engine, ScriptedChannel("test"), clock)
+    sender = make_sender(bus, db, ScriptedChannel("test"), clock)
     bus.publish(TOPIC, {"nonsense": True})
     await sender.handle(claim_one(bus))
     (dead,) = bus.dead_letters(topic=TOPIC)
@@ -173,11 +166,11 @@ async def test_undecodable_payload_is_dead_lettered(
 
 @pytest.mark.anyio
 async def test_pacing_spaces_sends_to_one_conversation(
-    bus: Bus, engine: Engine, clock: FakeClock
+    bus: Bus, db: Database, clock: FakeClock
 ) -> None:
     channel = ScriptedChannel("test", clock=clock)
     sender = make_sender(
-        bus, engine, channel, clock, limits=PacingLimits(per_key_interval=1.0, global_per_second=30)
+        bus, db, channel, clock, limits=PacingLimits(per_key_interval=1.0, global_per_second=30)
     )
     for i in range(3):
         bus.publish(TOPIC, reply(conversation="7", cid=f"c{i}"), key="test:7")
@@ -187,10 +180,8 @@ async def test_pacing_spaces_sends_to_one_conversation(
 
 
 @pytest.mark.anyio
-async def test_sandbox_records_replies_with_text(
-    bus: Bus, engine: Engine, clock: FakeClock
-) -> None:
-    sender = make_sender(bus, engine, SandboxChannel("test", clock=clock), clock)
+async def test_sandbox_records_replies_with_text(bus: Bus, db: Database, clock: FakeClock) -> None:
+    sender = make_sender(bus, db, SandboxChannel("test", clock=clock), clock)
     bus.publish(TOPIC, reply(text="hi there", cid="sb1"), correlation_id="sb1")
     await sender.handle(claim_one(bus))
     (row,) = sandbox_replies(sender.deliveries, "sb1")

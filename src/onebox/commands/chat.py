@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from onebox_bus import create_engine
+from onebox_bus import Database
 
 from onebox._chat import ChatError, ChatReply, ChatSession
 from onebox._stack import service_urls
@@ -52,23 +52,22 @@ def run_chat(args: argparse.Namespace) -> int:
         if args.channel == "telegram"
         else settings.whatsapp_app_secret
     )
-    engine = create_engine(args.database_url or settings.database_url)
-    try:
-        with httpx.Client(timeout=10.0) as http:
-            session = ChatSession(
-                args.channel,
-                base_url=urls[args.channel],
-                engine=engine,
-                http=http,
-                conversation=args.chat_id,
-                secret=secret.get_secret_value() if secret is not None else None,
-                phone_number_id=settings.whatsapp_phone_number_id,
-            )
-            if args.once is not None:
-                return _exchange(session, args.once, args.timeout)
-            return _interactive(session, args.timeout)
-    finally:
-        engine.dispose()
+    with (
+        Database(args.database_url or settings.database_url) as db,
+        httpx.Client(timeout=10.0) as http,
+    ):
+        session = ChatSession(
+            args.channel,
+            base_url=urls[args.channel],
+            db=db,
+            http=http,
+            conversation=args.chat_id,
+            secret=secret.get_secret_value() if secret is not None else None,
+            phone_number_id=settings.whatsapp_phone_number_id,
+        )
+        if args.once is not None:
+            return _exchange(session, args.once, args.timeout)
+        return _interactive(session, args.timeout)
 
 
 def _interactive(session: ChatSession, timeout: float) -> int:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from onebox_bus import create_engine
+from onebox_bus import BusError, Database
 from onebox_service import format_journey, journey_json, read_journey, slow_journeys
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -55,20 +55,18 @@ def run_trace(args: argparse.Namespace) -> int:
         print("onebox trace: give a CORRELATION_ID or --slow DURATION", file=sys.stderr)
         return 2
     url = database_url(args.database_url)
-    engine = create_engine(url)
     try:
-        if args.slow is not None:
-            return _slow(engine, args)
-        return _one(engine, args)
-    except SQLAlchemyError as exc:
+        with Database(url) as db:
+            if args.slow is not None:
+                return _slow(db, args)
+            return _one(db, args)
+    except (SQLAlchemyError, BusError) as exc:
         print(f"onebox trace: cannot read events: {type(exc).__name__}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
 
 
-def _one(engine: Any, args: argparse.Namespace) -> int:
-    events = read_journey(engine, args.correlation_id)
+def _one(db: Database, args: argparse.Namespace) -> int:
+    events = read_journey(db, args.correlation_id)
     if args.json:
         body = {"correlation_id": args.correlation_id, **journey_json(events)}
         sys.stdout.write(orjson.dumps(body).decode() + "\n")
@@ -82,9 +80,9 @@ def _one(engine: Any, args: argparse.Namespace) -> int:
     return 0 if events else 1
 
 
-def _slow(engine: Any, args: argparse.Namespace) -> int:
+def _slow(db: Database, args: argparse.Namespace) -> int:
     found = slow_journeys(
-        engine, longer_than=args.slow, since=time.time() - args.since, limit=args.limit
+        db, longer_than=args.slow, since=time.time() - args.since, limit=args.limit
     )
     if args.json:
         rows = [{"correlation_id": j.correlation_id, "started_at": j.started_at,

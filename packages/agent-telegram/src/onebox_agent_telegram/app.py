@@ -9,11 +9,12 @@ The caller owns the `httpx.AsyncClient` and closes it after the app has stopped.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import anyio
 import httpx
 from litestar import Litestar
+from onebox_bus import Sleep
 from onebox_service import (
     Channel,
     Pacer,
@@ -32,7 +33,6 @@ from .settings import TelegramSettings
 from .webhooks import telegram_webhook
 
 SERVICE = "telegram"
-Sleep = Callable[[float], Awaitable[None]]
 
 
 def create_app(
@@ -56,7 +56,7 @@ def create_app(
     """
     if runtime is None:
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
-    chats = ChatStore(runtime.engine, clock=clock)
+    chats = ChatStore(runtime.db, clock=clock)
     pacer = pacer or Pacer(TELEGRAM_LIMITS, clock=clock)
     channel: Channel
     if settings.sandbox or settings.telegram_bot_token is None:

@@ -9,22 +9,19 @@ uses from then on. Rows are upserts in short transactions on the shared database
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio.to_thread
-from onebox_bus import BusUnavailable
+from onebox_bus import BusUnavailable, Clock, Database
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from ._schema import chats as table
 
 ChatStatus = Literal["active", "blocked", "migrated"]
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,11 +43,11 @@ class ChatStore:
     send path makes no database call of its own between pacing and the HTTP request.
     """
 
-    def __init__(self, engine: Engine, *, clock: Clock = time.time, refresh: float = 30.0) -> None:
-        self.engine = engine
+    def __init__(self, db: Database, *, clock: Clock = time.time, refresh: float = 30.0) -> None:
+        self.db = db
         self.clock = clock
         self.refresh = refresh
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._insert = pg_insert if db.kind == "postgresql" else sqlite_insert
         self._special: dict[str, ChatState] = {}
         self._loaded_at: float | None = None
 
@@ -78,8 +75,7 @@ class ChatStore:
             set_={k: stmt.excluded[k] for k in values if k != "chat_id"},
         )
         try:
-            with self.engine.begin() as conn:
-                conn.execute(stmt)
+            self.db.write(lambda conn: conn.execute(stmt))
         except DBAPIError as exc:
             raise BusUnavailable(f"cannot record chat state: {type(exc).__name__}") from exc
         if status == "active":
@@ -94,8 +90,8 @@ class ChatStore:
             )
 
     def _reload(self) -> None:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(table).where(table.c.status != "active")).all()
+        query = select(table).where(table.c.status != "active")
+        rows = self.db.read(lambda conn: conn.execute(query).all())
         self._special = {row.chat_id: _state(row) for row in rows}
         self._loaded_at = time.monotonic()
 
@@ -107,8 +103,8 @@ class ChatStore:
 
     def get(self, chat_id: str) -> ChatState | None:
         """The chat's row, or None when nothing is known about it."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(table).where(table.c.chat_id == chat_id)).first()
+        query = select(table).where(table.c.chat_id == chat_id)
+        row = self.db.read(lambda conn: conn.execute(query).first())
         return None if row is None else _state(row)
 
     async def mark_async(

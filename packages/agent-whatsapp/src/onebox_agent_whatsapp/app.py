@@ -1,6 +1,6 @@
 """`create_app`: the WhatsApp agent's Litestar app, built from settings (composition root).
 
-It opens the kit's runtime (bus, engine, metrics, delivery records), the window table, the
+It opens the kit's runtime (database, bus, metrics, delivery records), the window table, the
 Graph API client (the httpx client is created and closed here) and the channel (the real one,
 or the kit's sandbox without a token), adds the kit's `Sender` on ``outbound.whatsapp``, and
 mounts the webhook routes beside ``/health`` and ``/metrics``.
@@ -9,11 +9,11 @@ mounts the webhook routes beside ``/health`` and ``/metrics``.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
 import anyio
 import httpx
 from litestar import Litestar
+from onebox_bus import Clock, Sleep
 from onebox_service import (
     Channel,
     PacingLimits,
@@ -33,8 +33,6 @@ from .webhooks import WhatsAppWebhook
 from .window import ConversationWindows
 
 SERVICE = "whatsapp"
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
 
 
 def create_app(
@@ -56,7 +54,7 @@ def create_app(
     """
     if runtime is None:
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
-    windows = ConversationWindows(runtime.bus, clock=clock)
+    windows = ConversationWindows(runtime.db, clock=clock)
     owned_http: httpx.AsyncClient | None = None
     channel: Channel
     if settings.sandbox:

@@ -11,12 +11,12 @@ answer also marks the conversation so no further free-form reply is tried.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
 import anyio.to_thread
 import structlog
+from onebox_bus import Clock, Sleep
 from onebox_bus.contracts import OutboundMessage
 from onebox_service import (
     ChannelConfigError,
@@ -34,8 +34,6 @@ from .window import ConversationWindows, WindowState, closed_reason
 
 log = structlog.get_logger("onebox.whatsapp.channel")
 
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
 
 #: Limits that hold for the whole phone number, not one customer.
 _GLOBAL_LIMITS = frozenset({4, 80007, 130429, 131048})
@@ -107,7 +105,7 @@ class WhatsAppChannel:
     async def send(self, reply: OutboundMessage) -> DeliveryReceipt:
         """Deliver one reply, or raise the kit's delivery error saying what to do next."""
         to = recipient_of(reply.conversation_id)
-        state = await self.windows.bus.run_async(lambda: self.windows.state(reply.conversation_id))
+        state = await self.windows.db.run(lambda: self.windows.state(reply.conversation_id))
         if reply.received_at is not None and (
             state.last_inbound_at is None or reply.received_at > state.last_inbound_at
         ):
@@ -171,6 +169,6 @@ class WhatsAppChannel:
 
     async def _mark_closed(self, conversation_id: str, reason: str) -> None:
         now = self.clock()
-        await self.windows.bus.run_async(
+        await self.windows.db.run(
             lambda: self.windows.mark_reengagement_required(conversation_id, at=now, reason=reason)
         )

@@ -131,7 +131,7 @@ class WhatsAppWebhook:
         if status.status == "failed":
             log.warning("webhook.delivery_failed", code=status.error_code, record=change)
             if status.error_code == REENGAGEMENT_REQUIRED:
-                await self.windows.bus.run_async(
+                await self.windows.db.run(
                     lambda: self.windows.mark_reengagement_required(
                         status.conversation_id, at=status.timestamp, reason=status.error or ""
                     )

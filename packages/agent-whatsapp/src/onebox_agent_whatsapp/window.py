@@ -9,13 +9,16 @@ conversation so no further free-form reply is tried until the customer writes ag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
-from onebox_bus import Bus, WriteBehind
+from onebox_bus import Clock, Database, WriteBehind
+from sqlalchemy import Executable, bindparam, case, null, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-Clock = Callable[[], float]
+from ._schema import conversations as table
+
 log = structlog.get_logger("onebox.whatsapp.window")
 WINDOW = 24 * 3600.0
 
@@ -50,59 +53,74 @@ def closed_reason(
     return None
 
 
-_UPSERT_INBOUND = """
-INSERT INTO whatsapp_conversations AS w (conversation_id, last_inbound_at, updated_at)
-VALUES (:conversation_id, :at, :now)
-ON CONFLICT (conversation_id) DO UPDATE SET
-    last_inbound_at = CASE
-        WHEN w.last_inbound_at IS NULL OR excluded.last_inbound_at > w.last_inbound_at
-        THEN excluded.last_inbound_at ELSE w.last_inbound_at END,
-    reengagement_required_at = CASE
-        WHEN excluded.last_inbound_at > w.reengagement_required_at
-        THEN NULL ELSE w.reengagement_required_at END,
-    reengagement_reason = CASE
-        WHEN excluded.last_inbound_at > w.reengagement_required_at
-        THEN NULL ELSE w.reengagement_reason END,
-    updated_at = excluded.updated_at
-"""
+def _upserts(kind: str) -> tuple[Executable, Executable]:
+    """The two upserts in `kind`'s spelling (SQLite or PostgreSQL), bound at execution."""
+    w = table.c
+    insert = postgresql.insert if kind == "postgresql" else sqlite.insert
+    inbound = insert(table).values(
+        conversation_id=bindparam("cid"),
+        last_inbound_at=bindparam("at"),
+        updated_at=bindparam("now"),
+    )
+    new = inbound.excluded
+    reopened = new.last_inbound_at > w.reengagement_required_at
+    inbound_upsert = inbound.on_conflict_do_update(
+        index_elements=[w.conversation_id],
+        set_={
+            "last_inbound_at": case(
+                (or_(w.last_inbound_at.is_(None), new.last_inbound_at > w.last_inbound_at),
+                 new.last_inbound_at),
+                else_=w.last_inbound_at,
+            ),
+            "reengagement_required_at": case((reopened, null()), else_=w.reengagement_required_at),
+            "reengagement_reason": case((reopened, null()), else_=w.reengagement_reason),
+            "updated_at": new.updated_at,
+        },
+    )  # fmt: skip
+    # A customer message newer than the failure already reopened the window.
+    failed = insert(table).values(
+        conversation_id=bindparam("cid"),
+        reengagement_required_at=bindparam("at"),
+        reengagement_reason=bindparam("reason"),
+        updated_at=bindparam("now"),
+    )
+    answered = w.last_inbound_at > bindparam("at")
+    failed_upsert = failed.on_conflict_do_update(
+        index_elements=[w.conversation_id],
+        set_={
+            "reengagement_required_at": case((answered, null()), else_=bindparam("at")),
+            "reengagement_reason": case((answered, null()), else_=bindparam("reason")),
+            "updated_at": failed.excluded.updated_at,
+        },
+    )
+    return inbound_upsert, failed_upsert
 
-# A customer message newer than the failure already reopened the window.
-_UPSERT_REENGAGEMENT = """
-INSERT INTO whatsapp_conversations AS w
-    (conversation_id, reengagement_required_at, reengagement_reason, updated_at)
-VALUES (:conversation_id, :at, :reason, :now)
-ON CONFLICT (conversation_id) DO UPDATE SET
-    reengagement_required_at = CASE
-        WHEN w.last_inbound_at > :at THEN NULL ELSE :at END,
-    reengagement_reason = CASE
-        WHEN w.last_inbound_at > :at THEN NULL ELSE :reason END,
-    updated_at = excluded.updated_at
-"""
 
-_STATE = """
-SELECT last_inbound_at, reengagement_required_at, reengagement_reason
-FROM whatsapp_conversations WHERE conversation_id = :conversation_id
-"""
+_UPSERTS = {kind: _upserts(kind) for kind in ("sqlite", "postgresql")}
+_STATE = select(
+    table.c.last_inbound_at, table.c.reengagement_required_at, table.c.reengagement_reason
+).where(table.c.conversation_id == bindparam("cid"))
 
 
 class ConversationWindows:
-    """Reads and writes ``whatsapp_conversations`` through the bus's connections.
+    """Reads and writes ``whatsapp_conversations`` on the process's `Database`.
 
     Every method is one statement or one transaction on the calling thread's connection, so
-    async code can run it with `Bus.run_async` (inline on the event loop when SQLite's lock
-    is free) and a caller inside `Bus.transaction` gets it in its transaction.
+    async code can run it with `Database.run` (inline on the event loop when SQLite's lock
+    is free) and a caller inside `Database.transaction` gets it in its transaction.
 
     Args:
-        bus: the bus on the shared database.
+        db: the shared database.
         clock: the time source for ``updated_at``.
 
     Raises (every method):
         BusUnavailable: the database cannot take the read or write now.
     """
 
-    def __init__(self, bus: Bus, *, clock: Clock) -> None:
-        self.bus = bus
+    def __init__(self, db: Database, *, clock: Clock) -> None:
+        self.db = db
         self.clock = clock
+        self._inbound, self._failed = _UPSERTS[db.kind]
 
     def record_inbound(self, seen: Sequence[tuple[str, float]]) -> None:
         """Record customer messages, as (conversation id, Meta timestamp), in one transaction."""
@@ -112,26 +130,19 @@ class ConversationWindows:
         for conversation_id, at in seen:
             newest[conversation_id] = max(at, newest.get(conversation_id, at))
         now = self.clock()
-        with self.bus.transaction():
-            for conversation_id, at in sorted(newest.items()):
-                self.bus.execute(
-                    _UPSERT_INBOUND, {"conversation_id": conversation_id, "at": at, "now": now}
-                )
+        rows = [{"cid": cid, "at": at, "now": now} for cid, at in sorted(newest.items())]
+        with self.db.transaction() as conn:
+            for row in rows:
+                conn.execute(self._inbound, row)
 
     def mark_reengagement_required(self, conversation_id: str, *, at: float, reason: str) -> None:
         """Stop free-form replies to a conversation until the customer writes after `at`."""
-        params = {
-            "conversation_id": conversation_id,
-            "at": at,
-            "reason": reason[:500],
-            "now": self.clock(),
-        }
-        with self.bus.transaction():
-            self.bus.execute(_UPSERT_REENGAGEMENT, params)
+        params = {"cid": conversation_id, "at": at, "reason": reason[:500], "now": self.clock()}
+        self.db.write(lambda conn: conn.execute(self._failed, params))
 
     def state(self, conversation_id: str) -> WindowState:
         """The conversation's window state (empty when nothing is known)."""
-        row = self.bus.execute(_STATE, {"conversation_id": conversation_id}).fetchone()
+        row = self.db.read(lambda conn: conn.execute(_STATE, {"cid": conversation_id}).first())
         if row is None:
             return WindowState()
         return WindowState(
@@ -144,7 +155,7 @@ class InboundRecorder:
 
     The inbound message itself is durable before the webhook answers 200 (the bus); the window
     row is not needed for that, so it is written just after, many requests per transaction, on
-    the event loop when SQLite's lock is free (`Bus.run_async`). If the process dies in
+    the event loop when SQLite's lock is free (`Database.run`). If the process dies in
     between, the reply still carries its inbound message's arrival time, which the channel uses
     as a lower bound of the window.
     """
@@ -169,7 +180,7 @@ class InboundRecorder:
         await self._behind.flush()
 
     async def _write(self, rows: list[tuple[str, float]]) -> None:
-        await self.windows.bus.run_async(lambda: self.windows.record_inbound(rows))
+        await self.windows.db.run(lambda: self.windows.record_inbound(rows))
 
     def _failed(self, exc: Exception, rows: list[tuple[str, float]]) -> None:
         log.warning("whatsapp.window_write_failed", rows=len(rows), error=str(exc))

@@ -1,10 +1,11 @@
 """onebox-bus: the shared database and message bus of onebox (SQLite WAL or PostgreSQL)."""
 
 from ._schema import NAMING_CONVENTION, table_metadata
+from .batcher import Batcher
 from .behind import WriteBehind
 from .bus import Bus
 from .consumer import Consumer, Handler
-from .engine import create_engine, normalise_url
+from .database import Database, LockWaitHook, Synchronous, normalise_url
 from .errors import (
     BusError,
     BusUnavailable,
@@ -16,6 +17,7 @@ from .errors import (
 from .message import BusStats, DeadLetter, Message, TopicStats
 from .payload import Publish, check_topic, encode_payload
 from .retry import next_retry_delay
+from .timing import DEFAULT_DATABASE_URL, Clock, Sleep
 
 
 def __getattr__(name: str) -> object:
@@ -30,26 +32,32 @@ def __getattr__(name: str) -> object:
 _MIGRATE = {"check_schema", "combined_metadata", "downgrade", "upgrade"}
 
 __all__ = [
+    "DEFAULT_DATABASE_URL",
     "NAMING_CONVENTION",
+    "Batcher",
     "Bus",
     "BusError",
     "BusStats",
     "BusUnavailable",
+    "Clock",
     "ConfigError",
     "Consumer",
+    "Database",
     "DeadLetter",
     "Handler",
     "LeaseLost",
+    "LockWaitHook",
     "Message",
     "PayloadError",
     "Publish",
     "SchemaError",
+    "Sleep",
+    "Synchronous",
     "TopicStats",
     "WriteBehind",
     "check_schema",
     "check_topic",
     "combined_metadata",
-    "create_engine",
     "downgrade",
     "encode_payload",
     "next_retry_delay",

@@ -1,5 +1,9 @@
 """The bus: publish, claim, ack and nack messages in the shared database.
 
+`Bus` is the queue's repository over a `Database`: its hand-tuned SQL (`_sql.py`) runs on the
+DB-API cursor of the thread's connection, inside `Database.transaction()`, so a publish or an
+ack commits together with whatever else the caller's unit of work writes on that connection.
+
 Invariants:
 - at-least-once: a message is done only after `ack`; a claimed message whose lease runs out
   is delivered again;
@@ -13,228 +17,126 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import random
-import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import anyio.to_thread
+from sqlalchemy.engine import Connection
 
-from . import _dialect, _sql
-from ._connection import _Handle, _WouldWait
-from .errors import BusError, BusUnavailable, LeaseLost
+from . import _sql
+from .database import LOCK_WAIT_MIN_SECONDS, Database, LockWaitHook, Synchronous
+from .errors import LeaseLost
 from .message import Message
 from .operations import Operations
 from .payload import DEFAULT_MAX_PAYLOAD
 from .publishing import Publishing
 from .retry import next_retry_delay
+from .timing import Clock
 
-Clock = Callable[[], float]
 _T = TypeVar("_T")
 Listener = Callable[[str], None]
-#: ``on_lock_wait(seconds, timed_out)``: a write waited `seconds` for the database lock.
-LockWaitHook = Callable[[float, bool], None]
-#: A ``BEGIN`` faster than this did not wait for another writer (it is not reported).
-LOCK_WAIT_MIN_SECONDS = 0.001
+
+__all__ = ["LOCK_WAIT_MIN_SECONDS", "Bus", "Listener", "LockWaitHook"]
 
 
 class Bus(Publishing, Operations):
-    """A message bus over one SQLite file (WAL) or one PostgreSQL database.
+    """The message queue over one `Database` (SQLite in WAL mode, or PostgreSQL).
 
     Safe to share between threads: each thread gets its own connection. Async code calls the
-    sync methods through a worker thread, or `publish_async` for group-committed publishing.
+    sync methods through `run_async`, or `publish_async` for batched publishing.
+
+    Args:
+        db: the process's database.
+        owns_database: close `db` with the bus (`from_url` sets it).
     """
 
     def __init__(
         self,
-        url: str,
+        db: Database,
         *,
-        busy_timeout: float = 5.0,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD,
         clock: Clock = time.time,
         rng: random.Random | None = None,
         retry_base: float = 1.0,
         retry_cap: float = 300.0,
-        on_lock_wait: LockWaitHook | None = None,
+        owns_database: bool = False,
     ) -> None:
-        self.url = url
-        self.on_lock_wait = on_lock_wait
-        self.dialect = _dialect.parse_url(url)
-        self.busy_timeout = busy_timeout
+        self.db = db
+        self.dialect = db.dialect
         self.max_payload_bytes = max_payload_bytes
         self.clock = clock
         self._rng = rng or random.Random()
         self._retry_base = retry_base
         self._retry_cap = retry_cap
-        self._local = threading.local()
-        self._handles: weakref.WeakSet[_Handle] = weakref.WeakSet()
-        self._conns_lock = threading.Lock()
+        self._owns_database = owns_database
         self._listeners: list[Listener] = []
-        self._committer: Any = None
-        self._closed = False
+        self._notifiers: dict[str, Callable[[], None]] = {}
         self._sql = {name: self.dialect.sql(getattr(_sql, name)) for name in _STATEMENTS}
         self._claim_sql = self.dialect.sql(self.dialect.claim)
-        self._conn()  # fail now, with the path, if the database cannot be opened
 
     @classmethod
-    def from_url(cls, url: str, **options: Any) -> Bus:
-        """Open the bus on a database URL (``sqlite:///var/onebox.db``, ``postgresql+psycopg://``)."""
-        return cls(url, **options)
+    def from_url(
+        cls,
+        url: str,
+        *,
+        busy_timeout: float = 5.0,
+        synchronous: Synchronous = "NORMAL",
+        on_lock_wait: LockWaitHook | None = None,
+        **options: Any,
+    ) -> Bus:
+        """Open the bus and its own `Database` on a URL (``sqlite:///var/onebox.db``, ...).
+
+        The bus closes that database when it is closed.
+        """
+        db = Database(
+            url, busy_timeout=busy_timeout, synchronous=synchronous, on_lock_wait=on_lock_wait
+        )
+        return cls(db, owns_database=True, **options)
+
+    @property
+    def url(self) -> str:
+        """The database URL."""
+        return self.db.url
+
+    @property
+    def busy_timeout(self) -> float:
+        """Seconds a write waits for the lock."""
+        return self.db.busy_timeout
 
     @property
     def kind(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.dialect.kind
 
-    # -- connections and transactions -------------------------------------------------
-
-    def _conn(self) -> Any:
-        inline = bool(self._local.__dict__.get("inline"))
-        slot = "inline_handle" if inline else "handle"
-        handle = self._local.__dict__.get(slot)
-        if handle is None or handle.conn is None:
-            if self._closed:
-                raise BusError("the bus is closed")
-            handle = _Handle(_dialect.connect(self.dialect, busy_timeout=self.busy_timeout))
-            if inline:
-                # The event loop's own connection never waits for the lock, and never runs
-                # a checkpoint (its fsync) inside a commit: consumers checkpoint in a thread.
-                handle.conn.execute("PRAGMA busy_timeout = 0")
-                handle.conn.execute("PRAGMA wal_autocheckpoint = 0")
-            setattr(self._local, slot, handle)
-            if "depth" not in self._local.__dict__:
-                self._local.depth = 0
-                self._local.topics = set()
-            with self._conns_lock:
-                self._handles.add(handle)
-        return handle.conn
-
-    def _cursor(self) -> Any:
-        return self._conn().cursor()
+    # -- transactions ------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Bus]:
-        """Run several bus calls of this thread in one transaction (e.g. publish reply + ack).
+    def transaction(self) -> Iterator[Connection]:
+        """Run several calls of this thread in one transaction (e.g. publish reply + ack).
 
-        Inside the block, `publish`, `ack`, `nack` and the rest join the transaction. If the
-        block raises (including `LeaseLost` from an ack), everything in it is rolled back.
+        Inside the block, `publish`, `ack`, `nack` and the rest join the transaction, and so
+        does any repository given the yielded connection. If the block raises (including
+        `LeaseLost` from an ack), everything in it is rolled back.
         """
-        conn = self._conn()
-        if self._local.depth:
-            self._local.depth += 1
-            try:
-                yield self
-            finally:
-                self._local.depth -= 1
-            return
-        self._begin(conn)
-        self._local.depth = 1
-        try:
-            yield self
-        except BaseException:
-            self._local.depth = 0
-            self._local.topics.clear()
-            self._rollback(conn)
-            raise
-        self._local.depth = 0
-        try:
-            conn.cursor().execute("COMMIT")
-        except Exception as exc:
-            self._local.topics.clear()
-            self._rollback(conn)
-            raise self._translate(exc) from exc
-        self._notify()
+        with self.db.transaction() as conn:
+            yield conn
 
-    def _begin(self, conn: Any) -> None:
-        started = time.monotonic()
-        deadline = started + self.busy_timeout
-        while True:
-            try:
-                conn.cursor().execute(self.dialect.begin)
-            except Exception as exc:
-                if self._local.__dict__.get("inline") and _dialect.is_busy(exc):
-                    raise _WouldWait from exc
-                if _dialect.is_busy(exc) and time.monotonic() < deadline:
-                    time.sleep(0.002)
-                    continue
-                if self.on_lock_wait is not None and _dialect.is_busy(exc):
-                    self.on_lock_wait(time.monotonic() - started, True)
-                raise self._translate(exc) from exc
-            if self.on_lock_wait is not None:
-                waited = time.monotonic() - started
-                if waited >= LOCK_WAIT_MIN_SECONDS:
-                    self.on_lock_wait(waited, False)
-            return
-
-    def _rollback(self, conn: Any) -> None:
-        try:
-            conn.cursor().execute("ROLLBACK")
-        except Exception:  # noqa: BLE001 - nothing left to undo when the rollback itself fails
-            return
+    def _cursor(self) -> Any:
+        return self.db._cursor()
 
     def _translate(self, exc: BaseException) -> BaseException:
-        if isinstance(exc, BusError):
-            return exc
-        if _dialect.is_busy(exc):
-            return BusUnavailable(
-                f"database busy for more than {self.busy_timeout:g}s (another writer holds it)"
-            )
-        if _dialect.is_unavailable(exc):
-            return BusUnavailable(f"database cannot take the write: {exc}")
-        return exc
+        return self.db.translate(exc)
 
     def _write(self, work: Callable[[Any], _T]) -> _T:
-        """Run `work(cursor)` in its own transaction, or in the thread's open one.
-
-        A lock conflict inside the transaction rolls it back and runs `work` again, until the
-        busy timeout is spent; then `BusUnavailable`.
-        """
-        if self._local.__dict__.get("depth"):
-            try:
-                return work(self._cursor())
-            except Exception as exc:
-                raise self._translate(exc) from exc
-        deadline = time.monotonic() + self.busy_timeout
-        while True:
-            try:
-                with self.transaction():
-                    return work(self._cursor())
-            except _WouldWait:
-                raise
-            except Exception as exc:
-                if self._local.__dict__.get("inline") and _dialect.is_busy(exc):
-                    raise _WouldWait from exc
-                if _dialect.is_busy(exc) and time.monotonic() < deadline:
-                    time.sleep(0.002)
-                    continue
-                raise self._translate(exc) from exc
+        """Run `work(cursor)` in its own transaction, or in the thread's open one."""
+        return self.db._write(work, raw=True)
 
     async def run_async(self, call: Callable[[], _T]) -> _T:
-        """Run ONE bus operation (or one `transaction()` block) from async code.
-
-        On SQLite it first runs inline, on a connection of the event loop's thread that never
-        waits: in WAL mode a read never blocks, and a short write whose lock is free commits
-        in a fraction of a millisecond with no fsync (checkpoints run elsewhere), cheaper than
-        the hop to a worker thread. If the write lock is taken, the attempt fails before doing
-        anything and the call is run again in a worker thread, where waiting is allowed. On
-        PostgreSQL every call goes to a worker thread.
-
-        `call` must be one operation or one transaction: it may be run twice, and only a
-        first attempt that changed nothing is ever repeated.
-        """
-        if self.dialect.kind != "sqlite" or self._local.__dict__.get("depth"):
-            return await anyio.to_thread.run_sync(call)
-        self._local.inline = True
-        try:
-            return call()
-        except _WouldWait:
-            pass  # the lock is taken: nothing was done; wait for it on a worker thread below
-        finally:
-            self._local.inline = False
-        return await anyio.to_thread.run_sync(call)
+        """Run ONE bus operation (or one `transaction()` block) from async code (`Database.run`)."""
+        return await self.db.run(call)
 
     def _read(self, sql: str, params: dict[str, Any]) -> list[Any]:
         try:
@@ -255,15 +157,16 @@ class Bus(Publishing, Operations):
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def _notify(self) -> None:
-        topics = self._local.topics
-        if not topics:
-            return
-        published = list(topics)
-        topics.clear()
+    def _published(self, topic: str) -> None:
+        """Note a write to `topic`: the listeners hear of it after the commit."""
+        notify = self._notifiers.get(topic)
+        if notify is None:
+            notify = self._notifiers[topic] = functools.partial(self._notify, topic)
+        self.db.after_commit(notify, notify)
+
+    def _notify(self, topic: str) -> None:
         for listener in list(self._listeners):
-            for topic in published:
-                listener(topic)
+            listener(topic)
 
     # -- consuming --------------------------------------------------------------------
 
@@ -382,38 +285,14 @@ class Bus(Publishing, Operations):
         self._settle("EXTEND", [message], lease_until=until)
         return Message(**{**_fields(message), "lease_until": until})
 
-    def execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
-        """Run one statement of another package's own tables on this thread's connection.
-
-        Inside `transaction()` it joins that transaction, so a package can commit its rows
-        atomically with a publish and an ack. ``:name`` parameters work on both databases.
-        Outside a transaction the connection is in autocommit: a write commits at once.
-
-        Returns:
-            The DB-API cursor (``fetchall()``, ``fetchone()``, ``rowcount``).
-        """
-        try:
-            cur = self._cursor()
-            cur.execute(self.dialect.sql(sql), params or {})
-            return cur
-        except Exception as exc:
-            raise self._translate(exc) from exc
-
     def ping(self) -> None:
         """Run a trivial query; raises `BusUnavailable` when the database cannot answer."""
-        self._read("SELECT 1", {})
+        self.db.ping()
 
     def close(self) -> None:
-        """Stop the group committer and close every connection this bus opened."""
-        self._closed = True
-        if self._committer is not None:
-            self._committer.close()
-            self._committer = None
-        with self._conns_lock:
-            handles = list(self._handles)
-        for handle in handles:
-            handle.close()
-        self._local = threading.local()
+        """Close the database if the bus opened it."""
+        if self._owns_database:
+            self.db.close()
 
     def __enter__(self) -> Bus:
         return self

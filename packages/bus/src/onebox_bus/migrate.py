@@ -22,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 
-from .engine import create_engine, normalise_url
+from .database import Database, normalise_url
 from .errors import ConfigError, SchemaError
 
 ENTRY_POINT_GROUP = "onebox.migrations"
@@ -95,19 +95,22 @@ def expected_heads(url: str) -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
 
 
-def current_heads(url: str) -> set[str]:
-    """The revisions the database is at."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
+def current_heads(target: str | Database) -> set[str]:
+    """The revisions the database is at (`target`: a URL, or the process's `Database`)."""
+    if isinstance(target, Database):
+        with target.engine.connect() as conn:
             return set(MigrationContext.configure(conn).get_current_heads())
-    finally:
-        engine.dispose()
+    with Database(target) as db:
+        return current_heads(db)
 
 
-def check_schema(url: str) -> None:
-    """Raise `SchemaError` unless the database is at exactly the installed packages' heads."""
-    expected, current = expected_heads(url), current_heads(url)
+def check_schema(target: str | Database) -> None:
+    """Raise `SchemaError` unless the database is at exactly the installed packages' heads.
+
+    `target` is a URL, or the process's `Database` (a service passes its own: one engine).
+    """
+    url = target.url if isinstance(target, Database) else target
+    expected, current = expected_heads(url), current_heads(target)
     if expected - current:
         raise SchemaError(
             f"database schema is not at head (database at {sorted(current) or 'nothing'}, "

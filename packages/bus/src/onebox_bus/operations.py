@@ -21,7 +21,7 @@ class Operations:
     clock: Callable[[], float]
     dialect: _dialect.Dialect
     _sql: dict[str, str]
-    _local: Any
+    _published: Callable[[str], None]
     # Provided by `Bus`: reads, short write transactions, the thread's cursor, error mapping.
     _read: Callable[[str, dict[str, Any]], list[Any]]
     _write: Callable[[Callable[[Any], Any]], Any]
@@ -74,7 +74,7 @@ class Operations:
                     cur.execute(self._sql["REPLAY_DEAD"], {"id": id_, "now": now})
                     changed += cur.rowcount
             if changed:
-                self._local.topics.add(topic or "*")
+                self._published(topic or "*")
             return int(changed)
 
         return self._write(work)

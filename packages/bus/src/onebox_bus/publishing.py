@@ -2,12 +2,12 @@
 
 A mixin of `Bus`: it uses the bus's connection and transaction machinery. `publish_many`
 writes one transaction (runs without a dedupe key as one ``executemany`` on SQLite);
-`publish_async` hands its message to the loop's `GroupCommitter`.
+`publish_async` hands its message to the database's `Batcher`, which writes the publishes of
+concurrent callers in one transaction.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from .errors import PayloadError
 from .payload import Publish, check_topic, encode_payload
 
 if TYPE_CHECKING:
-    from .groupcommit import GroupCommitter
+    from .database import Database
 
 
 class Publishing:
@@ -26,11 +26,10 @@ class Publishing:
     dialect: _dialect.Dialect
     max_payload_bytes: int
     _sql: dict[str, str]
-    _local: Any
-    _conns_lock: threading.Lock
-    _committer: GroupCommitter | None
-    # Provided by `Bus`: short write transactions.
+    db: Database
+    # Provided by `Bus`: short write transactions, and the note that a topic got a message.
     _write: Callable[[Callable[[Any], Any]], Any]
+    _published: Callable[[str], None]
 
     def prepare(
         self,
@@ -119,7 +118,8 @@ class Publishing:
                     continue
                 if plain:
                     ids += self._insert_plain(cur, [params(p) for p in plain], sqlite=sqlite)
-                    self._local.topics.update(p.topic for p in plain)
+                    for topic in {p.topic for p in plain}:
+                        self._published(topic)
                     plain = []
                 if item is None:
                     break
@@ -130,11 +130,12 @@ class Publishing:
                     cur.execute(sql["SELECT_BY_DEDUPE"], row_params)
                     row = cur.fetchone()
                 else:
-                    self._local.topics.add(item.topic)
+                    self._published(item.topic)
                 ids.append(int(row[0]))
             return ids
 
-        return self._write(work)
+        ids: list[int] = self._write(work)
+        return ids
 
     def _insert_plain(self, cur: Any, rows: list[dict[str, Any]], *, sqlite: bool) -> list[int]:
         """Insert rows that cannot conflict; their ids in order.
@@ -177,8 +178,8 @@ class Publishing:
     ) -> int:
         """Publish from async code without blocking the event loop.
 
-        Concurrent calls share commits (group commit); each await returns only after its own
-        row is committed. Validation errors are raised before anything is queued.
+        Concurrent calls share commits (the database's `Batcher`); each await returns only
+        after its own row is committed. Validation errors are raised before anything is queued.
         """
         item = self.prepare(
             topic,
@@ -189,10 +190,4 @@ class Publishing:
             delay=delay,
             max_attempts=max_attempts,
         )
-        if self._committer is None:
-            from .groupcommit import GroupCommitter
-
-            with self._conns_lock:
-                if self._committer is None:
-                    self._committer = GroupCommitter(self)
-        return int(await self._committer.submit(item))
+        return await self.db.batcher.publish(self, item)

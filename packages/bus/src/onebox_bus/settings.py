@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_DATABASE_URL = "sqlite:///./var/onebox.db"
+from .timing import DEFAULT_DATABASE_URL
 
 
 def default_database_url() -> str:

@@ -44,16 +44,12 @@ def migrated_postgres(base_url: str, schema: str) -> str:
     """
     from sqlalchemy import text
 
-    from .engine import create_engine, normalise_url
+    from .database import Database, normalise_url
 
     url = normalise_url(base_url)
-    engine = create_engine(url.render_as_string(hide_password=False))
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    finally:
-        engine.dispose()
+    with Database(url.render_as_string(hide_password=False)) as db, db.transaction() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
     rendered = scoped.render_as_string(hide_password=False)
     upgrade(rendered)

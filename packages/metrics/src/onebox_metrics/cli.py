@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from onebox_bus import Bus, BusError, check_schema, create_engine
+from onebox_bus import Bus, BusError, Database, check_schema
 
 from . import settings
 from .errors import MetricsConfigError, MetricsError
@@ -102,29 +102,28 @@ def _export(url: str, args: argparse.Namespace) -> int:
     if args.every is not None and threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    engine = create_engine(url)
-    try:
-        with Bus.from_url(url) as bus:
-            while True:
-                try:
-                    path = export(engine, directory, bus_stats=bus.stats(), retention=days * 86400)
-                except (MetricsError, BusError) as exc:
-                    if args.every is None:
-                        raise
-                    log.warning("metrics.export_failed", error=str(exc))
+    with Database(url) as db:
+        bus = Bus(db)
+        while True:
+            try:
+                path = export(db.engine, directory, bus_stats=bus.stats(), retention=days * 86400)
+            except (MetricsError, BusError) as exc:
                 if args.every is None:
-                    print(f"wrote {path}")
-                    return 0
-                if stop.wait(args.every):
-                    return 0
-    finally:
-        engine.dispose()
+                    raise
+                log.warning("metrics.export_failed", error=str(exc))
+            if args.every is None:
+                print(f"wrote {path}")
+                return 0
+            if stop.wait(args.every):
+                return 0
 
 
 def _show(url: str, args: argparse.Namespace) -> int:
     now = time.time()
-    with Bus.from_url(url) as bus:
-        stats = bus.stats()
+    with Database(url) as db:
+        stats = Bus(db).stats()
+        total = read_series(db.engine)
+        recent = {_key(s): s for s in read_series(db.engine, since=now - args.hours * 3600)}
     rows = [("topic", "ready", "claimed", "done", "dead", "oldest ready")]
     for topic, s in stats.items():
         counts = (s.ready, s.claimed, s.done, s.dead)
@@ -133,12 +132,6 @@ def _show(url: str, args: argparse.Namespace) -> int:
     _table(rows) if len(rows) > 1 else print("  no messages")
     print(f"WAL file: {stats.wal_bytes / 1024:.0f} KiB\n")
 
-    engine = create_engine(url)
-    try:
-        total = read_series(engine)
-        recent = {_key(s): s for s in read_series(engine, since=now - args.hours * 3600)}
-    finally:
-        engine.dispose()
     print(f"Metrics (all time, and the last {args.hours:g} h)")
     if not total:
         print("  nothing flushed yet")

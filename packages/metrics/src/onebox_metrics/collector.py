@@ -11,7 +11,7 @@ Invariants:
   and the last *successfully written* snapshot, so a failed flush loses nothing: its
   changes are written by the next one;
 - a flush lands in the time bucket of the moment it runs (``start = now - now % bucket``);
-- without an engine the collector only renders (flush is a no-op).
+- without a database the collector only renders (flush is a no-op).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import anyio
 import anyio.from_thread
 import anyio.lowlevel
 import structlog
+from onebox_bus import BusError, Clock, Database
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -33,14 +34,12 @@ from prometheus_client.core import (
     HistogramMetricFamily,
     Metric,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import _store
 from .errors import MetricDefinitionError, MetricsStoreError
 from .family import DEFAULT_BUCKETS, Counter, Family, Gauge, Histogram, Kind, LabelKey, format_bound
 
-Clock = Callable[[], float]
 _F = TypeVar("_F", bound=Family)
 
 #: The ``Content-Type`` of `Collector.render`'s output.
@@ -54,7 +53,7 @@ class Collector:
 
     Args:
         service: the service's name, stored with every row (the ``service`` label).
-        engine: an engine on the shared database (`onebox_bus.create_engine`), or None to
+        db: the shared database (`onebox_bus.Database`), or None to
             keep the figures in memory only.
         flush_every: seconds between flushes in `run`.
         clock: the time source (``time.time``).
@@ -64,7 +63,7 @@ class Collector:
     def __init__(
         self,
         service: str,
-        engine: Engine | None = None,
+        db: Database | None = None,
         flush_every: float = 10.0,
         clock: Clock = time.time,
         *,
@@ -75,7 +74,7 @@ class Collector:
         if flush_every <= 0 or bucket_seconds <= 0:
             raise MetricDefinitionError("flush_every and bucket_seconds must be positive")
         self.service = service
-        self.engine = engine
+        self.db = db
         self.flush_every = float(flush_every)
         self.clock = clock
         self.bucket_seconds = float(bucket_seconds)
@@ -166,7 +165,7 @@ class Collector:
             MetricsStoreError: the database refused the write (nothing is lost: the next
                 flush writes these changes too).
         """
-        if self.engine is None:
+        if self.db is None:
             return 0
         with self._flush_lock:
             now = self.clock()
@@ -185,13 +184,13 @@ class Collector:
                 return 0
             began = time.perf_counter()
             try:
-                with self.engine.begin() as conn:
+                with self.db.transaction() as conn:
                     _store.write_families(conn, new_families, now=now)
                     written = _store.write_bucket(
                         conn, rows, service=self.service, width=self.bucket_seconds, start=start
                     )
-            except SQLAlchemyError as exc:
-                detail = str(getattr(exc, "orig", None) or type(exc).__name__)
+            except (SQLAlchemyError, BusError) as exc:
+                detail = str(getattr(exc, "orig", None) or exc or type(exc).__name__)
                 raise MetricsStoreError(f"metrics flush failed: {detail}") from None
             self._flushed.update(snapshots)
             self._families_written.update(name for name, _, _ in new_families)

@@ -61,7 +61,7 @@ def create_app(
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
     bus = runtime.bus
     memory = ConversationMemory(
-        bus,
+        runtime.db,
         max_turns=settings.history_turns,
         retention=settings.history_retention_days * 86400.0,
         clock=clock,

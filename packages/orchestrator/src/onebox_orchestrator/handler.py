@@ -11,7 +11,8 @@ Steps for a claimed `inbound` message:
 4. in ONE bus transaction: publish the `OutboundMessage` to ``outbound.<channel>`` (dedupe key
    ``reply:<inbound id>``, so a repeated routing never makes two replies), store both turns,
    and ack. A lost lease rolls all of it back; a crash before the commit repeats the routing.
-   Concurrent handlers share that transaction (`GroupCommit`), each unit in its own savepoint.
+   Concurrent handlers share that transaction (the database's `Batcher`), each unit in its
+   own savepoint.
 
 A router failure (it promises never to raise, so this is a bug or a bad deployment) sends a
 holding reply and dead-letters the message with the reason, in the same transaction; a
@@ -33,8 +34,8 @@ from onebox_bus import Bus, LeaseLost, Message, check_topic
 from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
 from onebox_router import Conversation, Reply, Turn
 from onebox_service import MessageJournal
+from sqlalchemy.engine import Connection
 
-from .commit import GroupCommit
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .persona import HOLDING_REPLY, Personas, unsupported_reply
@@ -92,7 +93,6 @@ class InboundHandler:
         self.holding = holding or (lambda _question: HOLDING_REPLY)
         """The holding reply to a question (`HoldingReplies.reply`): no person promised unless
         one is told."""
-        self.committer = GroupCommit(bus)
 
     async def __call__(self, message: Message) -> None:
         """Handle one message; settles it (ack or dead letter) before returning."""
@@ -110,7 +110,7 @@ class InboundHandler:
         ):
             answer = await self._answer(message, inbound)
             try:
-                await self.committer.run(lambda: self._commit(message, inbound, answer))
+                await self.bus.db.unit(lambda conn: self._commit(conn, message, inbound, answer))
             except LeaseLost:
                 log.warning("message.lease_lost")
                 return
@@ -177,7 +177,9 @@ class InboundHandler:
             text=reply.text, outcome="replied", provider=reply.provider, cost_usd=reply.cost_usd
         )
 
-    def _commit(self, message: Message, inbound: InboundMessage, answer: Answer) -> None:
+    def _commit(
+        self, conn: Connection, message: Message, inbound: InboundMessage, answer: Answer
+    ) -> None:
         reply = OutboundMessage(
             channel=inbound.channel,
             conversation_id=inbound.conversation_id,
@@ -187,24 +189,25 @@ class InboundHandler:
             received_at=inbound.received_at,
             meta=dict(inbound.meta),
         )
-        with self.bus.transaction():  # joins the group commit's transaction
-            self.bus.publish(
-                outbound_topic(inbound.channel),
-                orjson.dumps(reply),  # the envelope's JSON; orjson encodes dataclasses natively
-                key=inbound.key,
-                dedupe_key=f"reply:{message.id}",
-                correlation_id=inbound.correlation_id,
-            )
-            self.memory.record(
-                conversation_key=inbound.key,
-                inbound_id=message.id,
-                channel=inbound.channel,
-                correlation_id=inbound.correlation_id,
-                user_text=inbound.text or f"[{inbound.content_kind}]",
-                reply_text=answer.text,
-                provider=answer.provider,
-            )
-            if answer.dead_reason is not None:
-                self.bus.dead_letter(message, answer.dead_reason)
-            else:
-                self.bus.ack(message)
+        # `conn` is the batch's transaction: the publish and the ack join it.
+        self.bus.publish(
+            outbound_topic(inbound.channel),
+            orjson.dumps(reply),  # the envelope's JSON; orjson encodes dataclasses natively
+            key=inbound.key,
+            dedupe_key=f"reply:{message.id}",
+            correlation_id=inbound.correlation_id,
+        )
+        self.memory.record(
+            conn,
+            conversation_key=inbound.key,
+            inbound_id=message.id,
+            channel=inbound.channel,
+            correlation_id=inbound.correlation_id,
+            user_text=inbound.text or f"[{inbound.content_kind}]",
+            reply_text=answer.text,
+            provider=answer.provider,
+        )
+        if answer.dead_reason is not None:
+            self.bus.dead_letter(message, answer.dead_reason)
+        else:
+            self.bus.ack(message)

@@ -99,7 +99,7 @@ async def run_service(settings: OrchestratorSettings) -> None:
         router = build_router(
             settings.router_settings(),
             http=http,
-            engine=runtime.engine,
+            db=runtime.db,
             clock=time.time,
             collector=runtime.collector,
             holding=holding.reply,

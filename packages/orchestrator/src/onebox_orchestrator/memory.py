@@ -1,41 +1,50 @@
 """Conversation memory: the last turns of each conversation, fed to the router as history.
 
-Turns live in ``orchestrator_turns`` (this package's Alembic branch). `record` must run inside
-the `Bus.transaction()` that publishes the reply and acks the inbound message, so memory and
-the bus never disagree; `purge` deletes turns older than the retention.
+Turns live in ``orchestrator_turns`` (this package's Alembic branch). `record` takes the
+connection of the unit of work that publishes the reply and acks the inbound message, so
+memory and the bus never disagree; `purge` deletes turns older than the retention.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from onebox_bus import Bus
+from onebox_bus import Database
+from sqlalchemy import Integer, bindparam, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
-from . import _db
+from ._schema import turns
 
 Role = Literal["user", "assistant"]
 
-_INSERT_PAIR = (
-    "INSERT INTO orchestrator_turns (conversation_key, inbound_id, role, text, channel, "
-    "correlation_id, provider, created_at) VALUES "
-    "(:conversation_key, :inbound_id, 'user', :user_text, :channel, :correlation_id, NULL, "
-    ":created_at), "
-    "(:conversation_key, :inbound_id, 'assistant', :reply_text, :channel, :correlation_id, "
-    ":provider, :created_at) "
-    "ON CONFLICT (inbound_id, role) DO NOTHING"
-)
+# Built once: `record` and `recent` are on every message's path.
+_INSERT = {
+    "sqlite": sqlite.insert(turns).on_conflict_do_nothing(index_elements=["inbound_id", "role"]),
+    "postgresql": postgresql.insert(turns).on_conflict_do_nothing(
+        index_elements=["inbound_id", "role"]
+    ),
+}
 _RECENT = (
-    "SELECT role, text, provider, created_at, correlation_id FROM orchestrator_turns "
-    "WHERE conversation_key = :conversation_key AND created_at >= :since "
-    "ORDER BY id DESC LIMIT :limit"
+    select(turns.c.role, turns.c.text, turns.c.provider, turns.c.created_at, turns.c.correlation_id)
+    .where(
+        turns.c.conversation_key == bindparam("conversation_key"),
+        turns.c.created_at >= bindparam("since"),
+    )
+    .order_by(turns.c.id.desc())
+    .limit(bindparam("limit", type_=Integer))
 )
+_LAST_ID = func.max(turns.c.id)
 _CONVERSATIONS = (
-    "SELECT conversation_key, channel, COUNT(*), MAX(created_at), MAX(id) "
-    "FROM orchestrator_turns GROUP BY conversation_key, channel ORDER BY MAX(id) DESC LIMIT :limit"
+    select(turns.c.conversation_key, turns.c.channel, func.count(), func.max(turns.c.created_at))
+    .group_by(turns.c.conversation_key, turns.c.channel)
+    .order_by(_LAST_ID.desc())
+    .limit(bindparam("limit", type_=Integer))
 )
-_PURGE = "DELETE FROM orchestrator_turns WHERE created_at < :before"
+_PURGE = delete(turns).where(turns.c.created_at < bindparam("before"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,33 +71,31 @@ class ConversationSummary:
 class ConversationMemory:
     """The last `max_turns` turns per conversation, kept for `retention` seconds.
 
-    All methods are synchronous (the bus is): async callers run them on a worker thread.
+    All methods are synchronous: async callers run them with `Database.run`.
     """
 
     def __init__(
         self,
-        bus: Bus,
+        db: Database,
         *,
         max_turns: int = 12,
         retention: float = 30 * 86400.0,
-        clock: Callable[[], float] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.bus = bus
+        self.db = db
         self.max_turns = max_turns
         self.retention = retention
-        self.clock = clock or bus.clock
+        self.clock = clock
+        self._insert = _INSERT[db.kind]
 
     def recent(self, conversation_key: str, *, limit: int | None = None) -> list[StoredTurn]:
         """The conversation's last turns, oldest first (none older than the retention)."""
-        rows = _db.fetchall(
-            self.bus,
-            _RECENT,
-            {
-                "conversation_key": conversation_key,
-                "since": self.clock() - self.retention,
-                "limit": self.max_turns if limit is None else limit,
-            },
-        )
+        params = {
+            "conversation_key": conversation_key,
+            "since": self.clock() - self.retention,
+            "limit": self.max_turns if limit is None else limit,
+        }
+        rows = self.db.read(lambda conn: conn.execute(_RECENT, params).all())
         return [
             StoredTurn(
                 role=r[0], text=r[1], provider=r[2], created_at=float(r[3]), correlation_id=r[4]
@@ -98,6 +105,7 @@ class ConversationMemory:
 
     def record(
         self,
+        conn: Connection,
         *,
         conversation_key: str,
         inbound_id: int,
@@ -107,25 +115,26 @@ class ConversationMemory:
         reply_text: str,
         provider: str | None,
     ) -> None:
-        """Store the customer's turn and the reply (call inside `bus.transaction()`)."""
-        _db.execute(
-            self.bus,
-            _INSERT_PAIR,
-            {
-                "conversation_key": conversation_key,
-                "inbound_id": inbound_id,
-                "channel": channel,
-                "correlation_id": correlation_id,
-                "user_text": user_text,
-                "reply_text": reply_text,
-                "provider": provider,
-                "created_at": self.clock(),
-            },
+        """Store the customer's turn and the reply on `conn` (the unit of work's transaction)."""
+        now = self.clock()
+        common = {
+            "conversation_key": conversation_key,
+            "inbound_id": inbound_id,
+            "channel": channel,
+            "correlation_id": correlation_id,
+            "created_at": now,
+        }
+        conn.execute(
+            self._insert,
+            [
+                {**common, "role": "user", "text": user_text, "provider": None},
+                {**common, "role": "assistant", "text": reply_text, "provider": provider},
+            ],
         )
 
     def conversations(self, *, limit: int = 50) -> list[ConversationSummary]:
         """The most recently active conversations, newest first."""
-        rows = _db.fetchall(self.bus, _CONVERSATIONS, {"limit": limit})
+        rows = self.db.read(lambda conn: conn.execute(_CONVERSATIONS, {"limit": limit}).all())
         return [
             ConversationSummary(key=r[0], channel=r[1], turns=int(r[2]), last_at=float(r[3]))
             for r in rows
@@ -133,6 +142,5 @@ class ConversationMemory:
 
     def purge(self) -> int:
         """Delete turns older than the retention; returns how many."""
-        with self.bus.transaction():
-            cursor = _db.execute(self.bus, _PURGE, {"before": self.clock() - self.retention})
-            return int(cursor.rowcount)
+        before = self.clock() - self.retention
+        return self.db.write(lambda conn: int(conn.execute(_PURGE, {"before": before}).rowcount))

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 import httpx
-from sqlalchemy.engine import Engine
+from onebox_bus import Database
 
 from ._metrics import Collector
 from .anthropic import AnthropicProvider
@@ -43,14 +43,14 @@ def build_router(
     settings: RouterSettings,
     *,
     http: httpx.AsyncClient,
-    engine: Engine | None,
+    db: Database | None,
     clock: Callable[[], float] = time.time,
     collector: Collector | None = None,
     holding: Callable[[str], str] | None = None,
 ) -> Router:
-    """A router configured by `settings` (and its routing file), on `http` and `engine`.
+    """A router configured by `settings` (and its routing file), on `http` and `db`.
 
-    `engine` must be on a migrated shared database (``onebox migrate``); None runs without
+    `db` must be on a migrated shared database (``onebox migrate``); None runs without
     cache and ledger (budgets then only count this process's spend). `holding` words the offline
     answer when nothing in the FAQ matches (default: `offline.FALLBACK_TEXT`).
 
@@ -67,11 +67,11 @@ def build_router(
         for name, config in policy.providers.items()
     }
     cache = ledger = None
-    if engine is not None:
-        ledger = Ledger(engine)
+    if db is not None:
+        ledger = Ledger(db)
         if policy.cache_enabled:
             cache = ResponseCache(
-                engine, clock=clock, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity
+                db, clock=clock, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity
             )
     return Router(
         policy=policy,

@@ -9,7 +9,8 @@ back so expired or deleted rows are never served. Two questions whose numbers, d
 negations or opposites differ never match. The router decides what may use the cache at all
 (`onebox_router.privacy`): personal and context-dependent messages never reach it.
 
-All methods are synchronous (SQLAlchemy Core); the router calls them in a worker thread.
+All methods are synchronous (SQLAlchemy Core on the process's `Database`); the router calls
+them in a worker thread, or `lookup_exact` on the event loop on SQLite.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from onebox_bus import Database
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
 
 from ._schema import cache as table
 from .matching import Signature, make_signature
@@ -76,7 +76,6 @@ _EXACT = sa.select(*_ANSWER).where(
 _BY_ID = sa.select(*_ANSWER).where(
     table.c.id == sa.bindparam("id"), table.c.expires_at > sa.bindparam("now")
 )
-_EXACT_SQLITE = "SELECT answer, provider, model FROM router_cache WHERE key = ? AND expires_at > ?"
 
 
 _REPLACED = ("answer", "provider", "model", "created_at", "expires_at")
@@ -112,7 +111,7 @@ class ResponseCache:
     """Exact and paraphrase lookups of answers, with a time to live.
 
     Args:
-        engine: an engine on the migrated shared database.
+        db: the migrated shared database.
         clock: wall clock (unix seconds).
         ttl_s: how long an answer is served.
         threshold: the least `similarity` for a paraphrase hit (exact hits need none).
@@ -120,13 +119,14 @@ class ResponseCache:
 
     def __init__(
         self,
-        engine: Engine,
+        db: Database,
         *,
         clock: Callable[[], float],
         ttl_s: float = 86_400.0,
         threshold: float = 0.8,
     ) -> None:
-        self._engine = engine
+        self._db = db
+        self._upsert = _upsert(db.kind)
         self._clock = clock
         self.ttl_s = ttl_s
         self.threshold = threshold
@@ -134,8 +134,6 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._index: dict[str, _Namespace] = {}
         self._last_id = 0
-        self._raw: Any = None
-        self._raw_lock = threading.Lock()
 
     def lookup(self, ns: str, question: str) -> CacheHit | None:
         """The cached answer to `question` (or a paraphrase of it) in namespace `ns`."""
@@ -145,31 +143,19 @@ class ResponseCache:
     @property
     def inline_reads(self) -> bool:
         """Whether `lookup_exact` is cheap and lock-free enough to call on the event loop."""
-        return self._engine.dialect.name == "sqlite"
+        return self._db.sqlite
 
     def lookup_exact(self, ns: str, sig: Signature) -> CacheHit | None:
         """The answer stored under exactly this signature (one indexed read; no miss counted).
 
-        On SQLite this reads through one long-lived connection in autocommit mode: in WAL mode
-        a reader takes no lock and never waits for a writer, so the read takes tens of
+        It reads on the calling thread's long-lived connection in autocommit mode: on SQLite in
+        WAL mode a reader takes no lock and never waits for a writer, so the read takes tens of
         microseconds and may run on the event loop.
         """
         if sig.empty:
             return None
-        key, now = _key(ns, sig), self._clock()
-        if self._engine.dialect.name == "sqlite":
-            with self._raw_lock:
-                if self._raw is None:
-                    self._raw = self._engine.raw_connection()
-                cursor = self._raw.cursor()
-                try:
-                    cursor.execute(_EXACT_SQLITE, (key, now))
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
-        else:
-            with self._engine.connect() as conn:
-                row = conn.execute(_EXACT, {"key": key, "now": now}).first()
+        params = {"key": _key(ns, sig), "now": self._clock()}
+        row = self._db.read(lambda conn: conn.execute(_EXACT, params).first())
         if row is None:
             return None
         self.stats.exact += 1
@@ -181,26 +167,24 @@ class ResponseCache:
             self.stats.misses += 1
             return None
         now = self._clock()
-        with self._engine.connect() as conn:
-            self._sync(conn)
-            for entry_id, score in self._candidates(ns, sig, now):
-                row = conn.execute(_BY_ID, {"id": entry_id, "now": now}).first()
-                if row is not None:
-                    self.stats.similar += 1
-                    return CacheHit(
-                        answer=row.answer, provider=row.provider, model=row.model,
-                        match="similar", score=score,
-                    )  # fmt: skip
-                self._forget(ns, entry_id)
+        return self._db.read(lambda conn: self._similar(conn, ns, sig, now))
+
+    def _similar(self, conn: sa.Connection, ns: str, sig: Signature, now: float) -> CacheHit | None:
+        self._sync(conn)
+        for entry_id, score in self._candidates(ns, sig, now):
+            row = conn.execute(_BY_ID, {"id": entry_id, "now": now}).first()
+            if row is not None:
+                self.stats.similar += 1
+                return CacheHit(
+                    answer=row.answer, provider=row.provider, model=row.model,
+                    match="similar", score=score,
+                )  # fmt: skip
+            self._forget(ns, entry_id)
         self.stats.misses += 1
         return None
 
     def close(self) -> None:
-        """Return the read connection to the pool."""
-        with self._raw_lock:
-            if self._raw is not None:
-                self._raw.close()
-                self._raw = None
+        """Nothing to release: connections belong to the `Database`."""
 
     def store(self, ns: str, question: str, answer: str, *, provider: str, model: str) -> bool:
         """Remember `answer` to `question` for `ttl_s`; False when the question has no content."""
@@ -231,21 +215,21 @@ class ResponseCache:
             )
         if not rows:
             return 0
-        with self._engine.begin() as conn:
-            conn.execute(_upsert(self._engine.dialect.name), rows)
+        self._db.write(lambda conn: conn.execute(self._upsert, rows))
         self.stats.stores += len(rows)
         return len(rows)
 
     def purge(self) -> int:
         """Delete expired answers; how many were deleted."""
-        with self._engine.begin() as conn:
-            deleted = conn.execute(sa.delete(table).where(table.c.expires_at <= self._clock()))
+        now = self._clock()
+        deleted = self._db.write(
+            lambda conn: conn.execute(sa.delete(table).where(table.c.expires_at <= now))
+        )
         return deleted.rowcount or 0
 
     def clear(self) -> None:
         """Forget every answer (e.g. after the FAQ or prices changed)."""
-        with self._engine.begin() as conn:
-            conn.execute(sa.delete(table))
+        self._db.write(lambda conn: conn.execute(sa.delete(table)))
         with self._lock:
             self._index.clear()
 

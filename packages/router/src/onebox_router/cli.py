@@ -15,6 +15,7 @@ import sys
 import time
 
 import orjson
+from onebox_bus import BusError
 from sqlalchemy.exc import SQLAlchemyError
 
 from .classifier import Classifier
@@ -75,20 +76,17 @@ def main(argv: list[str] | None = None) -> int:
                 "cache": cache_exclusion(conv) or "eligible",
             }
         else:
-            from onebox_bus import create_engine
+            from onebox_bus import Database
             from onebox_bus.settings import default_database_url
 
             from .ledger import spend_summary
 
-            engine = create_engine(args.database_url or default_database_url())
-            try:
-                result = spend_summary(engine, clock=time.time)
-            finally:
-                engine.dispose()
+            with Database(args.database_url or default_database_url()) as db:
+                result = spend_summary(db, clock=time.time)
     except (ConfigError, ValueError) as exc:
         print(f"onebox-router: {exc}".splitlines()[0], file=sys.stderr)
         return 2
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, BusError) as exc:
         print(
             f"onebox-router: database: {type(exc).__name__} (run `onebox migrate`?)",
             file=sys.stderr,

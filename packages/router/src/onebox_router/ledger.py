@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from onebox_bus import Database
+from sqlalchemy.engine import Connection
 
 from ._schema import calls
 
@@ -53,11 +54,14 @@ def day_start(now: float) -> float:
     return day.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
-class Ledger:
-    """Writes call records and sums spend."""
+_INSERT = sa.insert(calls)
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+
+class Ledger:
+    """Writes call records and sums spend, on the process's `Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def record(self, records: Sequence[CallRecord]) -> None:
         """Append `records` in one transaction."""
@@ -68,24 +72,27 @@ class Ledger:
             row = asdict(record)
             row["class"] = row.pop("message_class")
             rows.append(row)
-        with self._engine.begin() as conn:
-            conn.execute(sa.insert(calls), rows)
+        self._db.write(lambda conn: conn.execute(_INSERT, rows))
 
     def spend_since(self, start: float) -> dict[str, float]:
         """Cost in USD per provider of the calls made since `start`."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(calls.c.provider, sa.func.sum(calls.c.cost_usd))
-                .where(calls.c.created_at >= start)
-                .group_by(calls.c.provider)
-            ).all()
+        query = (
+            sa.select(calls.c.provider, sa.func.sum(calls.c.cost_usd))
+            .where(calls.c.created_at >= start)
+            .group_by(calls.c.provider)
+        )
+
+        def work(conn: Connection) -> list[tuple[str, float | None]]:
+            return [(str(r[0]), r[1]) for r in conn.execute(query)]
+
+        rows = self._db.read(work)
         return {provider: float(total or 0.0) for provider, total in rows}
 
 
-def spend_summary(engine: Engine, *, clock: Callable[[], float]) -> dict[str, dict[str, float]]:
+def spend_summary(db: Database, *, clock: Callable[[], float]) -> dict[str, dict[str, float]]:
     """Spend per provider ``{"today": usd, "month": usd}``, for dashboards and status."""
     now = clock()
-    ledger = Ledger(engine)
+    ledger = Ledger(db)
     today, month = ledger.spend_since(day_start(now)), ledger.spend_since(month_start(now))
     return {
         provider: {"today": today.get(provider, 0.0), "month": total}

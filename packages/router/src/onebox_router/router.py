@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import anyio
 import structlog
-from onebox_bus import WriteBehind
+from onebox_bus import BusError, WriteBehind
 from sqlalchemy.exc import SQLAlchemyError
 
 from ._metrics import Collector, RouterMetrics
@@ -361,7 +361,7 @@ class Router:
             for lookup in (cache.lookup_exact, cache.lookup_similar):
                 try:
                     hit = lookup(ns, sig)
-                except (SQLAlchemyError, sqlite3.Error) as exc:
+                except (SQLAlchemyError, BusError, sqlite3.Error) as exc:
                     log.error(
                         "router.database_error", operation=lookup.__name__,
                         error=type(exc).__name__,
@@ -410,7 +410,7 @@ class Router:
         try:
             with anyio.move_on_after(left):
                 return await anyio.to_thread.run_sync(lambda: fn(*args), abandon_on_cancel=True)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, BusError) as exc:
             log.error("router.database_error", operation=getattr(fn, "__name__", "io"),
                       error=type(exc).__name__)  # fmt: skip
             return None
@@ -419,7 +419,7 @@ class Router:
 
     async def aclose(self) -> None:
         """Write what is queued, then release the router's resources (not the HTTP client or
-        engine it was given)."""
+        database it was given)."""
         await self.flush()
         if self.cache is not None:
             self.cache.close()

@@ -140,9 +140,7 @@ def trace_handlers(runtime: ServiceRuntime) -> list[ControllerRouterHandler]:
     @get("/trace/{correlation_id:str}")
     async def trace(correlation_id: Annotated[str, PathParameter()]) -> Response[dict[str, Any]]:
         await anyio.to_thread.run_sync(runtime.journal.flush)
-        events = await anyio.to_thread.run_sync(
-            lambda: read_journey(runtime.engine, correlation_id)
-        )
+        events = await anyio.to_thread.run_sync(lambda: read_journey(runtime.db, correlation_id))
         body = {"correlation_id": correlation_id, **journey_json(events)}
         return Response(body, status_code=200 if events else 404)
 
@@ -154,7 +152,7 @@ def trace_handlers(runtime: ServiceRuntime) -> list[ControllerRouterHandler]:
     ) -> dict[str, Any]:
         since = runtime.clock() - hours * 3600
         found = await anyio.to_thread.run_sync(
-            lambda: slow_journeys(runtime.engine, longer_than=slow, since=since, limit=limit)
+            lambda: slow_journeys(runtime.db, longer_than=slow, since=since, limit=limit)
         )
         return {
             "longer_than_s": slow,

@@ -10,31 +10,25 @@ forward, sent < delivered < read < failed, and failed is terminal.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import anyio.to_thread
-from onebox_bus import Bus, LeaseLost, Message
-from sqlalchemy import case, func, select, update
-from sqlalchemy.engine import Connection, Engine
+from onebox_bus import Bus, Clock, Database, LeaseLost, Message
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.engine import Connection, CursorResult
 
-from . import _db
 from ._schema import deliveries as table
 from .channel import DeliveryReceipt
 from .journal import MessageJournal
 
-_INSERT_SENT = """
-INSERT INTO service_deliveries (channel, conversation_id, correlation_id, bus_message_id,
-    platform_message_id, status, error, sandbox, text, created_at, updated_at)
-VALUES (:channel, :conversation_id, :correlation_id, :bus_message_id, :platform_message_id,
-    :status, :error, :sandbox, :text, :created_at, :updated_at)
-"""
+#: Built once: the sender's hot path binds rows to it.
+_INSERT = insert(table)
 
 DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
 StatusChange = Literal["updated", "unchanged", "unknown"]
 STATUS_RANK: dict[str, int] = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,13 +50,20 @@ class Delivery:
 
 
 class DeliveryStore:
-    """Reads and writes ``service_deliveries`` through a SQLAlchemy engine."""
+    """Reads and writes ``service_deliveries`` on the process's `Database`.
 
-    def __init__(self, engine: Engine, *, clock: Clock = time.time) -> None:
-        self.engine = engine
+    Args:
+        db: the shared database.
+        clock: the time source.
+        journal: where platform status changes become ``status`` message events.
+    """
+
+    def __init__(
+        self, db: Database, *, clock: Clock = time.time, journal: MessageJournal | None = None
+    ) -> None:
+        self.db = db
         self.clock = clock
-        #: Set by the runtime: platform status changes become ``status`` message events.
-        self.journal: MessageJournal | None = None
+        self.journal = journal
 
     def _sent_rows(
         self,
@@ -111,13 +112,9 @@ class DeliveryStore:
         )
 
         def work(conn: Connection) -> list[int]:
-            out = []
-            for row in rows:
-                result = conn.execute(table.insert().values(**row))
-                out.append(int(result.inserted_primary_key[0]))
-            return out
+            return [_inserted_id(conn.execute(_INSERT, row)) for row in rows]
 
-        return _db.write(self.engine, work)
+        return self.db.write(work)
 
     def record_sent_and_ack(
         self,
@@ -135,6 +132,8 @@ class DeliveryStore:
         written on its own, so whoever holds the message now sees it was sent and does not
         send it again; the `LeaseLost` is then re-raised.
         """
+        if bus.db is not self.db:
+            raise ValueError("the bus and the delivery store must share one Database")
         rows = self._sent_rows(
             channel=channel,
             conversation_id=conversation_id,
@@ -143,14 +142,12 @@ class DeliveryStore:
             bus_message_id=message.id,
         )
         try:
-            with bus.transaction():
-                for row in rows:
-                    bus.execute(_INSERT_SENT, row)
+            with self.db.transaction() as conn:
+                conn.execute(_INSERT, rows)
                 bus.ack(message)
         except LeaseLost:
-            with bus.transaction():
-                for row in rows:
-                    bus.execute(_INSERT_SENT, row)
+            with self.db.transaction() as conn:
+                conn.execute(_INSERT, rows)
             raise
 
     def record_failed(
@@ -177,10 +174,7 @@ class DeliveryStore:
             "created_at": now,
             "updated_at": now,
         }
-        return _db.write(
-            self.engine,
-            lambda conn: int(conn.execute(table.insert().values(**values)).inserted_primary_key[0]),
-        )
+        return self.db.write(lambda conn: _inserted_id(conn.execute(_INSERT, values)))
 
     def sent_for_message(self, bus_message_id: int) -> bool:
         """True when a send of this bus message was already recorded (a redelivery)."""
@@ -189,7 +183,7 @@ class DeliveryStore:
             .select_from(table)
             .where(table.c.bus_message_id == bus_message_id, table.c.status != "failed")
         )
-        return bool(_db.read(self.engine, lambda conn: conn.execute(query).scalar_one()))
+        return bool(self.db.read(lambda conn: conn.execute(query).scalar_one()))
 
     def update_status(
         self,
@@ -229,7 +223,7 @@ class DeliveryStore:
             found = conn.execute(select(func.count()).select_from(table).where(*where))
             return "unchanged" if found.scalar_one() else "unknown"
 
-        return _db.write(self.engine, work)
+        return self.db.write(work)
 
     async def update_status_async(
         self,
@@ -249,7 +243,7 @@ class DeliveryStore:
         query = select(table).where(
             table.c.channel == channel, table.c.platform_message_id == platform_message_id
         )
-        rows = _db.read(self.engine, lambda conn: conn.execute(query).all())
+        rows = self.db.read(lambda conn: conn.execute(query).all())
         return _to_delivery(rows[0]) if rows else None
 
     def by_correlation(self, correlation_id: str, *, sandbox_only: bool = False) -> list[Delivery]:
@@ -258,14 +252,20 @@ class DeliveryStore:
         if sandbox_only:
             query = query.where(table.c.sandbox.is_(True))
         query = query.order_by(table.c.id)
-        return [_to_delivery(r) for r in _db.read(self.engine, lambda c: c.execute(query).all())]
+        return [_to_delivery(r) for r in self.db.read(lambda c: c.execute(query).all())]
 
     def recent(self, *, channel: str | None = None, limit: int = 100) -> list[Delivery]:
         """The latest records, newest first."""
         query = select(table).order_by(table.c.id.desc()).limit(limit)
         if channel is not None:
             query = query.where(table.c.channel == channel)
-        return [_to_delivery(r) for r in _db.read(self.engine, lambda c: c.execute(query).all())]
+        return [_to_delivery(r) for r in self.db.read(lambda c: c.execute(query).all())]
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _to_delivery(row: object) -> Delivery:

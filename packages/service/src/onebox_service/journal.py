@@ -23,24 +23,26 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 import anyio.to_thread
 import orjson
 import structlog
+from onebox_bus import BusError, Clock, Database
 from sqlalchemy import delete, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from ._schema import message_events as table
 
 log = structlog.get_logger("onebox.service.journal")
 
-Clock = Callable[[], float]
 Detail = str | int | float | bool | None
 
 #: Steps in the order a message normally goes through them (for display).
@@ -91,7 +93,7 @@ class MessageJournal:
 
     Args:
         service: the service's name, stored with every event.
-        engine: an engine on the shared database, or None to keep nothing (recording is free).
+        db: the shared database, or None to keep nothing (recording is free).
         clock: the time source (``time.time``).
         flush_every: seconds between flushes in `run`.
         retention: events older than this many seconds are purged (hourly, in `run`).
@@ -102,7 +104,7 @@ class MessageJournal:
     def __init__(
         self,
         service: str,
-        engine: Engine | None = None,
+        db: Database | None = None,
         *,
         clock: Clock = time.time,
         flush_every: float = 2.0,
@@ -111,7 +113,7 @@ class MessageJournal:
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
     ) -> None:
         self.service = service
-        self.engine = engine
+        self.db = db
         self.clock = clock
         self.flush_every = flush_every
         self.retention = retention
@@ -129,7 +131,7 @@ class MessageJournal:
         self, correlation_id: str | None, step: str, *, at: float | None = None, **detail: Detail
     ) -> None:
         """Buffer one event; a message without a correlation id is not traced."""
-        if not correlation_id or self.engine is None:
+        if not correlation_id or self.db is None:
             return
         row = (
             correlation_id[:100],
@@ -154,17 +156,18 @@ class MessageJournal:
         """Write the buffered events, `chunk_rows` per transaction; returns how many.
 
         Raises:
-            SQLAlchemyError: the database refused a write; the events not yet written stay
-                buffered (ahead of any recorded since).
+            BusError: the database refused a write (`BusUnavailable`); the events not yet
+                written stay buffered (ahead of any recorded since).
         """
-        if self.engine is None:
+        db = self.db
+        if db is None:
             return 0
         with self._flush_lock:
             with self._lock:
                 rows, self._buffer = self._buffer, []
             if not rows:
                 return 0
-            mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+            mark = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
             sql = (
                 f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) "
                 f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
@@ -175,11 +178,10 @@ class MessageJournal:
                     if written:
                         time.sleep(CHUNK_PAUSE_SECONDS)
                     chunk = rows[written : written + self.chunk_rows]
-                    with self.engine.begin() as conn:
-                        # the driver's executemany: a third of the cost of Core's per-row binding
-                        conn.exec_driver_sql(sql, chunk)
+                    # the driver's executemany: a third of the cost of Core's per-row binding
+                    db.write(functools.partial(_insert_chunk, sql, chunk))
                     written += len(chunk)
-            except SQLAlchemyError:
+            except (SQLAlchemyError, BusError):
                 with self._lock:
                     self._buffer[:0] = rows[written:]
                 raise
@@ -187,11 +189,15 @@ class MessageJournal:
 
     def purge(self, *, now: float | None = None) -> int:
         """Delete events older than the retention; returns how many."""
-        if self.engine is None:
+        db = self.db
+        if db is None:
             return 0
         cutoff = (self.clock() if now is None else now) - self.retention
-        with self.engine.begin() as conn:
+
+        def work(conn: Connection) -> int:
             return int(conn.execute(delete(table).where(table.c.at < cutoff)).rowcount or 0)
+
+        return db.write(work)
 
     def _tick(self, *, final: bool) -> None:
         try:
@@ -200,7 +206,7 @@ class MessageJournal:
             if not final and now - self._purged_at >= PURGE_EVERY_SECONDS:
                 self._purged_at = now
                 self.purge(now=now)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, BusError) as exc:
             log.warning("journal.flush_failed", service=self.service, error=type(exc).__name__)
 
     async def run(self) -> None:
@@ -224,31 +230,34 @@ class MessageJournal:
             self._wake.set()
 
 
-def _event(row: Mapping[str, object]) -> JourneyEvent:
+def _insert_chunk(sql: str, chunk: list[tuple[object, ...]], conn: Connection) -> None:
+    conn.exec_driver_sql(sql, chunk)
+
+
+def _event(row: Mapping[Any, Any]) -> JourneyEvent:
     raw = row["detail"]
     detail = orjson.loads(raw) if isinstance(raw, str) and raw else {}
     return JourneyEvent(
         correlation_id=str(row["correlation_id"]),
         service=str(row["service"]),
         step=str(row["step"]),
-        at=float(row["at"]),  # type: ignore[arg-type]
+        at=float(row["at"]),
         detail=detail,
     )
 
 
-def read_journey(engine: Engine, correlation_id: str) -> list[JourneyEvent]:
+def read_journey(db: Database, correlation_id: str) -> list[JourneyEvent]:
     """One message's events in time order (empty when nothing is known about it)."""
     query = (
         select(table)
         .where(table.c.correlation_id == correlation_id)
         .order_by(table.c.at, table.c.id)
     )
-    with engine.connect() as conn:
-        return [_event(r._mapping) for r in conn.execute(query)]
+    return db.read(lambda conn: [_event(r._mapping) for r in conn.execute(query)])
 
 
 def slow_journeys(
-    engine: Engine, *, longer_than: float, since: float, limit: int = 50
+    db: Database, *, longer_than: float, since: float, limit: int = 50
 ) -> list[JourneySummary]:
     """Messages first seen after `since` whose journey took more than `longer_than` seconds."""
     started, ended = func.min(table.c.at), func.max(table.c.at)
@@ -260,8 +269,7 @@ def slow_journeys(
         .order_by((ended - started).desc())
         .limit(limit)
     )
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
+    rows = db.read(lambda conn: conn.execute(query).all())
     return [
         JourneySummary(
             correlation_id=str(cid), started_at=float(lo), seconds=float(hi - lo), steps=int(n)

@@ -1,14 +1,15 @@
 """The resources one service process holds, and the lifespan that starts and stops them.
 
-`open_runtime` (called from `create_app`) checks the schema revision, opens the bus and a
-SQLAlchemy engine on the shared database, and builds the metrics collector, the delivery and
-webhook-event stores and the sd_notify client. Workers (bus `Consumer`s, `Sender`s) are added
+`open_runtime` (called from `create_app`) opens the process's one `Database`, checks the
+schema revision on it, and builds on it, by explicit construction, the bus, the metrics
+collector, the message journal, the delivery and webhook-event stores and the sd_notify
+client. Workers (bus `Consumer`s, `Sender`s) are added
 with `add_worker`; the app's lifespan (`lifespan`) starts them with the collector's flush loop
 and the watchdog pings, and on shutdown says STOPPING=1, stops claiming, drains within the
 grace period (the rest is released), flushes metrics and closes everything.
 
 Observability rides along: `RuntimeVitals` (``runtime.vitals``: GC pauses, SQLite lock waits
-through the bus's ``on_lock_wait`` hook, process figures, event-loop lag, provider quotas)
+through the database's ``on_lock_wait`` hook, process figures, event-loop lag, provider quotas)
 and the `MessageJournal` (``runtime.journal``: one event per step of a message) run in the
 lifespan too; consumers added with `add_consumer` record a ``claimed`` event per message.
 """
@@ -18,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
-from onebox_bus import Bus, Consumer, Handler, Message, check_schema, create_engine
+from onebox_bus import Bus, Clock, Consumer, Database, Handler, Message, check_schema
 from onebox_metrics import Collector
 from sqlalchemy.engine import Engine
 
@@ -35,8 +36,6 @@ from .vitals import RuntimeVitals
 from .webhooks import WebhookEventStore
 
 log = structlog.get_logger("onebox.service.runtime")
-
-Clock = Callable[[], float]
 
 
 class Worker(Protocol):
@@ -76,9 +75,10 @@ class WorkerHealth:
 
 
 class ServiceRuntime:
-    """What one service process holds: bus, engine, collector, stores, notifier, workers.
+    """What one service process holds: database, bus, collector, stores, notifier, workers.
 
-    The lifespan owns it: on shutdown it closes the bus and disposes of the engine.
+    Built by `open_runtime` (every part constructed with what it needs). The lifespan owns
+    it: on shutdown it closes the database.
     """
 
     def __init__(
@@ -86,32 +86,36 @@ class ServiceRuntime:
         *,
         service: str,
         settings: ServiceSettings,
+        db: Database,
         bus: Bus,
-        engine: Engine,
         collector: Collector,
-        notifier: SystemdNotifier | None = None,
+        journal: MessageJournal,
+        deliveries: DeliveryStore,
+        events: WebhookEventStore,
+        vitals: RuntimeVitals,
+        notifier: SystemdNotifier,
         clock: Clock = time.time,
-        vitals: RuntimeVitals | None = None,
-        journal: MessageJournal | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
+        self.db = db
         self.bus = bus
-        self.engine = engine
         self.collector = collector
-        self.notifier = notifier or SystemdNotifier(None)
+        self.notifier = notifier
         self.clock = clock
-        self.deliveries = DeliveryStore(engine, clock=clock)
-        self.events = WebhookEventStore(engine, clock=clock)
-        self.vitals = vitals or RuntimeVitals(collector)
-        self.journal = journal or MessageJournal(service, None, clock=clock)
-        # WebhookIngest and Sender find the journal through the stores they are given.
-        self.events.journal = self.journal
-        self.deliveries.journal = self.journal
+        self.deliveries = deliveries
+        self.events = events
+        self.vitals = vitals
+        self.journal = journal
         self.workers: list[Worker] = []
         self.consumed_topics: list[str] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._closed = False
+
+    @property
+    def engine(self) -> Engine:
+        """The database's engine (for readers written against SQLAlchemy, e.g. dashboards)."""
+        return self.db.engine
 
     def add_worker(self, worker: Worker, *, topic: str | None = None) -> Worker:
         """Run `worker` in the lifespan; `topic` (or ``worker.topic``) is reported by /health."""
@@ -219,12 +223,12 @@ class ServiceRuntime:
         log.info("service.stopped", service=self.service)
 
     def close(self) -> None:
-        """Close the bus, dispose of the engine, close the notify socket."""
+        """Close the bus and the database, close the notify socket."""
         if self._closed:
             return
         self._closed = True
         self.bus.close()
-        self.engine.dispose()
+        self.db.close()
         self.notifier.close()
 
     @contextlib.asynccontextmanager
@@ -247,43 +251,42 @@ def open_runtime(
     systemd: SystemdEnvironment | None = None,
     collector: Collector | None = None,
 ) -> ServiceRuntime:
-    """Open what a service holds, for `create_app`.
+    """Open what a service holds, for `create_app`: one `Database`, and everything on it.
 
     Raises:
         SchemaError: the database is not migrated to the installed packages' heads.
     """
-    if verify_schema:
-        check_schema(settings.database_url)
     env = systemd if systemd is not None else systemd_environment()
-    timeout = settings.busy_timeout_seconds
-    engine = create_engine(settings.database_url, busy_timeout=timeout)
-    if collector is None:
-        collector = Collector(
+    db = Database(settings.database_url, busy_timeout=settings.busy_timeout_seconds)
+    try:
+        if verify_schema:
+            check_schema(db)
+        if collector is None:
+            collector = Collector(
+                service=service, db=db, flush_every=settings.metrics_flush_seconds, clock=clock
+            )
+        vitals = RuntimeVitals(collector, sample_every=settings.runtime_sample_seconds)
+        db.on_lock_wait = vitals.lock_wait
+        journal = MessageJournal(
+            service,
+            db if settings.events_enabled else None,
+            clock=clock,
+            flush_every=settings.events_flush_seconds,
+            retention=settings.events_retention_days * 86400.0,
+        )
+        return ServiceRuntime(
             service=service,
-            engine=engine,
-            flush_every=settings.metrics_flush_seconds,
+            settings=settings,
+            db=db,
+            bus=Bus(db, clock=clock),
+            collector=collector,
+            journal=journal,
+            deliveries=DeliveryStore(db, clock=clock, journal=journal),
+            events=WebhookEventStore(db, clock=clock, journal=journal),
+            vitals=vitals,
+            notifier=SystemdNotifier(env.notify_socket, watchdog_seconds=env.watchdog_seconds),
             clock=clock,
         )
-    vitals = RuntimeVitals(collector, sample_every=settings.runtime_sample_seconds)
-    journal = MessageJournal(
-        service,
-        engine if settings.events_enabled else None,
-        clock=clock,
-        flush_every=settings.events_flush_seconds,
-        retention=settings.events_retention_days * 86400.0,
-    )
-    bus = Bus.from_url(
-        settings.database_url, clock=clock, busy_timeout=timeout, on_lock_wait=vitals.lock_wait
-    )
-    notifier = SystemdNotifier(env.notify_socket, watchdog_seconds=env.watchdog_seconds)
-    return ServiceRuntime(
-        service=service,
-        settings=settings,
-        bus=bus,
-        engine=engine,
-        collector=collector,
-        notifier=notifier,
-        clock=clock,
-        vitals=vitals,
-        journal=journal,
-    )
+    except BaseException:
+        db.close()
+        raise

@@ -19,14 +19,13 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
+from onebox_bus import Clock
 from onebox_bus.contracts import OutboundMessage
 
 from .channel import DeliveryReceipt
 from .deliveries import Delivery, DeliveryStore
-
-Clock = Callable[[], float]
 
 #: Headers a reverse proxy adds: a request carrying any of them did not come from here.
 PROXY_HEADERS = (

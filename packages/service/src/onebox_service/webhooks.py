@@ -20,7 +20,6 @@ from __future__ import annotations
 import hmac
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
@@ -28,13 +27,12 @@ import anyio.to_thread
 import structlog
 from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
-from onebox_bus import Bus, BusUnavailable
+from onebox_bus import Bus, BusUnavailable, Clock, Database
 from onebox_bus.contracts import INBOUND, InboundMessage
 from onebox_metrics import Collector
-from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
-from . import _db
 from ._schema import webhook_events as table
 from .errors import BodyTooLarge, WebhookRejected
 from .journal import MessageJournal
@@ -43,7 +41,6 @@ from .settings import MAX_BODY_BYTES
 
 log = structlog.get_logger("onebox.service.webhooks")
 
-Clock = Callable[[], float]
 #: The longest text Telegram and WhatsApp deliver in one message (characters).
 MAX_TEXT_CHARS = 4096
 
@@ -98,13 +95,20 @@ class WebhookEvent:
 
 
 class WebhookEventStore:
-    """Reads and writes ``service_webhook_events``."""
+    """Reads and writes ``service_webhook_events`` on the process's `Database`.
 
-    def __init__(self, engine: Engine, *, clock: Clock = time.time) -> None:
-        self.engine = engine
+    Args:
+        db: the shared database.
+        clock: the time source.
+        journal: where `WebhookIngest` records message events.
+    """
+
+    def __init__(
+        self, db: Database, *, clock: Clock = time.time, journal: MessageJournal | None = None
+    ) -> None:
+        self.db = db
         self.clock = clock
-        #: Set by the runtime: where `WebhookIngest` records message events.
-        self.journal: MessageJournal | None = None
+        self.journal = journal
 
     def record(self, channel: str, kind: str, reason: str, *, status_code: int = 200) -> int:
         """Store one event; returns its id."""
@@ -117,16 +121,18 @@ class WebhookEventStore:
         }
 
         def work(conn: Connection) -> int:
-            return int(conn.execute(table.insert().values(**values)).inserted_primary_key[0])
+            key = conn.execute(insert(table), values).inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
-        return _db.write(self.engine, work)
+        return self.db.write(work)
 
     def recent(self, *, channel: str | None = None, limit: int = 100) -> list[WebhookEvent]:
         """The latest events, newest first."""
         query = select(table).order_by(table.c.id.desc()).limit(limit)
         if channel is not None:
             query = query.where(table.c.channel == channel)
-        rows = _db.read(self.engine, lambda conn: conn.execute(query).all())
+        rows = self.db.read(lambda conn: conn.execute(query).all())
         return [WebhookEvent(**dict(r._mapping)) for r in rows]
 
 
@@ -157,7 +163,7 @@ class WebhookIngest:
     ) -> None:
         self.bus = bus
         self.events = events
-        self.journal = journal if journal is not None else getattr(events, "journal", None)
+        self.journal = journal if journal is not None else events.journal
         self.channel = channel
         self.max_body_bytes = max_body_bytes
         self.max_text_chars = max_text_chars

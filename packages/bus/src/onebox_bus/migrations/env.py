@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from onebox_bus.engine import create_engine
+from onebox_bus.database import Database
 from onebox_bus.migrate import combined_metadata
 
 config = context.config
@@ -26,9 +26,5 @@ given = config.attributes.get("connection")
 if given is not None:
     run(given)
 else:
-    engine = create_engine(config.attributes["url"])
-    try:
-        with engine.connect() as conn:
-            run(conn)
-    finally:
-        engine.dispose()
+    with Database(config.attributes["url"]) as db, db.engine.connect() as conn:
+        run(conn)

@@ -1,0 +1,552 @@
+"""The one way into the shared database: one engine per process, one connection per thread.
+
+`Database` owns the process's SQLAlchemy `Engine` on SQLite (WAL) or PostgreSQL. Its
+connection settings are applied once, in one ``connect`` listener: on SQLite ``journal_mode``
+WAL, ``synchronous`` (a constructor argument), ``busy_timeout``, ``foreign_keys`` and
+``journal_size_limit``; on PostgreSQL ``lock_timeout``.
+
+Every repository (the queue `Bus`, deliveries, conversation memory, the WhatsApp window, the
+router's cache and ledger, the journal, the metrics store...) works on the `Connection` that
+`transaction()` yields, so a unit of work that spans them ("publish the reply, record the
+turns, ack the inbound") is one transaction written in one style.
+
+Invariants:
+- each thread keeps ONE long-lived connection in ``AUTOCOMMIT`` isolation, so SQLAlchemy never
+  emits ``BEGIN``/``COMMIT`` on it: `transaction()` issues ``BEGIN IMMEDIATE`` (SQLite: the
+  write lock up front, so a transaction never fails half-way on a lock upgrade) or ``BEGIN``
+  (PostgreSQL), ``COMMIT`` and ``ROLLBACK`` on its DB-API connection (a pooled
+  ``engine.begin()`` per message costs several times the work it wraps on the queue's path);
+- nested `transaction()` calls on a thread join the outer one; an exception rolls the whole
+  transaction back; callbacks given to `after_commit` run after the outermost ``COMMIT`` only;
+- a lock held past the busy timeout, a full disk or an unreachable server becomes
+  `BusUnavailable`, here and nowhere else;
+- `run` runs one call from async code: inline on the event loop's own SQLite connection (which
+  never waits for the lock and never checkpoints) when the lock is free, else on a worker
+  thread; on PostgreSQL always on a worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import anyio.to_thread
+import sqlalchemy
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from . import _dialect
+from .errors import BusError, BusUnavailable, ConfigError
+
+if TYPE_CHECKING:
+    from .batcher import Batcher
+
+T = TypeVar("T")
+Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+#: ``on_lock_wait(seconds, timed_out)``: a write waited `seconds` for the database lock.
+LockWaitHook = Callable[[float, bool], None]
+#: A ``BEGIN`` faster than this did not wait for another writer (it is not reported).
+LOCK_WAIT_MIN_SECONDS = 0.001
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
+class WouldWait(Exception):
+    """Raised on the loop's non-waiting connection when the write lock is taken: nothing done."""
+
+
+class _Handle:
+    """One thread's connection (its SQLAlchemy `Connection` and the DB-API one beneath).
+
+    Worker threads come and go (anyio's pool retires idle ones): when a thread ends, its
+    thread-local drops the handle and the connection goes back with it, so a long-running
+    service does not collect one open connection per thread it ever used.
+    """
+
+    __slots__ = ("__weakref__", "conn", "inline", "raw")
+
+    def __init__(self, conn: Connection, *, inline: bool) -> None:
+        self.conn: Connection | None = conn
+        self.raw: Any = conn.connection.dbapi_connection
+        self.inline = inline
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        self.raw = None
+        if conn is None:
+            return
+        try:
+            if self.inline:
+                # Its pragmas (busy_timeout=0, no autocheckpoint) must not reach the pool.
+                conn.invalidate()
+            conn.close()
+        except Exception:  # noqa: BLE001 - closing on shutdown; the OS reclaims it
+            return
+
+    def __del__(self) -> None:
+        self.close()
+
+
+class Database:
+    """The process's engine on the shared database, and its per-thread transactions.
+
+    Safe to share between threads: each thread gets its own connection.
+
+    Args:
+        url: ``sqlite:///var/onebox.db`` or ``postgresql+psycopg://...``.
+        busy_timeout: seconds a write waits for the lock before `BusUnavailable`.
+        synchronous: SQLite's ``synchronous`` pragma (``NORMAL``: a commit survives a crash
+            of the process; ``FULL``: also a power cut).
+        on_lock_wait: told how long each write waited for the lock (only waits of 1 ms and
+            more, and every timeout).
+        readonly: ``engine.begin()`` takes no write lock on SQLite (for read-only tools).
+
+    Raises:
+        ConfigError: a bad URL, or a SQLite file that cannot be created or written.
+        BusUnavailable: the database is locked past the busy timeout or cannot be reached.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout: float = 5.0,
+        synchronous: Synchronous = "NORMAL",
+        on_lock_wait: LockWaitHook | None = None,
+        readonly: bool = False,
+    ) -> None:
+        self.dialect = _dialect.parse_url(url)
+        self.url = url
+        self.busy_timeout = busy_timeout
+        self.synchronous = synchronous
+        self.on_lock_wait = on_lock_wait
+        self._local = threading.local()
+        self._handles: weakref.WeakSet[_Handle] = weakref.WeakSet()
+        self._handles_lock = threading.Lock()
+        self._closed = False
+        self._batcher: Batcher | None = None
+        self.engine = self._create_engine(readonly=readonly)
+        try:
+            self._check(write=not readonly)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def kind(self) -> Literal["sqlite", "postgresql"]:
+        """``sqlite`` or ``postgresql``."""
+        return self.dialect.kind
+
+    @property
+    def sqlite(self) -> bool:
+        """True on SQLite."""
+        return self.dialect.kind == "sqlite"
+
+    # -- the engine --------------------------------------------------------------------
+
+    def _create_engine(self, *, readonly: bool) -> Engine:
+        url = normalise_url(self.url)
+        if not self.sqlite:
+            engine = sqlalchemy.create_engine(
+                url,
+                pool_pre_ping=True,
+                max_overflow=-1,
+                connect_args={"connect_timeout": max(1, int(self.busy_timeout))},
+            )
+            lock_ms = int(self.busy_timeout * 1000)
+
+            @event.listens_for(engine, "connect")
+            def on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.execute(f"SET lock_timeout = {lock_ms}")
+                dbapi_connection.commit()
+
+            return engine
+        path = _dialect.sqlite_path(self.dialect)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the database folder {str(path.parent)!r}: {exc.strerror}"
+            ) from None
+        engine = sqlalchemy.create_engine(
+            url,
+            connect_args={"timeout": self.busy_timeout, "check_same_thread": False},
+            max_overflow=-1,
+        )
+        busy_ms = int(self.busy_timeout * 1000)
+        synchronous = self.synchronous
+
+        @event.listens_for(engine, "connect")
+        def on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Python's sqlite3 would open DEFERRED transactions on its own: take that over.
+            dbapi_connection.isolation_level = None
+            cur = dbapi_connection.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise ConfigError(
+                    f"database {str(path)!r} cannot use WAL mode (journal_mode={mode!r})"
+                )
+            cur.execute(f"PRAGMA synchronous = {synchronous}")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
+            cur.close()
+
+        default_begin = "DEFERRED" if readonly else "IMMEDIATE"
+
+        @event.listens_for(engine, "begin")
+        def on_begin(conn: Connection) -> None:
+            # Pooled connections of other readers (dashboards, tools) that use engine.begin().
+            options = conn.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
+                return
+            mode = options.get("onebox_begin", default_begin)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+
+        return engine
+
+    def _check(self, *, write: bool) -> None:
+        """Open this thread's connection now, so a bad path or server fails at start."""
+        if not self.sqlite or not write:
+            self._handle()
+            return
+        path = _dialect.sqlite_path(self.dialect)
+        try:
+            raw = self._handle().raw
+            # Proves the file is writable now, not at the first customer's message.
+            raw.execute("BEGIN IMMEDIATE")
+            raw.execute("ROLLBACK")
+        except ConfigError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure to open names the file
+            orig = _orig(exc)
+            if _dialect.is_busy(orig):
+                raise BusUnavailable(f"database {str(path)!r} is locked: {orig}") from None
+            raise ConfigError(
+                f"cannot open the database {str(path)!r} for writing: {orig}"
+            ) from None
+
+    # -- connections -------------------------------------------------------------------
+
+    def _handle(self) -> _Handle:
+        state = self._local.__dict__
+        inline = bool(state.get("inline"))
+        handle: _Handle | None = state.get("inline_handle" if inline else "handle")
+        if handle is None or handle.conn is None:
+            handle = self._open(inline=inline)
+        return handle
+
+    def _open(self, *, inline: bool) -> _Handle:
+        if self._closed:
+            raise BusError("the database is closed")
+        try:
+            conn = self.engine.connect()
+        except DBAPIError as exc:
+            raise self._connect_error(exc) from None
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        handle = _Handle(conn, inline=inline)
+        if inline:
+            # The event loop's own connection never waits for the lock, and never runs a
+            # checkpoint (its fsync) inside a commit: consumers checkpoint in a thread.
+            handle.raw.execute("PRAGMA busy_timeout = 0")
+            handle.raw.execute("PRAGMA wal_autocheckpoint = 0")
+        state = self._local.__dict__
+        state["inline_handle" if inline else "handle"] = handle
+        if "depth" not in state:
+            state["depth"] = 0
+            state["hooks"] = {}
+        with self._handles_lock:
+            self._handles.add(handle)
+        return handle
+
+    def _connect_error(self, exc: DBAPIError) -> BaseException:
+        orig = _orig(exc)
+        if isinstance(orig, ConfigError):
+            return orig
+        if self.sqlite:
+            path = str(_dialect.sqlite_path(self.dialect))
+            if _dialect.is_busy(orig):
+                return BusUnavailable(f"database {path!r} is locked: {orig}")
+            return ConfigError(f"cannot open the database {path!r} for writing: {orig}")
+        url = self.dialect.url
+        return BusUnavailable(
+            f"cannot connect to PostgreSQL at {url.host}:{url.port or 5432}/{url.database}: "
+            f"{type(orig).__name__}"
+        )
+
+    def connection(self) -> Connection:
+        """This thread's connection; outside `transaction()` each statement commits alone."""
+        conn = self._handle().conn
+        assert conn is not None
+        return conn
+
+    def _cursor(self) -> Any:
+        """A DB-API cursor on this thread's connection (the queue's hand-tuned SQL)."""
+        return self._handle().raw.cursor()
+
+    # -- transactions ------------------------------------------------------------------
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside a `transaction()` block of this thread."""
+        return bool(self._local.__dict__.get("depth"))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction on this thread's connection; nested calls join the outer one.
+
+        If the block raises, everything in it is rolled back. A failed ``COMMIT`` is rolled
+        back and raised (as `BusUnavailable` when the database cannot take it).
+        """
+        handle = self._handle()
+        local = self._local
+        conn = handle.conn
+        assert conn is not None
+        if local.depth:
+            local.depth += 1
+            try:
+                yield conn
+            finally:
+                local.depth -= 1
+            return
+        self._begin(handle)
+        local.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            local.depth = 0
+            local.hooks.clear()
+            _rollback(handle)
+            raise
+        local.depth = 0
+        try:
+            handle.raw.execute("COMMIT")
+        except Exception as exc:
+            local.hooks.clear()
+            _rollback(handle)
+            raise self.translate(exc) from exc
+        if local.hooks:
+            hooks = list(local.hooks.values())
+            local.hooks.clear()
+            for hook in hooks:
+                hook()
+
+    @contextlib.contextmanager
+    def savepoint(self, name: str = "onebox_unit") -> Iterator[Connection]:
+        """A savepoint inside the thread's open transaction: an exception undoes the block only.
+
+        `after_commit` callbacks registered inside a block that is undone are dropped.
+        """
+        if not self.in_transaction:
+            raise BusError("savepoint() needs an open transaction()")
+        handle = self._handle()
+        raw, hooks = handle.raw, self._local.hooks
+        before = len(hooks)
+        raw.execute(f"SAVEPOINT {name}")
+        try:
+            assert handle.conn is not None
+            yield handle.conn
+        except BaseException:
+            raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            raw.execute(f"RELEASE SAVEPOINT {name}")
+            for key in list(hooks)[before:]:
+                del hooks[key]
+            raise
+        raw.execute(f"RELEASE SAVEPOINT {name}")
+
+    def after_commit(self, key: object, callback: Callable[[], None]) -> None:
+        """Call `callback` once after the thread's transaction commits (dropped on rollback).
+
+        Callbacks are kept by `key`: a second one with the same key in the same transaction is
+        ignored. Outside a transaction the callback runs at once.
+        """
+        state = self._local.__dict__
+        if not state.get("depth"):
+            callback()
+            return
+        hooks = state["hooks"]
+        if key not in hooks:
+            hooks[key] = callback
+
+    def _begin(self, handle: _Handle) -> None:
+        started = time.monotonic()
+        deadline = started + self.busy_timeout
+        begin = self.dialect.begin
+        while True:
+            try:
+                handle.raw.execute(begin)
+            except Exception as exc:
+                busy = _dialect.is_busy(exc)
+                if handle.inline and busy:
+                    raise WouldWait from exc
+                if busy and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                    continue
+                if self.on_lock_wait is not None and busy:
+                    self.on_lock_wait(time.monotonic() - started, True)
+                raise self.translate(exc) from exc
+            if self.on_lock_wait is not None:
+                waited = time.monotonic() - started
+                if waited >= LOCK_WAIT_MIN_SECONDS:
+                    self.on_lock_wait(waited, False)
+            return
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(conn)` in its own transaction, or in the thread's open one.
+
+        A lock conflict inside the transaction rolls it back and runs `work` again, until the
+        busy timeout is spent; then `BusUnavailable`.
+        """
+        return self._write(work, raw=False)
+
+    def read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(conn)` on this thread's connection (no transaction of its own)."""
+        try:
+            return work(self.connection())
+        except Exception as exc:
+            raise self.translate(exc) from exc
+
+    def _write(self, work: Callable[[Any], T], *, raw: bool) -> T:
+        if self._local.__dict__.get("depth"):
+            handle = self._handle()
+            try:
+                return work(handle.raw.cursor() if raw else handle.conn)
+            except Exception as exc:
+                raise self.translate(exc) from exc
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                with self.transaction() as conn:
+                    return work(self._handle().raw.cursor() if raw else conn)
+            except WouldWait:
+                raise
+            except Exception as exc:
+                busy = _dialect.is_busy(_orig(exc))
+                if busy and self._local.__dict__.get("inline"):
+                    raise WouldWait from exc
+                if busy and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                    continue
+                raise self.translate(exc) from exc
+
+    def translate(self, exc: BaseException) -> BaseException:
+        """`BusUnavailable` for a busy, locked, full or unreachable database; else `exc`."""
+        if isinstance(exc, BusError):
+            return exc
+        if not self.sqlite:
+            self._drop_broken()
+        orig = _orig(exc)
+        if _dialect.is_busy(orig):
+            return BusUnavailable(
+                f"database busy for more than {self.busy_timeout:g}s (another writer holds it)"
+            )
+        if _dialect.is_unavailable(orig):
+            return BusUnavailable(f"database cannot take the write: {str(orig)[:200]}")
+        return exc
+
+    def _drop_broken(self) -> None:
+        """Forget this thread's connection if the server closed it: the next call reconnects."""
+        state = self._local.__dict__
+        handle = state.get("handle")
+        if handle is not None and handle.raw is not None and getattr(handle.raw, "closed", False):
+            handle.close()
+            state["handle"] = None
+
+    async def run(self, call: Callable[[], T]) -> T:
+        """Run ONE database call (or one `transaction()` block) from async code.
+
+        On SQLite it first runs inline, on a connection of the event loop's thread that never
+        waits: in WAL mode a read never blocks, and a short write whose lock is free commits
+        in a fraction of a millisecond with no fsync (checkpoints run elsewhere), cheaper than
+        the hop to a worker thread. If the write lock is taken, the attempt fails before doing
+        anything and the call is run again in a worker thread, where waiting is allowed. On
+        PostgreSQL every call goes to a worker thread.
+
+        `call` must be one operation or one transaction: it may be run twice, and only a
+        first attempt that changed nothing is ever repeated.
+        """
+        state = self._local.__dict__
+        if not self.sqlite or state.get("depth"):
+            return await anyio.to_thread.run_sync(call)
+        state["inline"] = True
+        try:
+            return call()
+        except WouldWait:
+            pass  # the lock is taken: nothing was done; wait for it on a worker thread below
+        finally:
+            state["inline"] = False
+        return await anyio.to_thread.run_sync(call)
+
+    @property
+    def batcher(self) -> Batcher:
+        """The process's unit-of-work `Batcher` on this database (made on first use)."""
+        if self._batcher is None:
+            from .batcher import Batcher
+
+            with self._handles_lock:
+                if self._batcher is None:
+                    self._batcher = Batcher(self)
+        return self._batcher
+
+    async def unit(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(conn)` atomically through the `batcher`; its result once committed."""
+        return await self.batcher.run(work)
+
+    # -- upkeep ------------------------------------------------------------------------
+
+    def wal_bytes(self) -> int:
+        """Size of the SQLite ``-wal`` file (0 on PostgreSQL or when there is none)."""
+        return _dialect.wal_bytes(self.dialect)
+
+    def ping(self) -> None:
+        """Run a trivial query; raises `BusUnavailable` when the database cannot answer."""
+        try:
+            cur = self._cursor()
+            cur.execute("SELECT 1")
+            cur.fetchall()
+        except Exception as exc:
+            raise self.translate(exc) from exc
+
+    def close(self) -> None:
+        """Close every connection this database opened and dispose of the engine."""
+        self._closed = True
+        if self._batcher is not None:
+            self._batcher.close()
+        with self._handles_lock:
+            handles = list(self._handles)
+        for handle in handles:
+            handle.close()
+        self._local = threading.local()
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def normalise_url(url: str) -> URL:
+    """The URL with the driver onebox installs (``postgresql`` -> ``postgresql+psycopg``)."""
+    dialect = _dialect.parse_url(url)
+    parsed = dialect.url
+    if dialect.kind == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _orig(exc: BaseException) -> BaseException:
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return exc.orig
+    return exc
+
+
+def _rollback(handle: _Handle) -> None:
+    try:
+        handle.raw.execute("ROLLBACK")
+    except Exception:  # noqa: BLE001 - nothing left to undo when the rollback itself fails
+        return

@@ -1,0 +1,138 @@
+"""`Database`: pragmas once on every connection, nested transactions, hooks, inline fallback."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import pytest
+from onebox_bus import BusUnavailable, Database
+from sqlalchemy import text
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'onebox.db'}", synchronous="FULL", busy_timeout=0.5)
+    with db.transaction() as conn:
+        conn.execute(text("CREATE TABLE notes (n INTEGER)"))
+    yield db
+    db.close()
+
+
+def _pragmas(db: Database) -> tuple[object, ...]:
+    conn = db.connection()
+    names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout", "journal_size_limit")
+    return tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names)
+
+
+def test_pragmas_are_on_every_connection_of_every_thread(sqlite_db: Database) -> None:
+    expected = ("wal", 2, 1, 500, 64 * 1024 * 1024)  # synchronous=FULL is 2
+    seen = [_pragmas(sqlite_db)]
+    thread = threading.Thread(target=lambda: seen.append(_pragmas(sqlite_db)))
+    thread.start()
+    thread.join()
+    with sqlite_db.engine.connect() as pooled:  # a pooled connection (dashboards use these)
+        seen.append((pooled.exec_driver_sql("PRAGMA synchronous").scalar(),))
+    assert seen[:2] == [expected, expected]
+    assert seen[2] == (2,)
+
+
+def test_nested_transactions_join_and_an_exception_rolls_everything_back(
+    sqlite_db: Database,
+) -> None:
+    with sqlite_db.transaction() as outer, sqlite_db.transaction() as inner:
+        assert inner is outer
+        inner.execute(text("INSERT INTO notes VALUES (1)"))
+
+    def fail_after_nested() -> None:
+        with sqlite_db.transaction() as conn:
+            conn.execute(text("INSERT INTO notes VALUES (2)"))
+            with sqlite_db.transaction() as nested:
+                nested.execute(text("INSERT INTO notes VALUES (3)"))
+            raise RuntimeError("fails after the nested block")
+
+    with pytest.raises(RuntimeError):
+        fail_after_nested()
+    rows = sqlite_db.connection().execute(text("SELECT n FROM notes")).scalars().all()
+    assert rows == [1]
+
+
+def test_after_commit_runs_once_per_key_after_commit_and_never_after_rollback(
+    sqlite_db: Database,
+) -> None:
+    calls: list[str] = []
+    with sqlite_db.transaction():
+        sqlite_db.after_commit("k", lambda: calls.append("first"))
+        sqlite_db.after_commit("k", lambda: calls.append("duplicate"))
+        assert calls == []
+
+    def rolled_back() -> None:
+        with sqlite_db.transaction():
+            sqlite_db.after_commit("k", lambda: calls.append("rolled back"))
+            raise RuntimeError
+
+    def undone_savepoint() -> None:
+        with sqlite_db.savepoint():
+            sqlite_db.after_commit("s", lambda: calls.append("undone savepoint"))
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        rolled_back()
+    with sqlite_db.transaction(), pytest.raises(RuntimeError):
+        undone_savepoint()
+    assert calls == ["first"]
+
+
+def test_a_locked_file_becomes_bus_unavailable(sqlite_db: Database, tmp_path: Path) -> None:
+    holder = sqlite3.connect(tmp_path / "onebox.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(BusUnavailable), sqlite_db.transaction():
+            pass
+        with pytest.raises(BusUnavailable):
+            Database(f"sqlite:///{tmp_path / 'onebox.db'}", busy_timeout=0.1)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@pytest.mark.anyio
+async def test_run_is_inline_when_free_and_falls_back_to_a_thread_when_locked(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    loop_thread = threading.get_ident()
+
+    def write(n: int) -> int:
+        with sqlite_db.transaction() as conn:
+            conn.execute(text("INSERT INTO notes VALUES (:n)"), {"n": n})
+        return threading.get_ident()
+
+    assert await sqlite_db.run(lambda: write(1)) == loop_thread
+    holder = sqlite3.connect(tmp_path / "onebox.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    async with anyio.create_task_group() as tg:
+
+        async def release() -> None:
+            await anyio.sleep(0.05)
+            holder.execute("ROLLBACK")
+
+        tg.start_soon(release)
+        ran_on = await sqlite_db.run(lambda: write(2))
+    holder.close()
+    assert ran_on != loop_thread  # waited for the lock on a worker thread
+    rows = sqlite_db.connection().execute(text("SELECT n FROM notes ORDER BY n")).scalars()
+    assert list(rows) == [1, 2]
+
+
+def test_a_postgresql_connection_killed_by_the_server_is_replaced(postgres_url: str) -> None:
+    with Database(postgres_url, busy_timeout=2.0) as db:
+        pid = db.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with Database(postgres_url) as admin:
+            admin.connection().execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(BusUnavailable):
+            db.ping()
+        db.ping()  # a fresh connection
+        assert db.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
