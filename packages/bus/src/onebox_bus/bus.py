@@ -25,6 +25,7 @@ import anyio.to_thread
 
 from . import _dialect, _sql
 from ._connection import _Handle, _WouldWait
+from .doorbell import open_doorbell
 from .errors import BusError, BusUnavailable, LeaseLost
 from .message import Message
 from .operations import Operations
@@ -59,6 +60,7 @@ class Bus(Publishing, Operations):
         retry_base: float = 1.0,
         retry_cap: float = 300.0,
         on_lock_wait: LockWaitHook | None = None,
+        doorbell: bool = True,
     ) -> None:
         self.url = url
         self.on_lock_wait = on_lock_wait
@@ -78,6 +80,10 @@ class Bus(Publishing, Operations):
         self._sql = {name: self.dialect.sql(getattr(_sql, name)) for name in _STATEMENTS}
         self._claim_sql = self.dialect.sql(self.dialect.claim)
         self._conn()  # fail now, with the path, if the database cannot be opened
+        # Wakes consumers in other processes after a publish (see `doorbell`).
+        self.doorbell = open_doorbell(self.dialect, busy_timeout=busy_timeout) if doorbell else None
+        if self.doorbell is not None:
+            self._listeners.append(self.doorbell.ring)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> Bus:
@@ -141,6 +147,8 @@ class Bus(Publishing, Operations):
             raise
         self._local.depth = 0
         try:
+            if self._local.topics and self.doorbell is not None:
+                self.doorbell.before_commit(conn.cursor(), self._local.topics)
             conn.cursor().execute("COMMIT")
         except Exception as exc:
             self._local.topics.clear()
@@ -406,6 +414,8 @@ class Bus(Publishing, Operations):
     def close(self) -> None:
         """Stop the group committer and close every connection this bus opened."""
         self._closed = True
+        if self.doorbell is not None:
+            self.doorbell.close()
         if self._committer is not None:
             self._committer.close()
             self._committer = None

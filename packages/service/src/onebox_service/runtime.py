@@ -273,7 +273,11 @@ def open_runtime(
         retention=settings.events_retention_days * 86400.0,
     )
     bus = Bus.from_url(
-        settings.database_url, clock=clock, busy_timeout=timeout, on_lock_wait=vitals.lock_wait
+        settings.database_url,
+        clock=clock,
+        busy_timeout=timeout,
+        on_lock_wait=vitals.lock_wait,
+        doorbell=settings.bus_doorbell,
     )
     notifier = SystemdNotifier(env.notify_socket, watchdog_seconds=env.watchdog_seconds)
     return ServiceRuntime(

@@ -51,6 +51,8 @@ class ServiceSettings(BaseSettings):
         events_enabled: record message events (``service_events``) for ``onebox trace``.
         events_flush_seconds: how often buffered message events are written.
         events_retention_days: message events older than this are purged.
+        bus_doorbell: wake consumers in other processes as soon as a message is published
+            (``ONEBOX_BUS_DOORBELL``; ``0`` leaves them to polling; see docs/doorbell.md).
     """
 
     model_config = SettingsConfigDict(
@@ -72,6 +74,7 @@ class ServiceSettings(BaseSettings):
     events_enabled: bool = True
     events_flush_seconds: float = Field(default=2.0, gt=0)
     events_retention_days: float = Field(default=14.0, gt=0)
+    bus_doorbell: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
