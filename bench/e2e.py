@@ -186,6 +186,7 @@ async def run_load(
     conversations: int,
     texts: list[str] | None,
     rate: float | None,
+    connections: int = CONNECTIONS,
 ) -> Run:
     """Post `messages` signed webhooks and wait for every reply at the fake platform."""
     base = len(graph.texts())
@@ -222,7 +223,7 @@ async def run_load(
         finally:
             conn.close()
 
-    await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+    await asyncio.gather(*(worker() for _ in range(connections)))
     deadline = time.monotonic() + 120
     while len(graph.texts()) - base < messages:
         if time.monotonic() > deadline:

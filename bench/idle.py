@@ -74,6 +74,7 @@ async def idle_run(
             conversations=20,
             texts=QUESTIONS,
             rate=RATE,
+            connections=1,  # kept busy enough that the server's keep-alive never closes it
         )
         pids = stack.pids()
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
