@@ -13,8 +13,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,56 @@ def test_a_bus_without_doorbell_neither_rings_nor_listens(
         assert listener.recv(16) == b"\x01"
     finally:
         listener.close()
+
+
+def test_two_buses_in_one_process_ring_each_other(tmp_path: Path, template_db: Path) -> None:
+    url = migrated_sqlite(tmp_path / "onebox.db", template=template_db)
+    rung = threading.Event()
+    with Bus.from_url(url) as listening, Bus.from_url(url) as publishing:
+        assert listening.doorbell is not None
+        subscription = listening.doorbell.subscribe("bell", rung.set)
+        assert subscription.up
+        publishing.publish("other", {"seq": 0})
+        listening.publish("bell", {"seq": 0})  # its own consumers are woken in-process
+        assert not rung.wait(0.2)
+        publishing.publish("bell", {"seq": 1})
+        assert rung.wait(DEADLINE)
+        (socket_file,) = (tmp_path / "onebox.db.doorbell").iterdir()
+        socket_file.unlink()  # removed by hand: nobody can ring it any more
+        assert not subscription.up
+        subscription.close()
+
+
+@pytest.mark.postgres
+def test_the_postgres_listener_reconnects_and_wakes_its_consumers(postgres_url: str) -> None:
+    rung = threading.Event()
+    with Bus.from_url(postgres_url) as listening, Bus.from_url(postgres_url) as publishing:
+        assert listening.doorbell is not None
+        before = _listeners(publishing)
+        subscription = listening.doorbell.subscribe("bell.reconnect", rung.set)
+        _until(lambda: subscription.up, "the listener to connect")
+        (ours,) = _listeners(publishing) - before
+        rung.clear()
+        publishing.execute("SELECT pg_terminate_backend(:pid)", {"pid": ours})
+        assert rung.wait(DEADLINE)  # woken when the connection dropped, to poll meanwhile
+        _until(lambda: subscription.up, "the listener to reconnect")
+        rung.clear()
+        publishing.publish("bell.reconnect", {"seq": 0})
+        assert rung.wait(DEADLINE)
+        subscription.close()
+
+
+def _until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def _listeners(bus: Bus) -> set[int]:
+    rows = bus.execute(
+        "SELECT pid FROM pg_stat_activity "
+        "WHERE datname = current_database() AND query = 'LISTEN onebox_bus'"
+    ).fetchall()
+    return {int(row[0]) for row in rows}

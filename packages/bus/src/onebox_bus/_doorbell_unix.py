@@ -214,7 +214,14 @@ class _Bell:
 
     @property
     def up(self) -> bool:
-        return self._sock is not None and not self.stopped
+        """Bound, listening, and its file still there for publishers to find."""
+        if self._sock is None or self.stopped:
+            return False
+        try:
+            os.stat(self._address)
+        except OSError:
+            return False  # removed by hand: nobody can ring it, so its consumers poll
+        return True
 
     def _listen(self) -> None:
         sock = self._sock
