@@ -38,10 +38,11 @@ def check_postgres(url: str) -> Iterator[Check]:
             limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
             used = int(conn.execute(text("SELECT count(*) FROM pg_stat_activity")).scalar_one())
     except SQLAlchemyError as exc:
+        reason = type(getattr(exc, "orig", None) or exc).__name__  # the class only: no secrets
         yield Check(
             name="database",
             status="fail",
-            detail=f"cannot reach PostgreSQL at {shown}: {type(exc.orig or exc).__name__}",
+            detail=f"cannot reach PostgreSQL at {shown}: {reason}",
             fix="is the server up and the URL right? (psql with the same host, port, user)",
         )
         return

@@ -1,5 +1,7 @@
 """onebox-bus: the shared database and message bus of onebox (SQLite WAL or PostgreSQL)."""
 
+from typing import TYPE_CHECKING
+
 from ._schema import NAMING_CONVENTION, table_metadata
 from .behind import WriteBehind
 from .bus import Bus
@@ -16,6 +18,9 @@ from .errors import (
 from .message import BusStats, DeadLetter, Message, TopicStats
 from .payload import Publish, check_topic, encode_payload
 from .retry import next_retry_delay
+
+if TYPE_CHECKING:  # loaded on use by `__getattr__`, typed here for the type checker
+    from .migrate import check_schema, combined_metadata, downgrade, upgrade
 
 
 def __getattr__(name: str) -> object:
