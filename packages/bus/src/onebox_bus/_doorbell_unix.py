@@ -160,10 +160,11 @@ class SocketDoorbell:
                     errno.ENOTDIR, "not a directory", str(self.directory)
                 ) from None
             return
-        owner = os.stat(self.database)
-        # Not allowed to give it away: it stays ours, with our group.
-        with contextlib.suppress(OSError):
-            os.chown(self.directory, owner.st_uid, owner.st_gid)
+        owner, made = os.stat(self.database), os.stat(self.directory)
+        if (owner.st_uid, owner.st_gid) != (made.st_uid, made.st_gid):
+            # Not allowed to give it away (not root, or chown filtered): it stays ours.
+            with contextlib.suppress(OSError):
+                os.chown(self.directory, owner.st_uid, owner.st_gid)
         os.chmod(self.directory, 0o2770)
 
     def warn_down(self, topic: str, exc: OSError) -> None:
