@@ -147,8 +147,33 @@ def report(runs: dict[tuple[str, bool], IdleRun], args: argparse.Namespace) -> N
         print(f"  {label:<34}" + "".join(f"{run.quiet_cpu[n] * 100:>13.2f}%" for n in names))
 
 
+def fsync_ms(folder: Path, n: int = 50) -> tuple[float, float]:
+    """p50 and p99 of one 4 KiB write + fsync in `folder` (what a durable commit waits for)."""
+    path = folder / "fsync.probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    took = []
+    try:
+        for _ in range(n):
+            os.write(fd, b"x" * 4096)
+            started = time.perf_counter()
+            os.fsync(fd)
+            took.append((time.perf_counter() - started) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return pct(took, 50), pct(took, 99)
+
+
 def run_idle(args: argparse.Namespace) -> None:
     """The idle scenario of ``bench/e2e.py``."""
     with tempfile.TemporaryDirectory() as tmp:
+        before = fsync_ms(Path(tmp))
         runs = asyncio.run(measure(args, Path(tmp)))
+        after = fsync_ms(Path(tmp))
     report(runs, args)
+    print(
+        f"disk fsync here, before/after: p50 {before[0]:.1f}/{after[0]:.1f} ms, "
+        f"p99 {before[1]:.1f}/{after[1]:.1f} ms (a PostgreSQL commit waits for one; "
+        "SQLite with synchronous=NORMAL does not) - load average "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
