@@ -234,3 +234,28 @@ def _listeners(bus: Bus) -> set[int]:
         "WHERE datname = current_database() AND query = 'LISTEN onebox_bus'"
     ).fetchall()
     return {int(row[0]) for row in rows}
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_replaying_dead_letters_by_id_rings_every_topic(
+    backend: str, tmp_path: Path, template_db: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        url = migrated_sqlite(tmp_path / "onebox.db", template=template_db)
+    else:
+        url = request.getfixturevalue("postgres_url")
+    rung = threading.Event()
+    with Bus.from_url(url) as listening, Bus.from_url(url) as operator:
+        topic = f"bell.replay.{backend}"
+        operator.publish(topic, {"seq": 0})
+        (message,) = operator.claim(topic, limit=1)
+        operator.dead_letter(message, "permanent")
+        assert listening.doorbell is not None
+        subscription = listening.doorbell.subscribe(topic, rung.set)
+        _until(lambda: subscription.up, "the doorbell to listen")
+        rung.clear()
+        assert operator.replay_dead([message.id]) == 1  # by id: the topic is not named
+        assert rung.wait(DEADLINE)
+        subscription.close()

@@ -83,9 +83,9 @@ class NotifyDoorbell:
             try:
                 conn = _dialect.connect(self._dialect, busy_timeout=self._busy_timeout)
                 conn.execute(f"LISTEN {CHANNEL}")
-                self.up = True
                 backoff = 0.5
                 self._wake_all()  # anything published while we were not listening
+                self.up = True
                 while not self._stop.is_set():
                     for note in conn.notifies(timeout=WAIT_SECONDS):
                         self._dispatch(note.payload)
@@ -103,6 +103,9 @@ class NotifyDoorbell:
                     _close(conn)
 
     def _dispatch(self, topic: str) -> None:
+        if topic == "*":  # messages of unknown topics became claimable (dead letters replayed)
+            self._wake_all()
+            return
         for wake in list(self._wakes.get(topic, ())):
             wake()
 

@@ -69,7 +69,8 @@ class SocketDoorbell:
         if self._closed:
             return
         try:
-            names = self._listening(socket_prefix(topic))
+            # "*": messages of unknown topics became claimable (dead letters replayed by id).
+            names = self._listening(None if topic == "*" else socket_prefix(topic))
         except OSError:
             return  # no folder: nobody has ever listened here
         if not names:
@@ -87,7 +88,7 @@ class SocketDoorbell:
             except OSError:
                 continue  # its queue is full (it is already woken) or it is not ours to ring
 
-    def _listening(self, prefix: str) -> list[str]:
+    def _listening(self, prefix: str | None) -> list[str]:
         st = os.stat(self.directory)
         if st.st_mtime_ns != self._mtime or self._scanned_at - st.st_mtime_ns < RACY_NS:
             started = time.time_ns()
@@ -97,6 +98,8 @@ class SocketDoorbell:
                 if sep and entry not in self._own:
                     index.setdefault(topic, []).append(entry)
             self._index, self._mtime, self._scanned_at = index, st.st_mtime_ns, started
+        if prefix is None:
+            return [name for names in self._index.values() for name in names]
         return self._index.get(prefix, [])
 
     def _forget(self, name: str) -> None:
