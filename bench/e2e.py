@@ -273,6 +273,7 @@ async def measure(
         graph_url=f"http://127.0.0.1:{graph_port}",
         groq=groq,
         groq_url=f"http://127.0.0.1:{groq_port}{groq.prefix}",
+        settings={"ONEBOX_BUS_DOORBELL": "1" if args.doorbell else "0"},
     )
     runs: dict[str, Run] = {}
     try:
@@ -316,6 +317,12 @@ def main() -> None:
         default="load",
         help="load: the workloads above; idle: the idle path with and without the bus "
         "doorbell (bench/idle.py); all: both",
+    )
+    parser.add_argument(
+        "--doorbell",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="load: run the stack with the bus doorbell (default) or without it",
     )
     parser.add_argument("--idle-seconds", type=float, default=60.0, metavar="SECONDS")
     parser.add_argument("--quiet-seconds", type=float, default=60.0, metavar="SECONDS")
