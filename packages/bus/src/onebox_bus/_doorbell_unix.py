@@ -8,6 +8,7 @@ index). A ring is then one ``stat`` plus one non-blocking ``sendto`` per listeni
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import hashlib
@@ -198,13 +199,20 @@ class SocketDoorbell:
 
 
 class _Bell:
-    """This process's socket for one topic and the thread that waits on it."""
+    """This process's socket for one topic, watched by the subscriber's event loop.
+
+    Subscribed from inside a running event loop (a `Consumer`), the socket is one more file
+    the loop waits on: a ring wakes the loop itself, with no thread and no hand-over of the
+    GIL. Subscribed from plain threads, a daemon thread waits on it instead.
+    """
 
     def __init__(self, doorbell: SocketDoorbell, topic: str) -> None:
         self.topic = topic
         self.wakes: list[Wake] = []
         self.stopped = False
         self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self.path: Path | None = None
         self._address = ""
         try:
@@ -213,13 +221,23 @@ class _Bell:
         except OSError as exc:
             doorbell.warn_down(topic, exc)
             return
-        self._thread = threading.Thread(target=self._listen, name=f"doorbell-{topic}", daemon=True)
-        self._thread.start()
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._thread = threading.Thread(
+                target=self._listen, name=f"doorbell-{topic}", daemon=True
+            )
+            self._thread.start()
+        else:
+            self._sock.setblocking(False)
+            self._loop.add_reader(self._sock.fileno(), self._readable)
 
     @property
     def up(self) -> bool:
         """Bound, listening, and its file still there for publishers to find."""
         if self._sock is None or self.stopped:
+            return False
+        if self._loop is not None and self._loop.is_closed():
             return False
         try:
             os.stat(self._address)
@@ -244,6 +262,19 @@ class _Bell:
             for wake in list(self.wakes):
                 wake()
 
+    def _readable(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        try:
+            while True:  # one wake for everything that queued up meanwhile
+                sock.recv(16)
+        except OSError:
+            pass  # drained (BlockingIOError), or closed meanwhile
+        if not self.stopped:
+            for wake in list(self.wakes):
+                wake()
+
     def stop(self) -> None:
         if self.stopped:
             return
@@ -251,13 +282,37 @@ class _Bell:
         sock, self._sock = self._sock, None
         if sock is None:
             return
-        with contextlib.suppress(OSError):  # wake the thread so it sees `stopped`
-            sock.sendto(b"\x00", self._address)
-        self._thread.join(timeout=1.0)
+        if self._thread is not None:
+            with contextlib.suppress(OSError):  # wake the thread so it sees `stopped`
+                sock.sendto(b"\x00", self._address)
+            self._thread.join(timeout=1.0)
+        elif self._loop is not None:
+            _detach(self._loop, sock.fileno())
         # Already removed (by a publisher that found it dead, or by hand): nothing to do.
         with contextlib.suppress(OSError):
             os.unlink(self._address)
         sock.close()
+
+
+def _detach(loop: asyncio.AbstractEventLoop, fd: int) -> None:
+    """Stop `loop` watching `fd`, from its own thread or (waiting briefly) from another."""
+    if loop.is_closed():
+        return
+    try:
+        current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        current = None
+    if current is loop or not loop.is_running():
+        loop.remove_reader(fd)
+        return
+    done = threading.Event()
+
+    def detach() -> None:
+        loop.remove_reader(fd)
+        done.set()
+
+    loop.call_soon_threadsafe(detach)
+    done.wait(1.0)
 
 
 class _Subscription:
