@@ -1,6 +1,7 @@
 """End-to-end throughput and latency of the whole stack, beside the bus's own claim/ack rate.
 
     uv run python bench/e2e.py [--messages 3000] [--conversations 200] [--paced-seconds 10]
+    uv run python bench/e2e.py --scenario idle   # the idle path, doorbell vs none: bench/idle.py
 
 Runs ``onebox up`` (three services + metrics exporter, real processes) in a temporary folder
 against a fake WhatsApp Graph API and an instant fake Groq on loopback, then measures:
@@ -94,34 +95,49 @@ def peak_rss_mb(pid: int) -> float:
 
 
 class Stack:
-    """``onebox up`` in `folder`, its WhatsApp agent and router pointed at the fakes."""
+    """``onebox up`` in `folder`, its WhatsApp agent pointed at the fake Graph API.
 
-    def __init__(self, folder: Path, *, graph_url: str, groq: FakeOpenAIServer, groq_url: str):
+    With `groq`, the router asks the instant fake Groq; without it, the router answers
+    offline (the example FAQ), as a key-less ``onebox up`` does. `settings` are extra
+    ``ONEBOX_*`` variables for every service.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        graph_url: str,
+        groq: FakeOpenAIServer | None = None,
+        groq_url: str = "",
+        settings: dict[str, str] | None = None,
+    ):
         self.folder = folder
         self.ports = {n: free_port() for n in ("telegram", "whatsapp", "orchestrator")}
-        # The fake model has no quota: lift Groq's free-tier limits (30 requests and 6,000
-        # tokens a minute), or the router rightly answers most questions offline instead.
-        routing = folder / "routing.toml"
-        routing.write_text(
-            "[providers.groq]\nrequests_per_minute = 1000000\ntokens_per_minute = 100000000\n"
-        )
-        self.env = bench_env(
-            **{
-                "ONEBOX_WHATSAPP_ACCESS_TOKEN": wa.ACCESS_TOKEN,
-                "ONEBOX_WHATSAPP_PHONE_NUMBER_ID": wa.PHONE_NUMBER_ID,
-                "ONEBOX_WHATSAPP_APP_SECRET": wa.APP_SECRET,
-                "ONEBOX_WHATSAPP_API_URL": graph_url,
-                "ONEBOX_WHATSAPP_MAX_PER_SECOND": "100000",
-                "ONEBOX_WHATSAPP_RECIPIENT_INTERVAL_SECONDS": "0",
-                "ONEBOX_WHATSAPP_MARK_READ": "false",
+        env = {
+            "ONEBOX_WHATSAPP_ACCESS_TOKEN": wa.ACCESS_TOKEN,
+            "ONEBOX_WHATSAPP_PHONE_NUMBER_ID": wa.PHONE_NUMBER_ID,
+            "ONEBOX_WHATSAPP_APP_SECRET": wa.APP_SECRET,
+            "ONEBOX_WHATSAPP_API_URL": graph_url,
+            "ONEBOX_WHATSAPP_MAX_PER_SECOND": "100000",
+            "ONEBOX_WHATSAPP_RECIPIENT_INTERVAL_SECONDS": "0",
+            "ONEBOX_WHATSAPP_MARK_READ": "false",
+            "ONEBOX_LOG_LEVEL": "warning",
+        }
+        if groq is not None:
+            # The fake model has no quota: lift Groq's free-tier limits (30 requests and
+            # 6,000 tokens a minute), or the router rightly answers most questions offline.
+            routing = folder / "routing.toml"
+            routing.write_text(
+                "[providers.groq]\nrequests_per_minute = 1000000\ntokens_per_minute = 100000000\n"
+            )
+            env |= {
                 "ONEBOX_GROQ_API_KEY": groq.api_key,
                 "ONEBOX_GROQ_BASE_URL": groq_url,
                 "ONEBOX_ROUTING_FILE": str(routing),
                 "ONEBOX_MAX_CONCURRENCY": "64",
                 "ONEBOX_IDLE_POLL_SECONDS": "0.05",
-                "ONEBOX_LOG_LEVEL": "warning",
             }
-        )
+        self.env = bench_env(**env, **(settings or {}))
         self.proc: subprocess.Popen[bytes] | None = None
 
     def spawn(self) -> None:
@@ -170,6 +186,7 @@ async def run_load(
     conversations: int,
     texts: list[str] | None,
     rate: float | None,
+    connections: int = CONNECTIONS,
 ) -> Run:
     """Post `messages` signed webhooks and wait for every reply at the fake platform."""
     base = len(graph.texts())
@@ -206,7 +223,7 @@ async def run_load(
         finally:
             conn.close()
 
-    await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+    await asyncio.gather(*(worker() for _ in range(connections)))
     deadline = time.monotonic() + 120
     while len(graph.texts()) - base < messages:
         if time.monotonic() > deadline:
@@ -256,6 +273,7 @@ async def measure(
         graph_url=f"http://127.0.0.1:{graph_port}",
         groq=groq,
         groq_url=f"http://127.0.0.1:{groq_port}{groq.prefix}",
+        settings={"ONEBOX_BUS_DOORBELL": "1" if args.doorbell else "0"},
     )
     runs: dict[str, Run] = {}
     try:
@@ -293,7 +311,33 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--paced-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--scenario",
+        choices=("load", "idle", "all"),
+        default="load",
+        help="load: the workloads above; idle: the idle path with and without the bus "
+        "doorbell (bench/idle.py); all: both",
+    )
+    parser.add_argument(
+        "--doorbell",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="load: run the stack with the bus doorbell (default) or without it",
+    )
+    parser.add_argument("--idle-seconds", type=float, default=60.0, metavar="SECONDS")
+    parser.add_argument("--quiet-seconds", type=float, default=60.0, metavar="SECONDS")
+    parser.add_argument(
+        "--postgres-url",
+        default=None,
+        help="idle: also on this PostgreSQL database (default: $ONEBOX_TEST_POSTGRES_URL)",
+    )
     args = parser.parse_args()
+    if args.scenario != "load":
+        from idle import run_idle
+
+        run_idle(args)
+        if args.scenario == "idle":
+            return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         baseline = bus_claim_ack_rate(folder)

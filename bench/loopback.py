@@ -105,6 +105,8 @@ async def serve(handler: Handler, port: int = 0) -> asyncio.Server:
                     head = await reader.readuntil(b"\r\n\r\n")
                 except (asyncio.IncompleteReadError, ConnectionError):
                     return
+                except asyncio.CancelledError:
+                    return  # the harness is ending with this keep-alive connection still open
                 first, *lines = head.decode("latin-1").split("\r\n")
                 method, path, _ = first.split(" ", 2)
                 headers = {}

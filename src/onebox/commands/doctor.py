@@ -1,6 +1,7 @@
 """``onebox doctor``: the production readiness checklist, run against this machine.
 
-Checks WAL mode, that the database is writable and migrated, disk space, each enabled
+Checks WAL mode, that the database is writable and migrated, disk space (on PostgreSQL:
+that the server answers, is migrated and has connections to spare), each enabled
 channel's settings and secrets, the credential files' permissions, the installed units and
 their limits, the timers, the webhook routes on loopback, the metrics textfile folder and the
 clock. Prints one line per check (ok / warn / FAIL) with the fix, and exits 1 on any fail.
@@ -9,6 +10,7 @@ clock. Prints one line per check (ok / warn / FAIL) with the fix, and exits 1 on
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Iterable
@@ -30,6 +32,7 @@ from onebox._doctor_checks import (
     check_units,
     check_webhooks,
 )
+from onebox._doctor_postgres import check_postgres, is_postgres
 from onebox._doctor_runtime import check_runtime
 from onebox.settings import database_url
 
@@ -47,8 +50,10 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run every check, print them, return 1 if any failed."""
     url = database_url(args.database_url)
+    postgres = is_postgres(url)
     try:
-        database = sqlite_path(url)
+        # On PostgreSQL no local file holds the data: the file checks find none and skip.
+        database = Path(os.devnull) if postgres else sqlite_path(url)
     except BackupError as exc:
         print(f"onebox doctor: {exc}", file=sys.stderr)
         return 2
@@ -61,9 +66,11 @@ def run(args: argparse.Namespace) -> int:
     )
     enabled = Enabled.find(paths)
     checks: list[Check] = []
+    database_checks = (
+        [check_postgres(url)] if postgres else [check_database(paths, url), check_disk(paths)]
+    )
     for group in (
-        check_database(paths, url),
-        check_disk(paths),
+        *database_checks,
         check_settings(paths, enabled),
         check_secret_permissions(paths),
         check_units(paths, enabled),

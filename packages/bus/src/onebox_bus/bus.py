@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 from . import _sql
 from .database import LOCK_WAIT_MIN_SECONDS, Database, LockWaitHook, Synchronous
+from .doorbell import open_doorbell
 from .errors import LeaseLost
 from .message import Message
 from .operations import Operations
@@ -63,6 +64,7 @@ class Bus(Publishing, Operations):
         retry_base: float = 1.0,
         retry_cap: float = 300.0,
         owns_database: bool = False,
+        doorbell: bool = True,
     ) -> None:
         self.db = db
         self.dialect = db.dialect
@@ -76,6 +78,12 @@ class Bus(Publishing, Operations):
         self._notifiers: dict[str, Callable[[], None]] = {}
         self._sql = {name: self.dialect.sql(getattr(_sql, name)) for name in _STATEMENTS}
         self._claim_sql = self.dialect.sql(self.dialect.claim)
+        # Wakes consumers in other processes after a publish (see `doorbell`).
+        self.doorbell = (
+            open_doorbell(self.dialect, busy_timeout=db.busy_timeout) if doorbell else None
+        )
+        if self.doorbell is not None:
+            self._listeners.append(self.doorbell.ring)
 
     @classmethod
     def from_url(
@@ -158,7 +166,14 @@ class Bus(Publishing, Operations):
             self._listeners.remove(listener)
 
     def _published(self, topic: str) -> None:
-        """Note a write to `topic`: the listeners hear of it after the commit."""
+        """Note a write to `topic`: the listeners hear of it after the commit.
+
+        On PostgreSQL the doorbell's NOTIFY goes out here, inside the transaction, so the
+        server delivers it at COMMIT (and drops it with a rollback); repeats of one
+        notification in a transaction are folded into one by the server.
+        """
+        if self.doorbell is not None and not self.db.sqlite:
+            self.doorbell.before_commit(self.db._cursor(), (topic,))
         notify = self._notifiers.get(topic)
         if notify is None:
             notify = self._notifiers[topic] = functools.partial(self._notify, topic)
@@ -290,7 +305,9 @@ class Bus(Publishing, Operations):
         self.db.ping()
 
     def close(self) -> None:
-        """Close the database if the bus opened it."""
+        """Release the doorbell; close the database if the bus opened it."""
+        if self.doorbell is not None:
+            self.doorbell.close()
         if self._owns_database:
             self.db.close()
 

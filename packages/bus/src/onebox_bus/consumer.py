@@ -2,10 +2,13 @@
 
 Polling adapts: right after work it polls again at once, and when idle it backs off from
 `min_poll` to `max_poll` (low idle cost); a publish to the topic from this process wakes it
-at once. At most `concurrency` messages are in hand at a time. The handler settles each
-message itself (ack, nack, dead-letter, usually inside `bus.transaction()` with what it
-publishes); if it raises, the message is nacked with the error. On stop, claiming ends,
-in-flight messages get `grace` seconds to finish, and the rest are released unprocessed.
+at once, and a publish from another process rings the bus's `doorbell`, which wakes it too
+(while the doorbell is up, the idle poll stretches `doorbell_idle_factor` times: polling is
+then only the safety net). At most `concurrency` messages are in hand at a time. The
+handler settles each message itself (ack, nack, dead-letter, usually inside
+`bus.transaction()` with what it publishes); if it raises, the message is nacked with the
+error. On stop, claiming ends, in-flight messages get `grace` seconds to finish, and the
+rest are released unprocessed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import anyio.to_thread
 import structlog
 
 from .bus import Bus
+from .doorbell import Subscription
 from .errors import BusError, LeaseLost
 from .message import Message
 
@@ -48,6 +52,7 @@ class Consumer:
         grace: float = 10.0,
         maintenance_every: float = 1.0,
         truncate_after: float = 30.0,
+        doorbell_idle_factor: float = 5.0,
     ) -> None:
         self.bus = bus
         self.topic = topic
@@ -59,6 +64,8 @@ class Consumer:
         self.grace = grace
         self.maintenance_every = maintenance_every
         self.truncate_after = truncate_after
+        self.doorbell_idle_factor = max(1.0, doorbell_idle_factor)
+        self._bell: Subscription | None = None
         self._handler = handler
         self._stopping = False
         self._wake: asyncio.Event | None = None
@@ -77,6 +84,14 @@ class Consumer:
     def seconds_since_loop(self) -> float:
         """How long ago the loop last went round (a wedged loop stops advancing this)."""
         return time.monotonic() - self.last_loop_at
+
+    @property
+    def doorbell_up(self) -> bool:
+        """True while publishes from other processes wake this consumer."""
+        return self._bell is not None and self._bell.up
+
+    def _idle_poll(self) -> float:
+        return self.max_poll * (self.doorbell_idle_factor if self.doorbell_up else 1.0)
 
     def wake(self) -> None:
         """Poll now (thread-safe)."""
@@ -98,6 +113,8 @@ class Consumer:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self.bus.add_listener(self._on_publish)
+        if self.bus.doorbell is not None:
+            self._bell = self.bus.doorbell.subscribe(self.topic, self.wake)
         self.running = True
         interval = self.min_poll
         self._busy_at = time.monotonic()
@@ -127,10 +144,13 @@ class Consumer:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=interval)
                 if not claimed and not self._wake.is_set():
-                    interval = min(self.max_poll, interval * 2)
+                    interval = min(self._idle_poll(), interval * 2)
         finally:
             maintenance.cancel()
             self.bus.remove_listener(self._on_publish)
+            if self._bell is not None:
+                self._bell.close()
+                self._bell = None
             await self._drain()
             self.running = False
 

@@ -278,7 +278,7 @@ def open_runtime(
             service=service,
             settings=settings,
             db=db,
-            bus=Bus(db, clock=clock),
+            bus=Bus(db, clock=clock, doorbell=settings.bus_doorbell),
             collector=collector,
             journal=journal,
             deliveries=DeliveryStore(db, clock=clock, journal=journal),

@@ -142,6 +142,8 @@ class ServiceSettings(EnvSettings):
         http_keepalive_seconds: an idle keep-alive connection is closed after this.
         http_max_connections: connections (and requests) served at once; above it uvicorn
             answers 503 at once.
+        bus_doorbell: wake consumers in other processes as soon as a message is published
+            (``ONEBOX_BUS_DOORBELL``; ``0`` leaves them to polling; see docs/doorbell.md).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -163,6 +165,7 @@ class ServiceSettings(EnvSettings):
     http_header_timeout_seconds: float = Field(default=10.0, gt=0)
     http_keepalive_seconds: float = Field(default=5.0, gt=0)
     http_max_connections: int = Field(default=1000, ge=1)
+    bus_doorbell: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
