@@ -24,7 +24,6 @@ PROJECTS = sorted([ROOT, *(ROOT / "packages").iterdir()], key=lambda path: path.
 # Declared on purpose although the package never imports them.
 RUNTIME_ONLY = {
     "onebox-agent-telegram": {"httptools"},  # uvicorn picks its HTTP parser up on its own
-    "onebox-bus": {"psycopg"},  # SQLAlchemy loads the driver a postgresql+psycopg URL names
 }
 
 

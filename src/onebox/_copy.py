@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from onebox_bus import check_schema, combined_metadata, create_engine
+from onebox_bus import Database, check_schema, combined_metadata
 from sqlalchemy.engine import Connection
 
 BATCH = 1000
@@ -46,10 +46,10 @@ def copy_database(source_url: str, target_url: str) -> CopyResult:
         except Exception as exc:  # noqa: BLE001 - every reason is reported the same way
             raise CopyError(f"the {role} database is not ready: {exc}") from None
     metadata = combined_metadata()
-    source = create_engine(source_url, readonly=True)
-    target = create_engine(target_url)
+    source = Database(source_url, readonly=True)
+    target = Database(target_url)
     try:
-        with source.connect() as read, target.begin() as write:
+        with source.engine.connect() as read, target.engine.begin() as write:
             busy = [t.name for t in metadata.sorted_tables if _count(write, t)]
             if busy:
                 raise CopyError(
@@ -64,8 +64,8 @@ def copy_database(source_url: str, target_url: str) -> CopyResult:
                 sa.text("SELECT count(*) FROM bus_messages WHERE state NOT IN ('done', 'dead')")
             ).scalar_one()
     finally:
-        source.dispose()
-        target.dispose()
+        source.close()
+        target.close()
     return CopyResult(rows=rows, undelivered=int(undelivered))
 
 

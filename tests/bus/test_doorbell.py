@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from onebox_bus import Bus
 from onebox_bus.testing import migrated_sqlite
+from sqlalchemy import text
 
 WORKER = str(Path(__file__).with_name("_doorbell_worker.py"))
 LONG_POLL = "30"
@@ -211,7 +212,8 @@ def test_the_postgres_listener_reconnects_and_wakes_its_consumers(postgres_url: 
         _until(lambda: subscription.up, "the listener to connect")
         (ours,) = _listeners(publishing) - before
         rung.clear()
-        publishing.execute("SELECT pg_terminate_backend(:pid)", {"pid": ours})
+        with publishing.db.transaction() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": ours})
         assert rung.wait(DEADLINE)  # woken when the connection dropped, to poll meanwhile
         _until(lambda: subscription.up, "the listener to reconnect")
         rung.clear()
@@ -229,10 +231,13 @@ def _until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> N
 
 
 def _listeners(bus: Bus) -> set[int]:
-    rows = bus.execute(
-        "SELECT pid FROM pg_stat_activity "
-        "WHERE datname = current_database() AND query = 'LISTEN onebox_bus'"
-    ).fetchall()
+    with bus.db.transaction() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query = 'LISTEN onebox_bus'"
+            )
+        ).fetchall()
     return {int(row[0]) for row in rows}
 
 

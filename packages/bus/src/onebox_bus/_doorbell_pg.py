@@ -81,7 +81,7 @@ class NotifyDoorbell:
         while not self._stop.is_set():
             conn = None
             try:
-                conn = _dialect.connect(self._dialect, busy_timeout=self._busy_timeout)
+                conn = _listen_connection(self._dialect, busy_timeout=self._busy_timeout)
                 conn.execute(f"LISTEN {CHANNEL}")
                 backoff = 0.5
                 self._wake_all()  # anything published while we were not listening
@@ -123,6 +123,27 @@ class NotifyDoorbell:
         self._stop.set()
         if thread is not None:
             thread.join(timeout=WAIT_SECONDS * 2)
+
+
+def _listen_connection(dialect: _dialect.Dialect, *, busy_timeout: float) -> Any:
+    """A plain autocommit psycopg connection for LISTEN (never one of the Database's own:
+    it sits in ``notifies()`` and would hold a pooled connection forever)."""
+    import psycopg
+
+    url = dialect.url
+    args: dict[str, Any] = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "password": url.password,
+        "dbname": url.database,
+        **{k: v for k, v in url.query.items() if isinstance(v, str)},
+    }
+    return psycopg.connect(
+        **{k: v for k, v in args.items() if v is not None},
+        autocommit=True,
+        connect_timeout=max(1, int(busy_timeout)),
+    )
 
 
 def _close(conn: Any) -> None:
