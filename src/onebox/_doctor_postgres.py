@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from onebox_bus import BusError, check_schema, create_engine, normalise_url
+from onebox_bus import BusError, Database, check_schema, normalise_url
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -31,13 +31,12 @@ def is_postgres(url: str) -> bool:
 def check_postgres(url: str) -> Iterator[Check]:
     """Reachable, migrated, with connections to spare."""
     shown = normalise_url(url).render_as_string(hide_password=True)
-    engine = create_engine(url, connect_args={"connect_timeout": 5})
     try:
-        with engine.connect() as conn:
+        with Database(url, busy_timeout=5.0) as db, db.engine.connect() as conn:
             version = conn.execute(text("SHOW server_version")).scalar_one()
             limit = int(conn.execute(text("SHOW max_connections")).scalar_one())
             used = int(conn.execute(text("SELECT count(*) FROM pg_stat_activity")).scalar_one())
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, BusError) as exc:
         reason = type(getattr(exc, "orig", None) or exc).__name__  # the class only: no secrets
         yield Check(
             name="database",
@@ -46,8 +45,6 @@ def check_postgres(url: str) -> Iterator[Check]:
             fix="is the server up and the URL right? (psql with the same host, port, user)",
         )
         return
-    finally:
-        engine.dispose()
     yield Check(name="database", status="ok", detail=f"PostgreSQL {version} at {shown}")
     spare = limit - used
     yield Check(

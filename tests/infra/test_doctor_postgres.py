@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from onebox_bus import create_engine
+from onebox_bus import Database
 from onebox_bus.testing import migrated_postgres
 from sqlalchemy import text
 
@@ -78,10 +78,10 @@ def test_an_unmigrated_postgres_schema_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = migrated_postgres(_base(), "onebox_doctor_empty")
-    engine = create_engine(url)
-    with engine.begin() as conn:
+    db = Database(url)
+    with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))
-    engine.dispose()
+    db.close()
     code = doctor(url, setup(tmp_path, free_port()))
     out = capsys.readouterr().out
     assert code == 1

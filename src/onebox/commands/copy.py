@@ -12,10 +12,10 @@ import argparse
 import sys
 from typing import Any
 
-from onebox_bus.settings import BusSettings
 from sqlalchemy.engine import make_url
 
 from onebox._copy import CopyError, copy_database
+from onebox.settings import database_url
 
 
 def register(sub: Any) -> None:
@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Copy; print the rows per table. Exit 1 with the reason when refused or failed."""
-    source = args.database_url or BusSettings.from_env().database_url
+    source = database_url(args.database_url)
     try:
         result = copy_database(source, args.target)
     except CopyError as exc:
