@@ -1,5 +1,7 @@
 """onebox-bus: the shared database and message bus of onebox (SQLite WAL or PostgreSQL)."""
 
+from typing import TYPE_CHECKING
+
 from ._schema import NAMING_CONVENTION, table_metadata
 from .batcher import Batcher
 from .behind import WriteBehind
@@ -18,6 +20,9 @@ from .message import BusStats, DeadLetter, Message, TopicStats
 from .payload import Publish, check_topic, encode_payload
 from .retry import next_retry_delay
 from .timing import DEFAULT_DATABASE_URL, Clock, Sleep
+
+if TYPE_CHECKING:  # loaded lazily at run time by __getattr__ below
+    from .migrate import check_schema, combined_metadata, downgrade, upgrade
 
 
 def __getattr__(name: str) -> object:
