@@ -143,8 +143,11 @@ class ChatSession:
             "entry": [{"id": "0", "changes": [{"value": value, "field": "messages"}]}],
         }
         # Serialised as Meta does (ASCII only, "/" escaped); the signature covers these bytes.
-        body = json.dumps(notification, ensure_ascii=True, separators=(",", ":"))
-        raw = body.replace("/", "\\/").encode()
+        raw = (
+            json.dumps(notification, ensure_ascii=True, separators=(",", ":"))
+            .replace("/", "\\/")
+            .encode()
+        )
         headers = {"content-type": "application/json"}
         if self.secret:
             headers["X-Hub-Signature-256"] = sign(raw, self.secret)
@@ -211,6 +214,7 @@ class ChatSession:
         if delivered:
             sandbox = all(d.sandbox for d in delivered)
             failed = [d for d in delivered if d.status == "failed"]
+            text: str | None
             if sandbox:
                 text = "\n".join(d.text or "" for d in delivered)
             else:

@@ -41,6 +41,7 @@ from onebox_router import (
     lookup_price,
 )
 from onebox_router.testing import FunctionProvider
+from pydantic import SecretStr
 
 LABELS = ("simple", "complex")
 
@@ -237,7 +238,7 @@ def build_eval_router(database: Path, settings: RouterSettings) -> tuple[Router,
     from onebox_bus import upgrade  # loaded on use (Alembic is heavy)
 
     url = f"sqlite:///{database}"
-    upgrade(url)  # type: ignore[operator]  # onebox_bus exports it lazily, untyped
+    upgrade(url)
     db = Database(url)
     policy = load_policy(settings)
     providers = {}
@@ -275,7 +276,9 @@ def build_eval_router(database: Path, settings: RouterSettings) -> tuple[Router,
 async def evaluate(rows: Sequence[Row], *, seed: int = 16, repeats: int = 500) -> Report:
     """Replay `rows` (see the module docstring) and score the router's answers."""
     settings = RouterSettings(
-        groq_api_key="eval-fake", anthropic_api_key="eval-fake", local_llm_url=None
+        groq_api_key=SecretStr("eval-fake"),
+        anthropic_api_key=SecretStr("eval-fake"),
+        local_llm_url=None,
     )
     report = Report()
     scores = {"pass1": PassScore(), "pass2": PassScore(), "total": PassScore()}

@@ -177,7 +177,9 @@ def render(report: Mapping[str, Any]) -> str:
         lines.append(f"Bus: cannot read it: {bus['error']}")
     else:
         lines.append("Bus")
-        rows = [("topic", "ready", "claimed", "done", "dead", "oldest waiting")]
+        rows: list[tuple[str, ...]] = [
+            ("topic", "ready", "claimed", "done", "dead", "oldest waiting")
+        ]
         for topic, t in bus["topics"].items():
             rows.append((topic, *(str(t[k]) for k in ("ready", "claimed", "done", "dead")),
                          _age(t["oldest_ready_age_s"])))  # fmt: skip

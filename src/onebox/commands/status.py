@@ -49,8 +49,12 @@ def run_status(args: argparse.Namespace) -> int:
         if unknown:
             print(f"onebox status: unknown service {sorted(unknown)}", file=sys.stderr)
             return 2
-    elif state is not None and not state.get("stopped") and isinstance(state.get("services"), dict):
-        wanted = set(state["services"])
+    elif (
+        state is not None
+        and not state.get("stopped")
+        and isinstance(services := state.get("services"), dict)
+    ):
+        wanted = set(services)
     else:
         wanted = set(urls)
     report = collect(

@@ -12,6 +12,7 @@ answer also marks the conversation so no further free-form reply is tried.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import anyio
 import anyio.to_thread
@@ -51,7 +52,9 @@ class Template:
 def delivery_error(error: GraphApiError) -> DeliveryError | ChannelConfigError:
     """The kit's error for a Graph API error (the sender picks the bus action from it)."""
     if error.kind == "rate_limited":
-        scope = "global" if error.code in _GLOBAL_LIMITS else "conversation"
+        scope: Literal["conversation", "global"] = (
+            "global" if error.code in _GLOBAL_LIMITS else "conversation"
+        )
         return RateLimited(error.retry_after or 5.0, reason=error.reason, scope=scope)
     if error.kind == "transient":
         return TransientDeliveryError(error.reason)

@@ -51,7 +51,7 @@ async def verify_setup(
     checks.append(
         Check(
             name="app secret",
-            ok=settings.whatsapp_app_secret is not None or settings.sandbox,
+            ok=settings.whatsapp_app_secret is not None or bool(settings.sandbox),
             detail="set: webhook signatures are verified"
             if settings.whatsapp_app_secret is not None
             else "not set: webhooks are accepted unsigned (sandbox only)",

@@ -85,15 +85,12 @@ def _stats(url: str, args: argparse.Namespace) -> int:
         stats = bus.stats()
     if args.json:
         out = {
-            "topics": {
-                t: {f: getattr(s, f) for f in s.__slots__}  # type: ignore[attr-defined]
-                for t, s in stats.items()
-            },
+            "topics": {t: {f: getattr(s, f) for f in s.__slots__} for t, s in stats.items()},
             "wal_bytes": stats.wal_bytes,
         }
         sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
-    rows = [("topic", "ready", "claimed", "done", "dead", "oldest ready")]
+    rows: list[tuple[str, ...]] = [("topic", "ready", "claimed", "done", "dead", "oldest ready")]
     for topic, s in stats.items():
         rows.append(
             (topic, *map(str, (s.ready, s.claimed, s.done, s.dead)), _age(s.oldest_ready_age_s))
@@ -124,7 +121,7 @@ def _dead_list(url: str, args: argparse.Namespace) -> int:
     if not letters:
         print("no dead letters")
         return 0
-    rows = [("id", "topic", "attempts", "age", "error")]
+    rows: list[tuple[str, ...]] = [("id", "topic", "attempts", "age", "error")]
     now = time.time()
     for d in letters:
         age = _age(now - (d.finished_at or d.created_at))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Awaitable, Callable
 
@@ -129,7 +130,7 @@ class Consumer:
                 claimed: list[Message] = []
                 if free > 0:
                     try:
-                        claimed = await self.bus.run_async(lambda n=free: self._claim(n))
+                        claimed = await self.bus.run_async(functools.partial(self._claim, free))
                     except BusError as exc:
                         log.warning("bus.claim_failed", topic=self.topic, error=str(exc))
                         interval = self.max_poll
@@ -204,7 +205,7 @@ class Consumer:
             if message is None:
                 continue
             try:
-                await self.bus.run_async(lambda m=message: self.bus.release(m))
+                await self.bus.run_async(functools.partial(self.bus.release, message))
                 log.info("message.released", message_id=message.id)
             except BusError:
                 log.warning("message.release_failed", message_id=message.id)

@@ -7,12 +7,20 @@ what an operator (the CLI, the exporter, the dashboard) needs beside publish and
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from . import _dialect
 from .message import BusStats, DeadLetter, TopicStats
 
 DEFAULT_RETENTION = 7 * 86400.0
+
+_T = TypeVar("_T")
+
+
+class _Write(Protocol):
+    """`Bus._write`: runs `work` in one short write transaction and returns its result."""
+
+    def __call__(self, work: Callable[[Any], _T]) -> _T: ...
 
 
 class Operations:
@@ -24,7 +32,7 @@ class Operations:
     _published: Callable[[str], None]
     # Provided by `Bus`: reads, short write transactions, the thread's cursor, error mapping.
     _read: Callable[[str, dict[str, Any]], list[Any]]
-    _write: Callable[[Callable[[Any], Any]], Any]
+    _write: _Write
     _cursor: Callable[[], Any]
     _translate: Callable[[BaseException], BaseException]
 

@@ -20,5 +20,5 @@ def next_retry_delay(
         Seconds to wait, in ``[d/2, d]`` where ``d = min(cap, base * 2**(attempt-1))``.
     """
     rng = rng or random.Random()
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    ceiling: float = min(cap, base * (2 ** max(0, attempt - 1)))
     return ceiling / 2 + rng.random() * ceiling / 2

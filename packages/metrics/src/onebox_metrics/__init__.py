@@ -1,6 +1,8 @@
 """onebox-metrics: buffered metrics flushed to the shared database, /metrics, textfile export."""
 
-from .collector import CONTENT_TYPE, Clock, Collector
+from onebox_bus import Clock
+
+from .collector import CONTENT_TYPE, Collector
 from .errors import MetricDefinitionError, MetricsConfigError, MetricsError, MetricsStoreError
 from .family import DEFAULT_BUCKETS, Counter, Gauge, Histogram
 from .thresholds import (

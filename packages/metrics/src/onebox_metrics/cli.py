@@ -124,7 +124,7 @@ def _show(url: str, args: argparse.Namespace) -> int:
         stats = Bus(db).stats()
         total = read_series(db.engine)
         recent = {_key(s): s for s in read_series(db.engine, since=now - args.hours * 3600)}
-    rows = [("topic", "ready", "claimed", "done", "dead", "oldest ready")]
+    rows: list[tuple[str, ...]] = [("topic", "ready", "claimed", "done", "dead", "oldest ready")]
     for topic, s in stats.items():
         counts = (s.ready, s.claimed, s.done, s.dead)
         rows.append((topic, *map(str, counts), f"{s.oldest_ready_age_s:.1f}s"))
@@ -137,9 +137,10 @@ def _show(url: str, args: argparse.Namespace) -> int:
         print("  nothing flushed yet")
         return 0
     rows = [("service", "metric", "labels", "all time", f"last {args.hours:g} h")]
-    for s in total:
-        labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
-        rows.append((s.service, s.name, labels, _figure(s), _figure(recent.get(_key(s)))))
+    for series in total:
+        labels = ",".join(f"{k}={v}" for k, v in sorted(series.labels.items()))
+        figures = (_figure(series), _figure(recent.get(_key(series))))
+        rows.append((series.service, series.name, labels, *figures))
     _table(rows)
     return 0
 

@@ -98,7 +98,9 @@ def roll_up(
                     conn, begin=period, end=min(period + width, cutoff), width=width
                 )
     except SQLAlchemyError as exc:
-        raise MetricsStoreError(f"metrics roll-up failed: {exc.orig or exc}") from None
+        raise MetricsStoreError(
+            f"metrics roll-up failed: {getattr(exc, 'orig', None) or exc}"
+        ) from None
     if folded:
         log.info("metrics.rolled_up", rows=folded, older_than_s=retention)
     return folded

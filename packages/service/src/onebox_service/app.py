@@ -40,7 +40,9 @@ def make_admin_guard(token: SecretStr) -> Guard:
     """A guard admitting only ``Authorization: Bearer <token>`` (constant-time compare)."""
     expected = token.get_secret_value().encode()
 
-    def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    def admin_guard(
+        connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+    ) -> None:
         header = connection.headers.get("authorization", "")
         scheme, _, given = header.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):

@@ -211,10 +211,10 @@ class ServiceRuntime:
             watchdog.cancel()
             await asyncio.gather(watchdog, return_exceptions=True)
         for key, part in (("<vitals>", self.vitals), ("<journal>", self.journal)):
-            task = self._tasks.pop(key, None)
+            part_task = self._tasks.pop(key, None)
             part.stop()
-            if task is not None:
-                await asyncio.gather(task, return_exceptions=True)
+            if part_task is not None:
+                await asyncio.gather(part_task, return_exceptions=True)
         metrics = self._tasks.pop("<metrics>", None)
         self.collector.stop()
         if metrics is not None:

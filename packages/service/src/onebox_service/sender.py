@@ -31,7 +31,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 import structlog
-from onebox_bus import Bus, Clock, Consumer, Message
+from onebox_bus import Bus, Clock, Consumer, Message, Sleep
 from onebox_bus.contracts import OutboundMessage, outbound_topic
 from onebox_metrics import Collector
 
@@ -39,7 +39,7 @@ from .channel import Channel, DeliveryReceipt
 from .deliveries import DeliveryStore
 from .errors import ChannelConfigError, PermanentDeliveryError, RateLimited, TransientDeliveryError
 from .journal import MessageJournal
-from .pacing import Pacer, PacingLimits, Sleep
+from .pacing import Pacer, PacingLimits
 
 log = structlog.get_logger("onebox.service.sender")
 

@@ -251,7 +251,9 @@ class FakeBotAPI:
                 )
             )
 
-    def rate_limit(self, retry_after: int, *, chat_id: int | str | None = None, times: int = 1):
+    def rate_limit(
+        self, retry_after: int, *, chat_id: int | str | None = None, times: int = 1
+    ) -> None:
         """Answer the next sends with 429 and ``parameters.retry_after``."""
         self.fail(
             429,

@@ -73,7 +73,9 @@ def edited_message_update(
     return {"update_id": update_id, "edited_message": msg}
 
 
-def channel_post_update(update_id: int, chat_id: int = -1001000000001, text: str = "news"):
+def channel_post_update(
+    update_id: int, chat_id: int = -1001000000001, text: str = "news"
+) -> dict[str, Any]:
     """A ``channel_post`` update (a post in a channel where the bot is an admin)."""
     post = {
         "message_id": next(_ids),
@@ -129,7 +131,9 @@ def my_chat_member_update(
     }
 
 
-def photo_update(update_id: int, chat_id: int, caption: str | None = "what is this?"):
+def photo_update(
+    update_id: int, chat_id: int, caption: str | None = "what is this?"
+) -> dict[str, Any]:
     """A ``message`` update carrying a photo (sizes smallest first) and an optional caption."""
     sizes = [
         {"file_id": f"AgACAgIAAxk{n}", "file_unique_id": f"AQAD{n}", "width": w, "height": w}
