@@ -22,6 +22,7 @@ from .access import Access
 from .admin import admin_handlers
 from .dashboard import dashboard_handlers, provider_budgets, worker_health
 from .handler import InboundHandler, ReplyRouter
+from .holding import HoldingReplies
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .persona import Personas
@@ -38,6 +39,7 @@ def create_app(
     router: ReplyRouter,
     runtime: ServiceRuntime | None = None,
     personas: Personas | None = None,
+    holding: HoldingReplies | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Litestar:
     """Build the orchestrator's app; its lifespan runs the workers and closes the runtime.
@@ -47,6 +49,8 @@ def create_app(
         router: answers conversations (`onebox_router.Router`); the caller closes it.
         runtime: the kit's runtime (default: `open_runtime(settings)`, which checks the schema).
         personas: system prompts per channel (default: the shipped ones).
+        holding: what the bot says when it cannot answer (default: no business file, no
+            operator told, so no person promised).
         clock: the time source for deadlines and latency.
     """
     if runtime is None:
@@ -68,6 +72,7 @@ def create_app(
         instruments=Instruments(runtime.collector),
         log_text=settings.log_message_text,
         journal=runtime.journal,
+        holding=(holding or HoldingReplies(clock=clock)).reply,
     )
     runtime.add_consumer(
         INBOUND,

@@ -79,6 +79,7 @@ class InboundHandler:
         instruments: Instruments | None = None,
         log_text: bool = False,
         journal: MessageJournal | None = None,
+        holding: Callable[[str], str] | None = None,
     ) -> None:
         self.bus = bus
         self.router = router
@@ -89,6 +90,9 @@ class InboundHandler:
         self.instruments = instruments or Instruments(None)
         self.log_text = log_text
         self.journal = journal
+        self.holding = holding or (lambda _question: HOLDING_REPLY)
+        """The holding reply to a question (`HoldingReplies.reply`): no person promised unless
+        one is told."""
 
     async def __call__(self, message: Message) -> None:
         """Handle one message; settles it (ack or dead letter) before returning."""
@@ -155,7 +159,10 @@ class InboundHandler:
             reason = f"router failed: {type(exc).__name__}: {exc}"[:500]
             log.error("router.failed", error=type(exc).__name__, reason=reason)
             return Answer(
-                text=HOLDING_REPLY, outcome="holding", provider="none", dead_reason=reason
+                text=self.holding(inbound.text),
+                outcome="holding",
+                provider="none",
+                dead_reason=reason,
             )
         if self.journal is not None:
             self.journal.record(

@@ -1,9 +1,9 @@
 """``onebox-orchestrator``: build everything from ``ONEBOX_*`` settings and serve on port 3003.
 
-`main()` is the composition root: it reads the settings (a bad value stops it with one line
-naming the variable), opens the kit's runtime (which checks the database schema), creates the
-HTTP client and the router, serves the app with the kit's runner (READY=1 once bound, drain on
-SIGTERM), and closes what it created on the way out.
+`main()` is the composition root: it reads the settings and the business file (a bad value
+stops it with one line naming the variable or field), opens the kit's runtime (which checks
+the database schema), creates the HTTP client and the router, serves the app with the kit's
+runner (READY=1 once bound, drain on SIGTERM), and closes what it created on the way out.
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import anyio
 import httpx
+import structlog
 from onebox_bus import BusError
 from onebox_router import RouterSettings, build_router
 from onebox_service import (
+    BusinessFileError,
     configure_logging,
+    load_business,
     load_settings,
     open_runtime,
     outbound_client,
@@ -26,11 +29,40 @@ from onebox_service import (
 )
 
 from .app import SERVICE, create_app
+from .holding import HoldingReplies
 from .persona import Personas
 from .settings import OrchestratorSettings
 
+log = structlog.get_logger("onebox.orchestrator")
 
-def load_personas(settings: OrchestratorSettings) -> Personas:
+
+def load_holding(
+    settings: OrchestratorSettings, *, clock: Callable[[], float] = time.time
+) -> HoldingReplies:
+    """The holding replies from the business file; a bad file stops the process in one line.
+
+    No escalation is posted to ``ONEBOX_OPERATOR_CHAT_ID`` yet, so even with it set no reply
+    promises a person (``person_notified`` stays False) and a warning says so at start.
+    """
+    business = None
+    if settings.business_file is not None:
+        try:
+            business = load_business(settings.business_file)
+        except BusinessFileError as exc:
+            print(f"onebox: invalid setting {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    if settings.operator_chat_id is not None:
+        log.warning(
+            "handoff.operator_not_notified",
+            detail="ONEBOX_OPERATOR_CHAT_ID is set but escalations are not posted to it yet; "
+            "replies do not promise a person",
+        )
+    return HoldingReplies(business=business, person_notified=False, clock=clock)
+
+
+def load_personas(
+    settings: OrchestratorSettings, holding: HoldingReplies | None = None
+) -> Personas:
     """The personas the settings name; an unreadable file stops the process naming its variable."""
     named = {
         "ONEBOX_PERSONA_TELEGRAM_FILE": settings.persona_telegram_file,
@@ -41,20 +73,23 @@ def load_personas(settings: OrchestratorSettings) -> Personas:
         if path is not None and not path.is_file():
             print(f"onebox: invalid setting {variable}: no readable file there", file=sys.stderr)
             raise SystemExit(2)
+    business = holding.business if holding is not None else None
     return Personas.load(
-        business=settings.business_name,
+        business=business.name if business is not None else settings.business_name,
         prompts={"telegram": settings.persona_telegram, "whatsapp": settings.persona_whatsapp},
         files={
             "telegram": settings.persona_telegram_file,
             "whatsapp": settings.persona_whatsapp_file,
         },
         faq_file=settings.faq_file,
+        holding=holding,
     )
 
 
 async def run_service(settings: OrchestratorSettings, router_settings: RouterSettings) -> None:
     """Serve the orchestrator until SIGINT/SIGTERM, then drain and close."""
-    personas = load_personas(settings)
+    holding = load_holding(settings)
+    personas = load_personas(settings, holding)
     try:
         runtime = open_runtime(settings, service=SERVICE)
     except BusError as exc:
@@ -67,9 +102,12 @@ async def run_service(settings: OrchestratorSettings, router_settings: RouterSet
             db=runtime.db,
             clock=time.time,
             collector=runtime.collector,
+            holding=holding.reply,
         )
         try:
-            app = create_app(settings, router=router, runtime=runtime, personas=personas)
+            app = create_app(
+                settings, router=router, runtime=runtime, personas=personas, holding=holding
+            )
             await serve(app, settings)
         finally:
             await router.aclose()
@@ -94,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     router_settings = load_settings(RouterSettings)
     configure_logging(json=settings.log_format == "json", level=settings.log_level)
     if args.command == "check":
-        load_personas(settings)
+        load_personas(settings, load_holding(settings))
         try:
             open_runtime(settings, service=SERVICE).close()
         except BusError as exc:

@@ -2,7 +2,10 @@
 
 Shipped defaults make a fresh install sensible (Telegram answers as support, WhatsApp as
 sales); an operator replaces them with a setting or a file. The business FAQ, when given, is
-appended so every provider sees the same facts the offline answer uses.
+appended so every provider sees the same facts the offline answer uses, and so are the opening
+hours and contact from the business file. What a model does when it cannot answer
+(``{unknown}`` in a prompt) comes from `HoldingReplies`: it promises a person only when a
+person is told.
 """
 
 from __future__ import annotations
@@ -11,18 +14,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .holding import HoldingReplies
+
 DEFAULT_PERSONAS: dict[str, str] = {
     "telegram": (
         "You are the customer support assistant of {business}, answering on Telegram. "
         "Be friendly, brief and concrete. Answer from the business facts below; when you do "
-        "not know something (prices, stock, personal orders), say so and offer that a person "
-        "will follow up. Never invent facts. Reply in the customer's language."
+        "not know something (prices, stock, personal orders), {unknown}. Never invent facts. "
+        "Reply in the customer's language."
     ),
     "whatsapp": (
         "You are the sales assistant of {business}, answering on WhatsApp. Help customers "
         "choose, answer questions about products, prices and delivery from the business facts "
         "below, and suggest a next step (an order, a visit, a call). Be warm and brief; never "
-        "invent prices or promises. Reply in the customer's language."
+        "invent prices or promises; when you cannot help, {unknown}. Reply in the customer's "
+        "language."
     ),
 }
 GENERIC_PERSONA = (
@@ -30,15 +36,15 @@ GENERIC_PERSONA = (
     "facts. Reply in the customer's language."
 )
 FAQ_LIMIT = 8000
+NO_PROMISE = HoldingReplies().persona_instruction()
+"""The ``{unknown}`` instruction without a business file or an operator: no person promised."""
 
 UNSUPPORTED_REPLY = (
     "Thanks for your message! I can only read text for now, so I could not open that {what}. "
     "Could you write your question in a message?"
 )
-HOLDING_REPLY = (
-    "Thanks for your message! I could not answer it right now; a person from our team will "
-    "follow up soon."
-)
+HOLDING_REPLY = HoldingReplies().reply("")
+"""The holding reply without a business file or an operator (English, no person promised)."""
 
 _KIND_WORDS = {
     "image": "photo",
@@ -60,17 +66,29 @@ def unsupported_reply(content_kind: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Personas:
-    """System prompts per channel, with the business FAQ appended."""
+    """System prompts per channel, with the business facts and FAQ appended.
+
+    Attributes:
+        prompts: the prompt per channel; ``{business}`` and ``{unknown}`` are filled in.
+        business: the business's name.
+        faq: the FAQ text.
+        unknown: what to do when the model cannot answer (`HoldingReplies.persona_instruction`).
+        facts: opening hours and contact (`HoldingReplies.business_facts`).
+    """
 
     prompts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PERSONAS))
     business: str = "our business"
     faq: str = ""
+    unknown: str = NO_PROMISE
+    facts: str = ""
 
     def system_prompt(self, channel: str) -> str:
         """The full system prompt for a conversation on `channel`."""
         prompt = self.prompts.get(channel, GENERIC_PERSONA).replace("{business}", self.business)
-        if self.faq:
-            prompt = f"{prompt}\n\nBusiness facts:\n{self.faq[:FAQ_LIMIT]}"
+        prompt = prompt.replace("{unknown}", self.unknown)
+        facts = "\n".join(part for part in (self.facts, self.faq[:FAQ_LIMIT]) if part)
+        if facts:
+            prompt = f"{prompt}\n\nBusiness facts:\n{facts}"
         return prompt
 
     @classmethod
@@ -81,6 +99,7 @@ class Personas:
         prompts: Mapping[str, str | None] | None = None,
         files: Mapping[str, Path | None] | None = None,
         faq_file: Path | None = None,
+        holding: HoldingReplies | None = None,
     ) -> Personas:
         """Personas from explicit prompts, else files, else the shipped defaults.
 
@@ -95,4 +114,11 @@ class Personas:
             if text:
                 merged[channel] = text.strip()
         faq = faq_file.read_text(encoding="utf-8").strip() if faq_file is not None else ""
-        return cls(prompts=merged, business=business, faq=faq)
+        holding = holding or HoldingReplies()
+        return cls(
+            prompts=merged,
+            business=business,
+            faq=faq,
+            unknown=holding.persona_instruction(),
+            facts=holding.business_facts(),
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onebox_service import ServiceSettings
+from onebox_service import ServiceSettings, TelegramChatId
 from pydantic import Field
 
 
@@ -32,6 +32,10 @@ class OrchestratorSettings(ServiceSettings):
         idle_poll_seconds: the slowest polling interval when there is no work.
         lease_seconds: how long a claimed message is held before another worker may take it
             over after a crash (default: the processing window plus 30 s).
+        business_file: the business file (TOML: hours, holidays, contact, handoff rules);
+            ``docs/business.md``.
+        operator_chat_id: the Telegram chat (a private chat's id, or a group's negative id)
+            where a person takes over conversations.
     """
 
     port: int = Field(default=3003, ge=1, le=65535)
@@ -48,3 +52,5 @@ class OrchestratorSettings(ServiceSettings):
     log_message_text: bool = False
     idle_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     lease_seconds: float | None = Field(default=None, gt=0)
+    business_file: Path | None = None
+    operator_chat_id: TelegramChatId | None = None

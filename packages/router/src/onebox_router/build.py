@@ -13,7 +13,7 @@ from ._metrics import Collector
 from .anthropic import AnthropicProvider
 from .cache import ResponseCache
 from .ledger import Ledger
-from .offline import OfflineProvider, load_faq
+from .offline import FALLBACK_TEXT, OfflineProvider, load_faq
 from .openai import OpenAICompatProvider
 from .policy import ProviderConfig, load_policy
 from .provider import Provider
@@ -46,11 +46,13 @@ def build_router(
     db: Database | None,
     clock: Callable[[], float] = time.time,
     collector: Collector | None = None,
+    holding: Callable[[str], str] | None = None,
 ) -> Router:
     """A router configured by `settings` (and its routing file), on `http` and `db`.
 
     `db` must be on a migrated shared database (``onebox migrate``); None runs without
-    cache and ledger (budgets then only count this process's spend).
+    cache and ledger (budgets then only count this process's spend). `holding` words the offline
+    answer when nothing in the FAQ matches (default: `offline.FALLBACK_TEXT`).
 
     Raises:
         ConfigError: bad routing file, unknown chain entry, unreadable FAQ file.
@@ -74,7 +76,9 @@ def build_router(
     return Router(
         policy=policy,
         providers=providers,
-        offline=OfflineProvider(faq, threshold=policy.offline_similarity),
+        offline=OfflineProvider(
+            faq, threshold=policy.offline_similarity, fallback=holding or FALLBACK_TEXT
+        ),
         cache=cache,
         ledger=ledger,
         clock=clock,

@@ -12,6 +12,7 @@ answer paragraph(s), or a ``Q: ...`` line followed by an ``A: ...`` line (``**Q:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,10 +22,8 @@ from .errors import ConfigError
 from .matching import Signature, signature, similarity
 from .provider import CompletionRequest
 
-FALLBACK_TEXT = (
-    "Thanks for your message! I can't answer that right away, "
-    "but a member of our team will get back to you shortly."
-)
+FALLBACK_TEXT = "Thanks for your message! I can't answer that here; please contact us directly."
+"""The holding reply when the caller gives none: it promises nothing nobody does."""
 _HEADING = re.compile(r"^#{2,6}\s+(.+?)\s*#*\s*$")
 _Q = re.compile(r"^\s*(?:\*\*)?Q(?:uestion)?\s*[:.](?:\*\*)?\s*(.+)$", re.I)
 _A = re.compile(r"^\s*(?:\*\*)?A(?:nswer)?\s*[:.](?:\*\*)?\s*(.*)$", re.I)
@@ -97,7 +96,8 @@ class OfflineProvider:
         faq: the question/answer pairs.
         name: the provider's name (``offline``).
         threshold: the least similarity (0..1) for an FAQ answer.
-        fallback: what to say when nothing matches.
+        fallback: what to say when nothing matches: a text, or a function of the customer's
+            question (to word it in their language and say when the business opens).
     """
 
     model = "faq"
@@ -108,7 +108,7 @@ class OfflineProvider:
         *,
         name: str = "offline",
         threshold: float = 0.7,
-        fallback: str = FALLBACK_TEXT,
+        fallback: str | Callable[[str], str] = FALLBACK_TEXT,
     ) -> None:
         self.name = name
         self._faq: list[tuple[Signature, FaqEntry]] = [(signature(e.question), e) for e in faq]
@@ -136,7 +136,8 @@ class OfflineProvider:
             return Completion(text=entry.answer if entry else GREETING_TEXT, model="greeting")
         entry = self.match(question)
         if entry is None:
-            return Completion(text=self._fallback, model="fallback")
+            text = self._fallback if isinstance(self._fallback, str) else self._fallback(question)
+            return Completion(text=text, model="fallback")
         return Completion(text=entry.answer, model="faq")
 
     def _faq_entries(self) -> list[FaqEntry]:

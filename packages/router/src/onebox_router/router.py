@@ -5,7 +5,7 @@ the response cache when the message may use it, and otherwise walks the class's 
 provider is skipped without a call when it is disabled (bad key), its breaker is open, its quota
 or the provider's own rate-limit headers say it is exhausted, or its monthly budget is spent.
 Each attempt runs under ``anyio.fail_after`` with at most the time left before the deadline minus
-a small reserve, so `offline` (the FAQ, or "a person will follow up") always answers in time.
+a small reserve, so `offline` (the FAQ, or the holding reply) always answers in time.
 `route` never raises for provider failures; only configuration mistakes raise, at build time.
 """
 

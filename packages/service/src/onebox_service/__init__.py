@@ -1,8 +1,8 @@
 """onebox-service: what onebox's Litestar services share.
 
-Settings loading, JSON logging, sd_notify, the app factory pieces (/health, /metrics, the
-admin guard, error mapping), lifespan-managed workers, webhook ingest, the outbound sender
-with pacing and error classes, and sandbox delivery.
+Settings loading, the business file and its calendar, JSON logging, sd_notify, the app
+factory pieces (/health, /metrics, the admin guard, error mapping), lifespan-managed workers,
+webhook ingest, the outbound sender with pacing and error classes, and sandbox delivery.
 """
 
 from .app import (
@@ -11,6 +11,16 @@ from .app import (
     make_admin_guard,
     metrics_handler,
     trace_handlers,
+)
+from .business import (
+    Business,
+    BusinessFileError,
+    Contact,
+    Handoff,
+    OpeningRange,
+    WhatsAppTemplate,
+    load_business,
+    parse_business,
 )
 from .channel import Channel, DeliveryReceipt
 from .deliveries import STATUS_RANK, Delivery, DeliveryStatus, DeliveryStore, StatusChange
@@ -35,12 +45,15 @@ from .journal import (
     read_journey,
     slow_journeys,
 )
+from .language import LANGUAGES, Language, guess_language
 from .logging import configure_logging
 from .notify import SystemdNotifier
+from .operator import TelegramChatId, parse_telegram_chat_id
 from .pacing import Pacer, PacingLimits, pace
 from .runner import run, serve
 from .runtime import ServiceRuntime, Worker, WorkerHealth, open_runtime
 from .sandbox import SandboxChannel, sandbox_replies
+from .schedule import back_sentence, is_open, next_opening, opening_phrase
 from .sender import Sender
 from .settings import (
     ServiceSettings,
@@ -68,21 +81,28 @@ from .webhooks import (
 )
 
 __all__ = [
+    "LANGUAGES",
     "STATUS_RANK",
     "AiohttpTransport",
     "BadWebhook",
     "BodyTooLarge",
+    "Business",
+    "BusinessFileError",
     "Channel",
     "ChannelConfigError",
     "ChannelError",
+    "Contact",
     "Delivery",
     "DeliveryError",
     "DeliveryReceipt",
     "DeliveryStatus",
     "DeliveryStore",
+    "Handoff",
     "JourneyEvent",
     "JourneySummary",
+    "Language",
     "MessageJournal",
+    "OpeningRange",
     "Pacer",
     "PacingLimits",
     "PermanentDeliveryError",
@@ -96,29 +116,39 @@ __all__ = [
     "StatusChange",
     "SystemdEnvironment",
     "SystemdNotifier",
+    "TelegramChatId",
     "Threshold",
     "TransientDeliveryError",
     "WebhookEvent",
     "WebhookEventStore",
     "WebhookIngest",
     "WebhookRejected",
+    "WhatsAppTemplate",
     "Worker",
     "WorkerHealth",
+    "back_sentence",
     "build_settings",
     "configure_logging",
     "create_service_app",
     "current_values",
     "evaluate_thresholds",
     "format_journey",
+    "guess_language",
     "health_handler",
+    "is_open",
     "journey_json",
+    "load_business",
     "load_settings",
     "make_admin_guard",
     "metrics_handler",
     "new_correlation_id",
+    "next_opening",
     "open_runtime",
+    "opening_phrase",
     "outbound_client",
     "pace",
+    "parse_business",
+    "parse_telegram_chat_id",
     "prometheus_rules",
     "read_journey",
     "run",

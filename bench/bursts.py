@@ -1,0 +1,189 @@
+"""Bursts: replies per burst and the delay added to complete questions, for three wait policies.
+
+A seeded stream of conversations is replayed through `onebox_orchestrator.bursts.replay`
+(virtual time: the figures are exact for the stream, not timings of this machine):
+
+- bursts: one request split over 2-5 messages ("hi" / "I ordered a monstera" / "order 4411" /
+  "it hasn't arrived, can you check?"), gaps between fragments drawn from a log-normal
+  (median 1.2 s, clipped to 0.25-5 s), in English, Spanish, Portuguese and French; some end
+  with a question, some are only fragments, some add a fragment after a question;
+- singles: one complete question, some without a question mark, some terse ("opening hours").
+
+Policies, side by side in the same run:
+
+- ``never wait``: every message is answered at once;
+- ``always wait 1.5 s``: every message waits for a 1.5 s quiet window (at most 6 s after the
+  burst's first message);
+- ``decide from the message``: a fragment waits like the above, a complete question is
+  answered at once (`is_fragment`);
+- ``decide, quiet 3 s``: the same with a longer quiet window, which complete questions do
+  not pay for.
+
+Printed per policy: replies per burst (mean, and the share of bursts answered with exactly
+one reply: the goal), the share of single complete questions answered later than at once and
+the delay added to them all (p50/p99), and the delay
+of a burst's reply after its last message (p50/p99). Then the issue's two cases (4 fragments
+within a second; 4 messages 10 s apart) and the classifier's cost per message beside a
+baseline loop measured in the same run.
+
+Run: ``uv run python bench/bursts.py [--conversations 2000] [--seed 7]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from onebox_orchestrator.bursts import BurstWindow, is_fragment, replay
+
+Arrivals = list[tuple[float, str]]
+
+BURSTS: list[list[str]] = [
+    ["hi", "I ordered a monstera last week", "order 4411", "it hasn't arrived, can you check?"],
+    ["hello", "do you ship to Spain?"],
+    ["hi there", "quick question", "do you sell bonsai scissors"],
+    ["good morning!", "my plant arrived damaged", "what do I do?"],
+    ["hey", "I want to order", "two medium terracotta pots", "for delivery in Lisbon"],
+    ["my order", "4411", "not arrived"],
+    ["do you ship to Spain?", "and Portugal?"],
+    ["I need a gift for my mum", "something easy to care for", "under 40 euros", "any ideas?"],
+    ["hola", "quería saber", "¿hacen envíos a Canarias?"],
+    ["buenas", "mi pedido 5120 no ha llegado", "¿me pueden ayudar?"],
+    ["olá", "encomendei uma monstera", "ainda não chegou"],
+    ["bom dia", "vocês têm vasos grandes?", "e quanto custam?"],
+    ["bonjour", "j'ai commandé un cactus", "commande 7730", "il n'est pas arrivé"],
+    ["salut", "vous livrez à Lyon ?"],
+    ["I ordered on Monday,", "paid with card", "and still no email"],
+    ["is the shop open today?", "I want to pick up my order", "number 4411"],
+]
+SINGLES: list[str] = [
+    "What are your opening hours?",
+    "Do you ship internationally?",
+    "How much does shipping cost?",
+    "what time do you open on saturday",
+    "Can I pick up my order in store?",
+    "My order 4411 has not arrived yet.",
+    "Do you have gift vouchers?",
+    "I would like to order two medium terracotta pots for my balcony",
+    "¿Cuál es el horario de la tienda?",
+    "¿Hacen envíos a Canarias?",
+    "Vocês entregam em Braga?",
+    "Qual é o horário de sábado?",
+    "Est-ce que vous livrez à Lyon ?",
+    "Quels sont vos horaires ?",
+    "opening hours",
+    "price of the monstera",
+    "delivery to porto",
+    "Thanks, that's all I needed!",
+]
+
+
+def gap(rng: random.Random) -> float:
+    """Seconds between two fragments of one burst (typing the next one)."""
+    return min(5.0, max(0.25, rng.lognormvariate(0.18, 0.6)))
+
+
+def stream(conversations: int, seed: int) -> tuple[list[Arrivals], list[Arrivals]]:
+    """Half bursts, half single complete questions; each conversation starts at t = 0."""
+    rng = random.Random(seed)
+    bursts, singles = [], []
+    for i in range(conversations):
+        if i % 2 == 0:
+            at, arrivals = 0.0, []
+            for text in rng.choice(BURSTS):
+                arrivals.append((at, text))
+                at += gap(rng)
+            bursts.append(arrivals)
+        else:
+            singles.append([(0.0, rng.choice(SINGLES))])
+    return bursts, singles
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def measure(
+    bursts: list[Arrivals],
+    singles: list[Arrivals],
+    decide: Callable[[str], bool],
+    window: BurstWindow,
+) -> dict[str, float]:
+    per_burst, after_last = [], []
+    for arrivals in bursts:
+        replies = replay(arrivals, window=window, decide=decide)
+        per_burst.append(len(replies))
+        after_last.append(replies[-1][0] - arrivals[-1][0])
+    added = [replay(a, window=window, decide=decide)[0][0] - a[0][0] for a in singles]
+    return {
+        "replies": statistics.fmean(per_burst),
+        "one": 100.0 * sum(n == 1 for n in per_burst) / len(per_burst),
+        "added50": pct(added, 50),
+        "added99": pct(added, 99),
+        "delayed": 100.0 * sum(a > 0 for a in added) / len(added),
+        "last50": pct(after_last, 50),
+        "last99": pct(after_last, 99),
+    }
+
+
+POLICIES: dict[str, tuple[Callable[[str], bool], BurstWindow]] = {
+    "never wait": (lambda _text: False, BurstWindow()),
+    "always wait 1.5 s": (lambda _text: True, BurstWindow()),
+    "decide from the message": (is_fragment, BurstWindow()),
+    "decide, quiet 3 s": (is_fragment, BurstWindow(quiet_s=3.0)),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    bursts, singles = stream(args.conversations, args.seed)
+    print(f"{len(bursts)} bursts ({sum(map(len, bursts))} messages), {len(singles)} single "
+          f"complete questions; quiet window 1.5 s, cap 6 s; seed {args.seed}\n")  # fmt: skip
+    header = ("policy", "replies/burst", "1 reply", "questions delayed", "+p50", "+p99",
+              "burst after last p50", "p99")  # fmt: skip
+    widths = (25, 13, 8, 18, 7, 7, 21, 7)
+    print(" ".join(f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (h, w) in enumerate(
+        zip(header, widths, strict=True))))  # fmt: skip
+    for name, (decide, window) in POLICIES.items():
+        m = measure(bursts, singles, decide, window)
+        cells = (f"{m['replies']:.2f}", f"{m['one']:.0f}%", f"{m['delayed']:.0f}%",
+                 f"{m['added50']:.2f}s", f"{m['added99']:.2f}s", f"{m['last50']:.2f}s",
+                 f"{m['last99']:.2f}s")  # fmt: skip
+        print(
+            f"{name:<25} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths[1:], strict=True))
+        )
+
+    quick = [(0.0, "hi"), (0.3, "my order"), (0.6, "4411"), (0.9, "has not arrived")]
+    spaced = [(10.0 * i, text) for i, (_, text) in enumerate(quick)]
+    print("\nreplies to 4 fragments within 1 s / to 4 messages 10 s apart:")
+    for name, (decide, window) in POLICIES.items():
+        within = len(replay(quick, window=window, decide=decide))
+        apart = len(replay(spaced, window=window, decide=decide))
+        print(f"  {name:<25} {within} / {apart}")
+
+    texts = [text for arrivals in bursts + singles for _, text in arrivals]
+    rounds = 5
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for text in texts:
+            text.strip()
+    baseline = (time.perf_counter() - started) / (rounds * len(texts))
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for text in texts:
+            is_fragment(text)
+    classify = (time.perf_counter() - started) / (rounds * len(texts))
+    print(f"\nis_fragment: {classify * 1e6:.2f} µs/message "
+          f"(baseline loop with str.strip: {baseline * 1e6:.2f} µs/message)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
