@@ -52,7 +52,7 @@ def promises_a_person(text: str) -> bool:
 async def offline_reply(holding: HoldingReplies, question: str) -> str:
     """The reply of the real router built as main() builds it (no provider: offline only)."""
     async with httpx.AsyncClient() as http:
-        router = build_router(RouterSettings(), http=http, engine=None, holding=holding.reply)
+        router = build_router(RouterSettings(), http=http, db=None, holding=holding.reply)
         try:
             asked = Conversation(system="s", turns=[Turn(role="user", text=question)])
             return (await router.route(asked, deadline=None)).text
@@ -128,7 +128,7 @@ async def test_the_handler_holding_reply_follows_the_business_file(bus: Bus) -> 
     handler = InboundHandler(
         bus=bus,
         router=BrokenRouter(),  # type: ignore[arg-type]
-        memory=ConversationMemory(bus, max_turns=10),
+        memory=ConversationMemory(bus.db, clock=bus.clock, max_turns=10),
         personas=Personas.load(business="Casa Verde", holding=holding),
         holding=holding.reply,
     )
@@ -147,11 +147,11 @@ async def test_the_handler_holding_reply_follows_the_business_file(bus: Bus) -> 
 async def test_an_unanswerable_question_through_handler_and_real_router(bus: Bus) -> None:
     holding = HoldingReplies(business=casa_verde(), clock=FakeClock(SATURDAY_EVENING))
     async with httpx.AsyncClient() as http:
-        router = build_router(RouterSettings(), http=http, engine=None, holding=holding.reply)
+        router = build_router(RouterSettings(), http=http, db=None, holding=holding.reply)
         handler = InboundHandler(
             bus=bus,
             router=router,
-            memory=ConversationMemory(bus, max_turns=10),
+            memory=ConversationMemory(bus.db, clock=bus.clock, max_turns=10),
             personas=Personas.load(business="Casa Verde", holding=holding),
             holding=holding.reply,
         )
