@@ -36,6 +36,8 @@ class OrchestratorSettings(ServiceSettings):
             ``docs/business.md``.
         operator_chat_id: the Telegram chat (a private chat's id, or a group's negative id)
             where a person takes over conversations.
+        handoff_enabled: post escalations to the operator chat and relay its replies (on by
+            default; off keeps the operator chat unused and promises no person).
     """
 
     port: int = Field(default=3003, ge=1, le=65535)
@@ -54,3 +56,9 @@ class OrchestratorSettings(ServiceSettings):
     lease_seconds: float | None = Field(default=None, gt=0)
     business_file: Path | None = None
     operator_chat_id: TelegramChatId | None = None
+    handoff_enabled: bool = True
+
+    @property
+    def posts_escalations(self) -> bool:
+        """True when escalations are posted to a person (an operator chat, handoff on)."""
+        return self.operator_chat_id is not None and self.handoff_enabled
