@@ -1,0 +1,147 @@
+"""Handing conversations to a person, in process on a real SQLite bus with a fixed clock.
+
+The scripted router stands in for routing; everything else is real: the handler, the desk,
+the handoff store, the memory, the operator handler and the bus topics they publish to.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from onebox_bus import Bus
+from onebox_bus.contracts import OPERATOR, OutboundMessage, outbound_topic
+from onebox_bus.testing import FakeClock
+from onebox_orchestrator.desk import HandoffDesk
+from onebox_orchestrator.escalation import EscalationRules
+from onebox_orchestrator.handler import InboundHandler
+from onebox_orchestrator.handoffs import HandoffStore
+from onebox_orchestrator.holding import HoldingReplies
+from onebox_orchestrator.memory import ConversationMemory
+from onebox_orchestrator.operators import HELP, OperatorHandler, command_of
+from onebox_orchestrator.persona import Personas
+from onebox_orchestrator.testing import make_inbound, publish_inbound
+from onebox_service import DeliveryStore
+
+from .test_handler import ScriptedRouter, handle_all
+
+pytestmark = pytest.mark.anyio
+OPERATOR_CHAT = 4242
+CUSTOMER = "telegram:42"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(time.time())
+
+
+@pytest.fixture
+def bus(db_url: str, clock: FakeClock) -> Iterator[Bus]:
+    with Bus.from_url(db_url, clock=clock) as bus:
+        yield bus
+
+
+def make_desk(bus: Bus, clock: FakeClock) -> HandoffDesk:
+    return HandoffDesk(
+        bus=bus,
+        store=HandoffStore(bus.db, clock=clock),
+        memory=ConversationMemory(bus.db, clock=clock),
+        deliveries=DeliveryStore(bus.db, clock=clock),
+        operator_chat_id=OPERATOR_CHAT,
+        holding=HoldingReplies(person_notified=True, clock=clock),
+        rules=EscalationRules(keywords=("engraving",)),
+        idle_seconds=30 * 60.0,
+        clock=clock,
+    )
+
+
+def make_handler(bus: Bus, router: ScriptedRouter, desk: HandoffDesk) -> InboundHandler:
+    return InboundHandler(
+        bus=bus,
+        router=router,
+        memory=desk.memory,
+        personas=Personas.load(business="Casa Verde"),
+        clock=desk.clock,
+        holding=desk.holding.reply,
+        desk=desk,
+    )
+
+
+def sent(bus: Bus) -> tuple[list[OutboundMessage], list[OutboundMessage]]:
+    """(to the customer, to the operator chat) published since the last call."""
+    out: list[OutboundMessage] = []
+    while batch := bus.claim(outbound_topic("telegram"), limit=100, consumer="reader"):
+        out += [OutboundMessage.from_payload(m.payload) for m in batch]
+        bus.ack_many(batch)
+    chat = str(OPERATOR_CHAT)
+    return [m for m in out if m.conversation_id != chat], [
+        m for m in out if m.conversation_id == chat
+    ]
+
+
+async def test_a_request_for_a_person_is_handed_over_without_routing(
+    bus: Bus, clock: FakeClock
+) -> None:
+    router = ScriptedRouter()
+    desk = make_desk(bus, clock)
+    publish_inbound(bus, make_inbound("Quiero hablar con una persona, por favor"))
+    await handle_all(bus, make_handler(bus, router, desk))
+    assert router.calls == []
+    [to_customer], [post] = sent(bus)
+    assert to_customer.text.startswith("¡Gracias por tu mensaje! Lo he pasado a nuestro equipo")
+    assert "Why: the customer asked for a person." in post.text
+    handoff = desk.open_for(CUSTOMER)
+    assert handoff is not None
+    assert handoff.reason == "asked_for_person"
+    assert handoff.post_correlation_id == post.correlation_id
+
+
+async def test_relay_while_open_then_resume_after_idle_minutes(bus: Bus, clock: FakeClock) -> None:
+    router = ScriptedRouter()
+    desk = make_desk(bus, clock)
+    handler = make_handler(bus, router, desk)
+    publish_inbound(bus, make_inbound("Do you do engraving on pots?"))
+    await handle_all(bus, handler)
+    [_], [post] = sent(bus)
+    assert "a handoff keyword (engraving)" in post.text
+
+    clock.advance(29 * 60)
+    publish_inbound(bus, make_inbound("Hello? Anyone there?", received_at=clock()))
+    await handle_all(bus, handler)
+    to_customer, [relay] = sent(bus)
+    assert to_customer == []  # silent: a person has the conversation
+    assert relay.text.endswith("writes:\nHello? Anyone there?")
+    assert router.calls == []
+    assert [t.text for t in desk.memory.recent(CUSTOMER)][-1] == "Hello? Anyone there?"
+
+    clock.advance(2 * 60)  # 31 minutes without an operator message
+    publish_inbound(bus, make_inbound("What are your opening hours?", received_at=clock()))
+    await handle_all(bus, handler)
+    [answer], [notice] = sent(bus)
+    assert answer.text == "echo: What are your opening hours?"
+    assert "no answer here for 30 min, so the bot answers this conversation again" in notice.text
+    assert desk.open_for(CUSTOMER) is None
+    closed = desk.store.latest_for(CUSTOMER)
+    assert closed is not None
+    assert closed.closed_by == "idle"
+
+
+async def test_operator_commands_answer_in_the_operator_chat(bus: Bus, clock: FakeClock) -> None:
+    desk = make_desk(bus, clock)
+    operator = OperatorHandler(bus=bus, desk=desk, clock=clock)
+    for text in ("/who", "/done", "just chatting"):
+        message = make_inbound(text, conversation_id=str(OPERATOR_CHAT))
+        bus.publish(OPERATOR, message.to_payload(), key=message.key)
+    while batch := bus.claim(OPERATOR, limit=10, consumer="test"):
+        for message in batch:
+            await operator(message)
+    _, answers = sent(bus)
+    assert [a.text for a in answers] == [
+        "No open handoffs: the bot answers every conversation.",
+        "Reply /done to a customer's escalation post to hand it back to the bot.",
+        HELP,
+    ]
+    assert all(a.reply_to for a in answers)  # each answers the operator's message
+    assert command_of("/done@onebox_bot please") == ("/done", "please")
+    assert command_of("hello /done") is None
