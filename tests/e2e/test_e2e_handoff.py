@@ -45,11 +45,14 @@ class Driver:
         assert self.http.post(url, content=body, headers=wa.signed_headers(body)).status_code == 200
 
     def operator(self, text: str, *, reply_to: int | None = None) -> None:
+        self.telegram(OPERATOR_CHAT, text, reply_to=reply_to)
+
+    def telegram(self, chat_id: int, text: str, *, reply_to: int | None = None) -> None:
         self.update_id += 1
         if reply_to is None:
-            update = message_update(self.update_id, OPERATOR_CHAT, text)
+            update = message_update(self.update_id, chat_id, text)
         else:
-            update = reply_update(self.update_id, OPERATOR_CHAT, text, reply_to=reply_to)
+            update = reply_update(self.update_id, chat_id, text, reply_to=reply_to)
         response = self.http.post(
             self.stack.urls["telegram"] + "/webhook/telegram",
             content=update_bytes(update),
@@ -58,22 +61,25 @@ class Driver:
         assert response.status_code == 200
 
 
+def stack_env(bot: FakeBotAPI, graph: wa.FakeGraphApi) -> dict[str, str]:
+    """Both channels pointed at the fakes, an operator chat, and no model (offline FAQ)."""
+    return {
+        "ONEBOX_TELEGRAM_BOT_TOKEN": bot.token,
+        "ONEBOX_TELEGRAM_SECRET_TOKEN": SECRET,
+        "ONEBOX_TELEGRAM_API_URL": bot.url,
+        "ONEBOX_WHATSAPP_ACCESS_TOKEN": wa.ACCESS_TOKEN,
+        "ONEBOX_WHATSAPP_PHONE_NUMBER_ID": wa.PHONE_NUMBER_ID,
+        "ONEBOX_WHATSAPP_APP_SECRET": wa.APP_SECRET,
+        "ONEBOX_WHATSAPP_API_URL": graph.url,
+        "ONEBOX_OPERATOR_CHAT_ID": str(OPERATOR_CHAT),
+    }
+
+
 def test_a_whatsapp_customer_is_handed_to_a_person_and_back(
     up_stack: Callable[..., UpStack], fakes: tuple[FakeBotAPI, wa.FakeGraphApi]
 ) -> None:
     bot, graph = fakes
-    stack = up_stack(
-        {
-            "ONEBOX_TELEGRAM_BOT_TOKEN": bot.token,
-            "ONEBOX_TELEGRAM_SECRET_TOKEN": SECRET,
-            "ONEBOX_TELEGRAM_API_URL": bot.url,
-            "ONEBOX_WHATSAPP_ACCESS_TOKEN": wa.ACCESS_TOKEN,
-            "ONEBOX_WHATSAPP_PHONE_NUMBER_ID": wa.PHONE_NUMBER_ID,
-            "ONEBOX_WHATSAPP_APP_SECRET": wa.APP_SECRET,
-            "ONEBOX_WHATSAPP_API_URL": graph.url,
-            "ONEBOX_OPERATOR_CHAT_ID": str(OPERATOR_CHAT),
-        }
-    )
+    stack = up_stack(stack_env(bot, graph))
 
     def to_customer() -> list[str]:
         return [r.body["text"]["body"] for r in graph.texts() if r.body["to"] == wa.CUSTOMER]
@@ -138,3 +144,36 @@ def test_a_whatsapp_customer_is_handed_to_a_person_and_back(
     posts = [text for _, text in in_operator_chat()]
     assert sum(text.startswith("New handoff") for text in posts) == 1
     assert len(to_customer()) == 3
+
+
+def test_a_telegram_customer_is_handed_to_a_person_and_back(
+    up_stack: Callable[..., UpStack], fakes: tuple[FakeBotAPI, wa.FakeGraphApi]
+) -> None:
+    bot, graph = fakes
+    stack = up_stack(stack_env(bot, graph))
+    customer = 777001
+
+    with httpx.Client(timeout=10) as http:
+        drive = Driver(stack, http)
+        drive.telegram(customer, "Can I talk to a human please?")
+        wait_for(lambda: bot.posts(customer) and bot.posts(OPERATOR_CHAT), within=60, what="post")
+        [(_, told)] = bot.posts(customer)
+        assert told.startswith("Thanks for your message! I have passed it to our team")
+        [(post_id, post)] = bot.posts(OPERATOR_CHAT)
+        assert post.startswith("New handoff #1: Telegram · Ada")
+        assert "Why: the customer asked for a person." in post
+
+        drive.operator("Hi Ada, this is Marta from the shop.", reply_to=post_id)
+        wait_for(lambda: len(bot.posts(customer)) == 2, within=60, what="operator reply")
+        assert bot.posts(customer)[1][1] == "Hi Ada, this is Marta from the shop."
+
+        drive.telegram(customer, "/done")  # a customer's command is only a customer message
+        wait_for(lambda: len(bot.posts(OPERATOR_CHAT)) == 2, within=60, what="relay")
+        assert bot.posts(OPERATOR_CHAT)[1][1] == "#1 Telegram · Ada writes:\n/done"
+
+        drive.operator("/done", reply_to=post_id)
+        wait_for(lambda: len(bot.posts(OPERATOR_CHAT)) == 3, within=60, what="/done answer")
+        drive.telegram(customer, "Do you ship internationally?")
+        wait_for(lambda: len(bot.posts(customer)) == 3, within=60, what="the bot answers again")
+        assert bot.posts(customer)[2][1].startswith("We ship within the EU.")
+    assert graph.texts() == []
