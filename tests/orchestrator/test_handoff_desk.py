@@ -130,7 +130,7 @@ async def test_relay_while_open_then_resume_after_idle_minutes(bus: Bus, clock: 
 async def test_operator_commands_answer_in_the_operator_chat(bus: Bus, clock: FakeClock) -> None:
     desk = make_desk(bus, clock)
     operator = OperatorHandler(bus=bus, desk=desk, clock=clock)
-    for text in ("/who", "/done", "just chatting"):
+    for text in ("/who", "/done", "just chatting", "/bot maybe", "/start"):
         message = make_inbound(text, conversation_id=str(OPERATOR_CHAT))
         bus.publish(OPERATOR, message.to_payload(), key=message.key)
     while batch := bus.claim(OPERATOR, limit=10, consumer="test"):
@@ -139,9 +139,54 @@ async def test_operator_commands_answer_in_the_operator_chat(bus: Bus, clock: Fa
     _, answers = sent(bus)
     assert [a.text for a in answers] == [
         "No open handoffs: the bot answers every conversation.",
-        "Reply /done to a customer's escalation post to hand it back to the bot.",
+        "Reply /done to a customer's escalation post.",
+        HELP,
+        "Use /bot on or /bot off.",
         HELP,
     ]
     assert all(a.reply_to for a in answers)  # each answers the operator's message
     assert command_of("/done@onebox_bot please") == ("/done", "please")
     assert command_of("hello /done") is None
+
+
+async def test_bot_off_keeps_the_conversation_with_the_person_until_bot_on(
+    bus: Bus, clock: FakeClock
+) -> None:
+    router = ScriptedRouter()
+    desk = make_desk(bus, clock)
+    handler = make_handler(bus, router, desk)
+    operator = OperatorHandler(bus=bus, desk=desk, clock=clock)
+    publish_inbound(bus, make_inbound("I need engraving on three pots"))
+    await handle_all(bus, handler)
+    handoff = desk.open_for(CUSTOMER)
+    assert handoff is not None
+    with bus.db.transaction() as conn:  # what the sender's delivery record would teach it
+        desk.store.set_post_message(conn, handoff.id, "1")
+    sent(bus)
+
+    async def operator_says(text: str) -> None:
+        message = make_inbound(text, conversation_id=str(OPERATOR_CHAT))
+        message.meta["reply_to_message_id"] = "1"
+        bus.publish(OPERATOR, message.to_payload(), key=message.key)
+        while batch := bus.claim(OPERATOR, limit=10, consumer="test"):
+            for claimed in batch:
+                await operator(claimed)
+
+    await operator_says("/bot off")
+    _, [answer] = sent(bus)
+    assert answer.text.startswith("The bot is off for #1 Telegram")
+    clock.advance(3 * 3600)  # far past idle_minutes: still the person's
+    publish_inbound(bus, make_inbound("Any news?", received_at=clock()))
+    await handle_all(bus, handler)
+    to_customer, [relay] = sent(bus)
+    assert to_customer == []
+    assert relay.text.endswith("Any news?")
+    assert relay.reply_to == "1"
+
+    await operator_says("/bot on")
+    _, [answer] = sent(bus)
+    assert answer.text.endswith("is back with the bot.")
+    publish_inbound(bus, make_inbound("Thanks!", received_at=clock()))
+    await handle_all(bus, handler)
+    [reply], [] = sent(bus)
+    assert reply.text == "echo: Thanks!"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from onebox_bus import table_metadata
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Double,
     Index,
@@ -67,6 +68,7 @@ handoffs = Table(
     Column("last_operator_at", Double, nullable=True),
     Column("closed_at", Double, nullable=True),
     Column("closed_by", String(16), nullable=True),
+    Column("bot_off", Boolean, nullable=False, default=False),
     Index("ix_orchestrator_handoffs_key_state", "conversation_key", "state"),
     Index("ix_orchestrator_handoffs_post", "post_correlation_id"),
 )

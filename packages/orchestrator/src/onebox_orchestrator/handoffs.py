@@ -43,6 +43,8 @@ class Handoff:
         topic_id: the forum topic of the conversation, when the operator chat has topics.
         opened_at / last_operator_at / closed_at: unix seconds.
         closed_by: who closed it (``operator`` or ``idle``).
+        bot_off: the operator turned the bot off for this conversation (``/bot off``): it
+            stays with the person however long they are silent, until ``/bot on`` or ``/done``.
     """
 
     id: int
@@ -60,6 +62,7 @@ class Handoff:
     last_operator_at: float | None = None
     closed_at: float | None = None
     closed_by: ClosedBy | None = None
+    bot_off: bool = False
 
     @property
     def last_activity(self) -> float:
@@ -67,8 +70,8 @@ class Handoff:
         return self.last_operator_at if self.last_operator_at is not None else self.opened_at
 
     def idle(self, now: float, *, idle_seconds: float) -> bool:
-        """True when no operator message came for `idle_seconds`."""
-        return now - self.last_activity >= idle_seconds
+        """True when no operator message came for `idle_seconds` (never with the bot off)."""
+        return not self.bot_off and now - self.last_activity >= idle_seconds
 
 
 _OPEN_FOR_KEY = select(table).where(table.c.state == "open").order_by(table.c.id.desc()).limit(1)
@@ -93,6 +96,7 @@ def _to_handoff(row: Row[tuple[object, ...]]) -> Handoff:
         last_operator_at=m["last_operator_at"],
         closed_at=m["closed_at"],
         closed_by=m["closed_by"],
+        bot_off=bool(m["bot_off"]),
     )
 
 
@@ -183,6 +187,7 @@ class HandoffStore:
                 post_correlation_id=post_correlation_id,
                 topic_id=topic_id,
                 opened_at=self.clock(),
+                bot_off=False,
             )
         )
         key = result.inserted_primary_key
@@ -203,6 +208,14 @@ class HandoffStore:
             .values(state="closed", closed_at=self.clock(), closed_by=by)
         )
         return bool(result.rowcount)
+
+    def set_bot_off(self, conn: Connection, handoff_id: int, off: bool) -> None:
+        """Turn the bot off (or back on) for an open handoff's conversation."""
+        conn.execute(
+            update(table)
+            .where(table.c.id == handoff_id, table.c.state == "open")
+            .values(bot_off=off, last_operator_at=self.clock())
+        )
 
     def set_post_message(self, conn: Connection, handoff_id: int, message_id: str) -> None:
         """Remember the operator chat's message id of the escalation post."""

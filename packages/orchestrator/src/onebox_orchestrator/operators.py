@@ -10,6 +10,8 @@ with whatever it causes, so a crash repeats it whole or not at all:
   the operator's message id, traced with the operator message's correlation id; the handoff's
   idle clock starts again and the text is remembered as a turn of the conversation;
 - ``/done`` as a reply to a post closes that handoff: the bot answers that customer again;
+- ``/bot off`` as a reply to a post keeps that conversation with the person however long they
+  are silent (no idle resume); ``/bot on`` hands it back to the bot, like ``/done``;
 - ``/who`` lists the open handoffs and how long each has waited;
 - anything else gets a short answer in the operator chat saying why nothing was sent: a reply
   to a message that is not an escalation, a reply to a closed handoff, a message that is not
@@ -32,8 +34,9 @@ from .handoffs import Handoff
 log = structlog.get_logger("onebox.orchestrator.operator")
 
 HELP = (
-    "To answer a customer, reply to their escalation post. Commands: /who (open handoffs), "
-    "/done as a reply to a post (hand the conversation back to the bot)."
+    "To answer a customer, reply to their escalation post. Commands: /who (open handoffs); "
+    "as a reply to a post: /done (hand the conversation back to the bot), /bot off (the bot "
+    "stays silent there until /bot on or /done)."
 )
 NOT_ESCALATION = (
     "That message is not an escalation post, so nothing was sent. Reply to an escalation "
@@ -97,15 +100,21 @@ class OperatorHandler:
     ) -> tuple[Callable[[Connection], None], str]:
         command = command_of(inbound.text)
         if command is not None:
-            name, _ = command
+            name, arg = command
+            arg = arg.lower()
             if name == "/who":
                 return self._answer(message, inbound, self.desk.who_text()), "who"
-            if name == "/done":
+            if name == "/bot" and arg not in ("on", "off"):
+                return self._answer(message, inbound, "Use /bot on or /bot off."), "unknown"
+            if name in ("/done", "/bot"):
+                shown = name if name == "/done" else f"/bot {arg}"
                 if handoff is None:
-                    text = "Reply /done to a customer's escalation post to hand it back to the bot."
+                    text = f"Reply {shown} to a customer's escalation post."
                     if replied:
                         text = NOT_ESCALATION
                     return self._answer(message, inbound, text), "done_unmatched"
+                if name == "/bot" and arg == "off":
+                    return self._bot_off(message, inbound, handoff), "bot_off"
                 return self._done(message, inbound, handoff), "done"
             if name in ("/start", "/help"):
                 return self._answer(message, inbound, HELP), "help"
@@ -130,6 +139,28 @@ class OperatorHandler:
         self, message: Message, inbound: InboundMessage, text: str
     ) -> Callable[[Connection], None]:
         def work(conn: Connection) -> None:
+            self.desk.say(
+                text,
+                correlation_id=inbound.correlation_id,
+                dedupe_key=f"operator-answer:{message.id}",
+                reply_to=inbound.platform_message_id or None,
+            )
+            self.bus.ack(message)
+
+        return work
+
+    def _bot_off(
+        self, message: Message, inbound: InboundMessage, handoff: Handoff
+    ) -> Callable[[Connection], None]:
+        def work(conn: Connection) -> None:
+            if handoff.state == "open":
+                self.desk.store.set_bot_off(conn, handoff.id, True)
+                text = (
+                    f"The bot is off for {who(handoff)}: it stays silent there until "
+                    "/bot on or /done."
+                )
+            else:
+                text = f"{who(handoff)} is already back with the bot; nothing changed."
             self.desk.say(
                 text,
                 correlation_id=inbound.correlation_id,

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("last_operator_at", sa.Double(), nullable=True),
         sa.Column("closed_at", sa.Double(), nullable=True),
         sa.Column("closed_by", sa.String(16), nullable=True),
+        sa.Column("bot_off", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_orchestrator_handoffs"),
     )
     op.create_index(
