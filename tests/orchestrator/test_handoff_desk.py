@@ -190,3 +190,26 @@ async def test_bot_off_keeps_the_conversation_with_the_person_until_bot_on(
     await handle_all(bus, handler)
     [reply], [] = sent(bus)
     assert reply.text == "echo: Thanks!"
+
+
+async def test_a_handoff_can_be_named_instead_of_replied_to(bus: Bus, clock: FakeClock) -> None:
+    desk = make_desk(bus, clock)
+    handler = make_handler(bus, ScriptedRouter(), desk)
+    operator = OperatorHandler(bus=bus, desk=desk, clock=clock)
+    publish_inbound(bus, make_inbound("Can I speak to the owner?"))
+    await handle_all(bus, handler)
+    sent(bus)
+    for text in ("#1 Hello, I am the owner.", "#9 lost", "/done 1"):
+        message = make_inbound(text, conversation_id=str(OPERATOR_CHAT))
+        bus.publish(OPERATOR, message.to_payload(), key=message.key)
+    while batch := bus.claim(OPERATOR, limit=10, consumer="test"):
+        for claimed in batch:
+            await operator(claimed)
+    [to_customer], answers = sent(bus)
+    assert to_customer.text == "Hello, I am the owner."
+    assert to_customer.conversation_id == "42"
+    assert [a.text for a in answers] == [
+        "There is no handoff #9; /who lists the open ones.",
+        "#1 Telegram · 42 is back with the bot.",
+    ]
+    assert desk.open_for(CUSTOMER) is None

@@ -13,6 +13,8 @@ with whatever it causes, so a crash repeats it whole or not at all:
 - ``/bot off`` as a reply to a post keeps that conversation with the person however long they
   are silent (no idle resume); ``/bot on`` hands it back to the bot, like ``/done``;
 - ``/who`` lists the open handoffs and how long each has waited;
+- where replying is awkward (``onebox chat --operator``, a desktop client), ``#3 text``
+  answers handoff 3 and ``/done 3``, ``/bot off 3`` name it instead of replying to its post;
 - anything else gets a short answer in the operator chat saying why nothing was sent: a reply
   to a message that is not an escalation, a reply to a closed handoff, a message that is not
   a reply, an unknown command, content other than text.
@@ -20,6 +22,7 @@ with whatever it causes, so a crash repeats it whole or not at all:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -36,12 +39,23 @@ log = structlog.get_logger("onebox.orchestrator.operator")
 HELP = (
     "To answer a customer, reply to their escalation post. Commands: /who (open handoffs); "
     "as a reply to a post: /done (hand the conversation back to the bot), /bot off (the bot "
-    "stays silent there until /bot on or /done)."
+    "stays silent there until /bot on or /done). Instead of replying to a post you can "
+    "name its handoff: #3 your text, /done 3, /bot off 3."
 )
 NOT_ESCALATION = (
     "That message is not an escalation post, so nothing was sent. Reply to an escalation "
     "post (or a customer's relayed message) to answer that customer."
 )
+
+
+_NUMBERED = re.compile(r"^#(\d{1,18})\s+(.+)$", re.DOTALL)
+_NUMBER = re.compile(r"(?:^|\s)#?(\d{1,18})$")
+
+
+def numbered(text: str) -> tuple[int, str] | None:
+    """``(3, "text")`` for ``#3 text``; None otherwise."""
+    match = _NUMBERED.match(text.strip())
+    return (int(match.group(1)), match.group(2).strip()) if match else None
 
 
 def command_of(text: str) -> tuple[str, str] | None:
@@ -80,10 +94,26 @@ class OperatorHandler:
             return
         with structlog.contextvars.bound_contextvars(correlation_id=inbound.correlation_id):
             reply_to = inbound.meta.get("reply_to_message_id")
+            named = _named_handoff(inbound.text) if not reply_to else None
             handoff = None
             if reply_to:
                 handoff = await self.bus.run_async(lambda: self.desk.resolve(reply_to))
-            work, outcome = self._plan(message, inbound, handoff, replied=bool(reply_to))
+            elif named is not None:
+                handoff = await self.bus.run_async(lambda: self.desk.store.get(named))
+            text = inbound.text
+            if named is not None and (by_number := numbered(text)) is not None:
+                text = by_number[1]
+            if named is not None and handoff is None:
+                missing = f"There is no handoff #{named}; /who lists the open ones."
+                work, outcome = self._answer(message, inbound, missing), "no_such_handoff"
+            else:
+                work, outcome = self._plan(
+                    message,
+                    inbound,
+                    handoff,
+                    replied=bool(reply_to) or named is not None,
+                    text=text,
+                )
             try:
                 await self.bus.db.unit(work)
             except LeaseLost:
@@ -96,12 +126,18 @@ class OperatorHandler:
             )
 
     def _plan(
-        self, message: Message, inbound: InboundMessage, handoff: Handoff | None, *, replied: bool
+        self,
+        message: Message,
+        inbound: InboundMessage,
+        handoff: Handoff | None,
+        *,
+        replied: bool,
+        text: str,
     ) -> tuple[Callable[[Connection], None], str]:
-        command = command_of(inbound.text)
+        command = command_of(text)
         if command is not None:
             name, arg = command
-            arg = arg.lower()
+            arg = arg.lower().split(" ", 1)[0]
             if name == "/who":
                 return self._answer(message, inbound, self.desk.who_text()), "who"
             if name == "/bot" and arg not in ("on", "off"):
@@ -130,10 +166,10 @@ class OperatorHandler:
                 "your message was not sent. The customer can ask for a person again."
             )
             return self._answer(message, inbound, text), "closed"
-        if inbound.content_kind not in ("text", "command") or not inbound.text.strip():
-            text = "Only text can be sent to a customer for now: nothing was sent."
-            return self._answer(message, inbound, text), "not_text"
-        return self._forward(message, inbound, handoff), "forwarded"
+        if inbound.content_kind not in ("text", "command") or not text.strip():
+            refusal = "Only text can be sent to a customer for now: nothing was sent."
+            return self._answer(message, inbound, refusal), "not_text"
+        return self._forward(message, inbound, handoff, text), "forwarded"
 
     def _answer(
         self, message: Message, inbound: InboundMessage, text: str
@@ -192,12 +228,12 @@ class OperatorHandler:
         return work
 
     def _forward(
-        self, message: Message, inbound: InboundMessage, handoff: Handoff
+        self, message: Message, inbound: InboundMessage, handoff: Handoff, text: str
     ) -> Callable[[Connection], None]:
         reply = OutboundMessage(
             channel=handoff.channel,
             conversation_id=handoff.conversation_id,
-            text=inbound.text,
+            text=text,
             correlation_id=inbound.correlation_id,
             received_at=inbound.received_at,
             meta=dict(handoff.reply_meta),
@@ -219,9 +255,22 @@ class OperatorHandler:
                 channel=handoff.channel,
                 correlation_id=inbound.correlation_id,
                 role="assistant",
-                text=inbound.text,
+                text=text,
                 provider="operator",
             )
             self.bus.ack(message)
 
         return work
+
+
+def _named_handoff(text: str) -> int | None:
+    """The handoff number a message names instead of replying (``#3 text``, ``/done 3``)."""
+    by_number = numbered(text)
+    if by_number is not None:
+        return by_number[0]
+    command = command_of(text)
+    if command is not None and command[0] in ("/done", "/bot"):
+        match = _NUMBER.search(command[1])
+        if match is not None:
+            return int(match.group(1))
+    return None
