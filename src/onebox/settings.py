@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from onebox_service import TelegramChatId
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,6 +37,7 @@ class OneboxSettings(BaseSettings):
         whatsapp_app_secret: signs ``onebox chat``'s WhatsApp webhooks when set.
         whatsapp_phone_number_id: the business number the chat's webhooks are addressed to.
         whatsapp_access_token: present means the agent sends for real.
+        operator_chat_id: the operator chat ``onebox chat --operator`` speaks in.
     """
 
     model_config = SettingsConfigDict(
@@ -48,6 +50,7 @@ class OneboxSettings(BaseSettings):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
     whatsapp_access_token: SecretStr | None = None
+    operator_chat_id: TelegramChatId | None = None
 
     @field_validator("database_url")
     @classmethod

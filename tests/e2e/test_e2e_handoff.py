@@ -10,6 +10,8 @@ answer in the operator chat.
 
 from __future__ import annotations
 
+import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -18,7 +20,7 @@ import pytest
 from onebox_agent_telegram.testing import FakeBotAPI, message_update, reply_update, update_bytes
 from onebox_agent_whatsapp import testing as wa
 
-from .conftest import UpStack, wait_for
+from .conftest import BIN, UpStack, wait_for
 
 SECRET = "e2e-webhook-secret"
 OPERATOR_CHAT = 4242
@@ -177,3 +179,67 @@ def test_a_telegram_customer_is_handed_to_a_person_and_back(
         wait_for(lambda: len(bot.posts(customer)) == 3, within=60, what="the bot answers again")
         assert bot.posts(customer)[2][1].startswith("We ship within the EU.")
     assert graph.texts() == []
+
+
+class Terminal:
+    """``onebox chat ...`` in its own process, fed lines on stdin; its output collected."""
+
+    def __init__(self, stack: UpStack, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(BIN / "onebox"), "chat", *args],
+            cwd=stack.folder,
+            env=stack.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def type(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+
+    def seen(self, fragment: str) -> bool:
+        return any(fragment in line for line in self.lines)
+
+    def close(self) -> int:
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.proc.stdin.close()
+        code = self.proc.wait(timeout=30)
+        self._reader.join(timeout=10)
+        self.proc.stdout.close()
+        return code
+
+
+def test_the_loop_from_two_terminals_in_sandbox_mode(up_stack: Callable[..., UpStack]) -> None:
+    stack = up_stack({"ONEBOX_OPERATOR_CHAT_ID": str(OPERATOR_CHAT)})
+    operator = Terminal(stack, "--operator")
+    customer = Terminal(stack, "--channel", "whatsapp", "--chat-id", "15550001111")
+    try:
+        operator.type("/who")  # the terminal shows what arrives once it runs: wait for that
+        wait_for(lambda: operator.seen("bot> No open handoffs"), within=60, what="operator ready")
+        customer.type("Can you engrave a name on a ceramic pot?")
+        wait_for(lambda: customer.seen("a person will reply"), within=60, what="holding reply")
+        wait_for(lambda: operator.seen("bot> New handoff #1: WhatsApp"), within=60, what="post")
+        operator.type("#1 Yes, 5 EUR per name.")
+        wait_for(lambda: customer.seen("person> Yes, 5 EUR per name."), within=60, what="reply")
+        customer.type("Great, thanks!")
+        wait_for(lambda: customer.seen("(relayed to a person"), within=60, what="relayed")
+        wait_for(lambda: operator.seen("writes:"), within=60, what="relay in the operator chat")
+        operator.type("/done 1")
+        wait_for(lambda: operator.seen("is back with the bot."), within=60, what="/done")
+        customer.type("Do you ship internationally?")
+        wait_for(lambda: customer.seen("bot> We ship within the EU."), within=60, what="bot")
+    finally:
+        codes = (customer.close(), operator.close())
+    assert codes == (0, 0), customer.lines + operator.lines
