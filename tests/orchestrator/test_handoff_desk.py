@@ -213,3 +213,26 @@ async def test_a_handoff_can_be_named_instead_of_replied_to(bus: Bus, clock: Fak
         "#1 Telegram · 42 is back with the bot.",
     ]
     assert desk.open_for(CUSTOMER) is None
+
+
+async def test_the_post_says_when_the_business_opens_again(bus: Bus) -> None:
+    from .test_holding import SATURDAY_EVENING, casa_verde
+
+    clock = FakeClock(SATURDAY_EVENING)
+    desk = make_desk(bus, clock)
+    closed = HandoffDesk(
+        bus=bus,
+        store=desk.store,
+        memory=desk.memory,
+        deliveries=desk.deliveries,
+        operator_chat_id=OPERATOR_CHAT,
+        holding=HoldingReplies(business=casa_verde(), person_notified=True, clock=clock),
+        clock=clock,
+    )
+    assert closed.hours_state() == "The business is closed now; it opens Monday at 09:00."
+    publish_inbound(bus, make_inbound("I want to speak to a manager", received_at=clock()))
+    await handle_all(bus, make_handler(bus, ScriptedRouter(), closed))
+    [told], [post] = sent(bus)
+    assert told.text.endswith("We are back Monday at 09:00.")
+    assert "The business is closed now; it opens Monday at 09:00." in post.text
+    assert desk.hours_state() == "Business hours: not set."
