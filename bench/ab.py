@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+NUMBER = re.compile(r"(?<![\w.,])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])-?\d+(?:\.\d+)?")
 
 
 def source_path(tree: Path) -> str:
@@ -46,14 +46,31 @@ def run(tree: Path, script: str, args: list[str]) -> list[str]:
     return done.stdout.splitlines()
 
 
+def read_log(path: Path) -> dict[str, list[list[str]]]:
+    """The A and B runs of a saved output of this script."""
+    runs: dict[str, list[list[str]]] = {"A": [], "B": []}
+    for line in path.read_text().splitlines():
+        if line.startswith("round "):
+            label = line.split()[2]
+            runs[label].append([])
+        elif line.startswith(("  A| ", "  B| ")) or line in ("  A| ", "  B| "):
+            runs[line[2]][-1].append(line[5:])
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("script", help="the bench script, relative to the repo root")
     parser.add_argument("--base", default="main", help="the A ref (default: main)")
     parser.add_argument("--rounds", type=int, default=2, help="A/B pairs to run")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="-- arguments for the script")
-    opts = parser.parse_args()
-    extra = opts.args[1:] if opts.args[:1] == ["--"] else opts.args
+    parser.add_argument("--summarize", metavar="LOG", help="only summarise a saved run's output")
+    argv = sys.argv[1:]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    opts = parser.parse_args(argv[:cut])
+    extra = argv[cut + 1 :]  # after ``--``: the script's own arguments
+    if opts.summarize:
+        summarize(read_log(Path(opts.summarize)), opts.base)
+        return
     folder = Path(tempfile.mkdtemp(prefix="onebox-ab-"))
     base = folder / "base"
     subprocess.run(
@@ -77,12 +94,22 @@ def main() -> None:
             capture_output=True,
         )
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"\nmedians over {opts.rounds} rounds: A = {opts.base}, B = HEAD (ratio B/A)")
+    summarize(runs, opts.base)
+
+
+def numbers(line: str) -> list[float]:
+    """The numbers printed on a line (``3,009`` is one number)."""
+    return [float(x.replace(",", "")) for x in NUMBER.findall(line)]
+
+
+def summarize(runs: dict[str, list[list[str]]], base: str) -> None:
+    """Per output line: the median of each number over A's runs and B's, and B / A."""
+    print(f"\nmedians over {len(runs['B'])} rounds: A = {base}, B = HEAD (ratio B/A)")
     for index, line in enumerate(runs["B"][0]):
         a_lines = [r[index] for r in runs["A"] if index < len(r)]
         b_lines = [r[index] for r in runs["B"] if index < len(r)]
-        a_nums = [[float(x) for x in NUMBER.findall(line)] for line in a_lines]
-        b_nums = [[float(x) for x in NUMBER.findall(line)] for line in b_lines]
+        a_nums = [numbers(line) for line in a_lines]
+        b_nums = [numbers(line) for line in b_lines]
         if not b_nums[0] or not a_nums or len(a_nums[0]) != len(b_nums[0]):
             continue
         label = NUMBER.sub("#", line).strip()[:60]

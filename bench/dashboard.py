@@ -1,8 +1,8 @@
 """Server time of the dashboard page with 30 days of metrics at 50K events a day.
 
-Seeds a migrated SQLite file (``onebox_orchestrator.history``: raw one-minute rows for 14 days,
-daily roll-ups before, and the router's call rows), builds the real orchestrator app and
-times ``GET /`` through Litestar's in-process client: the first (cold) render, which reads
+Seeds a migrated SQLite file (``onebox_orchestrator.dashboard.history``: raw one-minute rows
+for 14 days, daily roll-ups before, and the router's call rows), builds the real orchestrator
+app and times ``GET /`` through Litestar's in-process client: the first (cold) render, which reads
 every slot, then the median of warm renders, which read only the open slots. Beside it, in
 the same run, a trivial endpoint (``GET /static/dashboard.css``) as the baseline.
 
@@ -22,7 +22,7 @@ from litestar.testing import TestClient
 from onebox_bus import Database
 from onebox_bus.testing import migrated_sqlite
 from onebox_orchestrator.app import create_app
-from onebox_orchestrator.history import seed_history
+from onebox_orchestrator.dashboard import seed_history
 from onebox_orchestrator.settings import OrchestratorSettings
 from onebox_router import RouterSettings, build_router
 

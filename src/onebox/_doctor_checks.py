@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
+from onebox_service import EnvSettings
+from onebox_service.settings import describe_validation_error
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings
 
 Status = Literal["ok", "warn", "fail"]
 SERVICES = ("onebox-telegram", "onebox-whatsapp", "onebox-orchestrator")
@@ -36,7 +37,11 @@ LIMITS = ("MemoryHigh", "MemoryMax", "CPUQuota", "TasksMax")
 WEBHOOKS = {"onebox-telegram": "/webhook/telegram", "onebox-whatsapp": "/webhook/whatsapp"}
 DEFAULT_PORTS = {"onebox-telegram": 3001, "onebox-whatsapp": 3002, "onebox-orchestrator": 3003}
 SECRET_WORDS = ("TOKEN", "SECRET", "API_KEY", "PASSWORD")
-# Variables read outside the services' settings classes (scripts, the exporter, the router).
+SANDBOX_TOKENS = {
+    "onebox-telegram": "ONEBOX_TELEGRAM_BOT_TOKEN",
+    "onebox-whatsapp": "ONEBOX_WHATSAPP_ACCESS_TOKEN",
+}
+# Variables read outside the services' settings classes (scripts, the exporter).
 EXTRA_NAMES = frozenset(
     {"ONEBOX_METRICS_DIR", "ONEBOX_METRICS_RETENTION_DAYS", "ONEBOX_TEST_POSTGRES_URL"}
 )
@@ -160,7 +165,7 @@ def check_disk(paths: Paths) -> Iterator[Check]:
         yield Check(name="disk space", status="ok", detail=detail)
 
 
-def _settings_classes(service: str) -> list[type[BaseSettings]]:
+def _settings_classes(service: str) -> list[type[EnvSettings]]:
     if service == "onebox-telegram":
         from onebox_agent_telegram.settings import TelegramSettings
 
@@ -170,15 +175,14 @@ def _settings_classes(service: str) -> list[type[BaseSettings]]:
 
         return [WhatsAppSettings]
     from onebox_orchestrator.settings import OrchestratorSettings
-    from onebox_router import RouterSettings
 
-    return [OrchestratorSettings, RouterSettings]
+    return [OrchestratorSettings]
 
 
-def _known_names(classes: list[type[BaseSettings]]) -> set[str]:
+def _known_names(classes: list[type[EnvSettings]]) -> set[str]:
     names = set(EXTRA_NAMES)
     for cls in classes:
-        names |= {f"ONEBOX_{f.upper()}" for f in cls.model_fields}
+        names |= set(cls.variables())
     return names
 
 
@@ -221,16 +225,14 @@ def check_settings(paths: Paths, enabled: Enabled) -> Iterator[Check]:
             for item in creds.iterdir():
                 if item.is_file():
                     secrets[f"ONEBOX_{item.name}"] = item.read_text().strip()
-        fields = {k[len("ONEBOX_") :].lower(): v for k, v in {**values, **secrets}.items()}
+        variables = {**values, **secrets}
         problems = []
+        built: list[EnvSettings] = []
         for cls in classes:
-            own = {k: v for k, v in fields.items() if k in cls.model_fields}
             try:
-                cls(**own)
+                built.append(cls(**cls.field_values(variables)))
             except ValidationError as exc:
-                from onebox_service.settings import describe_validation_error
-
-                problems.append(describe_validation_error(cls, exc))  # type: ignore[arg-type]
+                problems.append(describe_validation_error(cls, exc))
         if problems:
             yield Check(
                 name=f"settings {service}",
@@ -238,14 +240,17 @@ def check_settings(paths: Paths, enabled: Enabled) -> Iterator[Check]:
                 detail="; ".join(problems),
                 fix=f"correct {env_file} or the credential files in {creds}",
             )
+        elif service in SANDBOX_TOKENS and built and getattr(built[0], "sandbox", None):
+            token = SANDBOX_TOKENS[service]
+            yield Check(
+                name=f"settings {service}",
+                status="fail",
+                detail="sandbox mode on a production install: replies are recorded, not sent, "
+                "and unsigned webhooks from this machine are accepted",
+                fix=f"put {token} in {creds}/ (name without ONEBOX_) and remove ONEBOX_SANDBOX",
+            )
         else:
-            mode = "sandbox" if getattr(_first(classes, fields), "sandbox", False) else "configured"
-            yield Check(name=f"settings {service}", status="ok", detail=f"valid ({mode})")
-
-
-def _first(classes: list[type[BaseSettings]], fields: dict[str, str]) -> BaseSettings:
-    cls = classes[0]
-    return cls(**{k: v for k, v in fields.items() if k in cls.model_fields})
+            yield Check(name=f"settings {service}", status="ok", detail="valid (configured)")
 
 
 def check_secret_permissions(paths: Paths) -> Iterator[Check]:

@@ -1,6 +1,6 @@
 """Doctor's runtime check: the alert thresholds of infra/prometheus, judged from SQLite.
 
-The same `onebox_service.thresholds` drive the Prometheus rules, `onebox status` and this
+The same `onebox_metrics.thresholds` drive the Prometheus rules, `onebox status` and this
 check, so a person without Prometheus sees the same warnings an alert would raise.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from onebox_bus import BusError, Database
-from onebox_metrics import MetricsError
-from onebox_service import current_values, evaluate_thresholds
+from onebox_metrics import MetricsError, current_values, evaluate_thresholds
 
 from ._doctor_checks import Check, Paths
 

@@ -1,7 +1,8 @@
 """The umbrella CLI's settings: the one place ``onebox`` reads the environment (and ``.env``).
 
-`OneboxSettings` holds what ``onebox up``, ``onebox chat`` and ``onebox status`` need to reach
-the services (the database, the secrets that sign a webhook). `read_env_file` is the tiny
+`OneboxSettings` holds what ``onebox up``, ``onebox chat``, ``onebox status`` and the other
+commands need to reach the services (the database, the secrets that sign a webhook); it is
+built by the service kit's loader like every service's settings. `read_env_file` is the tiny
 ``KEY=VALUE`` parser behind ``.env`` support, and `child_environment` builds what the
 services started by ``onebox up`` see: this process's environment, plus the ``.env`` values
 that the environment does not already set (the environment wins, as with systemd and Docker).
@@ -14,9 +15,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from onebox_service import TelegramChatId
-from pydantic import SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from onebox_service import EnvSettings, SettingsError, TelegramChatId, build_settings, load_settings
+from pydantic import SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/onebox.db"
 DEFAULT_ENV_FILE = Path(".env")
@@ -27,7 +28,7 @@ class EnvFileError(ValueError):
     """A ``.env`` line is not ``KEY=VALUE``; the message names the line, never the value."""
 
 
-class OneboxSettings(BaseSettings):
+class OneboxSettings(EnvSettings):
     """``ONEBOX_*`` settings the umbrella CLI reads (from the environment, then ``.env``).
 
     Attributes:
@@ -38,11 +39,10 @@ class OneboxSettings(BaseSettings):
         whatsapp_phone_number_id: the business number the chat's webhooks are addressed to.
         whatsapp_access_token: present means the agent sends for real.
         operator_chat_id: the operator chat ``onebox chat --operator`` speaks in.
+        sandbox: ``ONEBOX_SANDBOX=1`` puts both channels in sandbox mode, tokens or not.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="ONEBOX_", frozen=True, extra="ignore", env_ignore_empty=True
-    )
+    model_config = SettingsConfigDict(env_ignore_empty=True)
 
     database_url: str = DEFAULT_DATABASE_URL
     telegram_secret_token: SecretStr | None = None
@@ -51,6 +51,7 @@ class OneboxSettings(BaseSettings):
     whatsapp_phone_number_id: str | None = None
     whatsapp_access_token: SecretStr | None = None
     operator_chat_id: TelegramChatId | None = None
+    sandbox: bool | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -67,18 +68,25 @@ def load_onebox_settings(env_file: Path | None = DEFAULT_ENV_FILE) -> OneboxSett
         EnvFileError: a bad ``.env`` line or a bad value (the message names the variable).
     """
     values = read_env_file(env_file) if env_file is not None and env_file.is_file() else {}
-    # The environment wins over the file, as for the services started by `onebox up`.
-    merged = {**values, **{k: v for k, v in os.environ.items() if k.startswith("ONEBOX_")}}
+    # The environment wins over the file, as for the services started by `onebox up`: the
+    # loader reads the environment, and the file only fills what the environment leaves unset.
     fields = {
-        name: merged[f"ONEBOX_{name.upper()}"]
+        name: values[variable]
         for name in OneboxSettings.model_fields
-        if merged.get(f"ONEBOX_{name.upper()}")
+        if values.get(variable := OneboxSettings.variable(name)) and not os.environ.get(variable)
     }
     try:
-        return OneboxSettings.model_validate(fields)
-    except ValidationError as exc:
-        names = ", ".join(f"ONEBOX_{str(e['loc'][0]).upper()}" for e in exc.errors() if e["loc"])
-        raise EnvFileError(f"invalid setting {names or 'ONEBOX_*'}") from None
+        return build_settings(OneboxSettings, overrides=fields)
+    except SettingsError as exc:
+        raise EnvFileError(str(exc)) from None
+
+
+def database_url(given: str | None) -> str:
+    """``--database-url`` when given, else ``ONEBOX_DATABASE_URL`` or the local default.
+
+    A bad variable stops the command with one line naming it (exit status 2).
+    """
+    return given or load_settings(OneboxSettings).database_url
 
 
 def read_env_file(path: Path) -> dict[str, str]:

@@ -125,3 +125,14 @@ async def test_run_is_inline_when_free_and_falls_back_to_a_thread_when_locked(
     assert ran_on != loop_thread  # waited for the lock on a worker thread
     rows = sqlite_db.connection().execute(text("SELECT n FROM notes ORDER BY n")).scalars()
     assert list(rows) == [1, 2]
+
+
+def test_a_postgresql_connection_killed_by_the_server_is_replaced(postgres_url: str) -> None:
+    with Database(postgres_url, busy_timeout=2.0) as db:
+        pid = db.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with Database(postgres_url) as admin:
+            admin.connection().execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(BusUnavailable):
+            db.ping()
+        db.ping()  # a fresh connection
+        assert db.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid

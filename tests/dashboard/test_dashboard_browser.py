@@ -20,7 +20,7 @@ import httpx
 import pytest
 from onebox_bus import Database
 from onebox_orchestrator.app import create_app
-from onebox_orchestrator.history import seed_history
+from onebox_orchestrator.dashboard import seed_history
 from onebox_orchestrator.settings import OrchestratorSettings
 from onebox_orchestrator.testing import make_inbound, publish_inbound, serve_app
 from onebox_router import RouterSettings, build_router

@@ -6,8 +6,7 @@ from typing import Any
 
 from onebox_bus import Bus, Database
 from onebox_bus.testing import FakeClock
-from onebox_orchestrator.history import seed_history
-from onebox_orchestrator.summary import SummaryReader, window_start
+from onebox_orchestrator.dashboard import SummaryReader, seed_history, window_start
 from sqlalchemy import text
 
 NOW = 1_800_000_000.0 + 13 * 3600 + 17 * 60 + 20
@@ -39,21 +38,24 @@ def test_windows_match_the_tables_and_kept_slots_match_a_cold_read(db_url: str) 
             expected_spend = sql_sum(
                 db, "SELECT SUM(cost_usd) FROM router_calls WHERE created_at >= :s", s=since
             )
-            window = first["windows"][name]
-            assert window["messages_in"] == int(expected_in)
-            assert abs(window["spend_usd"] - expected_spend) < 1e-4
-            assert len(window["series"]["t"]) == {"hour": 60, "day": 24, "month": 30}[name]
-        month = first["windows"]["month"]
-        assert month["messages_in"] > 0
-        assert 0.7 < month["cache"]["hit_rate"] < 0.95
-        assert month["cache"]["saved_usd"] > 0
-        assert month["latency"]["p50_s"] < month["latency"]["p95_s"]
-        assert month["providers"]["groq"]["timeouts"] > 0
-        assert first["budgets"]["groq"]["budget_usd"] == 5.0
+            window = first.windows[name]
+            assert window.messages_in == int(expected_in)
+            assert abs(window.spend_usd - expected_spend) < 1e-4
+            assert len(window.series.t) == {"hour": 60, "day": 24, "month": 30}[name]
+        month = first.windows["month"]
+        assert month.messages_in > 0
+        assert month.cache.hit_rate is not None
+        assert 0.7 < month.cache.hit_rate < 0.95
+        assert month.cache.saved_usd > 0
+        assert month.latency.p50_s is not None
+        assert month.latency.p95_s is not None
+        assert month.latency.p50_s < month.latency.p95_s
+        assert month.providers["groq"].timeouts > 0
+        assert first.budgets["groq"].budget_usd == 5.0
         reads = warm.store.reads
-        assert warm.read()["windows"] == first["windows"]
+        assert warm.read().windows == first.windows
         assert warm.store.reads - reads < 10, "completed slots are read once"
         clock.advance(2 * 3600)
         cold = SummaryReader(db.engine, bus=bus, budgets={"groq": 5.0}, clock=clock)
-        assert warm.read()["windows"] == cold.read()["windows"]
+        assert warm.read().windows == cold.read().windows
     db.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from onebox_service import Threshold, prometheus_rules, runtime_thresholds
+from onebox_metrics import Threshold, prometheus_rules, runtime_thresholds
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "infra" / "prometheus" / "runtime.rules.yml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from onebox_bus import Database
-from onebox_metrics import Collector
-from onebox_service import RuntimeVitals, current_values, evaluate_thresholds, runtime_thresholds
+from onebox_metrics import Collector, current_values, evaluate_thresholds, runtime_thresholds
+from onebox_service import RuntimeVitals
 
 
 def test_levels_follow_the_limits_in_both_directions() -> None:

@@ -22,11 +22,14 @@ def test_exact_and_paraphrase_hits(db: Database, clock: FakeClock) -> None:
     exact = cache.lookup(NS, "what are your OPENING hours??")
     assert exact is not None
     assert (exact.answer, exact.match) == ("9 to 19.", "exact")
-    similar = cache.lookup(NS, "When are you open?")
+    # Another wording of the same signature is an exact hit; a misspelt topic word is similar.
+    assert cache.lookup(NS, "When are you open?") == exact
+    assert cache.store(NS, "Do you sell gift cards?", "Yes.", provider="groq", model="m")
+    similar = cache.lookup(NS, "do u selll gift cards")
     assert similar is not None
     assert similar.match == "similar"
-    assert similar.answer == "9 to 19."
-    assert (cache.stats.exact, cache.stats.similar, cache.stats.misses) == (1, 1, 1)
+    assert similar.answer == "Yes."
+    assert (cache.stats.exact, cache.stats.similar, cache.stats.misses) == (2, 1, 1)
 
 
 def test_different_questions_never_hit_each_other(db: Database, clock: FakeClock) -> None:
@@ -72,6 +75,19 @@ def test_entries_written_by_another_process_are_found(db: Database, clock: FakeC
 
 def test_contentless_messages_are_not_stored(db: Database, clock: FakeClock) -> None:
     cache = make_cache(db, clock)
-    assert not cache.store(NS, "hi!! 😊", "Hello!", provider="groq", model="m")
+    assert not cache.store(NS, "?? !!", "Hello!", provider="groq", model="m")
     with db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(cache_table)).scalar_one() == 0
+
+
+def test_courtesy_only_messages_match_only_the_same_words(db: Database, clock: FakeClock) -> None:
+    cache = make_cache(db, clock)
+    assert cache.store(NS, "hi!! 😊", "Hello!", provider="groq", model="m")
+    hit = cache.lookup(NS, "Hi")
+    assert hit is not None
+    assert hit.answer == "Hello!"
+    assert cache.lookup(NS, "thanks!") is None
+    assert cache.lookup(NS, "hello") is None
+    assert cache.store(NS, "👍👍", "Great!", provider="groq", model="m")
+    assert cache.lookup(NS, "👍👍") is not None
+    assert cache.lookup(NS, "🙏") is None

@@ -36,3 +36,38 @@ def test_threshold_is_tunable_and_reasons_explain_the_score() -> None:
     assert result.score == pytest.approx(sum(weight for _, weight in result.reasons))
     assert "reasoning" in dict(result.reasons)
     assert Classifier(threshold=0.1).classify(conversation(text)).label == "complex"
+
+
+MULTILINGUAL_COMPLEX = [
+    "We're 12 for a team lunch on the terrace, budget 250 euros: what menu would you suggest?",
+    "somos 6, ¿qué tour nos recomiendas para un día de lluvia y cuánto sale en total?",
+    "quero comparar a mensalidade com o pack de 10 entradas para ir duas vezes por semana",
+    "quel forfait me conseillez-vous pour trois séances par semaine pendant deux mois ?",
+    "I sprained my ankle last month, is it ok for me to do the climbing session?",
+]
+MULTILINGUAL_SIMPLE = [
+    "do you have parking?",
+    "¿a qué hora abren los sábados?",
+    "vocês aceitam cartão?",
+    "est-ce que le petit-déjeuner est inclus ?",
+    "is it ok to bring a friend to watch?",
+]
+
+
+@pytest.mark.parametrize("text", MULTILINGUAL_COMPLEX)
+def test_planning_comparison_and_judgement_are_complex_in_four_languages(text: str) -> None:
+    result = Classifier().classify(conversation(text))
+    assert result.label == "complex", result.explanation
+
+
+@pytest.mark.parametrize("text", MULTILINGUAL_SIMPLE)
+def test_faq_questions_are_simple_in_four_languages(text: str) -> None:
+    result = Classifier().classify(conversation(text))
+    assert result.label == "simple", result.explanation
+
+
+def test_the_explanation_names_each_feature_and_the_verdict() -> None:
+    result = Classifier().classify(conversation("Which plan is better for me, and why?"))
+    assert result.explanation.startswith("complex ")
+    assert "reasoning" in result.explanation
+    assert Classifier().classify(conversation("hi")).explanation == "simple 0"

@@ -3,7 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from onebox_service import ServiceSettings, SettingsError, build_settings, load_settings
+from onebox_service import (
+    ServiceSettings,
+    SettingsError,
+    SettingsSection,
+    build_settings,
+    load_settings,
+)
 
 
 class DemoSettings(ServiceSettings):
@@ -72,3 +78,29 @@ def test_credentials_directory_from_systemd_variable(
     (tmp_path / "ONEBOX_DEMO_BOT_TOKEN").write_text("abc")
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
     assert build_settings(DemoSettings).demo_bot_token == "abc"
+
+
+class DemoSection(SettingsSection):
+    demo_retries: int | None = None
+    demo_api_key: str | None = None
+
+
+class SectionedSettings(DemoSettings):
+    demo: DemoSection = DemoSection()
+
+
+def test_a_section_reads_flat_variables_and_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ONEBOX_DEMO_API_KEY").write_text("from-credential\n")
+    monkeypatch.setenv("ONEBOX_DEMO_RETRIES", "3")
+    settings = build_settings(SectionedSettings, credentials_directory=tmp_path)
+    assert settings.demo == DemoSection(demo_retries=3, demo_api_key="from-credential")
+
+
+def test_a_bad_section_variable_is_named_flat(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONEBOX_DEMO_RETRIES", "many-hunter2")
+    with pytest.raises(SettingsError) as info:
+        build_settings(SectionedSettings)
+    assert str(info.value).startswith("invalid setting ONEBOX_DEMO_RETRIES: ")
+    assert "hunter2" not in str(info.value)

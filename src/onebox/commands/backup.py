@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from onebox_bus.settings import BusSettings
-
 from onebox._backup import BackupError, backup_name, backup_sqlite, rotate, sqlite_path
+from onebox.settings import database_url
 
 
 def register(sub: Any) -> None:
@@ -29,7 +28,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Make the backup; print where it went. Exit 1 with the reason when it fails."""
-    url = args.database_url or BusSettings.from_env().database_url
+    url = database_url(args.database_url)
     dest = Path(args.dest)
     into_folder = dest.is_dir() or args.dest.endswith("/")
     if args.keep is not None and not into_folder:

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from onebox_bus.settings import BusSettings
-
 from onebox._backup import BackupError, sqlite_path
 from onebox._doctor_checks import (
     Check,
@@ -33,6 +31,7 @@ from onebox._doctor_checks import (
     check_webhooks,
 )
 from onebox._doctor_runtime import check_runtime
+from onebox.settings import database_url
 
 
 def register(sub: Any) -> None:
@@ -47,7 +46,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run every check, print them, return 1 if any failed."""
-    url = args.database_url or BusSettings.from_env().database_url
+    url = database_url(args.database_url)
     try:
         database = sqlite_path(url)
     except BackupError as exc:

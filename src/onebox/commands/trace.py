@@ -18,9 +18,10 @@ from typing import Any
 
 import orjson
 from onebox_bus import BusError, Database
-from onebox_bus.settings import BusSettings
 from onebox_service import format_journey, journey_json, read_journey, slow_journeys
 from sqlalchemy.exc import SQLAlchemyError
+
+from onebox.settings import database_url
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -53,7 +54,7 @@ def run_trace(args: argparse.Namespace) -> int:
     if (args.correlation_id is None) == (args.slow is None):
         print("onebox trace: give a CORRELATION_ID or --slow DURATION", file=sys.stderr)
         return 2
-    url = args.database_url or BusSettings.from_env().database_url
+    url = database_url(args.database_url)
     try:
         with Database(url) as db:
             if args.slow is not None:

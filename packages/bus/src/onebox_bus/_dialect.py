@@ -80,8 +80,7 @@ def is_busy(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
         return "locked" in text or "busy" in text
-    name = type(exc).__name__
-    return name in {"LockNotAvailable", "SerializationFailure", "DeadlockDetected"}
+    return _named(exc, {"LockNotAvailable", "SerializationFailure", "DeadlockDetected"})
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -90,7 +89,12 @@ def is_unavailable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.IntegrityError):
         return True
-    return type(exc).__name__ in {"OperationalError", "InterfaceError", "DiskFull"}
+    # psycopg's subclasses (AdminShutdown, ConnectionFailure...) count as their family.
+    return _named(exc, {"OperationalError", "InterfaceError", "DiskFull"})
+
+
+def _named(exc: BaseException, names: set[str]) -> bool:
+    return any(cls.__name__ in names for cls in type(exc).__mro__)
 
 
 def wal_bytes(dialect: Dialect) -> int:

@@ -24,6 +24,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -82,13 +83,24 @@ class Batcher:
     async def run(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` atomically; return its result once committed, or raise its error."""
         loop = asyncio.get_running_loop()
-        return await self._submit(loop, _Unit(loop.create_future(), work=work))
+        unit: _Unit[T] = _Unit(loop.create_future(), work=work)
+        queue = self._enqueue(loop, unit)
+        try:
+            return await unit.future
+        except asyncio.CancelledError:
+            _withdraw(queue, unit)
+            raise
 
     async def publish(self, publisher: Publisher, item: Publish) -> int:
         """Publish one prepared message with `publisher`; its id once committed."""
         loop = asyncio.get_running_loop()
         unit: _Unit[int] = _Unit(loop.create_future(), publisher=publisher, item=item)
-        return await self._submit(loop, unit)
+        queue = self._enqueue(loop, unit)
+        try:
+            return await unit.future
+        except asyncio.CancelledError:
+            _withdraw(queue, unit)
+            raise
 
     def pending(self) -> int:
         """Units queued on the running loop and not yet taken into a transaction."""
@@ -99,19 +111,14 @@ class Batcher:
         """Forget the queues (their writers finish what they hold)."""
         self._queues.clear()
 
-    async def _submit(self, loop: asyncio.AbstractEventLoop, unit: _Unit[T]) -> T:
+    def _enqueue(self, loop: asyncio.AbstractEventLoop, unit: _Unit[Any]) -> _Queue:
         queue = self._queues.get(loop)
         if queue is None:
             queue = self._queues[loop] = _Queue()
         queue.pending.append(unit)
         if queue.writer is None or queue.writer.done():
             queue.writer = loop.create_task(self._write_all(queue), name="onebox-batcher")
-        try:
-            return await unit.future
-        except asyncio.CancelledError:
-            if unit in queue.pending:  # not started: withdrawn
-                queue.pending.remove(unit)
-            raise
+        return queue
 
     async def _write_all(self, queue: _Queue) -> None:
         # One turn of the loop first, so units started in the same turn join this batch
@@ -124,8 +131,9 @@ class Batcher:
             if not batch:
                 continue
             segments = _segments(batch)
+            write = functools.partial(self._write, segments)
             try:
-                outcomes = await self.db.run(lambda segments=segments: self._write(segments))
+                outcomes = await self.db.run(write)
             except Exception as exc:  # noqa: BLE001 - the transaction failed: every caller hears
                 _settle_all(batch, self.db.translate(exc))
                 continue
@@ -138,13 +146,12 @@ class Batcher:
             self.batches += 1
             self.units += len(batch)
             for (units, _), outcome in zip(segments, outcomes, strict=True):
-                for index, unit in enumerate(units):
-                    if unit.future.done():
-                        continue
-                    if isinstance(outcome, _Failed):
-                        unit.future.set_exception(outcome.error)
-                    else:
-                        unit.future.set_result(outcome[index])
+                if isinstance(outcome, _Failed):
+                    _settle_all(units, outcome.error)
+                    continue
+                for unit, value in zip(units, outcome, strict=True):
+                    if not unit.future.done():
+                        unit.future.set_result(value)
 
     def _write(self, segments: list[_Segment]) -> list[Any]:
         """Write the segments in one transaction; each segment's results or its `_Failed`."""
@@ -178,6 +185,9 @@ class _Failed:
 
 def _segments(batch: list[_Unit[Any]]) -> list[_Segment]:
     """Runs of publishes by one publisher become one segment; every other unit its own."""
+    first = batch[0].publisher
+    if first is not None and all(u.publisher is first for u in batch):
+        return [_publishes(batch)]  # the common case: only publishes, by one bus
     segments: list[_Segment] = []
     run: list[_Unit[Any]] = []
     for unit in [*batch, None]:
@@ -193,8 +203,12 @@ def _segments(batch: list[_Unit[Any]]) -> list[_Segment]:
         if unit is not None:
             work = unit.work
             assert work is not None
-            segments.append(([unit], lambda conn, work=work: [work(conn)]))
+            segments.append(([unit], functools.partial(_one, work)))
     return segments
+
+
+def _one(work: Callable[[Connection], Any], conn: Connection) -> list[Any]:
+    return [work(conn)]
 
 
 def _publishes(units: list[_Unit[Any]]) -> _Segment:
@@ -202,6 +216,12 @@ def _publishes(units: list[_Unit[Any]]) -> _Segment:
     assert publisher is not None
     items = [u.item for u in units]
     return units, lambda _conn: publisher.publish_many(items)  # type: ignore[arg-type]
+
+
+def _withdraw(queue: _Queue, unit: _Unit[Any]) -> None:
+    """A cancelled caller's unit that has not started is never run."""
+    if unit in queue.pending:
+        queue.pending.remove(unit)
 
 
 def _settle_all(units: list[_Unit[Any]], error: BaseException) -> None:

@@ -13,7 +13,7 @@ import orjson
 from .bus import Bus
 from .errors import BusError
 from .migrate import downgrade, upgrade
-from .settings import BusSettings
+from .settings import default_database_url
 
 
 def add_commands(sub: Any) -> None:
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run a parsed bus command; returns the exit code."""
-    url = args.database_url or BusSettings.from_env().database_url
+    url = args.database_url or default_database_url()
     try:
         return int(args.handler(url, args))
     except BusError as exc:

@@ -131,9 +131,9 @@ class Database:
         self._batcher: Batcher | None = None
         self.engine = self._create_engine(readonly=readonly)
         try:
-            self._check()
+            self._check(write=not readonly)
         except BaseException:
-            self.engine.dispose()
+            self.close()
             raise
 
     @property
@@ -209,9 +209,9 @@ class Database:
 
         return engine
 
-    def _check(self) -> None:
+    def _check(self, *, write: bool) -> None:
         """Open this thread's connection now, so a bad path or server fails at start."""
-        if not self.sqlite:
+        if not self.sqlite or not write:
             self._handle()
             return
         path = _dialect.sqlite_path(self.dialect)
@@ -437,6 +437,8 @@ class Database:
         """`BusUnavailable` for a busy, locked, full or unreachable database; else `exc`."""
         if isinstance(exc, BusError):
             return exc
+        if not self.sqlite:
+            self._drop_broken()
         orig = _orig(exc)
         if _dialect.is_busy(orig):
             return BusUnavailable(
@@ -445,6 +447,14 @@ class Database:
         if _dialect.is_unavailable(orig):
             return BusUnavailable(f"database cannot take the write: {str(orig)[:200]}")
         return exc
+
+    def _drop_broken(self) -> None:
+        """Forget this thread's connection if the server closed it: the next call reconnects."""
+        state = self._local.__dict__
+        handle = state.get("handle")
+        if handle is not None and handle.raw is not None and getattr(handle.raw, "closed", False):
+            handle.close()
+            state["handle"] = None
 
     async def run(self, call: Callable[[], T]) -> T:
         """Run ONE database call (or one `transaction()` block) from async code.

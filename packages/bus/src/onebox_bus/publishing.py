@@ -134,7 +134,8 @@ class Publishing:
                 ids.append(int(row[0]))
             return ids
 
-        return self._write(work)
+        ids: list[int] = self._write(work)
+        return ids
 
     def _insert_plain(self, cur: Any, rows: list[dict[str, Any]], *, sqlite: bool) -> list[int]:
         """Insert rows that cannot conflict; their ids in order.

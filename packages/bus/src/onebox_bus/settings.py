@@ -1,20 +1,18 @@
-"""The bus's own settings, for its CLI: the only place the bus reads the environment."""
+"""The bus command line's one variable: the only place the bus reads the environment.
+
+The bus is a library below the service kit (it cannot use the kit's settings loader), so
+``onebox-bus`` takes plain command-line arguments; its one variable, ``ONEBOX_DATABASE_URL``,
+is only the default of ``--database-url`` (the name is an interface that units and scripts
+set). The umbrella ``onebox`` resolves the same default through its own settings.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
-DEFAULT_DATABASE_URL = "sqlite:///./var/onebox.db"
+from .timing import DEFAULT_DATABASE_URL
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BusSettings:
-    """``ONEBOX_DATABASE_URL`` (default ``sqlite:///./var/onebox.db``)."""
-
-    database_url: str = DEFAULT_DATABASE_URL
-
-    @classmethod
-    def from_env(cls) -> BusSettings:
-        """Read the settings from ``ONEBOX_*`` variables."""
-        return cls(database_url=os.environ.get("ONEBOX_DATABASE_URL") or DEFAULT_DATABASE_URL)
+def default_database_url() -> str:
+    """``$ONEBOX_DATABASE_URL`` when set and not empty, else the local default."""
+    return os.environ.get("ONEBOX_DATABASE_URL") or DEFAULT_DATABASE_URL

@@ -3,6 +3,13 @@
 from .collector import CONTENT_TYPE, Clock, Collector
 from .errors import MetricDefinitionError, MetricsConfigError, MetricsError, MetricsStoreError
 from .family import DEFAULT_BUCKETS, Counter, Gauge, Histogram
+from .thresholds import (
+    Threshold,
+    current_values,
+    evaluate_thresholds,
+    prometheus_rules,
+    runtime_thresholds,
+)
 
 __all__ = [
     "CONTENT_TYPE",
@@ -16,4 +23,9 @@ __all__ = [
     "MetricsConfigError",
     "MetricsError",
     "MetricsStoreError",
+    "Threshold",
+    "current_values",
+    "evaluate_thresholds",
+    "prometheus_rules",
+    "runtime_thresholds",
 ]

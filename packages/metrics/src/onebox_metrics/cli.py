@@ -14,10 +14,10 @@ from typing import Any
 import structlog
 from onebox_bus import Bus, BusError, Database, check_schema
 
-from .errors import MetricsError
+from . import settings
+from .errors import MetricsConfigError, MetricsError
 from .exporter import FILENAME, export
 from .query import Series, read_series
-from .settings import MetricsSettings
 
 log = structlog.get_logger()
 
@@ -31,7 +31,12 @@ def add_commands(sub: Any) -> None:
     p.add_argument(
         "--every", type=float, metavar="SECONDS", help="keep running, writing every SECONDS"
     )
-    p.add_argument("--retention-days", type=float, help="roll up raw rows older than this")
+    p.add_argument(
+        "--retention-days",
+        type=float,
+        help=f"roll up raw rows older than this (default: ${settings.RETENTION_DAYS} or "
+        f"{settings.DEFAULT_RETENTION_DAYS:g})",
+    )
     p.set_defaults(handler=_export)
 
     p = sub.add_parser("show", help="print the current figures as a table")
@@ -50,10 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run a parsed metrics command; returns the exit code."""
     try:
-        settings = MetricsSettings.load()
-        url = args.database_url or settings.database_url
+        url = (
+            args.database_url
+            or settings.variable(settings.DATABASE_URL)
+            or settings.DEFAULT_DATABASE_URL
+        )
         check_schema(url)
-        return int(args.handler(url, settings, args))
+        return int(args.handler(url, args))
     except (MetricsError, BusError) as exc:
         print(f"onebox-metrics: {exc}", file=sys.stderr)
         return 1
@@ -64,17 +72,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(build_parser().parse_args(argv))
 
 
-def _export(url: str, settings: MetricsSettings, args: argparse.Namespace) -> int:
-    directory = args.dir or settings.metrics_dir
-    if directory is None:
-        raise MetricsError("name the textfile directory with --dir (or ONEBOX_METRICS_DIR)")
+def _retention_days(args: argparse.Namespace) -> float:
+    """``--retention-days``, else its variable, else the default; positive."""
+    if args.retention_days is not None:
+        if args.retention_days <= 0:
+            raise MetricsError(f"--retention-days must be positive, got {args.retention_days!r}")
+        return float(args.retention_days)
+    text = settings.variable(settings.RETENTION_DAYS)
+    if text is None:
+        return settings.DEFAULT_RETENTION_DAYS
+    try:
+        days = float(text)
+    except ValueError:
+        days = -1.0
+    if not days > 0:
+        raise MetricsConfigError(f"{settings.RETENTION_DAYS}: must be a positive number of days")
+    return days
+
+
+def _export(url: str, args: argparse.Namespace) -> int:
+    named = args.dir or settings.variable(settings.METRICS_DIR)
+    if named is None:
+        raise MetricsError(f"name the textfile directory with --dir (or {settings.METRICS_DIR})")
+    directory = Path(named)
     if args.every is not None and args.every <= 0:
         raise MetricsError(f"--every must be positive, got {args.every!r}")
-    days = (
-        args.retention_days if args.retention_days is not None else settings.metrics_retention_days
-    )
-    if days <= 0:
-        raise MetricsError(f"--retention-days must be positive, got {days!r}")
+    days = _retention_days(args)
     stop = threading.Event()
     if args.every is not None and threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -95,7 +118,7 @@ def _export(url: str, settings: MetricsSettings, args: argparse.Namespace) -> in
                 return 0
 
 
-def _show(url: str, settings: MetricsSettings, args: argparse.Namespace) -> int:
+def _show(url: str, args: argparse.Namespace) -> int:
     now = time.time()
     with Database(url) as db:
         stats = Bus(db).stats()

@@ -5,7 +5,7 @@
     MetricsError                  root of everything this package raises on purpose
     ├── MetricDefinitionError     a developer mistake: bad name, labels or buckets, or a family
     │                             declared twice with a different shape (also a ValueError)
-    ├── MetricsConfigError        a bad ``ONEBOX_*`` setting, named in the message
+    ├── MetricsConfigError        a bad ``ONEBOX_*`` variable of the command line, named
     └── MetricsStoreError         the metrics tables cannot be read or written
 
 Wrong label sets and negative counter increments raise plain `ValueError` on the hot path.

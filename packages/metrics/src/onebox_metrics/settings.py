@@ -1,36 +1,24 @@
-"""The metrics command's settings: the only place this package reads the environment."""
+"""The metrics command line's variables: the only place this package reads the environment.
+
+onebox-metrics sits below the service kit (it cannot use the kit's settings loader) and runs
+in an environment of its own under systemd and cron, so ``onebox-metrics`` takes plain
+command-line arguments (``--database-url``, ``--dir``, ``--retention-days``) and the
+``ONEBOX_*`` variables that units set are only their defaults. A variable is read as text
+here and checked by the command like the argument it stands for, so a bad one is named.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from .errors import MetricsConfigError
+import os
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/onebox.db"
+DEFAULT_RETENTION_DAYS = 14.0
+
+DATABASE_URL = "ONEBOX_DATABASE_URL"
+METRICS_DIR = "ONEBOX_METRICS_DIR"
+RETENTION_DAYS = "ONEBOX_METRICS_RETENTION_DAYS"
 
 
-class MetricsSettings(BaseSettings):
-    """``ONEBOX_DATABASE_URL``, ``ONEBOX_METRICS_DIR``, ``ONEBOX_METRICS_RETENTION_DAYS``."""
-
-    model_config = SettingsConfigDict(env_prefix="ONEBOX_", frozen=True, extra="ignore")
-
-    database_url: str = DEFAULT_DATABASE_URL
-    metrics_dir: Path | None = None
-    metrics_retention_days: float = Field(default=14.0, gt=0)
-
-    @classmethod
-    def load(cls) -> MetricsSettings:
-        """Read the settings from ``ONEBOX_*`` variables, naming the variable on a bad value.
-
-        Raises:
-            MetricsConfigError: a variable holds a value of the wrong kind.
-        """
-        try:
-            return cls()
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            name = "ONEBOX_" + str(first["loc"][0]).upper() if first["loc"] else "ONEBOX_*"
-            raise MetricsConfigError(f"{name}: {first['msg']}") from None
+def variable(name: str) -> str | None:
+    """The value of the variable `name` (one of the constants above), None when unset or empty."""
+    return os.environ.get(name) or None

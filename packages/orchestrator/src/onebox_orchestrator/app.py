@@ -19,9 +19,14 @@ from onebox_bus.contracts import INBOUND, OPERATOR
 from onebox_router import Router
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
 
-from .access import Access
 from .admin import admin_handlers
-from .dashboard import dashboard_handlers, provider_budgets, worker_health
+from .dashboard import (
+    Access,
+    dashboard_handlers,
+    provider_budgets,
+    record_process_start,
+    worker_health,
+)
 from .desk import HandoffDesk
 from .escalation import EscalationRules
 from .handler import InboundHandler, ReplyRouter
@@ -32,7 +37,6 @@ from .memory import ConversationMemory
 from .operators import OperatorHandler
 from .persona import Personas
 from .settings import OrchestratorSettings
-from .summary import record_process_start
 from .workers import RetentionSweeper, inbound_lease
 
 SERVICE = "orchestrator"
@@ -130,7 +134,12 @@ def create_app(
     dashboard = dashboard_handlers(
         engine=runtime.engine,
         bus=bus,
-        access=Access(host=settings.host, token=settings.admin_token, clock=clock),
+        access=Access(
+            host=settings.host,
+            token=settings.admin_token,
+            public_hosts=settings.public_host.split(","),
+            clock=clock,
+        ),
         budgets=provider_budgets(router),
         workers=worker_health(runtime),
         clock=clock,

@@ -17,7 +17,7 @@ import anyio
 import httpx
 import structlog
 from onebox_bus import BusError
-from onebox_router import RouterSettings, build_router
+from onebox_router import build_router
 from onebox_service import (
     BusinessFileError,
     configure_logging,
@@ -87,7 +87,7 @@ def load_personas(
     )
 
 
-async def run_service(settings: OrchestratorSettings, router_settings: RouterSettings) -> None:
+async def run_service(settings: OrchestratorSettings) -> None:
     """Serve the orchestrator until SIGINT/SIGTERM, then drain and close."""
     holding = load_holding(settings)
     personas = load_personas(settings, holding)
@@ -98,7 +98,7 @@ async def run_service(settings: OrchestratorSettings, router_settings: RouterSet
         raise SystemExit(2) from None
     async with outbound_client(timeout=httpx.Timeout(60.0, connect=5.0)) as http:
         router = build_router(
-            router_settings,
+            settings.router_settings(),
             http=http,
             db=runtime.db,
             clock=time.time,
@@ -130,7 +130,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     settings = load_settings(OrchestratorSettings)
-    router_settings = load_settings(RouterSettings)
     configure_logging(json=settings.log_format == "json", level=settings.log_level)
     if args.command == "check":
         load_personas(settings, load_holding(settings))
@@ -141,4 +140,4 @@ def main(argv: Sequence[str] | None = None) -> None:
             raise SystemExit(2) from None
         print("onebox-orchestrator: settings, personas and schema ok")
         return
-    anyio.run(run_service, settings, router_settings)
+    anyio.run(run_service, settings)

@@ -1,16 +1,44 @@
 """The orchestrator's settings: ``ONEBOX_*`` variables, read once in `main()`.
 
 Besides what every service reads (`onebox_service.ServiceSettings`), the orchestrator reads
-its concurrency cap, the processing window, the memory's size and retention, and the personas.
-The router reads its own variables (`onebox_router.RouterSettings`).
+its concurrency cap, the processing window, the memory's size and retention, the personas,
+and, in its ``routing`` section, the providers' keys, endpoints and models and the routing
+file. The router is a library configured by constructor arguments: `router_settings` hands
+it that section with the processing window and the FAQ file.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from onebox_service import ServiceSettings, TelegramChatId
-from pydantic import Field
+from onebox_router import RouterSettings
+from onebox_service import ServiceSettings, SettingsSection, TelegramChatId
+from pydantic import Field, SecretStr
+
+
+class RoutingSettings(SettingsSection):
+    """The providers the router may use, read from flat variables (``ONEBOX_GROQ_API_KEY``).
+
+    An unset field keeps the router's default (`onebox_router.RouterSettings`).
+
+    Attributes:
+        groq_api_key / anthropic_api_key: a provider's key; without one it is in no chain.
+        groq_base_url / anthropic_base_url: a provider's endpoint.
+        groq_model / anthropic_model: the model asked.
+        local_llm_url / local_llm_model: an OpenAI-compatible local server (Ollama,
+            llama.cpp) and its model; without the URL there is no ``local`` provider.
+        routing_file: chains, prices, limits and budgets in TOML (``ONEBOX_ROUTING_FILE``).
+    """
+
+    groq_api_key: SecretStr | None = None
+    groq_base_url: str | None = None
+    groq_model: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str | None = None
+    local_llm_url: str | None = None
+    local_llm_model: str | None = None
+    routing_file: Path | None = None
 
 
 class OrchestratorSettings(ServiceSettings):
@@ -38,6 +66,10 @@ class OrchestratorSettings(ServiceSettings):
             where a person takes over conversations.
         handoff_enabled: post escalations to the operator chat and relay its replies (on by
             default; off keeps the operator chat unused and promises no person).
+        public_host: the public name(s) the dashboard is reached under through the reverse
+            proxy (``ONEBOX_PUBLIC_HOST=bot.example.com``, comma-separated for several);
+            besides loopback names, the only ``Host`` the dashboard answers.
+        routing: the providers and the routing file (`RoutingSettings`).
     """
 
     port: int = Field(default=3003, ge=1, le=65535)
@@ -57,6 +89,16 @@ class OrchestratorSettings(ServiceSettings):
     business_file: Path | None = None
     operator_chat_id: TelegramChatId | None = None
     handoff_enabled: bool = True
+    public_host: str = ""
+    routing: RoutingSettings = RoutingSettings()
+
+    def router_settings(self) -> RouterSettings:
+        """What the router is built from: the routing section, the window and the FAQ file."""
+        return RouterSettings(
+            **self.routing.model_dump(exclude_none=True),
+            deadline_seconds=self.deadline_seconds,
+            faq_file=self.faq_file,
+        )
 
     @property
     def posts_escalations(self) -> bool:

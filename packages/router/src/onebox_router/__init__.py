@@ -11,9 +11,10 @@ from .ledger import CallRecord, Ledger, spend_summary
 from .matching import Signature, signature, similarity
 from .offline import FaqEntry, OfflineProvider, load_faq, parse_faq
 from .openai import OpenAICompatProvider
+from .personal import personal_reasons
 from .policy import ProviderConfig, RoutingPolicy, load_policy
 from .prices import PRICE_TABLE_VERSION, PRICES, Price, lookup_price
-from .privacy import cache_exclusion, depends_on_history, personal_reasons
+from .privacy import cache_exclusion, depends_on_history
 from .provider import CompletionRequest, Provider
 from .ratelimit import Quota, TokenBucket, parse_duration
 from .router import Router

@@ -26,7 +26,8 @@ from onebox_bus import Database
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import cache as table
-from .matching import Signature, make_signature, signature, similarity
+from .matching import Signature, make_signature
+from .paraphrase import signature, similarity
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

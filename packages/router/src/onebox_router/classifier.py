@@ -15,27 +15,63 @@ from dataclasses import dataclass
 from .conversation import Conversation, MessageClass
 
 _REASONING = re.compile(
-    r"\b(?:why|explain|explains|reason|reasons|analy[sz]e|compare|comparison|difference|"
-    r"differences|versus|vs|pros|cons|trade-?offs?|recommend|recommendation|should i|"
-    r"which (?:one|is better)|better|best for|step by step|in detail|detailed|plan|strategy|"
-    r"calculate|estimate|worth it)\b",
+    r"\b(?:why|explain|explains|reason|reasons|analy[sz]e|compare|comparing|comparison|"
+    r"difference|differences|versus|vs|pros|cons|trade-?offs?|recommend|recommendation|"
+    r"recommendations|suggest|suggestion|propose|advise|advice|should i|should we|"
+    r"which (?:one|is better|would you|works out|of your|is best|is cheaper)|"
+    r"better|best for|best value|worth it|step by step|in detail|detailed|plan|planning|"
+    r"strategy|calculate|estimate|figure out|work out|works out|do the math|do the maths|"
+    r"put together|come to|total cost|budget|itinerary|quote|"
+    # es / pt / fr
+    r"por que|porque|recomienda\w*|recomenda\w*|recommande\w*|conseill\w*|aconseja\w*|"
+    r"aconselha\w*|sugier\w*|sugere\w*|suggere\w*|comparar|comparer|mejor|melhor|"
+    r"meilleur|presupuesto|orcamento|quanto fica|cuanto sale|combien au total|"
+    r"vale la pena|vale a pena|ca vaut)\b",
     re.I,
 )
 _COMPARISON = re.compile(
     r"\b(?:cheaper|cheapest|more|less|fewer|than|total|sum|altogether|combined|per|each|"
-    r"discount|percent|difference|multiply|divide)\b|%|\+|\*|=",
+    r"discount|percent|difference|multiply|divide|budget|including|incl|with delivery)\b"
+    r"|%|\+|\*|=",
     re.I,
 )
-_NUMBER = re.compile(r"\d")
+_NUMBER = re.compile(
+    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
+    r"dos|tres|cuatro|cinco|seis|dois|quatro|deux|trois|quatre|cinq)\b",
+    re.I,
+)
 _CONDITIONAL = re.compile(
-    r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose)\b", re.I
+    r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b", re.I
 )
 _MULTI_STEP = re.compile(
-    r"\b(?:first|then|after that|finally|and also|as well as)\b|^\s*\d+[.)]", re.I | re.M
+    r"\b(?:first|then|after that|finally|and also|as well as)\b|^[ \t]*\d+[.)]", re.I | re.M
 )
+#: Judgement about the sender's own body, health or safety: a careful answer, never a canned one.
 _SENSITIVE = re.compile(
     r"\b(?:pain|bleeding|allerg\w*|pregnan\w*|medication|symptoms?|emergency|lawyer|legal|"
-    r"lawsuit|complain\w*|unacceptable|furious|disappointed|broken|damaged|never arrived)\b",
+    r"lawsuit|complain\w*|unacceptable|furious|disappointed|broken|damaged|never arrived|"
+    r"injur\w*|surgery|herniated|osteoporosis|arthritis|condition|safe for me|ok for me|"
+    r"embarazada|gravida|enceinte|lesion|lesao|blessure|dolor|douleur|dor|"
+    r"squashed|missing|"
+    r"adequad[ao]|adecuad[ao]|adapte)\b",
+    re.I,
+)
+#: Several questions in one message ("which classes? and how many a week?").
+_SECOND_QUESTION = re.compile(
+    r"\?[^?]*\b(?:and|or|also|y|e|et|ou|o)\b[^?]*\?|\band (?:how|what|which|when|where|"
+    r"would|is|are|do|can|should)\b|\by (?:cuanto|como|que|cual)|\be (?:quanto|como|qual|"
+    r"o que)|\bet (?:combien|comment|quel)",
+    re.I,
+)
+#: A scenario: how many people, nights or sessions ("30 people", "tres noches", "2x/week").
+_PEOPLE = re.compile(
+    r"\b(?:\d+|two|three|four|five|six|ten|twelve|twenty|thirty|forty|fifty|dos|tres|"
+    r"cuatro|cinco|seis|diez|dois|duas|quatro|dez|deux|trois|quatre|cinq|dix)\s?"
+    r"(?:people|persons|ppl|pax|guests|adults|kids|children|pessoas|personas|personnes|"
+    r"adultos|adultes|ninos|niños|crianças|criancas|enfants|times a week|times per week|"
+    r"x/week|x a week|x per week|nights|noches|noites|nuits|weeks|semanas|semaines|months|"
+    r"meses|mois|vezes|veces|fois|sessions|sesiones|sessões|sessoes|s[ée]ances|classes|"
+    r"clases|aulas|cours)\b",
     re.I,
 )
 
@@ -47,6 +83,12 @@ class Classification:
     label: MessageClass
     score: float
     reasons: tuple[tuple[str, float], ...]
+
+    @property
+    def explanation(self) -> str:
+        """One line for the trace: ``complex 0.8 = reasoning 0.3 + sensitive 0.5``."""
+        parts = " + ".join(f"{name} {weight:g}" for name, weight in self.reasons)
+        return f"{self.label} {self.score:g} = {parts}" if parts else f"{self.label} 0"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,10 +106,10 @@ class Classifier:
         def add(name: str, weight: float) -> None:
             reasons.append((name, weight))
 
-        if words > 60:
+        if words > 40:
             add("long", 0.5)
-        elif words > 30:
-            add("longish", 0.25)
+        elif words > 22:
+            add("longish", 0.3)
         questions = text.count("?")
         if questions >= 2:
             add("questions", min(0.15 * questions, 0.45))
@@ -82,6 +124,10 @@ class Classifier:
             add("multi_step", 0.2)
         if _SENSITIVE.search(text):
             add("sensitive", 0.5)
+        if _SECOND_QUESTION.search(text):
+            add("several_questions", 0.25)
+        if _PEOPLE.search(text):
+            add("scenario", 0.25)
         depth = len(conversation.history)
         if depth >= 6:
             add("deep_conversation", 0.2)

@@ -24,7 +24,7 @@ from .errors import ConfigError
 from .offline import load_faq
 from .policy import load_policy
 from .privacy import cache_exclusion
-from .settings import RouterSettings
+from .settings import RouterSettings, environment_settings
 
 
 def _policy(settings: RouterSettings) -> dict[str, object]:
@@ -54,6 +54,7 @@ def _policy(settings: RouterSettings) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="onebox-router", description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: $ONEBOX_DATABASE_URL or ./var/onebox.db")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("policy", help="show the routing chains and providers")
     classify = commands.add_parser("classify", help="classify a message")
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("spend", help="spend per provider today and this month")
     args = parser.parse_args(argv)
     try:
-        settings = RouterSettings()
+        settings = environment_settings()
         if args.command == "policy":
             result: object = _policy(settings)
         elif args.command == "classify":
@@ -76,10 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             }
         else:
             from onebox_bus import Database
+            from onebox_bus.settings import default_database_url
 
             from .ledger import spend_summary
 
-            with Database(settings.database_url) as db:
+            with Database(args.database_url or default_database_url()) as db:
                 result = spend_summary(db, clock=time.time)
     except (ConfigError, ValueError) as exc:
         print(f"onebox-router: {exc}".splitlines()[0], file=sys.stderr)

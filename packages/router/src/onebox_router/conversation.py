@@ -75,6 +75,7 @@ class Reply:
         model: the model that wrote the text (for a cache hit: the model that wrote it first).
         cached: True when the text came from the response cache.
         classification: ``simple`` or ``complex``.
+        reason: why, for the trace (``complex 0.8 = reasoning 0.3 + sensitive 0.5``).
         latency_s: time spent in `Router.route`, in seconds.
         input_tokens / output_tokens: usage billed for this reply (0 for cache and offline).
         cost_usd: what this reply cost.
@@ -86,6 +87,7 @@ class Reply:
     cached: bool
     classification: MessageClass
     latency_s: float
+    reason: str = ""
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0

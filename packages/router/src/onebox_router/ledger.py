@@ -82,8 +82,8 @@ class Ledger:
             .group_by(calls.c.provider)
         )
 
-        def work(conn: Connection) -> list[sa.Row[tuple[str, float]]]:
-            return list(conn.execute(query).all())
+        def work(conn: Connection) -> list[tuple[str, float | None]]:
+            return [(str(r[0]), r[1]) for r in conn.execute(query)]
 
         rows = self._db.read(work)
         return {provider: float(total or 0.0) for provider, total in rows}

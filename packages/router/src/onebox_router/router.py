@@ -29,8 +29,8 @@ from .classifier import Classifier
 from .conversation import Completion, Conversation, MessageClass, Reply
 from .errors import BREAKER_KINDS, ConfigError, ProviderError
 from .ledger import CallRecord, Ledger, month_start, next_month_start
-from .matching import signature
 from .offline import OfflineProvider
+from .paraphrase import signature
 from .policy import ProviderConfig, RoutingPolicy
 from .prices import FREE
 from .privacy import cache_exclusion
@@ -151,6 +151,7 @@ class Router:
             provider=reply.provider,
             model=reply.model,
             classification=reply.classification,
+            classified_as=reply.reason,
             cached=reply.cached,
             attempts=attempts,
             latency_ms=round(reply.latency_s * 1000, 2),
@@ -164,8 +165,9 @@ class Router:
         self, conversation: Conversation, deadline: float, started: float
     ) -> tuple[Reply, int]:
         classification = self._classifier.classify(conversation)
-        cls = classification.label
-        ns = namespace(conversation.system, cls, self._version)
+        cls, why = classification.label, classification.explanation
+        # Not the class: a paraphrase classified the other way asks the same thing.
+        ns = namespace(conversation.system, self._version)
         exclusion = cache_exclusion(conversation) if self.cache is not None else "disabled"
         if self.cache is not None and exclusion is None:
             hit = await self._lookup(self.cache, ns, conversation.question, deadline)
@@ -173,7 +175,7 @@ class Router:
             if hit is not None:
                 return Reply(
                     text=hit.answer, provider="cache", model=hit.model, cached=True,
-                    classification=cls, latency_s=time.perf_counter() - started,
+                    classification=cls, reason=why, latency_s=time.perf_counter() - started,
                 ), 0  # fmt: skip
         elif exclusion is not None and exclusion != "disabled":
             self._metrics.lookup("bypass_" + exclusion.split(":")[0])
@@ -211,7 +213,7 @@ class Router:
                                             "ok", completion, cost))  # fmt: skip
                 reply = Reply(
                     text=completion.text, provider=name, model=completion.model, cached=False,
-                    classification=cls, latency_s=time.perf_counter() - started,
+                    classification=cls, reason=why, latency_s=time.perf_counter() - started,
                     input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
                     cost_usd=cost,
                 )  # fmt: skip
@@ -229,7 +231,7 @@ class Router:
         self._save(records, None)
         return Reply(
             text=offline.text, provider=self._offline.name, model=offline.model, cached=False,
-            classification=cls, latency_s=time.perf_counter() - started,
+            classification=cls, reason=why, latency_s=time.perf_counter() - started,
         ), len(records)  # fmt: skip
 
     async def _attempt(
@@ -354,21 +356,20 @@ class Router:
     ) -> CacheHit | None:
         sig = signature(question)
         if cache.inline_reads:
-            try:
-                hit = cache.lookup_exact(ns, sig)
-            except (SQLAlchemyError, BusError) as exc:
-                log.error(
-                    "router.database_error", operation="lookup_exact", error=type(exc).__name__
-                )
-                hit = None
-            except sqlite3.Error as exc:
-                log.error(
-                    "router.database_error", operation="lookup_exact", error=type(exc).__name__
-                )
-                hit = None
-            if hit is not None:
-                return hit
-            return await self._io(deadline, cache.lookup_similar, ns, sig)
+            # On SQLite (WAL) a read never waits for a writer: both lookups run on the loop,
+            # without a thread hand-off (which alone costs more than the paraphrase match).
+            for lookup in (cache.lookup_exact, cache.lookup_similar):
+                try:
+                    hit = lookup(ns, sig)
+                except (SQLAlchemyError, BusError, sqlite3.Error) as exc:
+                    log.error(
+                        "router.database_error", operation=lookup.__name__,
+                        error=type(exc).__name__,
+                    )  # fmt: skip
+                    return None
+                if hit is not None:
+                    return hit
+            return None
         return await self._io(deadline, cache.lookup, ns, question)
 
     def _save(self, records: list[CallRecord], store: tuple[str, str, Reply] | None) -> None:

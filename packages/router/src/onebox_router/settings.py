@@ -1,29 +1,29 @@
-"""`RouterSettings`: the router's ``ONEBOX_*`` variables (the only module reading the environment).
+"""`RouterSettings`: what a `Router` is built from, given as constructor arguments.
 
-The names are an interface: units, scripts and other tools configure onebox with them.
-Secrets may also come from systemd credentials (``$CREDENTIALS_DIRECTORY/onebox_groq_api_key``).
+The router is a library: it never reads the environment for a service. The orchestrator
+reads the ``ONEBOX_*`` variables (keys, endpoints, models, the routing file) through the
+service kit's loader and hands them over; `environment_settings` reads the same variables
+for the ``onebox-router`` command line only, which sits beside the kit and cannot use it.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from .errors import ConfigError
 
 
-class RouterSettings(BaseSettings):
+class RouterSettings(BaseModel):
     """Provider keys and endpoints, the FAQ file, the deadline and the routing file.
 
     A provider without a key (Groq, Anthropic) or URL (local) is absent from every chain;
     with none configured, ``offline`` answers everything.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="ONEBOX_", frozen=True, extra="ignore", env_ignore_empty=True
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     groq_api_key: SecretStr | None = None
     groq_base_url: str = "https://api.groq.com/openai/v1"
@@ -36,10 +36,21 @@ class RouterSettings(BaseSettings):
     faq_file: Path | None = None
     deadline_seconds: float = Field(default=30.0, gt=0)
     routing_file: Path | None = None
-    database_url: str = "sqlite:///./var/onebox.db"
 
-    def __init__(self, **values: Any) -> None:
-        credentials = os.environ.get("CREDENTIALS_DIRECTORY")
-        if credentials and "_secrets_dir" not in values:
-            values["_secrets_dir"] = credentials
-        super().__init__(**values)
+
+def environment_settings() -> RouterSettings:
+    """The command line's settings from the variables the orchestrator reads (empty = unset).
+
+    Raises:
+        ConfigError: a variable holds a bad value (named, its value never shown).
+    """
+    values = {
+        name: value
+        for name in RouterSettings.model_fields
+        if (value := os.environ.get(f"ONEBOX_{name.upper()}"))
+    }
+    try:
+        return RouterSettings.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors(include_input=False, include_url=False)[0]
+        raise ConfigError(f"invalid setting ONEBOX_{str(error['loc'][0]).upper()}") from None

@@ -47,41 +47,61 @@ from .journal import (
 )
 from .language import LANGUAGES, Language, guess_language
 from .logging import configure_logging
+from .media import (
+    AUDIO_TYPES,
+    MediaError,
+    MediaGone,
+    MediaNotAudio,
+    MediaTooLarge,
+    MediaUnavailable,
+    SavedMedia,
+    check_declared,
+    download_audio,
+    sniff_audio,
+)
 from .notify import SystemdNotifier
 from .operator import TelegramChatId, parse_telegram_chat_id
 from .pacing import Pacer, PacingLimits, pace
 from .runner import run, serve
 from .runtime import ServiceRuntime, Worker, WorkerHealth, open_runtime
-from .sandbox import SandboxChannel, sandbox_replies
+from .sandbox import (
+    PROXY_HEADERS,
+    SandboxChannel,
+    direct_from_loopback,
+    is_loopback,
+    sandbox_mode,
+    sandbox_replies,
+)
 from .schedule import back_sentence, is_open, next_opening, opening_phrase
 from .sender import Sender
 from .settings import (
+    EnvSettings,
     ServiceSettings,
     SettingsError,
+    SettingsSection,
     SystemdEnvironment,
     build_settings,
     load_settings,
     systemd_environment,
 )
-from .thresholds import (
-    Threshold,
-    current_values,
-    evaluate_thresholds,
-    prometheus_rules,
-    runtime_thresholds,
-)
+from .text import split_text
 from .vitals import RuntimeVitals
 from .webhooks import (
+    MAX_TEXT_CHARS,
     WebhookEvent,
     WebhookEventStore,
     WebhookIngest,
+    cap_text,
     new_correlation_id,
     secret_matches,
     webhook_post,
 )
 
 __all__ = [
+    "AUDIO_TYPES",
     "LANGUAGES",
+    "MAX_TEXT_CHARS",
+    "PROXY_HEADERS",
     "STATUS_RANK",
     "AiohttpTransport",
     "BadWebhook",
@@ -97,10 +117,16 @@ __all__ = [
     "DeliveryReceipt",
     "DeliveryStatus",
     "DeliveryStore",
+    "EnvSettings",
     "Handoff",
     "JourneyEvent",
     "JourneySummary",
     "Language",
+    "MediaError",
+    "MediaGone",
+    "MediaNotAudio",
+    "MediaTooLarge",
+    "MediaUnavailable",
     "MessageJournal",
     "OpeningRange",
     "Pacer",
@@ -109,10 +135,12 @@ __all__ = [
     "RateLimited",
     "RuntimeVitals",
     "SandboxChannel",
+    "SavedMedia",
     "Sender",
     "ServiceRuntime",
     "ServiceSettings",
     "SettingsError",
+    "SettingsSection",
     "StatusChange",
     "SystemdEnvironment",
     "SystemdNotifier",
@@ -128,13 +156,18 @@ __all__ = [
     "WorkerHealth",
     "back_sentence",
     "build_settings",
+    "cap_text",
+    "check_declared",
     "configure_logging",
     "create_service_app",
     "current_values",
+    "direct_from_loopback",
+    "download_audio",
     "evaluate_thresholds",
     "format_journey",
     "guess_language",
     "health_handler",
+    "is_loopback",
     "is_open",
     "journey_json",
     "load_business",
@@ -153,10 +186,13 @@ __all__ = [
     "read_journey",
     "run",
     "runtime_thresholds",
+    "sandbox_mode",
     "sandbox_replies",
     "secret_matches",
     "serve",
     "slow_journeys",
+    "sniff_audio",
+    "split_text",
     "systemd_environment",
     "trace_handlers",
     "webhook_post",

@@ -2,10 +2,10 @@
 
 Code that calls Telegram, the Graph API or a model provider uses `httpx.AsyncClient` and its
 types (requests, responses, timeouts, errors). Underneath, `AiohttpTransport` moves the bytes
-with aiohttp's connection pool: httpx's own pool (httpcore on anyio) spent about 0.7 ms of
-CPU per request with eight requests in flight on the reference VM, several times aiohttp's
-cost (``uv run python bench/http_client.py`` prints both). On a busy stack that was most of
-a sender's time.
+with aiohttp's connection pool, because httpx's own pool (httpcore on anyio) spends several
+times more CPU per request with a few requests in flight, which on a busy stack was most of a
+sender's time (``bench/http_client.py`` measures both; the figures are in the README's
+Benchmarks section).
 
 Errors keep httpx's meaning, so callers can tell a timeout from a refusal or a reset:
 ``ConnectTimeout`` / ``ReadTimeout`` / ``ConnectError`` / ``RemoteProtocolError`` /

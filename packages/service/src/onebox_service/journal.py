@@ -6,8 +6,8 @@ routed, reply published, sent, platform status) into an in-memory buffer with
 `flush_every` seconds (like the metrics collector), in transactions of at most `chunk_rows`
 events with a short pause between them, and purges rows older than the retention once an hour.
 The chunks matter: a webhook's publish waits for SQLite's one write lock, and one transaction
-of the 20,000 events a busy agent gathers in two seconds held it for about 50 ms, which every
-request in flight then waited out.
+holding all the events a busy agent gathers between two flushes held that lock long enough
+for every request in flight to wait it out (figures: the README's Benchmarks section).
 
 `read_journey` reads one message's events back in time order and `slow_journeys` lists recent
 messages whose journey took longer than a threshold; both are what ``onebox trace`` and the
@@ -23,16 +23,18 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 import anyio.to_thread
 import orjson
 import structlog
-from onebox_bus import BusError, Database
+from onebox_bus import BusError, Clock, Database
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,7 +43,6 @@ from ._schema import message_events as table
 
 log = structlog.get_logger("onebox.service.journal")
 
-Clock = Callable[[], float]
 Detail = str | int | float | bool | None
 
 #: Steps in the order a message normally goes through them (for display).
@@ -178,7 +179,7 @@ class MessageJournal:
                         time.sleep(CHUNK_PAUSE_SECONDS)
                     chunk = rows[written : written + self.chunk_rows]
                     # the driver's executemany: a third of the cost of Core's per-row binding
-                    db.write(lambda conn, chunk=chunk: conn.exec_driver_sql(sql, chunk))
+                    db.write(functools.partial(_insert_chunk, sql, chunk))
                     written += len(chunk)
             except (SQLAlchemyError, BusError):
                 with self._lock:
@@ -229,14 +230,18 @@ class MessageJournal:
             self._wake.set()
 
 
-def _event(row: Mapping[str, object]) -> JourneyEvent:
+def _insert_chunk(sql: str, chunk: list[tuple[object, ...]], conn: Connection) -> None:
+    conn.exec_driver_sql(sql, chunk)
+
+
+def _event(row: Mapping[Any, Any]) -> JourneyEvent:
     raw = row["detail"]
     detail = orjson.loads(raw) if isinstance(raw, str) and raw else {}
     return JourneyEvent(
         correlation_id=str(row["correlation_id"]),
         service=str(row["service"]),
         step=str(row["step"]),
-        at=float(row["at"]),  # type: ignore[arg-type]
+        at=float(row["at"]),
         detail=detail,
     )
 

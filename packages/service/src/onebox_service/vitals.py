@@ -5,7 +5,7 @@ event-loop lag and the router's provider quotas.
 ``/metrics`` and in the metrics table like every other figure) and feeds them from:
 
 - ``gc.callbacks``: each collection's pause, per generation (`install` / `uninstall`);
-- the bus's ``on_lock_wait(seconds, timed_out)`` hook (`lock_wait`): how long a write waited
+- the database's ``on_lock_wait(seconds, timed_out)`` hook (`lock_wait`): how long a write waited
   for the SQLite write lock, and the waits that ran out (busy timeouts);
 - `sample` (every `sample_every` seconds from `run`): RSS, CPU seconds, open files and their
   limit, voluntary and involuntary context switches, and each watched provider's quota left
@@ -14,7 +14,7 @@ event-loop lag and the router's provider quotas.
 - `run`'s own ticks: how late a scheduled wake-up runs (event-loop lag).
 
 The ``*_max_seconds`` gauges hold the worst value seen since the previous sample, so a status
-line or an alert rule can compare them with a threshold (`onebox_service.thresholds`).
+line or an alert rule can compare them with a threshold (`onebox_metrics.thresholds`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from typing import Any
 import anyio
 from onebox_metrics import Collector
 
-Clock = Callable[[], float]
 #: Returns the router's provider states (``Router.states``): read by attribute, duck-typed,
 #: because the service kit does not import the router.
 ProviderStates = Callable[[], Mapping[str, Any]]
@@ -179,10 +178,10 @@ class RuntimeVitals:
         self.gc_collections.inc(generation=generation)
         self._gc_max.see(pause)
 
-    # -- SQLite lock waits (the bus's on_lock_wait hook) -----------------------------------
+    # -- SQLite lock waits (the database's on_lock_wait hook) ------------------------------
 
     def lock_wait(self, seconds: float, timed_out: bool) -> None:
-        """Count one wait for the SQLite write lock (`Bus(on_lock_wait=...)`)."""
+        """Count one wait for the SQLite write lock (`Database(on_lock_wait=...)`)."""
         self.lock_waits.inc()
         self.lock_wait_seconds.observe(seconds)
         self._lock_max.see(seconds)

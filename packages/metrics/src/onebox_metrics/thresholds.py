@@ -1,5 +1,8 @@
 """Alert thresholds on the runtime health metrics, shared by Prometheus rules and the CLI.
 
+They live beside the metrics they read (the families `onebox_service.RuntimeVitals` writes):
+no service evaluates them; the rules file, ``onebox status`` and ``onebox doctor`` do.
+
 `runtime_thresholds` is the single list: ``infra/prometheus/runtime.rules.yml`` is generated
 from it (`prometheus_rules`; a test keeps the file equal to it), and ``onebox status`` /
 ``onebox doctor`` evaluate the same numbers for hosts without Prometheus: `current_values`
@@ -14,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from onebox_metrics.query import Series, read_series
 from sqlalchemy.engine import Engine
+
+from .query import Series, read_series
 
 Level = Literal["ok", "warn", "fail"]
 Direction = Literal["above", "below"]
@@ -211,7 +215,7 @@ def current_values(
 
 def prometheus_rules() -> str:
     """The ``onebox-runtime`` alerting rule group (YAML) for every threshold."""
-    lines = ["# Generated from onebox_service.thresholds.runtime_thresholds(); keep in sync.",
+    lines = ["# Generated from onebox_metrics.thresholds.runtime_thresholds(); keep in sync.",
              "groups:", "  - name: onebox-runtime", "    rules:"]  # fmt: skip
     for t in THRESHOLDS:
         camel = "".join(part.capitalize() for part in t.name.split("_"))

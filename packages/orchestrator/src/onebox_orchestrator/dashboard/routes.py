@@ -5,11 +5,14 @@
 - ``GET /api/summary``: the same figures as JSON;
 - ``POST /api/replay``: ``{"ids": [...]}`` makes those dead letters ready again (CSRF token
   required in the cookie and the ``X-CSRF-Token`` header);
-- ``GET/POST /login``: the admin-token form setting an HttpOnly, SameSite=Strict cookie;
+- ``GET/POST /login``: the admin-token form setting an HttpOnly, SameSite=Strict cookie
+  (failed attempts limited per client and overall: 429 with ``Retry-After``);
 - ``GET /static/dashboard.css|js``: our stylesheet and script (public, nothing secret).
 
-Without access (see `onebox_orchestrator.access`) the page answers 401 with the login form
-and the API 401 JSON. Responses carry a Content-Security-Policy allowing only our own files.
+A request whose ``Host`` is neither a loopback name nor the configured public name is refused
+with 403 (DNS rebinding). Without access (see `onebox_orchestrator.dashboard.access`) the page
+answers 401 with the login form and the API 401 JSON. Responses carry a
+Content-Security-Policy allowing only our own files.
 
 (No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
 """
@@ -27,7 +30,7 @@ import structlog
 from litestar import Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.types import ControllerRouterHandler
@@ -37,7 +40,15 @@ from onebox_service import ServiceRuntime
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.engine import Engine
 
-from .access import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, Access
+from .access import (
+    CSRF_COOKIE,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    Access,
+    LoginLimiter,
+)
+from .figures import Summary, WorkerState
 from .page import render_content, render_login, render_page
 from .summary import WINDOWS, SummaryReader
 
@@ -70,9 +81,9 @@ def _window(request: Request[Any, Any, Any]) -> str:
 def _warm_in_background(reader: SummaryReader) -> None:
     """Read every window once in a side thread, so the first visitor gets a warm page.
 
-    The first read after a start covers 30 days of metrics (over a second at 50K events a
-    day); later reads only add the newest slots. Failures are logged, never raised: the page
-    then simply warms on its first visit.
+    The first read after a start covers 30 days of metrics (the slowest render:
+    ``bench/dashboard.py``); later reads only add the newest slots. Failures are logged,
+    never raised: the page then simply warms on its first visit.
     """
 
     def warm() -> None:
@@ -90,15 +101,23 @@ def _secure(request: Request[Any, Any, Any]) -> bool:
     return request.url.scheme == "https"
 
 
+def _peer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    return connection.client.host if connection.client is not None else None
+
+
+FOREIGN_HOST = "unknown Host: open the dashboard by a loopback name or ONEBOX_PUBLIC_HOST"
+
+
 def dashboard_handlers(
     *,
     engine: Engine,
     bus: Bus,
     access: Access,
     budgets: Mapping[str, float | None] | None = None,
-    workers: Callable[[], list[dict[str, Any]]] | None = None,
+    workers: Callable[[], list[WorkerState]] | None = None,
     clock: Callable[[], float] = time.time,
     on_startup: list[Callable[[], None]] | None = None,
+    limiter: LoginLimiter | None = None,
 ) -> list[ControllerRouterHandler]:
     """The dashboard's routes, for `create_service_app(route_handlers=...)`.
 
@@ -107,9 +126,11 @@ def dashboard_handlers(
         bus: the bus (queue, dead letters, replay).
         access: who may see the page.
         budgets: each provider's monthly budget in USD.
-        workers: this process's worker health (dicts with ``name``, ``alive``...).
+        workers: this process's worker health.
         clock: the time source.
+        limiter: limits failed sign-ins (default: `LoginLimiter` on `clock`).
     """
+    limiter = limiter or LoginLimiter(clock=clock)
     reader = SummaryReader(engine, bus=bus, budgets=budgets, workers=workers, clock=clock)
     if on_startup is not None:
         on_startup.append(lambda: _warm_in_background(reader))
@@ -118,8 +139,17 @@ def dashboard_handlers(
     }
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if not access.allowed(connection.headers, connection.cookies):
+        if not access.host_allowed(connection.headers.get("host")):
+            log.warning("dashboard.foreign_host")
+            raise PermissionDeniedException(detail=FOREIGN_HOST)
+        if not access.allowed(connection.headers, connection.cookies, peer=_peer(connection)):
             raise NotAuthorizedException(detail="admin token missing or wrong")
+
+    def foreign(request: Request[Any, Any, Any]) -> Response[str] | None:
+        if access.host_allowed(request.headers.get("host")):
+            return None
+        log.warning("dashboard.foreign_host")
+        return Response(FOREIGN_HOST, status_code=403, media_type="text/plain")
 
     def unauthorized(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
         if request.url.path.startswith("/api/"):
@@ -131,7 +161,7 @@ def dashboard_handlers(
         html = render_login(configured=access.configured)
         return Response(html, status_code=401, media_type="text/html", headers=SECURITY_HEADERS)
 
-    async def summary() -> dict[str, Any]:
+    async def summary() -> Summary:
         return await anyio.to_thread.run_sync(reader.read)
 
     @get("/", media_type="text/html")
@@ -153,7 +183,7 @@ def dashboard_handlers(
 
     @get("/api/summary")
     async def api_summary() -> Response[bytes]:
-        body = orjson.dumps(await summary())
+        body = orjson.dumps((await summary()).as_json())
         return Response(body, media_type="application/json", headers=SECURITY_HEADERS)
 
     @post("/api/replay", status_code=200)
@@ -180,15 +210,30 @@ def dashboard_handlers(
     )
 
     @get("/login", media_type="text/html")
-    async def login_form() -> Response[str]:
+    async def login_form(request: Request[Any, Any, Any]) -> Response[str]:
+        if (refused := foreign(request)) is not None:
+            return refused
         html = render_login(configured=access.configured)
         return Response(html, media_type="text/html", headers=SECURITY_HEADERS)
 
     @post("/login", media_type="text/html", status_code=303)
     async def login(request: Request[Any, Any, Any]) -> Response[str]:
+        if (refused := foreign(request)) is not None:
+            return refused
+        client = _peer(request) or "unknown"
+        wait = limiter.retry_after(client)
+        if wait > 0:
+            log.warning("dashboard.login_limited")
+            return Response(
+                "too many failed sign-ins: try again later",
+                status_code=429,
+                media_type="text/plain",
+                headers={**SECURITY_HEADERS, "Retry-After": str(max(1, round(wait)))},
+            )
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         given = (form.get("token") or [""])[0]
         if not access.token_matches(given):
+            limiter.failed(client)
             log.warning("dashboard.login_failed")
             html = render_login(failed=True, configured=access.configured)
             return Response(html, status_code=401, media_type="text/html", headers=SECURITY_HEADERS)
@@ -218,17 +263,17 @@ def provider_budgets(router: object) -> dict[str, float | None]:
     return {name: state.config.monthly_budget_usd for name, state in router.states.items()}
 
 
-def worker_health(runtime: ServiceRuntime) -> Callable[[], list[dict[str, Any]]]:
+def worker_health(runtime: ServiceRuntime) -> Callable[[], list[WorkerState]]:
     """This process's worker health as the summary shows it."""
 
-    def read() -> list[dict[str, Any]]:
+    def read() -> list[WorkerState]:
         return [
-            {
-                "name": w.name,
-                "alive": w.alive,
-                "running": w.running,
-                "last_loop_age_s": round(w.last_loop_age_s, 3),
-            }
+            WorkerState(
+                name=w.name,
+                alive=w.alive,
+                running=w.running,
+                last_loop_age_s=round(w.last_loop_age_s, 3),
+            )
             for w in runtime.worker_health()
         ]
 

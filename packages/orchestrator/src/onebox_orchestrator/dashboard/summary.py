@@ -1,8 +1,9 @@
 """The dashboard's figures: traffic, speed, cache, spend, queue, dead letters and health.
 
-`SummaryReader.read()` returns one JSON-able dict, served as ``GET /api/summary`` and
-rendered as the page, so both always show the same numbers. Everything comes from the shared
-database (the metrics and router tables, the bus), so it works with no Prometheus at all:
+`SummaryReader.read()` returns one typed `Summary` (`onebox_orchestrator.dashboard.figures`),
+served as ``GET /api/summary`` and rendered as the page, so both always show the same numbers.
+Everything comes from the shared database (the metrics and router tables, the bus), so it
+works with no Prometheus at all:
 
 - per window (last hour in minutes, last day in hours, last 30 days in days): messages in
   (inbound messages the orchestrator settled) and replies out (sends the senders made) per
@@ -23,7 +24,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 from onebox_bus import Bus
@@ -32,6 +32,23 @@ from onebox_metrics.query import estimate_quantile
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from .figures import (
+    BudgetFigures,
+    CacheFigures,
+    ChannelFigures,
+    DeadLetter,
+    DeadLetters,
+    HealthFigures,
+    LatencyFigures,
+    ProviderFigures,
+    QueueFigures,
+    Series,
+    ServiceHealth,
+    Summary,
+    TopicFigures,
+    WindowFigures,
+    WorkerState,
+)
 from .slots import (
     CACHE_LOOKUPS,
     DAY,
@@ -93,7 +110,7 @@ class SummaryReader:
         engine: an engine on the shared database.
         bus: the bus (queue stats, dead letters).
         budgets: each provider's monthly budget in USD (None: no budget).
-        workers: this process's worker health, as dicts (None: not shown).
+        workers: this process's worker health (None: not shown).
         clock: the time source.
     """
 
@@ -103,7 +120,7 @@ class SummaryReader:
         *,
         bus: Bus,
         budgets: Mapping[str, float | None] | None = None,
-        workers: Callable[[], list[dict[str, Any]]] | None = None,
+        workers: Callable[[], list[WorkerState]] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.engine = engine
@@ -113,26 +130,26 @@ class SummaryReader:
         self.clock = clock
         self.store = SlotStore(engine, clock=clock)
 
-    def read(self) -> dict[str, Any]:
-        """Every figure the dashboard shows, as one JSON-able dict."""
+    def read(self) -> Summary:
+        """Every figure the dashboard shows."""
         now = self.clock()
-        windows: dict[str, Any] = {}
+        windows: dict[str, WindowFigures] = {}
         slots_of: dict[str, list[Slot]] = {}
         for name, (_, step, count) in WINDOWS.items():
             slots_of[name] = self.store.slots(step, window_start(name, now), count, now=now)
         month_calls = _mean_paid_call(merge(slots_of["month"], start=0.0, step=0.0))
         for name, (label, step, _) in WINDOWS.items():
             windows[name] = _window(label, step, slots_of[name], fallback_price=month_calls)
-        return {
-            "generated_at": round(now, 3),
-            "windows": windows,
-            "budgets": self._budgets(now),
-            "queue": self._queue(),
-            "dead_letters": self._dead_letters(),
-            "health": self._health(now),
-        }
+        return Summary(
+            generated_at=round(now, 3),
+            windows=windows,
+            budgets=self._budgets(now),
+            queue=self._queue(),
+            dead_letters=self._dead_letters(),
+            health=self._health(now),
+        )
 
-    def _budgets(self, now: float) -> dict[str, Any]:
+    def _budgets(self, now: float) -> dict[str, BudgetFigures]:
         first = month_start(now)
         days = int((now - first) // DAY) + 1
         month = merge(self.store.slots(DAY, first, days, now=now), start=first, step=DAY)
@@ -143,50 +160,51 @@ class SummaryReader:
         for provider in sorted(set(spent) | set(self.budgets)):
             budget = self.budgets.get(provider)
             used = spent.get(provider, 0.0)
-            result[provider] = {
-                "month_spend_usd": _money(used),
-                "budget_usd": budget,
-                "used": None if not budget else round(used / budget, 4),
-            }
+            result[provider] = BudgetFigures(
+                month_spend_usd=_money(used),
+                budget_usd=budget,
+                used=None if not budget else round(used / budget, 4),
+            )
         return result
 
-    def _queue(self) -> dict[str, Any]:
+    def _queue(self) -> QueueFigures:
         stats = self.bus.stats()
         topics = {
-            topic: {
-                "ready": s.ready,
-                "claimed": s.claimed,
-                "dead": s.dead,
-                "oldest_ready_age_s": round(s.oldest_ready_age_s, 1),
-            }
+            topic: TopicFigures(
+                ready=s.ready,
+                claimed=s.claimed,
+                dead=s.dead,
+                oldest_ready_age_s=round(s.oldest_ready_age_s, 1),
+            )
             for topic, s in stats.items()
         }
-        return {
-            "topics": topics,
-            "waiting": sum(s.ready + s.claimed for s in stats.values()),
-            "oldest_ready_age_s": round(
+        return QueueFigures(
+            topics=topics,
+            waiting=sum(s.ready + s.claimed for s in stats.values()),
+            oldest_ready_age_s=round(
                 max((s.oldest_ready_age_s for s in stats.values()), default=0.0), 1
             ),
-        }
+        )
 
-    def _dead_letters(self) -> dict[str, Any]:
+    def _dead_letters(self) -> DeadLetters:
         total = sum(s.dead for s in self.bus.stats().values())
         items = [
-            {
-                "id": d.id,
-                "topic": d.topic,
-                "error": (d.error or "")[:300],
-                "attempts": d.attempts,
-                "created_at": round(d.created_at, 3),
-                "finished_at": None if d.finished_at is None else round(d.finished_at, 3),
-                "correlation_id": d.correlation_id,
-            }
+            DeadLetter(
+                id=d.id,
+                topic=d.topic,
+                error=(d.error or "")[:300],
+                attempts=d.attempts,
+                created_at=round(d.created_at, 3),
+                finished_at=None if d.finished_at is None else round(d.finished_at, 3),
+                correlation_id=d.correlation_id,
+            )
             for d in self.bus.dead_letters(limit=DEAD_LETTERS_SHOWN)
         ]
-        return {"count": total, "items": items}
+        return DeadLetters(count=total, items=items)
 
-    def _health(self, now: float) -> dict[str, Any]:
+    def _health(self, now: float) -> HealthFigures:
         database_ok = True
+        seen: dict[str, float]
         try:
             with self.engine.connect() as conn:
                 starts = list(
@@ -199,24 +217,24 @@ class SummaryReader:
                 seen = dict(conn.execute(query, {"since": now - HOUR}).all())
         except Exception:  # noqa: BLE001 - a database that cannot answer is what health reports
             database_ok, starts, seen = False, [], {}
-        services: dict[str, Any] = {}
+        services: dict[str, ServiceHealth] = {}
         for service in sorted({s for s, _ in starts} | set(seen)):
             times = sorted({float(v) for s, v in starts if s == service})
-            services[service] = {
-                "last_seen": None if service not in seen else round(float(seen[service]), 3),
-                "last_start": times[-1] if times else None,
-                "starts": {
+            services[service] = ServiceHealth(
+                last_seen=None if service not in seen else round(float(seen[service]), 3),
+                last_start=times[-1] if times else None,
+                starts={
                     name: sum(1 for t in times if t >= window_start(name, now)) for name in WINDOWS
                 },
-            }
+            )
         workers = self.workers() if self.workers is not None else []
-        ok = database_ok and all(w.get("alive", False) for w in workers)
-        return {
-            "status": "ok" if ok else "unhealthy",
-            "database_ok": database_ok,
-            "workers": workers,
-            "services": services,
-        }
+        ok = database_ok and all(w.alive for w in workers)
+        return HealthFigures(
+            status="ok" if ok else "unhealthy",
+            database_ok=database_ok,
+            workers=workers,
+            services=services,
+        )
 
 
 _LABELS: dict[str, dict[str, str]] = {}
@@ -291,61 +309,73 @@ def _figures(slot: Slot) -> _Figures:
     return f
 
 
+@dataclass(slots=True)
+class _ProviderTally:
+    calls: int = 0
+    failures: int = 0
+    timeouts: int = 0
+    spend_usd: float = 0.0
+
+
 def _window(
     label: str, step: float, slots: list[Slot], *, fallback_price: float | None
-) -> dict[str, Any]:
+) -> WindowFigures:
     total = merge(slots, start=slots[0].start, step=step * len(slots))
     f = _figures(total)
     price = _mean_paid_call(total)
     price = fallback_price if price is None else price
-    providers: dict[str, dict[str, Any]] = {}
+    tallies: dict[str, _ProviderTally] = {}
     for (provider, outcome), calls in sorted(total.calls.items()):
-        entry = providers.setdefault(
-            provider, {"calls": 0, "failures": 0, "timeouts": 0, "spend_usd": 0.0}
-        )
-        entry["calls"] += calls.count
-        entry["spend_usd"] = _money(entry["spend_usd"] + calls.cost_usd)
+        tally = tallies.setdefault(provider, _ProviderTally())
+        tally.calls += calls.count
+        tally.spend_usd = _money(tally.spend_usd + calls.cost_usd)
         if outcome != "ok":
-            entry["failures"] += calls.count
+            tally.failures += calls.count
         if outcome == "timeout":
-            entry["timeouts"] += calls.count
+            tally.timeouts += calls.count
+    providers = {
+        name: ProviderFigures(
+            calls=t.calls, failures=t.failures, timeouts=t.timeouts, spend_usd=t.spend_usd
+        )
+        for name, t in tallies.items()
+    }
     channels = sorted(set(f.messages_in) | set(f.replies_out) | set(f.failed))
     series = [_figures(s) for s in slots]
-    return {
-        "label": label,
-        "step_s": step,
-        "from": slots[0].start,
-        "channels": {
-            c: {
-                "in": int(f.messages_in.get(c, 0)),
-                "out": int(f.replies_out.get(c, 0)),
-                "failed": int(f.failed.get(c, 0)),
-            }
+    return WindowFigures(
+        label=label,
+        step_s=step,
+        from_=slots[0].start,
+        channels={
+            c: ChannelFigures(
+                in_=int(f.messages_in.get(c, 0)),
+                out=int(f.replies_out.get(c, 0)),
+                failed=int(f.failed.get(c, 0)),
+            )
             for c in channels
         },
-        "messages_in": int(sum(f.messages_in.values())),
-        "replies_out": int(sum(f.replies_out.values())),
-        "latency": {
-            "p50_s": _quantile(0.5, f.latency),
-            "p95_s": _quantile(0.95, f.latency),
-            "count": 0 if f.latency is None else f.latency.count,
-        },
-        "cache": {
-            "lookups": int(f.lookups),
-            "hits": int(f.hits),
-            "hit_rate": _ratio(f.hits, f.lookups),
-            "call_price_usd": None if price is None else _money(price),
-            "saved_usd": _money(f.hits * (price or 0.0)),
-        },
-        "providers": providers,
-        "spend_usd": _money(sum(p["spend_usd"] for p in providers.values())),
-        "series": {
-            "t": [s.start for s in slots],
-            "in": [int(sum(x.messages_in.values())) for x in series],
-            "out": [int(sum(x.replies_out.values())) for x in series],
-            "p50_s": [_quantile(0.5, x.latency) for x in series],
-            "p95_s": [_quantile(0.95, x.latency) for x in series],
-            "hit_rate": [_ratio(x.hits, x.lookups) for x in series],
-            "spend_usd": [_money(sum(c.cost_usd for c in s.calls.values())) for s in slots],
-        },
-    }
+        messages_in=int(sum(f.messages_in.values())),
+        replies_out=int(sum(f.replies_out.values())),
+        latency=LatencyFigures(
+            p50_s=_quantile(0.5, f.latency),
+            p95_s=_quantile(0.95, f.latency),
+            count=0 if f.latency is None else f.latency.count,
+        ),
+        cache=CacheFigures(
+            lookups=int(f.lookups),
+            hits=int(f.hits),
+            hit_rate=_ratio(f.hits, f.lookups),
+            call_price_usd=None if price is None else _money(price),
+            saved_usd=_money(f.hits * (price or 0.0)),
+        ),
+        providers=providers,
+        spend_usd=_money(sum(p.spend_usd for p in providers.values())),
+        series=Series(
+            t=[s.start for s in slots],
+            in_=[int(sum(x.messages_in.values())) for x in series],
+            out=[int(sum(x.replies_out.values())) for x in series],
+            p50_s=[_quantile(0.5, x.latency) for x in series],
+            p95_s=[_quantile(0.95, x.latency) for x in series],
+            hit_rate=[_ratio(x.hits, x.lookups) for x in series],
+            spend_usd=[_money(sum(c.cost_usd for c in s.calls.values())) for s in slots],
+        ),
+    )

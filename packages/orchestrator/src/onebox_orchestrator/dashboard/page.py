@@ -1,4 +1,4 @@
-"""The dashboard's HTML, rendered on the server from the summary (`onebox_orchestrator.summary`).
+"""The dashboard's HTML, rendered on the server from the typed `Summary` (`.summary`).
 
 `render_page` gives the whole document; `render_content` only its ``<main>``, which the page's
 script fetches again every few seconds and swaps in. Every figure that also appears in
@@ -12,21 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
+from typing import TypeVar
 
 import orjson
 
 from .charts import Line, line_chart, meter
+from .figures import Summary, WindowFigures
 from .summary import WINDOWS
 
 REFRESH_SECONDS = 15
 
-
-def _get(summary: dict[str, Any], key: str) -> Any:
-    value: Any = summary
-    for part in key.split("/"):
-        value = value[part]
-    return value
+T = TypeVar("T")
 
 
 def count(n: float) -> str:
@@ -71,9 +67,8 @@ def when(t: float | None) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def figure(summary: dict[str, Any], key: str, fmt: Callable[[Any], str]) -> str:
-    """A number tagged with its place in ``/api/summary``."""
-    value = _get(summary, key)
+def figure(key: str, value: T, fmt: Callable[[T], str]) -> str:
+    """`value` formatted, tagged with its place `key` in ``/api/summary``."""
     raw = orjson.dumps(value).decode()
     return (
         f'<span class="num" data-key="{escape(key)}" data-value="{escape(raw)}">'
@@ -81,27 +76,30 @@ def figure(summary: dict[str, Any], key: str, fmt: Callable[[Any], str]) -> str:
     )
 
 
-def _kpis(summary: dict[str, Any], w: str) -> str:
+def _kpis(summary: Summary, w: str) -> str:
     p = f"windows/{w}"
+    win = summary.windows[w]
     cards = [
-        ("Messages in", figure(summary, f"{p}/messages_in", count), ""),
-        ("Replies out", figure(summary, f"{p}/replies_out", count), ""),
+        ("Messages in", figure(f"{p}/messages_in", win.messages_in, count), ""),
+        ("Replies out", figure(f"{p}/replies_out", win.replies_out, count), ""),
         (
             "Reply time",
-            figure(summary, f"{p}/latency/p50_s", seconds),
-            "p50 · p95 " + figure(summary, f"{p}/latency/p95_s", seconds),
+            figure(f"{p}/latency/p50_s", win.latency.p50_s, seconds),
+            "p50 · p95 " + figure(f"{p}/latency/p95_s", win.latency.p95_s, seconds),
         ),
         (
             "Cache hit rate",
-            figure(summary, f"{p}/cache/hit_rate", percent),
-            figure(summary, f"{p}/cache/hits", count) + " answers from the cache",
+            figure(f"{p}/cache/hit_rate", win.cache.hit_rate, percent),
+            figure(f"{p}/cache/hits", win.cache.hits, count) + " answers from the cache",
         ),
         (
             "Saved by the cache",
-            figure(summary, f"{p}/cache/saved_usd", money),
-            "calls avoided × " + figure(summary, f"{p}/cache/call_price_usd", money) + " each",
+            figure(f"{p}/cache/saved_usd", win.cache.saved_usd, money),
+            "calls avoided × "
+            + figure(f"{p}/cache/call_price_usd", win.cache.call_price_usd, money)
+            + " each",
         ),
-        ("Spend", figure(summary, f"{p}/spend_usd", money), "on model providers"),
+        ("Spend", figure(f"{p}/spend_usd", win.spend_usd, money), "on model providers"),
     ]
     return (
         '<section class="kpis">'
@@ -114,22 +112,25 @@ def _kpis(summary: dict[str, Any], w: str) -> str:
     )
 
 
-def _overview(summary: dict[str, Any]) -> str:
-    rows: list[tuple[str, str, Callable[[Any], str]]] = [
-        ("Messages in", "messages_in", count),
-        ("Replies out", "replies_out", count),
-        ("Reply time p50", "latency/p50_s", seconds),
-        ("Reply time p95", "latency/p95_s", seconds),
-        ("Cache hit rate", "cache/hit_rate", percent),
-        ("Saved by the cache", "cache/saved_usd", money),
-        ("Spend", "spend_usd", money),
+def _overview(summary: Summary) -> str:
+    def cell(
+        key: str, pick: Callable[[WindowFigures], T], fmt: Callable[[T], str]
+    ) -> Callable[[str], str]:
+        return lambda w: figure(f"windows/{w}/{key}", pick(summary.windows[w]), fmt)
+
+    rows = [
+        ("Messages in", cell("messages_in", lambda f: f.messages_in, count)),
+        ("Replies out", cell("replies_out", lambda f: f.replies_out, count)),
+        ("Reply time p50", cell("latency/p50_s", lambda f: f.latency.p50_s, seconds)),
+        ("Reply time p95", cell("latency/p95_s", lambda f: f.latency.p95_s, seconds)),
+        ("Cache hit rate", cell("cache/hit_rate", lambda f: f.cache.hit_rate, percent)),
+        ("Saved by the cache", cell("cache/saved_usd", lambda f: f.cache.saved_usd, money)),
+        ("Spend", cell("spend_usd", lambda f: f.spend_usd, money)),
     ]
     head = "".join(f"<th>{escape(label)}</th>" for label, _, _ in WINDOWS.values())
     body = "".join(
-        f"<tr><th>{escape(title)}</th>"
-        + "".join(f"<td>{figure(summary, f'windows/{w}/{key}', fmt)}</td>" for w in WINDOWS)
-        + "</tr>"
-        for title, key, fmt in rows
+        f"<tr><th>{escape(title)}</th>" + "".join(f"<td>{at(w)}</td>" for w in WINDOWS) + "</tr>"
+        for title, at in rows
     )
     return (
         '<section class="card"><h2>At a glance</h2><div class="scroll"><table>'
@@ -137,28 +138,30 @@ def _overview(summary: dict[str, Any]) -> str:
     )
 
 
-def _charts(summary: dict[str, Any], w: str) -> str:
-    win = summary["windows"][w]
-    s, step = win["series"], win["step_s"]
+def _charts(summary: Summary, w: str) -> str:
+    win = summary.windows[w]
+    s, step = win.series, win.step_s
+    times = s.t
     return '<section class="charts">' + "".join(
         [
             line_chart(
-                chart_id="traffic", title="Messages in and replies out", times=s["t"], step=step,
-                lines=[Line(name="in", values=s["in"]), Line(name="out", values=s["out"])],
+                chart_id="traffic", title="Messages in and replies out", times=times, step=step,
+                lines=[Line(name="in", values=s.in_), Line(name="out", values=s.out)],
                 fmt=lambda v: count(v),
             ),
             line_chart(
-                chart_id="latency", title="Reply time (webhook to sent)", times=s["t"], step=step,
-                lines=[Line(name="p50", values=s["p50_s"]), Line(name="p95", values=s["p95_s"])],
+                chart_id="latency", title="Reply time (webhook to sent)", times=times, step=step,
+                lines=[Line(name="p50", values=s.p50_s),
+                       Line(name="p95", values=s.p95_s)],
                 fmt=seconds,
             ),
             line_chart(
-                chart_id="cache", title="Cache hit rate", times=s["t"], step=step,
-                lines=[Line(name="hit rate", values=s["hit_rate"])], fmt=percent, ceiling=1.0,
+                chart_id="cache", title="Cache hit rate", times=times, step=step,
+                lines=[Line(name="hit rate", values=s.hit_rate)], fmt=percent, ceiling=1.0,
             ),
             line_chart(
-                chart_id="spend", title="Spend", times=s["t"], step=step,
-                lines=[Line(name="USD", values=s["spend_usd"])], fmt=money,
+                chart_id="spend", title="Spend", times=times, step=step,
+                lines=[Line(name="USD", values=s.spend_usd)], fmt=money,
             ),
         ]
     ) + "</section>"  # fmt: skip
@@ -177,39 +180,44 @@ def _table(title: str, head: list[str], rows: list[str], empty: str) -> str:
     )
 
 
-def _channels(summary: dict[str, Any], w: str) -> str:
+def _channels(summary: Summary, w: str) -> str:
     rows = [
         f"<tr><th>{escape(c)}</th>"
         + "".join(
-            f"<td>{figure(summary, f'windows/{w}/channels/{c}/{k}', count)}</td>"
-            for k in ("in", "out", "failed")
+            f"<td>{figure(f'windows/{w}/channels/{c}/{k}', value, count)}</td>"
+            for k, value in (("in", f.in_), ("out", f.out), ("failed", f.failed))
         )
         + "</tr>"
-        for c in summary["windows"][w]["channels"]
+        for c, f in summary.windows[w].channels.items()
     ]
     return _table("Channels", ["Channel", "In", "Out", "Failed"], rows, "No messages yet.")
 
 
-def _providers(summary: dict[str, Any], w: str) -> str:
-    window = summary["windows"][w]["providers"]
-    budgets = summary["budgets"]
+def _providers(summary: Summary, w: str) -> str:
+    window = summary.windows[w].providers
+    budgets = summary.budgets
     rows = []
     for name in sorted(set(window) | set(budgets)):
         p = f"windows/{w}/providers/{name}"
+        calls = window.get(name)
         cells = (
             "".join(
-                f"<td>{figure(summary, f'{p}/{k}', count)}</td>"
-                for k in ("calls", "failures", "timeouts")
+                f"<td>{figure(f'{p}/{k}', value, count)}</td>"
+                for k, value in (
+                    ("calls", calls.calls),
+                    ("failures", calls.failures),
+                    ("timeouts", calls.timeouts),
+                )
             )
-            + f"<td>{figure(summary, f'{p}/spend_usd', money)}</td>"
-            if name in window
+            + f"<td>{figure(f'{p}/spend_usd', calls.spend_usd, money)}</td>"
+            if calls is not None
             else "<td>0</td><td>0</td><td>0</td><td>$0.00</td>"
         )
         budget = budgets.get(name)
         month = (
-            figure(summary, f"budgets/{name}/month_spend_usd", money)
-            + (" of " + money(budget["budget_usd"]) if budget["budget_usd"] else "")
-            + meter(budget["used"], label=f"{name} budget used")
+            figure(f"budgets/{name}/month_spend_usd", budget.month_spend_usd, money)
+            + (" of " + money(budget.budget_usd) if budget.budget_usd else "")
+            + meter(budget.used, label=f"{name} budget used")
             if budget
             else "–"
         )
@@ -218,68 +226,70 @@ def _providers(summary: dict[str, Any], w: str) -> str:
     return _table("Model providers", head, rows, "No provider calls yet.")
 
 
-def _queue(summary: dict[str, Any]) -> str:
+def _queue(summary: Summary) -> str:
     rows = [
         f"<tr><th>{escape(topic)}</th>"
-        f"<td>{figure(summary, f'queue/topics/{topic}/ready', count)}</td>"
-        f"<td>{figure(summary, f'queue/topics/{topic}/claimed', count)}</td>"
-        f"<td>{figure(summary, f'queue/topics/{topic}/oldest_ready_age_s', age)}</td>"
-        f"<td>{figure(summary, f'queue/topics/{topic}/dead', count)}</td></tr>"
-        for topic in summary["queue"]["topics"]
+        f"<td>{figure(f'queue/topics/{topic}/ready', t.ready, count)}</td>"
+        f"<td>{figure(f'queue/topics/{topic}/claimed', t.claimed, count)}</td>"
+        f"<td>{figure(f'queue/topics/{topic}/oldest_ready_age_s', t.oldest_ready_age_s, age)}</td>"
+        f"<td>{figure(f'queue/topics/{topic}/dead', t.dead, count)}</td></tr>"
+        for topic, t in summary.queue.topics.items()
     ]
     head = ["Topic", "Waiting", "In progress", "Oldest waiting", "Dead"]
     return _table("Queue", head, rows, "The queue is empty.")
 
 
-def _dead_letters(summary: dict[str, Any]) -> str:
+def _dead_letters(summary: Summary) -> str:
     rows = [
-        f'<tr data-dead="{d["id"]}"><th>{d["id"]}</th><td>{escape(d["topic"])}</td>'
-        f'<td class="reason">{escape(d["error"])}</td><td>{d["attempts"]}</td>'
-        f"<td>{escape(when(d['finished_at']))}</td>"
-        f'<td><button type="button" class="replay" data-replay="{d["id"]}">Replay</button>'
+        f'<tr data-dead="{d.id}"><th>{d.id}</th><td>{escape(d.topic)}</td>'
+        f'<td class="reason">{escape(d.error)}</td><td>{d.attempts}</td>'
+        f"<td>{escape(when(d.finished_at))}</td>"
+        f'<td><button type="button" class="replay" data-replay="{d.id}">Replay</button>'
         "</td></tr>"
-        for d in summary["dead_letters"]["items"]
+        for d in summary.dead_letters.items
     ]
     head = ["Id", "Topic", "Reason", "Attempts", "Failed at", ""]
-    title = f"Dead letters ({summary['dead_letters']['count']})"
+    title = f"Dead letters ({summary.dead_letters.count})"
     return _table(title, head, rows, "No dead letters.")
 
 
-def _health(summary: dict[str, Any], w: str) -> str:
-    health = summary["health"]
+def _health(summary: Summary, w: str) -> str:
+    health = summary.health
     rows = [
-        f"<tr><th>orchestrator: {escape(worker['name'])}</th>"
-        f'<td class="{"good" if worker.get("alive") else "bad"}">'
-        f"{'alive' if worker.get('alive') else 'stopped'}</td>"
-        f"<td>{escape(age(worker.get('last_loop_age_s', 0.0)))} ago</td><td></td></tr>"
-        for worker in health["workers"]
+        f"<tr><th>orchestrator: {escape(worker.name)}</th>"
+        f'<td class="{"good" if worker.alive else "bad"}">'
+        f"{'alive' if worker.alive else 'stopped'}</td>"
+        f"<td>{escape(age(worker.last_loop_age_s))} ago</td><td></td></tr>"
+        for worker in health.workers
     ]
-    for name, s in health["services"].items():
-        seen = "not in the last hour" if s["last_seen"] is None else when(s["last_seen"])
+    for name, s in health.services.items():
+        seen = "not in the last hour" if s.last_seen is None else when(s.last_seen)
+        starts = figure(f"health/services/{name}/starts/{w}", s.starts[w], count)
         rows.append(
             f"<tr><th>{escape(name)}</th><td>metrics written {escape(seen)}</td>"
-            f"<td>last start {escape(when(s['last_start']))}</td>"
-            f"<td>{figure(summary, f'health/services/{name}/starts/{w}', count)} starts</td></tr>"
+            f"<td>last start {escape(when(s.last_start))}</td>"
+            f"<td>{starts} starts</td></tr>"
         )
-    title = "Health: database " + ("ok" if health["database_ok"] else "NOT answering")
+    title = "Health: database " + ("ok" if health.database_ok else "NOT answering")
     return _table(
         title, ["Service / worker", "State", "Last", "Starts"], rows, "Nothing reported yet."
     )
 
 
-def render_content(summary: dict[str, Any], *, window: str) -> str:
+def render_content(summary: Summary, *, window: str) -> str:
     """The ``<main>`` element: status, figures, charts and tables for `window`."""
-    health = summary["health"]["status"]
+    good = summary.health.status == "ok"
+    queue = summary.queue
     status = (
-        f'<section class="status {"good" if health == "ok" else "bad"}">'
-        f"<strong>{'Working' if health == 'ok' else 'Needs attention'}</strong>"
-        f" · {figure(summary, 'queue/waiting', count)} waiting"
-        f" · oldest {figure(summary, 'queue/oldest_ready_age_s', age)}"
-        f" · {figure(summary, 'dead_letters/count', count)} dead letters"
-        f' · <span class="muted">updated {escape(when(summary["generated_at"]))}</span></section>'
+        f'<section class="status {"good" if good else "bad"}">'
+        f"<strong>{'Working' if good else 'Needs attention'}</strong>"
+        f" · {figure('queue/waiting', queue.waiting, count)} waiting"
+        f" · oldest {figure('queue/oldest_ready_age_s', queue.oldest_ready_age_s, age)}"
+        f" · {figure('dead_letters/count', summary.dead_letters.count, count)} dead letters"
+        f' · <span class="muted">updated {escape(when(summary.generated_at))}</span></section>'
     )
     return (
-        f'<main id="content" data-generated-at="{summary["generated_at"]}" data-window="{window}">'
+        f'<main id="content" data-generated-at="{summary.generated_at}" data-window="{window}">'
         + status
         + _kpis(summary, window)
         + _charts(summary, window)
@@ -307,7 +317,7 @@ def _document(title: str, body: str, *, csrf: str | None = None) -> str:
     )
 
 
-def render_page(summary: dict[str, Any], *, window: str, csrf: str) -> str:
+def render_page(summary: Summary, *, window: str, csrf: str) -> str:
     """The whole dashboard document."""
     tabs = "".join(
         f'<a href="/?window={w}"{" aria-current=page" if w == window else ""}>{escape(label)}</a>'

@@ -72,14 +72,14 @@ def line_chart(
         f'role="img" aria-label="{escape(title)}">'
     ]
     for k in range(5):
-        value = top * k / 4
-        gy = y(value)
+        level = top * k / 4
+        gy = y(level)
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{gy:.1f}" y2="{gy:.1f}"/>'
         )
         parts.append(
             f'<text class="axis" x="{LEFT - 6}" y="{gy + 4:.1f}" text-anchor="end">'
-            f"{escape(fmt(value))}</text>"
+            f"{escape(fmt(level))}</text>"
         )
     for i in sorted({0, (n - 1) // 2, n - 1}):
         if i < len(times):

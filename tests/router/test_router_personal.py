@@ -1,0 +1,121 @@
+"""The personal-content check: a sender's own situation, in four languages, fails closed.
+
+Every pattern is also run on 100 KB adversarial inputs (the result is asserted here; how long
+it takes is measured in bench/router.py, beside the former quadratic email pattern).
+"""
+
+from __future__ import annotations
+
+import pytest
+from onebox_router import cache_exclusion
+from onebox_router.personal import MAX_CHECKED_CHARS, PATTERNS, personal_reasons
+from onebox_router.testing import conversation
+
+PERSONAL = {
+    # contact details and numbers
+    "write to me at joao.p+shop@mail.example.org": "email",
+    "ring me 0044 20 7946 0958 after six": "phone",
+    "status of purchase #88213?": "reference",
+    "receipt number 55120, is it still valid?": "reference",
+    "my code is QX7R2K9": "reference",
+    "the visa ending 9921 was declined": "card",
+    "send it to Rua Augusta 120, 3º esq": "address",
+    "we're at 44 Mill Road, can the rider ring twice": "address",
+    "what's the wifi password for quarto 12?": "room",
+    # names and companies
+    "hey, it's tomas from brightwave, quick question about a group lesson": "name",
+    "Kenji here, do you still have the blue model?": "name",
+    "buenas, soy marta de la oficina de abajo": "name",
+    "olá, aqui é o Duarte, tudo bem?": "name",
+    "bonjour, je m'appelle Léa et j'ai une question": "name",
+    "I'm Priscilla, can you hold a table?": "name",
+    "the booking is under the name of Okafor": "name",
+    # body, health, age
+    "I'm seven months pregnant, is the hot room ok?": "health",
+    "had knee surgery in october, can I still do the class?": "health",
+    "I weigh 112 kg, is there a weight limit on the bikes?": "health",
+    "I'm 74 and a bit wobbly, is the gentle class ok?": "health",
+    "estoy embarazada de cuatro meses": "health",
+    "tenho 81 anos, posso participar?": "health",
+    "j'ai une blessure à l'épaule, quel cours me conseillez-vous ?": "health",
+    "my son has a nut allergy, which buns are safe?": "health",
+    # their booking, order, stay
+    "can you move my appointment to later?": "account",
+    "we booked the twin for three nights and want to add one": "account",
+    "I'm booked on the early tour, what should I bring": "account",
+    "mi reserva es para dos, ¿puedo añadir una persona?": "account",
+    "a minha encomenda ainda não chegou": "account",
+    "je voudrais annuler ma commande": "account",
+    # complaints about what they bought
+    "the lamp arrived broken and the box was crushed": "complaint",
+    "it never arrived and it's been two weeks": "complaint",
+    "o pacote chegou estragado": "complaint",
+    # their own dates and plans
+    "we're landing at 23:40 on friday, is someone at the desk?": "own_dates",
+    "llegamos el 14 de agosto por la noche": "own_dates",
+    "my wedding is in may and we need flowers": "own_dates",
+}
+NOT_PERSONAL = [
+    "What time do you close on weekdays?",
+    "Do you deliver on Sundays?",
+    "Is there parking near the shop?",
+    "how much is a 12-inch pizza?",
+    "can I come by tomorrow morning or are you closed?",
+    "do I need to bring my own helmet?",
+    "is yoga good for preventing injuries?",
+    "Do you have rooms with a sea view?",
+    "is the studio wheelchair accessible?",
+    "what's the price per night for 2 adults and 1 child in a family room?",
+    "¿aceptáis tarjeta?",
+    "vocês abrem ao domingo?",
+    "est-ce que vous livrez le samedi ?",
+    "Good Morning, are you open?",
+    "hours of operation?",
+    "do you have a 10-class pass, and does it expire?",
+    "we're planning a team lunch for 12 people, budget 300€, what would you suggest?",
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), PERSONAL.items())
+def test_a_senders_own_situation_is_personal(text: str, reason: str) -> None:
+    assert reason in personal_reasons(text)
+    assert cache_exclusion(conversation(text)) is not None
+
+
+@pytest.mark.parametrize("text", NOT_PERSONAL)
+def test_general_questions_are_not_personal(text: str) -> None:
+    assert personal_reasons(text) == []
+    assert cache_exclusion(conversation(text)) is None
+
+
+def test_a_message_too_long_to_be_a_faq_question_is_personal_without_looking() -> None:
+    assert personal_reasons("what time do you open " * 400) == ["long_message"]
+    assert personal_reasons("a" * (MAX_CHECKED_CHARS + 1)) == ["long_message"]
+
+
+#: Runs that make a backtracking pattern try every start and every split: letters, digits,
+#: digits with separators, hyphenated codes, at-signs, newlines, repeated pronouns and keywords.
+ADVERSARIAL_UNITS = [
+    "a", "1", "a1", "1 ", "1.", "1-1 ", "a-", "a@", "a.", "\n", " \t", "my ", "i ", "# ",
+    "room ", "rua ", "ab12-", "it's ", "x@y", "+0", "é",
+]  # fmt: skip
+
+
+def _adversarial(unit: str, size: int) -> str:
+    return unit * (size // len(unit))
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_every_pattern_answers_100_kb_adversarial_inputs(name: str) -> None:
+    pattern = PATTERNS[name]
+    for unit in ADVERSARIAL_UNITS:
+        big = _adversarial(unit, 100_000)
+        small = _adversarial(unit, 300)
+        # Same shape, same answer: a repetition found in 300 characters is found in 100 KB.
+        assert bool(pattern.search(big)) == bool(pattern.search(small)), (name, unit)
+
+
+def test_emails_are_found_without_a_regular_expression() -> None:
+    assert personal_reasons("x" * 3_000 + "@example.org") == ["email"]
+    assert personal_reasons("a" * 3_900) == []
+    assert personal_reasons("a@" * 1_900) == []
