@@ -6,7 +6,11 @@ the app secret when one is configured). The agent answers 200 only after the mes
 the bus, so the chat then finds it there by its dedupe key, learns its correlation id, and
 waits for the reply: the sandbox record's text, or, when the agent sends for real, the
 delivery record and the reply's text from the outbound topic. A dead letter is reported
-with its reason instead of waiting forever.
+with its reason instead of waiting forever; a message a person's conversation took (the bot
+relays it to the operator chat instead of answering) is reported as relayed.
+
+`Watcher` prints what arrives without being asked: a person's replies in a customer's chat,
+and everything the bot posts in the operator chat (``onebox chat --operator``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -189,6 +194,28 @@ class ChatSession:
         where = f" (correlation id {correlation_id})" if correlation_id else ""
         raise ChatError(f"no reply within {timeout:g}s{where}: is the orchestrator running?")
 
+    def _ours(self, conversation_id: str) -> bool:
+        """True for this chat's conversation (WhatsApp's is ``<number id>:<customer>``)."""
+        return conversation_id == self.conversation or conversation_id.endswith(
+            ":" + self.conversation
+        )
+
+    def post(self, text: str) -> None:
+        """Post `text` without waiting for a reply (the operator's side).
+
+        Raises:
+            ChatError: the agent is unreachable or refused the webhook.
+        """
+        request = self.webhook(text)
+        try:
+            response = self.http.post(self.url, content=request.body, headers=request.headers)
+        except httpx.HTTPError as exc:
+            raise ChatError(f"cannot reach the {self.channel} agent at {self.url}: {exc}") from None
+        if response.status_code != 200:
+            raise ChatError(
+                f"the {self.channel} agent answered {response.status_code} {response.text[:200]!r}"
+            )
+
     def _correlation(self, dedupe_key: str) -> str | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -210,7 +237,10 @@ class ChatSession:
                 ),
                 {"cid": correlation_id, "out": outbound_topic(self.channel)},
             ).all()
-        outbound = [r for r in rows if r.topic != "inbound"]
+        outbound = [
+            r for r in rows if r.topic != "inbound" and self._ours(_conversation(r.payload))
+        ]
+        delivered = [d for d in delivered if self._ours(d.conversation_id)]
         if delivered:
             sandbox = all(d.sandbox for d in delivered)
             failed = [d for d in delivered if d.status == "failed"]
@@ -226,6 +256,11 @@ class ChatSession:
                 status="failed" if failed else "sent",
                 error=failed[0].error if failed else None,
             )
+        if not outbound and any(r.topic == "inbound" and r.state == "done" for r in rows):
+            # Settled without a reply to this chat: a person has the conversation.
+            return ChatReply(
+                correlation_id=correlation_id, text=None, sandbox=False, status="relayed"
+            )
         for row in rows:
             if row.state == "dead":
                 return ChatReply(
@@ -236,6 +271,95 @@ class ChatSession:
                     error=f"{row.topic}: {row.last_error or 'dead letter'}",
                 )
         return None
+
+
+class Watcher:
+    """Prints messages sent to one chat that no message of this session asked for.
+
+    Args:
+        db: the shared database.
+        channel / conversation: the chat watched (``telegram`` and the operator chat's id, or
+            the customer's chat).
+        only_operator: print only what the operator chat caused (a person's replies in a
+            customer's chat); False prints everything (the operator chat itself).
+        prefix: printed before each message.
+        every: seconds between looks.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        channel: str,
+        conversation: str,
+        only_operator: bool,
+        prefix: str,
+        every: float = 0.2,
+        emit: Callable[[str], None] = print,
+    ) -> None:
+        self.engine = db.engine
+        self.channel = channel
+        self.conversation = conversation
+        self.only_operator = only_operator
+        self.prefix = prefix
+        self.every = every
+        self.emit = emit
+        self._stop = threading.Event()
+        self._last = self._max_id()
+        self._thread = threading.Thread(target=self._run, name="onebox-chat-watcher", daemon=True)
+
+    def __enter__(self) -> Watcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _max_id(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(sa.text("SELECT MAX(id) FROM service_deliveries")).scalar() or 0
+            )
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                for text in self.poll():
+                    self.emit(f"{self.prefix}{text}")
+            except sa.exc.SQLAlchemyError:
+                continue  # a locked or restarting database: look again next time
+
+    def poll(self) -> list[str]:
+        """The texts of the new messages to print."""
+        query = (
+            "SELECT d.id, d.conversation_id, d.text, d.sandbox, b.payload "
+            "FROM service_deliveries d LEFT JOIN bus_messages b ON b.id = d.bus_message_id "
+            "WHERE d.id > :last AND d.channel = :channel AND d.status != 'failed'"
+        )
+        if self.only_operator:
+            query += (
+                " AND d.correlation_id IN "
+                "(SELECT correlation_id FROM bus_messages WHERE topic = 'operator')"
+            )
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(query + " ORDER BY d.id"), {"last": self._last, "channel": self.channel}
+            ).all()
+        out = []
+        for row in rows:
+            self._last = max(self._last, int(row.id))
+            conv = str(row.conversation_id)
+            if conv != self.conversation and not conv.endswith(":" + self.conversation):
+                continue
+            text = row.text if row.sandbox or row.payload is None else _reply_text(row.payload)
+            out.append(str(text or ""))
+        return out
+
+
+def _conversation(payload: bytes) -> str:
+    data = orjson.loads(payload)
+    return str(data.get("conversation_id", "")) if isinstance(data, dict) else ""
 
 
 def _reply_text(payload: bytes) -> str:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from onebox_service import EnvSettings, SettingsError, build_settings, load_settings
+from onebox_service import EnvSettings, SettingsError, TelegramChatId, build_settings, load_settings
 from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -38,6 +38,7 @@ class OneboxSettings(EnvSettings):
         whatsapp_app_secret: signs ``onebox chat``'s WhatsApp webhooks when set.
         whatsapp_phone_number_id: the business number the chat's webhooks are addressed to.
         whatsapp_access_token: present means the agent sends for real.
+        operator_chat_id: the operator chat ``onebox chat --operator`` speaks in.
         sandbox: ``ONEBOX_SANDBOX=1`` puts both channels in sandbox mode, tokens or not.
     """
 
@@ -49,6 +50,7 @@ class OneboxSettings(EnvSettings):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
     whatsapp_access_token: SecretStr | None = None
+    operator_chat_id: TelegramChatId | None = None
     sandbox: bool | None = None
 
     @field_validator("database_url")

@@ -79,14 +79,14 @@ class Agent:
     settings: TelegramSettings
     chats: ChatStore
 
-    def inbound(self) -> list[Any]:
-        """Every stored inbound message (rows: id, topic, key, dedupe_key, ...), oldest first."""
+    def inbound(self, topic: str = INBOUND) -> list[Any]:
+        """Every stored message of `topic` (rows: id, topic, key, dedupe_key, ...), oldest first."""
         query = text(
             "SELECT id, topic, key, dedupe_key, correlation_id, payload FROM bus_messages"
             " WHERE topic = :topic ORDER BY id"
         )
         with self.runtime.db.engine.connect() as conn:
-            return list(conn.execute(query, {"topic": INBOUND}))
+            return list(conn.execute(query, {"topic": topic}))
 
 
 @contextlib.asynccontextmanager

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from onebox_agent_telegram import testing as tg
 from onebox_agent_telegram.testing import FakeBotAPI
-from onebox_bus.contracts import INBOUND, InboundMessage
+from onebox_bus.contracts import INBOUND, OPERATOR, InboundMessage
 
 pytestmark = pytest.mark.anyio
 
@@ -191,6 +191,27 @@ async def test_health_and_metrics(start_agent: Any, fake_api: FakeBotAPI) -> Non
     assert 'onebox_webhook_requests_total{channel="telegram",outcome="rejected"} 1' in text
     assert SECRET not in text
     assert fake_api.token not in text
+
+
+async def test_only_the_operator_chat_reaches_the_operator_topic(
+    start_agent: Any, fake_api: FakeBotAPI
+) -> None:
+    async with start_agent(fake_api, operator_chat_id=4242) as agent:
+        reply = tg.reply_update(7001, 4242, "We engrave pots, 5 EUR.", reply_to=17)
+        assert (await post(agent.url, reply)).status_code == 200
+        # A customer typing the operator's command is a customer message, nothing more.
+        assert (await post(agent.url, tg.message_update(7002, 42, "/done"))).status_code == 200
+        operator = agent.inbound(OPERATOR)
+        customers = agent.inbound()
+    [from_operator] = operator
+    assert from_operator.key == "telegram:4242"
+    assert from_operator.dedupe_key == "telegram:7001"
+    message = InboundMessage.from_payload(from_operator.payload)
+    assert message.meta["reply_to_message_id"] == "17"
+    assert message.text == "We engrave pots, 5 EUR."
+    [from_customer] = customers
+    assert InboundMessage.from_payload(from_customer.payload).text == "/done"
+    assert from_customer.key == "telegram:42"
 
 
 # -- hardening (issue 20 finding 3) ----------------------------------------------------------

@@ -105,7 +105,13 @@ def test_only_a_notified_person_is_promised() -> None:
         "Thanks for your message! I can't answer that here, so I have passed it to our team: "
         "a person will reply in this chat. We are back Monday at 09:00."
     )
-    assert "a person from the team will reply" in told.persona_instruction()
+    assert told.handed_over(UNANSWERABLE) == (
+        "Thanks for your message! I have passed it to our team: a person will reply in this "
+        "chat. We are back Monday at 09:00."
+    )
+    # A model's answer is not an escalation: it only points to asking for a person, which is.
+    assert "ask here to talk to a person" in told.persona_instruction()
+    assert "a person will reply" not in told.persona_instruction()
 
 
 def test_personas_promise_no_person_and_carry_the_contact_and_hours() -> None:
@@ -179,11 +185,17 @@ def test_the_operator_chat_id_must_be_a_telegram_chat_id(
             build_settings(OrchestratorSettings)
 
 
-def test_an_operator_chat_alone_promises_nothing_yet() -> None:
-    settings = OrchestratorSettings(operator_chat_id=4242)
-    holding = load_holding(settings)
-    assert not holding.person_notified
-    assert not promises_a_person(holding.reply(UNANSWERABLE))
+def test_a_person_is_promised_exactly_when_escalations_are_posted() -> None:
+    posted = load_holding(OrchestratorSettings(operator_chat_id=4242))
+    assert posted.person_notified
+    assert promises_a_person(posted.reply(UNANSWERABLE))
+    for settings in (
+        OrchestratorSettings(),
+        OrchestratorSettings(operator_chat_id=4242, handoff_enabled=False),
+    ):
+        holding = load_holding(settings)
+        assert not holding.person_notified
+        assert not promises_a_person(holding.reply(UNANSWERABLE))
 
 
 def test_a_bad_business_file_stops_the_orchestrator_with_one_line(

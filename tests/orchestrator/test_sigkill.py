@@ -38,7 +38,7 @@ def poll(check: Callable[[], bool], *, timeout: float, what: str) -> None:
         time.sleep(0.01)
 
 
-def start(db_url: str, tmp_path: Path, run: int) -> subprocess.Popen[bytes]:
+def start(db_url: str, tmp_path: Path, run: int, **extra: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")}
     faq = tmp_path / "faq.md"
     faq.write_text("Q: What are your opening hours?\nA: Monday to Friday, 9:00 to 19:00.\n")
@@ -50,6 +50,7 @@ def start(db_url: str, tmp_path: Path, run: int) -> subprocess.Popen[bytes]:
         ONEBOX_LEASE_SECONDS="1",
         ONEBOX_MAX_CONCURRENCY="6",
         ONEBOX_METRICS_FLUSH_SECONDS="0.5",
+        **extra,
     )
     with (tmp_path / f"orchestrator-{run}.log").open("wb") as log:
         return subprocess.Popen(
@@ -121,3 +122,58 @@ def test_sigkill_mid_stream_loses_nothing_and_duplicates_no_reply(
     correlations = {orjson.loads(p)["correlation_id"] for _, _, p in rows}
     assert len(correlations) == TOTAL
     assert sorted(turns) == [("assistant", TOTAL, TOTAL), ("user", TOTAL, TOTAL)]
+
+
+def test_sigkill_mid_handoff_loses_no_relay_and_sends_none_twice(
+    db_url: str, bus: Bus, tmp_path: Path
+) -> None:
+    """Each chat asks for a person, then writes on: one handoff, one post, one relay each."""
+    operator_chat = "4242"
+    order: dict[str, list[int]] = {}
+    for i in range(TOTAL):
+        chat = str(i % CHATS)
+        text = "Can I talk to a human please?" if i < CHATS else f"more details {i}"
+        inbound_id = publish_inbound(bus, make_inbound(text, conversation_id=chat))
+        order.setdefault(chat, []).append(inbound_id)
+
+    extra = {"ONEBOX_OPERATOR_CHAT_ID": operator_chat}
+    first = start(db_url, tmp_path, 1, **extra)
+    try:
+        poll(lambda: done(bus) >= 40, timeout=30, what="the first process to hand over")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert 0 < done(bus) < TOTAL, "the kill must land mid-stream"
+
+    second = start(db_url, tmp_path, 2, **extra)
+    try:
+        poll(lambda: done(bus) == TOTAL, timeout=60, what="the restarted process to finish")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+
+    conn = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    try:
+        rows = conn.execute(
+            "SELECT dedupe_key, key, payload FROM bus_messages "
+            "WHERE topic = 'outbound.telegram' ORDER BY id"
+        ).fetchall()
+        handoffs = conn.execute(
+            "SELECT conversation_key, state FROM orchestrator_handoffs ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+    firsts = {ids[0] for ids in order.values()}
+    to_customers = [d for d, k, _ in rows if k != f"telegram:{operator_chat}"]
+    assert sorted(to_customers) == sorted(f"reply:{i}" for i in firsts)
+    posts = [d for d, k, _ in rows if d.startswith("handoff-post:")]
+    assert sorted(posts) == sorted(f"handoff-post:{i}" for i in firsts)
+    relays = [int(d.removeprefix("handoff-relay:")) for d, _, _ in rows if "relay" in d]
+    later = sorted(i for ids in order.values() for i in ids[1:])
+    assert sorted(relays) == later  # every later message relayed exactly once
+    for ids in order.values():  # and each conversation's relays in its order
+        assert [i for i in relays if i in set(ids)] == ids[1:]
+    assert sorted(handoffs) == sorted((f"telegram:{c}", "open") for c in order)

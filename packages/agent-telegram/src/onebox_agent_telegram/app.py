@@ -95,7 +95,11 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
     )
     webhook = telegram_webhook(
-        ingest, secret=settings.telegram_secret_token, chats=chats, clock=clock
+        ingest,
+        secret=settings.telegram_secret_token,
+        chats=chats,
+        clock=clock,
+        operator_chat_id=settings.operator_chat_id,
     )
     app = create_service_app(runtime, route_handlers=[webhook])
     app.state["channel"] = channel

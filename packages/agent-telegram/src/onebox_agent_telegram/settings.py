@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from onebox_service import ServiceSettings, is_loopback, sandbox_mode
+from onebox_service import ServiceSettings, TelegramChatId, is_loopback, sandbox_mode
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -34,6 +34,8 @@ class TelegramSettings(ServiceSettings):
         telegram_sender_concurrency: replies in flight at once (pacing still holds).
         telegram_sender_lease: seconds a claimed reply stays ours; after a crash it is sent
             again once this has passed.
+        operator_chat_id: the operator chat (``ONEBOX_OPERATOR_CHAT_ID``, shared with the
+            orchestrator): messages there go to the ``operator`` topic, never to ``inbound``.
     """
 
     port: int = Field(default=3001, ge=1, le=65535)
@@ -45,6 +47,7 @@ class TelegramSettings(ServiceSettings):
     telegram_request_timeout: float = Field(default=10.0, gt=0)
     telegram_sender_concurrency: int = Field(default=32, ge=1, le=256)
     telegram_sender_lease: float = Field(default=60.0, gt=0)
+    operator_chat_id: TelegramChatId | None = None
 
     @field_validator("telegram_bot_token", "telegram_secret_token", mode="before")
     @classmethod

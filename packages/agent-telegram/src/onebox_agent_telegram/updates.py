@@ -47,6 +47,12 @@ class FileRef(msgspec.Struct):
     emoji: str | None = None
 
 
+class RepliedTo(msgspec.Struct):
+    """The message a message replies to (only its id is read)."""
+
+    message_id: int
+
+
 class Message(msgspec.Struct):
     message_id: int
     chat: Chat
@@ -54,6 +60,7 @@ class Message(msgspec.Struct):
     from_: User | None = msgspec.field(default=None, name="from")
     sender_chat: Chat | None = None
     message_thread_id: int | None = None
+    reply_to_message: RepliedTo | None = None
     text: str | None = None
     caption: str | None = None
     photo: list[FileRef] | None = None
@@ -272,6 +279,8 @@ def _from_message(
         meta["edited"] = "true"
     if msg.message_thread_id is not None:
         meta["message_thread_id"] = str(msg.message_thread_id)
+    if msg.reply_to_message is not None:
+        meta["reply_to_message_id"] = str(msg.reply_to_message.message_id)
     sender_chat = msg.sender_chat
     inbound = InboundMessage(
         channel=CHANNEL,

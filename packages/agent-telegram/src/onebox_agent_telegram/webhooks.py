@@ -5,6 +5,9 @@ secret, in sandbox mode, only a request from this machine through no proxy, else
 under the size cap (413), parse (400 with a short reason, recorded), then either publish the
 inbound message with ``dedupe_key`` ``telegram:<update_id>`` and answer 200 after the commit,
 or record the event (blocked, service message, channel post, unknown type) and answer 200.
+A message from the operator chat (``ONEBOX_OPERATOR_CHAT_ID``) goes to the ``operator`` topic
+instead of ``inbound``: only that chat's messages are the operator's, so no customer can
+issue an operator command.
 A database that cannot take the write answers 503 (the kit's error mapping), so Telegram
 delivers the update again.
 
@@ -18,6 +21,7 @@ from typing import Any
 import structlog
 from litestar import Request
 from litestar.handlers import HTTPRouteHandler
+from onebox_bus.contracts import INBOUND, OPERATOR
 from onebox_service import WebhookIngest, new_correlation_id, secret_matches, webhook_post
 from pydantic import SecretStr
 
@@ -52,9 +56,11 @@ def telegram_webhook(
     secret: SecretStr | None,
     chats: ChatStore,
     clock: Callable[[], float] = time.time,
+    operator_chat_id: int | None = None,
 ) -> HTTPRouteHandler:
     """The webhook route; `secret` None (sandbox only) admits only direct local requests."""
     expected = secret.get_secret_value() if secret is not None else None
+    operator_chat = str(operator_chat_id) if operator_chat_id is not None else None
 
     @webhook_post(WEBHOOK_PATH)
     async def telegram_update(request: Request[Any, Any, Any]) -> dict[str, bool]:
@@ -72,7 +78,12 @@ def telegram_webhook(
             correlation_id=correlation_id, update_id=parsed.update_id
         ):
             if parsed.inbound is not None:
-                await ingest.publish(parsed.inbound, dedupe_key=parsed.dedupe_key)
+                operator = parsed.chat_id is not None and parsed.chat_id == operator_chat
+                await ingest.publish(
+                    parsed.inbound,
+                    dedupe_key=parsed.dedupe_key,
+                    topic=OPERATOR if operator else INBOUND,
+                )
                 return _OK
             await apply_event(chats, parsed)
             event = parsed.event or f"ignored.{parsed.kind}"

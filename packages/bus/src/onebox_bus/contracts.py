@@ -1,7 +1,8 @@
 """The channel-neutral envelopes the services exchange over the bus, and the topic names.
 
-Agents publish `InboundMessage` to `INBOUND`; the orchestrator publishes `OutboundMessage` to
-`outbound_topic(channel)`; each agent's sender consumes its own outbound topic. Payloads are
+Agents publish `InboundMessage` to `INBOUND` (the operator chat's to `OPERATOR`); the
+orchestrator publishes `OutboundMessage` to `outbound_topic(channel)`; each agent's sender
+consumes its own outbound topic. Payloads are
 JSON objects; unknown fields are ignored when decoding, so a newer producer does not break
 an older consumer (services are deployed one at a time).
 """
@@ -19,6 +20,11 @@ CHANNELS: tuple[ChannelName, ...] = ("telegram", "whatsapp")
 
 INBOUND = "inbound"
 """Topic of every customer message, from every channel."""
+
+OPERATOR = "operator"
+"""Topic of the messages written in the operator chat (Telegram ``ONEBOX_OPERATOR_CHAT_ID``):
+the person behind the bot, never a customer. Same `InboundMessage` envelope; a reply carries
+``meta["reply_to_message_id"]``."""
 
 ContentKind = Literal[
     "text",

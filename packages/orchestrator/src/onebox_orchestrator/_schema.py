@@ -1,11 +1,14 @@
-"""The orchestrator's own table: conversation memory, one row per turn.
+"""The orchestrator's own tables: conversation memory (one row per turn) and handoffs.
 
 Invariants:
 - a turn row is written in the same transaction as the reply's publish and the inbound
   message's ack, so memory never holds a turn whose reply was not published (or vice versa);
 - (inbound_id, role) is unique: one inbound message yields at most one user and one
   assistant turn, however often its routing is repeated;
-- rows older than the retention are deleted by the workers' maintenance.
+- rows older than the retention are deleted by the workers' maintenance;
+- a handoff row is opened in the same transaction as the escalation post's publish and the
+  customer's reply, so a post never exists without its handoff (or the reverse); at most one
+  handoff per conversation is open (the per-conversation FIFO serialises its writers).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from onebox_bus import table_metadata
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Double,
     Index,
@@ -42,4 +46,29 @@ turns = Table(
     UniqueConstraint("inbound_id", "role", name="uq_orchestrator_turns_inbound_id_role"),
     Index("ix_orchestrator_turns_conversation", "conversation_key", "id"),
     Index("ix_orchestrator_turns_created_at", "created_at"),
+)
+
+handoffs = Table(
+    "orchestrator_handoffs",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("conversation_key", String(200), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("conversation_id", String(200), nullable=False),
+    Column("customer_name", String(200), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("reply_meta", Text, nullable=False),
+    Column("post_correlation_id", String(100), nullable=False),
+    Column("post_message_id", String(64), nullable=True),
+    Column("topic_id", BigInteger, nullable=True),
+    Column("opened_at", Double, nullable=False),
+    Column("last_operator_at", Double, nullable=True),
+    Column("closed_at", Double, nullable=True),
+    Column("closed_by", String(16), nullable=True),
+    Column("bot_off", Boolean, nullable=False, default=False),
+    Index("ix_orchestrator_handoffs_key_state", "conversation_key", "state"),
+    Index("ix_orchestrator_handoffs_post", "post_correlation_id"),
 )

@@ -2,7 +2,8 @@
 
 `create_app` wires the kit's runtime (bus, engine, collector, notifier, lifespan) and the
 router into the inbound handler, adds the `inbound` consumer and the retention sweep as
-lifespan workers, and mounts the kit's /health and /metrics, this package's admin routes and
+lifespan workers (and, with an operator chat, the ``operator`` consumer and the handoff
+desk), and mounts the kit's /health and /metrics, this package's admin routes and
 the dashboard (``/``, ``/api/summary``: `onebox_orchestrator.dashboard`).
 
 (No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from litestar import Litestar
 from litestar.di import Provide
 from onebox_bus import Bus
-from onebox_bus.contracts import INBOUND
+from onebox_bus.contracts import INBOUND, OPERATOR
 from onebox_router import Router
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
 
@@ -26,10 +27,14 @@ from .dashboard import (
     record_process_start,
     worker_health,
 )
+from .desk import HandoffDesk
+from .escalation import EscalationRules
 from .handler import InboundHandler, ReplyRouter
+from .handoffs import HandoffStore
 from .holding import HoldingReplies
 from .instruments import Instruments
 from .memory import ConversationMemory
+from .operators import OperatorHandler
 from .persona import Personas
 from .settings import OrchestratorSettings
 from .workers import RetentionSweeper, inbound_lease
@@ -66,6 +71,21 @@ def create_app(
         retention=settings.history_retention_days * 86400.0,
         clock=clock,
     )
+    holding = holding or HoldingReplies(clock=clock)
+    desk = None
+    if settings.operator_chat_id is not None and settings.handoff_enabled:
+        business = holding.business
+        desk = HandoffDesk(
+            bus=bus,
+            store=HandoffStore(runtime.db, clock=clock),
+            memory=memory,
+            deliveries=runtime.deliveries,
+            operator_chat_id=settings.operator_chat_id,
+            holding=holding,
+            rules=EscalationRules.from_handoff(business.handoff if business else None),
+            idle_seconds=60.0 * (business.handoff.idle_minutes if business else 30),
+            clock=clock,
+        )
     handler = InboundHandler(
         bus=bus,
         router=router,
@@ -76,7 +96,8 @@ def create_app(
         instruments=Instruments(runtime.collector),
         log_text=settings.log_message_text,
         journal=runtime.journal,
-        holding=(holding or HoldingReplies(clock=clock)).reply,
+        holding=holding.reply,
+        desk=desk,
     )
     runtime.add_consumer(
         INBOUND,
@@ -87,6 +108,16 @@ def create_app(
         min_poll=0.005,
         max_poll=settings.idle_poll_seconds,
     )
+    if desk is not None:
+        runtime.add_consumer(
+            OPERATOR,
+            OperatorHandler(bus=bus, desk=desk, clock=clock),
+            name="operator",
+            concurrency=1,
+            lease=60.0,
+            min_poll=0.005,
+            max_poll=settings.idle_poll_seconds,
+        )
     runtime.add_worker(RetentionSweeper(memory))
     if isinstance(router, Router):
         runtime.vitals.watch_providers(lambda: router.states)

@@ -14,6 +14,14 @@ Steps for a claimed `inbound` message:
    Concurrent handlers share that transaction (the database's `Batcher`), each unit in its
    own savepoint.
 
+With a handoff desk (an operator chat is configured), a conversation a person has taken over
+is not answered: the message is relayed to the operator chat in one unit with its ack (after
+``idle_minutes`` without an operator message the handoff is closed and the bot answers again).
+A message that asks for a person, or matches the business file's keywords or intents, is not
+routed: the conversation is handed over; so is one the router could not answer. Handing over
+is the same unit of work: open the handoff, publish the escalation post to the operator chat,
+publish the customer's reply (which says a person will answer), store the turns, ack.
+
 A router failure (it promises never to raise, so this is a bug or a bad deployment) sends a
 holding reply and dead-letters the message with the reason, in the same transaction; a
 retryable failure with attempts left is given back to the bus instead.
@@ -36,12 +44,17 @@ from onebox_router import Conversation, Reply, Turn
 from onebox_service import MessageJournal
 from sqlalchemy.engine import Connection
 
+from .desk import HandoffDesk
+from .escalation import NO_ESCALATION, Escalation, decide
+from .handoffs import Handoff
 from .instruments import Instruments
-from .memory import ConversationMemory
+from .memory import ConversationMemory, StoredTurn
 from .persona import HOLDING_REPLY, Personas, unsupported_reply
 
 log = structlog.get_logger("onebox.orchestrator")
 
+FALLBACK_MODEL = "fallback"
+"""The model name of the router's offline fallback: the router could not answer."""
 READABLE_KINDS = frozenset({"text", "command", "button"})
 ROUTER_OVERRUN = 2.0
 """Seconds past the deadline after which a router that has not answered is abandoned."""
@@ -58,10 +71,11 @@ class Answer:
     """What the handler settles a message with."""
 
     text: str
-    outcome: str  # replied | unsupported | holding
+    outcome: str  # replied | unsupported | holding | escalated
     provider: str
     cost_usd: float = 0.0
     dead_reason: str | None = None
+    escalation: Escalation = NO_ESCALATION
 
 
 class InboundHandler:
@@ -80,6 +94,7 @@ class InboundHandler:
         log_text: bool = False,
         journal: MessageJournal | None = None,
         holding: Callable[[str], str] | None = None,
+        desk: HandoffDesk | None = None,
     ) -> None:
         self.bus = bus
         self.router = router
@@ -93,6 +108,8 @@ class InboundHandler:
         self.holding = holding or (lambda _question: HOLDING_REPLY)
         """The holding reply to a question (`HoldingReplies.reply`): no person promised unless
         one is told."""
+        self.desk = desk
+        """Hands conversations to a person (None without an operator chat)."""
 
     async def __call__(self, message: Message) -> None:
         """Handle one message; settles it (ack or dead letter) before returning."""
@@ -108,9 +125,24 @@ class InboundHandler:
         with structlog.contextvars.bound_contextvars(
             correlation_id=inbound.correlation_id, channel=inbound.channel
         ):
+            idle: Handoff | None = None
+            if self.desk is not None:
+                handoff = await self.bus.run_async(lambda: self._open_handoff(inbound.key))
+                if handoff is not None:
+                    if not handoff.idle(self.clock(), idle_seconds=self.desk.idle_seconds):
+                        await self._relay(message, inbound, handoff)
+                        return
+                    idle = handoff
             answer = await self._answer(message, inbound)
+            history: list[StoredTurn] = []
+            if answer.escalation.escalate and self.desk is not None:
+                history = await self.bus.run_async(lambda: self.memory.recent(inbound.key))
             try:
-                await self.bus.db.unit(lambda conn: self._commit(conn, message, inbound, answer))
+                await self.bus.db.unit(
+                    lambda conn: self._commit(
+                        conn, message, inbound, answer, idle=idle, history=history
+                    )
+                )
             except LeaseLost:
                 log.warning("message.lease_lost")
                 return
@@ -133,10 +165,48 @@ class InboundHandler:
                 **extra,
             )
 
+    def _open_handoff(self, key: str) -> Handoff | None:
+        assert self.desk is not None
+        return self.desk.open_for(key)
+
+    async def _relay(self, message: Message, inbound: InboundMessage, handoff: Handoff) -> None:
+        desk = self.desk
+        assert desk is not None
+        post_id = await self.bus.run_async(lambda: desk.post_message_id(handoff))
+
+        def work(conn: Connection) -> None:
+            desk.relay(
+                conn, message=message, inbound=inbound, handoff=handoff, post_message_id=post_id
+            )
+            self.bus.ack(message)
+
+        try:
+            await self.bus.db.unit(work)
+        except LeaseLost:
+            log.warning("message.lease_lost")
+            return
+        self.instruments.answered(
+            channel=inbound.channel,
+            outcome="relayed",
+            provider="operator",
+            latency_s=self.clock() - inbound.received_at,
+            cost_usd=0.0,
+        )
+        log.info("message.relayed", handoff_id=handoff.id, attempt=message.attempt)
+
     async def _answer(self, message: Message, inbound: InboundMessage) -> Answer:
         if inbound.content_kind not in READABLE_KINDS or not inbound.text.strip():
             kind = inbound.content_kind if inbound.content_kind not in READABLE_KINDS else "unknown"
             return Answer(text=unsupported_reply(kind), outcome="unsupported", provider="fixed")
+        if self.desk is not None:
+            asked = decide(inbound.text, rules=self.desk.rules)
+            if asked.escalate:
+                return Answer(
+                    text=self.desk.holding.handed_over(inbound.text),
+                    outcome="escalated",
+                    provider="none",
+                    escalation=asked,
+                )
         history = await self.bus.run_async(lambda: self.memory.recent(inbound.key))
         conversation = Conversation(
             system=self.personas.system_prompt(inbound.channel),
@@ -163,6 +233,7 @@ class InboundHandler:
                 outcome="holding",
                 provider="none",
                 dead_reason=reason,
+                escalation=self._unanswered(inbound.text),
             )
         if self.journal is not None:
             self.journal.record(
@@ -173,13 +244,47 @@ class InboundHandler:
                 latency_ms=round(reply.latency_s * 1000, 1),
                 cost_usd=reply.cost_usd,
             )
+        if reply.model == FALLBACK_MODEL:
+            escalation = self._unanswered(inbound.text)
+            if escalation.escalate:
+                return Answer(
+                    text=reply.text,
+                    outcome="escalated",
+                    provider=reply.provider,
+                    escalation=escalation,
+                )
         return Answer(
             text=reply.text, outcome="replied", provider=reply.provider, cost_usd=reply.cost_usd
         )
 
+    def _unanswered(self, text: str) -> Escalation:
+        if self.desk is None:
+            return NO_ESCALATION
+        return decide(text, rules=self.desk.rules, unanswered=True)
+
     def _commit(
-        self, conn: Connection, message: Message, inbound: InboundMessage, answer: Answer
+        self,
+        conn: Connection,
+        message: Message,
+        inbound: InboundMessage,
+        answer: Answer,
+        *,
+        idle: Handoff | None = None,
+        history: list[StoredTurn] | None = None,
     ) -> None:
+        if self.desk is not None:
+            if idle is not None:
+                self.desk.resume(
+                    conn, message=message, handoff=idle, correlation_id=inbound.correlation_id
+                )
+            if answer.escalation.escalate:
+                self.desk.escalate(
+                    conn,
+                    message=message,
+                    inbound=inbound,
+                    escalation=answer.escalation,
+                    history=history or [],
+                )
         reply = OutboundMessage(
             channel=inbound.channel,
             conversation_id=inbound.conversation_id,

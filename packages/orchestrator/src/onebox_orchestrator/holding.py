@@ -51,6 +51,16 @@ _PERSON: dict[Language, str] = {
     "pt": ", por isso passei-a à nossa equipa: uma pessoa vai responder nesta conversa.",
     "fr": ", je l'ai donc transmis à notre équipe : une personne vous répondra ici.",
 }
+_HANDED: dict[Language, str] = {
+    "en": "Thanks for your message! I have passed it to our team: a person will reply in this "
+    "chat.",
+    "es": "¡Gracias por tu mensaje! Lo he pasado a nuestro equipo: una persona te responderá en "
+    "este chat.",
+    "pt": "Obrigado pela sua mensagem! Passei-a à nossa equipa: uma pessoa vai responder nesta "
+    "conversa.",
+    "fr": "Merci pour votre message ! Je l'ai transmis à notre équipe : une personne vous "
+    "répondra ici.",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,8 +69,10 @@ class HoldingReplies:
 
     Attributes:
         business: the business file, when there is one.
-        person_notified: True only when the code posts each escalation to a person (the
-            operator chat relay); then the reply may say a person will answer.
+        person_notified: True only when each escalation is posted to a person (an operator
+            chat is configured and the orchestrator posts escalations to it: `main.load_holding`);
+            then the holding reply says a person will answer, and it is only given when the
+            conversation is handed over (the handler escalates every unanswered message).
         clock: unix seconds now.
     """
 
@@ -83,6 +95,12 @@ class HoldingReplies:
         closed = self.closed_sentence(language)
         return f"{text} {closed}" if closed else text
 
+    def handed_over(self, question: str) -> str:
+        """What the customer is told when the conversation has just been handed to a person."""
+        language = guess_language(question)
+        closed = self.closed_sentence(language)
+        return f"{_HANDED[language]} {closed}" if closed else _HANDED[language]
+
     def closed_sentence(self, language: Language = "en") -> str:
         """When the business opens again, if it is closed now and the hours are known; or ""."""
         if self.business is None or self.business.hours is None:
@@ -101,7 +119,11 @@ class HoldingReplies:
     def persona_instruction(self) -> str:
         """What a model is told to do when it cannot answer (fits "..., {instruction}.")."""
         if self.person_notified:
-            return "say so and tell them a person from the team will reply in this chat"
+            # A model's reply is not an escalation: it may only point to the way that is one.
+            return (
+                "say so and tell them they can ask here to talk to a person; never promise "
+                "that a person will follow up otherwise"
+            )
         contact = self.business.contact.parts() if self.business is not None else []
         if contact:
             return (

@@ -41,8 +41,8 @@ def load_holding(
 ) -> HoldingReplies:
     """The holding replies from the business file; a bad file stops the process in one line.
 
-    No escalation is posted to ``ONEBOX_OPERATOR_CHAT_ID`` yet, so even with it set no reply
-    promises a person (``person_notified`` stays False) and a warning says so at start.
+    A reply promises a person (``person_notified``) exactly when escalations are posted to a
+    person: ``ONEBOX_OPERATOR_CHAT_ID`` is set and ``ONEBOX_HANDOFF_ENABLED`` is on.
     """
     business = None
     if settings.business_file is not None:
@@ -51,13 +51,14 @@ def load_holding(
         except BusinessFileError as exc:
             print(f"onebox: invalid setting {exc}", file=sys.stderr)
             raise SystemExit(2) from None
-    if settings.operator_chat_id is not None:
+    if business is not None and business.handoff.notify == "at_opening":
         log.warning(
-            "handoff.operator_not_notified",
-            detail="ONEBOX_OPERATOR_CHAT_ID is set but escalations are not posted to it yet; "
-            "replies do not promise a person",
+            "handoff.notify_at_once",
+            detail="notify = at_opening is not implemented yet: escalations are posted at once",
         )
-    return HoldingReplies(business=business, person_notified=False, clock=clock)
+    return HoldingReplies(
+        business=business, person_notified=settings.posts_escalations, clock=clock
+    )
 
 
 def load_personas(

@@ -132,6 +132,44 @@ class ConversationMemory:
             ],
         )
 
+    def record_turn(
+        self,
+        conn: Connection,
+        *,
+        conversation_key: str,
+        inbound_id: int,
+        channel: str,
+        correlation_id: str | None,
+        role: Role,
+        text: str,
+        provider: str | None = None,
+    ) -> None:
+        """Store one turn on `conn`: a message relayed to a person, or a person's reply."""
+        conn.execute(
+            self._insert,
+            [
+                {
+                    "conversation_key": conversation_key,
+                    "inbound_id": inbound_id,
+                    "channel": channel,
+                    "correlation_id": correlation_id,
+                    "created_at": self.clock(),
+                    "role": role,
+                    "text": text,
+                    "provider": provider,
+                }
+            ],
+        )
+
+    def key_of(self, correlation_id: str) -> str | None:
+        """The conversation a turn with `correlation_id` belongs to, if one is remembered."""
+        query = (
+            select(turns.c.conversation_key)
+            .where(turns.c.correlation_id == correlation_id)
+            .limit(1)
+        )
+        return self.db.read(lambda conn: conn.execute(query).scalar())
+
     def conversations(self, *, limit: int = 50) -> list[ConversationSummary]:
         """The most recently active conversations, newest first."""
         rows = self.db.read(lambda conn: conn.execute(_CONVERSATIONS, {"limit": limit}).all())

@@ -64,6 +64,8 @@ class OrchestratorSettings(ServiceSettings):
             ``docs/business.md``.
         operator_chat_id: the Telegram chat (a private chat's id, or a group's negative id)
             where a person takes over conversations.
+        handoff_enabled: post escalations to the operator chat and relay its replies (on by
+            default; off keeps the operator chat unused and promises no person).
         public_host: the public name(s) the dashboard is reached under through the reverse
             proxy (``ONEBOX_PUBLIC_HOST=bot.example.com``, comma-separated for several);
             besides loopback names, the only ``Host`` the dashboard answers.
@@ -86,6 +88,7 @@ class OrchestratorSettings(ServiceSettings):
     lease_seconds: float | None = Field(default=None, gt=0)
     business_file: Path | None = None
     operator_chat_id: TelegramChatId | None = None
+    handoff_enabled: bool = True
     public_host: str = ""
     routing: RoutingSettings = RoutingSettings()
 
@@ -96,3 +99,8 @@ class OrchestratorSettings(ServiceSettings):
             deadline_seconds=self.deadline_seconds,
             faq_file=self.faq_file,
         )
+
+    @property
+    def posts_escalations(self) -> bool:
+        """True when escalations are posted to a person (an operator chat, handoff on)."""
+        return self.operator_chat_id is not None and self.handoff_enabled

@@ -238,11 +238,16 @@ class DeliveryStore:
             lambda: self.update_status(channel, platform_message_id, status, error=error)
         )
 
-    def get(self, channel: str, platform_message_id: str) -> Delivery | None:
-        """The record of one platform message, if any."""
+    def get(
+        self, channel: str, platform_message_id: str, *, conversation_id: str | None = None
+    ) -> Delivery | None:
+        """The record of one platform message, if any (Telegram's message ids are per chat:
+        give `conversation_id` to look in one chat)."""
         query = select(table).where(
             table.c.channel == channel, table.c.platform_message_id == platform_message_id
         )
+        if conversation_id is not None:
+            query = query.where(table.c.conversation_id == conversation_id)
         rows = self.db.read(lambda conn: conn.execute(query).all())
         return _to_delivery(rows[0]) if rows else None
 

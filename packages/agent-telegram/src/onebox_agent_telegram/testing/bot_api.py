@@ -58,6 +58,8 @@ class RecordedRequest:
     at: float
     status: int
     token_ok: bool
+    message_id: int | None = None
+    """The ``message_id`` of the message an accepted ``sendMessage`` created."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -94,6 +96,12 @@ class _State:
     webhook: dict[str, Any] = field(default_factory=dict)
     message_ids: dict[str, itertools.count[int]] = field(default_factory=dict)
     files: dict[str, _File] = field(default_factory=dict)
+
+
+def _message_id(body: Any) -> int | None:
+    result = body.get("result") if isinstance(body, dict) else None
+    message_id = result.get("message_id") if isinstance(result, dict) else None
+    return message_id if isinstance(message_id, int) else None
 
 
 def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> Any:
@@ -337,6 +345,10 @@ class FakeBotAPI:
         """Every `method` call to one chat, accepted or not, in arrival order."""
         return [r for r in self.calls(method) if str(r.params.get("chat_id")) == str(chat_id)]
 
+    def posts(self, chat_id: int | str) -> list[tuple[int, str]]:
+        """(message_id, text) of each message sent to one chat: what a reply there refers to."""
+        return [(int(r.message_id or 0), str(r.params["text"])) for r in self.sent(chat_id)]
+
     def sent_texts(self, chat_id: int | str | None = None) -> list[str]:
         """The texts of the accepted ``sendMessage`` calls."""
         return [str(r.params["text"]) for r in self.sent(chat_id)]
@@ -384,7 +396,12 @@ class FakeBotAPI:
         with self._lock:
             self._state.requests.append(
                 RecordedRequest(
-                    method=method, params=params, at=arrived, status=status, token_ok=token_ok
+                    method=method,
+                    params=params,
+                    at=arrived,
+                    status=status,
+                    token_ok=token_ok,
+                    message_id=_message_id(body) if status == 200 else None,
                 )
             )
         self._send(handler, status, body)

@@ -64,6 +64,21 @@ def message_update(update_id: int, chat_id: int, text: str = "hello", **kw: Any)
     return {"update_id": update_id, "message": message_json(chat_id, text=text, **kw)}
 
 
+def reply_update(
+    update_id: int, chat_id: int, text: str, *, reply_to: int, replied_text: str = "..."
+) -> dict[str, Any]:
+    """A ``message`` update replying to the bot's message `reply_to` in `chat_id` (Telegram
+    puts the replied message, without its own reply, in ``reply_to_message``)."""
+    replied = {
+        "message_id": reply_to,
+        "from": BOT_USER,
+        "chat": _chat(chat_id),
+        "date": 1_800_000_000,
+        "text": replied_text,
+    }
+    return message_update(update_id, chat_id, text, reply_to_message=replied)
+
+
 def edited_message_update(
     update_id: int, chat_id: int, text: str = "hello, edited", **kw: Any
 ) -> dict[str, Any]:

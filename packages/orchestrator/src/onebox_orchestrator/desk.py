@@ -1,0 +1,289 @@
+"""The handoff desk: what the orchestrator posts to the operator chat, and the handoff's state.
+
+The operator chat is a Telegram chat (``ONEBOX_OPERATOR_CHAT_ID``). The desk writes there
+through the normal outbound path (``outbound.telegram``, keyed by the operator chat so its
+posts keep their order), always inside the caller's unit of work:
+
+- `escalate` opens the handoff and publishes the escalation post (channel, customer's name,
+  why, the business-hours state, the last turns, how to answer), in the same transaction as
+  the customer's reply and the inbound ack;
+- `relay` sends a customer's message of a conversation in a person's hands to the operator
+  chat (as a reply to the escalation post once its message id is known) and remembers it;
+- `resume` closes a handoff nobody answered for ``idle_minutes`` and says so there.
+
+The escalation post's message id in the operator chat is learned from the Telegram sender's
+delivery records (`post_message_id`), which is also how an operator's reply is matched to its
+handoff (`resolve`). Message text goes to the operator chat by design; it is never logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from onebox_bus import Bus, Message
+from onebox_bus.contracts import InboundMessage, OutboundMessage, conversation_key, outbound_topic
+from onebox_service import DeliveryStore, is_open, next_opening, opening_phrase
+from sqlalchemy.engine import Connection
+
+from .escalation import Escalation, EscalationRules
+from .handoffs import Handoff, HandoffStore
+from .holding import HoldingReplies
+from .memory import ConversationMemory, StoredTurn
+
+OPERATOR_CHANNEL = "telegram"
+POST_TURNS = 6
+"""How many earlier turns an escalation post shows."""
+TURN_CHARS = 500
+
+_CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
+_WHY = {
+    "asked_for_person": "the customer asked for a person",
+    "keyword": "a handoff keyword ({detail})",
+    "intent": "a handoff intent ({detail})",
+    "unanswered": "the bot could not answer",
+    "repeated_failure": "the bot failed {detail} times in this conversation",
+}
+
+
+def channel_name(channel: str) -> str:
+    """``WhatsApp`` for ``whatsapp``."""
+    return _CHANNEL_NAMES.get(channel, channel)
+
+
+def who(handoff: Handoff) -> str:
+    """``#3 WhatsApp · Maria``: how the operator chat names a handoff."""
+    name = handoff.customer_name or handoff.conversation_id
+    return f"#{handoff.id} {channel_name(handoff.channel)} · {name}"
+
+
+def minutes(seconds: float) -> str:
+    """``12 min`` / ``2 h 05 min``."""
+    total = max(0, int(seconds // 60))
+    return f"{total} min" if total < 60 else f"{total // 60} h {total % 60:02d} min"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= TURN_CHARS else text[: TURN_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandoffDesk:
+    """Posts to the operator chat and keeps the handoffs (see the module docstring).
+
+    Attributes:
+        bus: the queue (publishes join the caller's unit of work).
+        store: the handoff rows.
+        memory: the conversation turns (the post's last turns; relays and operator replies
+            are remembered as turns, so the bot knows what was said when it resumes).
+        deliveries: the senders' delivery records (the post's message id in the chat).
+        operator_chat_id: the Telegram operator chat.
+        holding: the holding replies (business hours, what the customer is told).
+        rules: the business file's escalation rules.
+        idle_seconds: without an operator message for this long the bot resumes.
+        clock: unix seconds now.
+    """
+
+    bus: Bus
+    store: HandoffStore
+    memory: ConversationMemory
+    deliveries: DeliveryStore
+    operator_chat_id: int
+    holding: HoldingReplies
+    rules: EscalationRules = field(default_factory=EscalationRules)
+    idle_seconds: float = 30 * 60.0
+    clock: Callable[[], float] = time.time
+
+    @property
+    def chat(self) -> str:
+        """The operator chat's id as the bus envelopes carry it."""
+        return str(self.operator_chat_id)
+
+    # -- reads (sync: async callers use Bus.run_async) ----------------------------------
+
+    def open_for(self, key: str) -> Handoff | None:
+        """The conversation's open handoff, if any."""
+        return self.store.open_for(key)
+
+    def post_message_id(self, handoff: Handoff) -> str | None:
+        """The escalation post's message id in the operator chat, once the sender sent it."""
+        if handoff.post_message_id is not None:
+            return handoff.post_message_id
+        for delivery in self.deliveries.by_correlation(handoff.post_correlation_id):
+            if (
+                delivery.channel == OPERATOR_CHANNEL
+                and delivery.conversation_id == self.chat
+                and delivery.platform_message_id
+            ):
+                return delivery.platform_message_id
+        return None
+
+    def resolve(self, reply_to: str) -> Handoff | None:
+        """The handoff an operator's reply to the chat's message `reply_to` is about.
+
+        The replied message is the escalation post, or another message the bot posted for
+        that conversation (a relayed customer message); anything else resolves to None.
+        """
+        found = self.store.by_post_message(reply_to)
+        if found is not None:
+            return found
+        delivery = self.deliveries.get(OPERATOR_CHANNEL, reply_to, conversation_id=self.chat)
+        if delivery is None or delivery.correlation_id is None:
+            return None
+        found = self.store.by_post(delivery.correlation_id)
+        if found is not None:
+            return found
+        key = self.memory.key_of(delivery.correlation_id)
+        return self.store.latest_for(key) if key is not None else None
+
+    def who_text(self) -> str:
+        """The answer to ``/who``: open handoffs and how long each has waited."""
+        now = self.clock()
+        open_now = self.store.open_handoffs()
+        if not open_now:
+            return "No open handoffs: the bot answers every conversation."
+        lines = [f"Open handoffs ({len(open_now)}):"]
+        for h in open_now:
+            line = f"{who(h)}: open {minutes(now - h.opened_at)}"
+            if h.last_operator_at is None:
+                line += ", no answer yet"
+            else:
+                line += f", last answer {minutes(now - h.last_operator_at)} ago"
+            lines.append(line)
+        lines.append("Reply /done to a post to hand its conversation back to the bot.")
+        return "\n".join(lines)
+
+    # -- writes (inside the caller's unit of work) --------------------------------------
+
+    def say(
+        self,
+        text: str,
+        *,
+        correlation_id: str,
+        dedupe_key: str,
+        reply_to: str | None = None,
+        topic_id: int | None = None,
+    ) -> int:
+        """Publish `text` to the operator chat (in the caller's transaction)."""
+        meta = {"message_thread_id": str(topic_id)} if topic_id is not None else {}
+        post = OutboundMessage(
+            channel=OPERATOR_CHANNEL,
+            conversation_id=self.chat,
+            text=text,
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+            meta=meta,
+        )
+        return self.bus.publish(
+            outbound_topic(OPERATOR_CHANNEL),
+            post.to_payload(),
+            key=conversation_key(OPERATOR_CHANNEL, self.chat),
+            dedupe_key=dedupe_key,
+            correlation_id=correlation_id,
+        )
+
+    def escalate(
+        self,
+        conn: Connection,
+        *,
+        message: Message,
+        inbound: InboundMessage,
+        escalation: Escalation,
+        history: Sequence[StoredTurn],
+    ) -> int:
+        """Open the conversation's handoff and publish its escalation post; returns its id."""
+        handoff_id = self.store.open(
+            conn,
+            conversation_key=inbound.key,
+            channel=inbound.channel,
+            conversation_id=inbound.conversation_id,
+            customer_name=inbound.sender_name,
+            reason=escalation.reason or "unanswered",
+            post_correlation_id=inbound.correlation_id,
+            reply_meta=inbound.meta,
+        )
+        name = inbound.sender_name or inbound.conversation_id
+        why = _WHY.get(escalation.reason or "", "{detail}").format(detail=escalation.detail)
+        lines = [
+            f"New handoff #{handoff_id}: {channel_name(inbound.channel)} · {name}",
+            f"Why: {why}.",
+            self.hours_state(),
+            "",
+            "Last turns:",
+        ]
+        for turn in history[-POST_TURNS:]:
+            speaker = "Customer" if turn.role == "user" else "Bot"
+            lines.append(f"{speaker}: {_clip(turn.text)}")
+        lines.append(f"Customer: {_clip(inbound.text or f'[{inbound.content_kind}]')}")
+        lines += [
+            "",
+            "Reply to this message to answer the customer; the bot stays silent in this "
+            "conversation until you reply /done to it (or after "
+            f"{minutes(self.idle_seconds)} without an answer).",
+        ]
+        self.say(
+            "\n".join(lines),
+            correlation_id=inbound.correlation_id,
+            dedupe_key=f"handoff-post:{message.id}",
+        )
+        return handoff_id
+
+    def hours_state(self) -> str:
+        """``Open now.`` / ``Closed now; back Monday at 09:00.`` (empty without hours)."""
+        business = self.holding.business
+        if business is None or business.hours is None:
+            return "Business hours: not set."
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        if is_open(business, now):
+            return "The business is open now."
+        opening = next_opening(business, now)
+        if opening is None:
+            return "The business is closed now."
+        return f"The business is closed now; it opens {opening_phrase(opening, now=now)}."
+
+    def relay(
+        self,
+        conn: Connection,
+        *,
+        message: Message,
+        inbound: InboundMessage,
+        handoff: Handoff,
+        post_message_id: str | None,
+    ) -> None:
+        """Relay a customer's message to the operator chat instead of answering it."""
+        text = inbound.text or f"[{inbound.content_kind}: only text is relayed for now]"
+        self.say(
+            f"{who(handoff)} writes:\n{text}",
+            correlation_id=inbound.correlation_id,
+            dedupe_key=f"handoff-relay:{message.id}",
+            reply_to=post_message_id,
+            topic_id=handoff.topic_id,
+        )
+        if post_message_id is not None and handoff.post_message_id is None:
+            self.store.set_post_message(conn, handoff.id, post_message_id)
+        self.memory.record_turn(
+            conn,
+            conversation_key=inbound.key,
+            inbound_id=message.id,
+            channel=inbound.channel,
+            correlation_id=inbound.correlation_id,
+            role="user",
+            text=inbound.text or f"[{inbound.content_kind}]",
+        )
+
+    def resume(
+        self, conn: Connection, *, message: Message, handoff: Handoff, correlation_id: str
+    ) -> None:
+        """Close a handoff nobody answered for ``idle_minutes``; tell the operator chat."""
+        if not self.store.close(conn, handoff.id, by="idle"):
+            return
+        self.say(
+            f"{who(handoff)}: no answer here for {minutes(self.idle_seconds)}, so the bot "
+            "answers this conversation again.",
+            correlation_id=correlation_id,
+            dedupe_key=f"handoff-resume:{message.id}",
+            reply_to=handoff.post_message_id,
+            topic_id=handoff.topic_id,
+        )

@@ -1,0 +1,276 @@
+"""The operator chat's messages: a person's replies to customers, and the chat's commands.
+
+The Telegram agent publishes every message of the operator chat (and only of that chat) to
+the ``operator`` topic; this handler consumes it. Each message is settled in ONE unit of work
+with whatever it causes, so a crash repeats it whole or not at all:
+
+- a reply to an escalation post (or to a relayed customer message) of an open handoff: the
+  text goes to the customer on the customer's channel through ``outbound.<channel>``, keyed by
+  the customer's conversation (so it keeps its order with the bot's replies), deduplicated by
+  the operator's message id, traced with the operator message's correlation id; the handoff's
+  idle clock starts again and the text is remembered as a turn of the conversation;
+- ``/done`` as a reply to a post closes that handoff: the bot answers that customer again;
+- ``/bot off`` as a reply to a post keeps that conversation with the person however long they
+  are silent (no idle resume); ``/bot on`` hands it back to the bot, like ``/done``;
+- ``/who`` lists the open handoffs and how long each has waited;
+- where replying is awkward (``onebox chat --operator``, a desktop client), ``#3 text``
+  answers handoff 3 and ``/done 3``, ``/bot off 3`` name it instead of replying to its post;
+- anything else gets a short answer in the operator chat saying why nothing was sent: a reply
+  to a message that is not an escalation, a reply to a closed handoff, a message that is not
+  a reply, an unknown command, content other than text.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import structlog
+from onebox_bus import Bus, LeaseLost, Message
+from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
+from sqlalchemy.engine import Connection
+
+from .desk import HandoffDesk, minutes, who
+from .handoffs import Handoff
+
+log = structlog.get_logger("onebox.orchestrator.operator")
+
+HELP = (
+    "To answer a customer, reply to their escalation post. Commands: /who (open handoffs); "
+    "as a reply to a post: /done (hand the conversation back to the bot), /bot off (the bot "
+    "stays silent there until /bot on or /done). Instead of replying to a post you can "
+    "name its handoff: #3 your text, /done 3, /bot off 3."
+)
+NOT_ESCALATION = (
+    "That message is not an escalation post, so nothing was sent. Reply to an escalation "
+    "post (or a customer's relayed message) to answer that customer."
+)
+
+
+_NUMBERED = re.compile(r"^#(\d{1,18})\s+(.+)$", re.DOTALL)
+_NUMBER = re.compile(r"(?:^|\s)#?(\d{1,18})$")
+
+
+def numbered(text: str) -> tuple[int, str] | None:
+    """``(3, "text")`` for ``#3 text``; None otherwise."""
+    match = _NUMBERED.match(text.strip())
+    return (int(match.group(1)), match.group(2).strip()) if match else None
+
+
+def command_of(text: str) -> tuple[str, str] | None:
+    """``("/done", "")`` for ``/done@onebox_bot``; None when `text` is not a command."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return None
+    head, _, rest = stripped.partition(" ")
+    return head.split("@", 1)[0].lower(), rest.strip()
+
+
+class OperatorHandler:
+    """Handles one claimed ``operator`` message; give it to a `Consumer` as its handler."""
+
+    def __init__(
+        self, *, bus: Bus, desk: HandoffDesk, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.bus = bus
+        self.desk = desk
+        self.clock = clock
+
+    async def __call__(self, message: Message) -> None:
+        """Handle one operator message; settles it (ack or dead letter) before returning."""
+        try:
+            inbound = InboundMessage.from_payload(message.payload)
+        except (ValueError, TypeError, AttributeError) as exc:
+            reason = f"malformed operator payload: {type(exc).__name__}"
+            log.error("operator.malformed", error=reason)
+            await self.bus.run_async(lambda: self.bus.dead_letter(message, reason))
+            return
+        if inbound.conversation_id != self.desk.chat:
+            # Only the configured chat is the operator's (the agent checks it too).
+            reason = "operator message from a chat that is not the operator chat"
+            log.error("operator.wrong_chat")
+            await self.bus.run_async(lambda: self.bus.dead_letter(message, reason))
+            return
+        with structlog.contextvars.bound_contextvars(correlation_id=inbound.correlation_id):
+            reply_to = inbound.meta.get("reply_to_message_id")
+            named = _named_handoff(inbound.text) if not reply_to else None
+            handoff = None
+            if reply_to:
+                handoff = await self.bus.run_async(lambda: self.desk.resolve(reply_to))
+            elif named is not None:
+                handoff = await self.bus.run_async(lambda: self.desk.store.get(named))
+            text = inbound.text
+            if named is not None and (by_number := numbered(text)) is not None:
+                text = by_number[1]
+            if named is not None and handoff is None:
+                missing = f"There is no handoff #{named}; /who lists the open ones."
+                work, outcome = self._answer(message, inbound, missing), "no_such_handoff"
+            else:
+                work, outcome = self._plan(
+                    message,
+                    inbound,
+                    handoff,
+                    replied=bool(reply_to) or named is not None,
+                    text=text,
+                )
+            try:
+                await self.bus.db.unit(work)
+            except LeaseLost:
+                log.warning("operator.lease_lost")
+                return
+            log.info(
+                "operator.handled",
+                outcome=outcome,
+                handoff_id=handoff.id if handoff is not None else None,
+            )
+
+    def _plan(
+        self,
+        message: Message,
+        inbound: InboundMessage,
+        handoff: Handoff | None,
+        *,
+        replied: bool,
+        text: str,
+    ) -> tuple[Callable[[Connection], None], str]:
+        command = command_of(text)
+        if command is not None:
+            name, arg = command
+            arg = arg.lower().split(" ", 1)[0]
+            if name == "/who":
+                return self._answer(message, inbound, self.desk.who_text()), "who"
+            if name == "/bot" and arg not in ("on", "off"):
+                return self._answer(message, inbound, "Use /bot on or /bot off."), "unknown"
+            if name in ("/done", "/bot"):
+                shown = name if name == "/done" else f"/bot {arg}"
+                if handoff is None:
+                    text = f"Reply {shown} to a customer's escalation post."
+                    if replied:
+                        text = NOT_ESCALATION
+                    return self._answer(message, inbound, text), "done_unmatched"
+                if name == "/bot" and arg == "off":
+                    return self._bot_off(message, inbound, handoff), "bot_off"
+                return self._done(message, inbound, handoff), "done"
+            if name in ("/start", "/help"):
+                return self._answer(message, inbound, HELP), "help"
+            return self._answer(message, inbound, f"Unknown command {name}. {HELP}"), "unknown"
+        if not replied:
+            return self._answer(message, inbound, HELP), "not_a_reply"
+        if handoff is None:
+            return self._answer(message, inbound, NOT_ESCALATION), "not_escalation"
+        if handoff.state != "open":
+            text = (
+                f"{who(handoff)} was handed back to the bot "
+                f"{minutes(self.clock() - (handoff.closed_at or handoff.opened_at))} ago, so "
+                "your message was not sent. The customer can ask for a person again."
+            )
+            return self._answer(message, inbound, text), "closed"
+        if inbound.content_kind not in ("text", "command") or not text.strip():
+            refusal = "Only text can be sent to a customer for now: nothing was sent."
+            return self._answer(message, inbound, refusal), "not_text"
+        return self._forward(message, inbound, handoff, text), "forwarded"
+
+    def _answer(
+        self, message: Message, inbound: InboundMessage, text: str
+    ) -> Callable[[Connection], None]:
+        def work(conn: Connection) -> None:
+            self.desk.say(
+                text,
+                correlation_id=inbound.correlation_id,
+                dedupe_key=f"operator-answer:{message.id}",
+                reply_to=inbound.platform_message_id or None,
+            )
+            self.bus.ack(message)
+
+        return work
+
+    def _bot_off(
+        self, message: Message, inbound: InboundMessage, handoff: Handoff
+    ) -> Callable[[Connection], None]:
+        def work(conn: Connection) -> None:
+            if handoff.state == "open":
+                self.desk.store.set_bot_off(conn, handoff.id, True)
+                text = (
+                    f"The bot is off for {who(handoff)}: it stays silent there until "
+                    "/bot on or /done."
+                )
+            else:
+                text = f"{who(handoff)} is already back with the bot; nothing changed."
+            self.desk.say(
+                text,
+                correlation_id=inbound.correlation_id,
+                dedupe_key=f"operator-answer:{message.id}",
+                reply_to=inbound.platform_message_id or None,
+            )
+            self.bus.ack(message)
+
+        return work
+
+    def _done(
+        self, message: Message, inbound: InboundMessage, handoff: Handoff
+    ) -> Callable[[Connection], None]:
+        def work(conn: Connection) -> None:
+            closed = self.desk.store.close(conn, handoff.id, by="operator")
+            text = (
+                f"{who(handoff)} is back with the bot."
+                if closed
+                else f"{who(handoff)} was already back with the bot."
+            )
+            self.desk.say(
+                text,
+                correlation_id=inbound.correlation_id,
+                dedupe_key=f"operator-answer:{message.id}",
+                reply_to=inbound.platform_message_id or None,
+            )
+            self.bus.ack(message)
+
+        return work
+
+    def _forward(
+        self, message: Message, inbound: InboundMessage, handoff: Handoff, text: str
+    ) -> Callable[[Connection], None]:
+        reply = OutboundMessage(
+            channel=handoff.channel,
+            conversation_id=handoff.conversation_id,
+            text=text,
+            correlation_id=inbound.correlation_id,
+            received_at=inbound.received_at,
+            meta=dict(handoff.reply_meta),
+        )
+
+        def work(conn: Connection) -> None:
+            self.bus.publish(
+                outbound_topic(handoff.channel),
+                reply.to_payload(),
+                key=handoff.conversation_key,
+                dedupe_key=f"operator:{inbound.conversation_id}:{inbound.platform_message_id}",
+                correlation_id=inbound.correlation_id,
+            )
+            self.desk.store.touch_operator(conn, handoff.id)
+            self.desk.memory.record_turn(
+                conn,
+                conversation_key=handoff.conversation_key,
+                inbound_id=message.id,
+                channel=handoff.channel,
+                correlation_id=inbound.correlation_id,
+                role="assistant",
+                text=text,
+                provider="operator",
+            )
+            self.bus.ack(message)
+
+        return work
+
+
+def _named_handoff(text: str) -> int | None:
+    """The handoff number a message names instead of replying (``#3 text``, ``/done 3``)."""
+    by_number = numbered(text)
+    if by_number is not None:
+        return by_number[0]
+    command = command_of(text)
+    if command is not None and command[0] in ("/done", "/bot"):
+        match = _NUMBER.search(command[1])
+        if match is not None:
+            return int(match.group(1))
+    return None
