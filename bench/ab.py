@@ -51,9 +51,10 @@ def main() -> None:
     parser.add_argument("script", help="the bench script, relative to the repo root")
     parser.add_argument("--base", default="main", help="the A ref (default: main)")
     parser.add_argument("--rounds", type=int, default=2, help="A/B pairs to run")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="-- arguments for the script")
-    opts = parser.parse_args()
-    extra = opts.args[1:] if opts.args[:1] == ["--"] else opts.args
+    argv = sys.argv[1:]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    opts = parser.parse_args(argv[:cut])
+    extra = argv[cut + 1 :]  # after ``--``: the script's own arguments
     folder = Path(tempfile.mkdtemp(prefix="onebox-ab-"))
     base = folder / "base"
     subprocess.run(

@@ -9,11 +9,12 @@ The caller owns the `httpx.AsyncClient` and closes it after the app has stopped.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import anyio
 import httpx
 from litestar import Litestar
+from onebox_bus import Sleep
 from onebox_service import (
     Channel,
     Pacer,
@@ -32,7 +33,6 @@ from .settings import TelegramSettings
 from .webhooks import telegram_webhook
 
 SERVICE = "telegram"
-Sleep = Callable[[float], Awaitable[None]]
 
 
 def create_app(

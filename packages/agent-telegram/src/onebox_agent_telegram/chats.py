@@ -9,12 +9,11 @@ uses from then on. Rows are upserts in short transactions on the shared database
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio.to_thread
-from onebox_bus import BusUnavailable, Database
+from onebox_bus import BusUnavailable, Clock, Database
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -23,7 +22,6 @@ from sqlalchemy.exc import DBAPIError
 from ._schema import chats as table
 
 ChatStatus = Literal["active", "blocked", "migrated"]
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

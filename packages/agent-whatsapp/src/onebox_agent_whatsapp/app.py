@@ -9,11 +9,11 @@ mounts the webhook routes beside ``/health`` and ``/metrics``.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
 import anyio
 import httpx
 from litestar import Litestar
+from onebox_bus import Clock, Sleep
 from onebox_service import (
     Channel,
     PacingLimits,
@@ -33,8 +33,6 @@ from .webhooks import WhatsAppWebhook
 from .window import ConversationWindows
 
 SERVICE = "whatsapp"
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
 
 
 def create_app(

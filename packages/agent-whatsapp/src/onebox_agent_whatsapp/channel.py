@@ -11,12 +11,12 @@ answer also marks the conversation so no further free-form reply is tried.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
 import anyio.to_thread
 import structlog
+from onebox_bus import Clock, Sleep
 from onebox_bus.contracts import OutboundMessage
 from onebox_service import (
     ChannelConfigError,
@@ -34,8 +34,6 @@ from .window import ConversationWindows, WindowState, closed_reason
 
 log = structlog.get_logger("onebox.whatsapp.channel")
 
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
 
 #: Limits that hold for the whole phone number, not one customer.
 _GLOBAL_LIMITS = frozenset({4, 80007, 130429, 131048})

@@ -9,17 +9,16 @@ conversation so no further free-form reply is tried until the customer writes ag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
-from onebox_bus import Database, WriteBehind
+from onebox_bus import Clock, Database, WriteBehind
 from sqlalchemy import Executable, bindparam, case, null, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import conversations as table
 
-Clock = Callable[[], float]
 log = structlog.get_logger("onebox.whatsapp.window")
 WINDOW = 24 * 3600.0
 

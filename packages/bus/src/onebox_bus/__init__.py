@@ -17,6 +17,7 @@ from .errors import (
 from .message import BusStats, DeadLetter, Message, TopicStats
 from .payload import Publish, check_topic, encode_payload
 from .retry import next_retry_delay
+from .timing import DEFAULT_DATABASE_URL, Clock, Sleep
 
 
 def __getattr__(name: str) -> object:
@@ -31,12 +32,14 @@ def __getattr__(name: str) -> object:
 _MIGRATE = {"check_schema", "combined_metadata", "downgrade", "upgrade"}
 
 __all__ = [
+    "DEFAULT_DATABASE_URL",
     "NAMING_CONVENTION",
     "Batcher",
     "Bus",
     "BusError",
     "BusStats",
     "BusUnavailable",
+    "Clock",
     "ConfigError",
     "Consumer",
     "Database",
@@ -48,6 +51,7 @@ __all__ = [
     "PayloadError",
     "Publish",
     "SchemaError",
+    "Sleep",
     "Synchronous",
     "TopicStats",
     "WriteBehind",

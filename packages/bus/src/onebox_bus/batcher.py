@@ -24,6 +24,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -124,8 +125,9 @@ class Batcher:
             if not batch:
                 continue
             segments = _segments(batch)
+            write = functools.partial(self._write, segments)
             try:
-                outcomes = await self.db.run(lambda segments=segments: self._write(segments))
+                outcomes = await self.db.run(write)
             except Exception as exc:  # noqa: BLE001 - the transaction failed: every caller hears
                 _settle_all(batch, self.db.translate(exc))
                 continue
@@ -193,8 +195,12 @@ def _segments(batch: list[_Unit[Any]]) -> list[_Segment]:
         if unit is not None:
             work = unit.work
             assert work is not None
-            segments.append(([unit], lambda conn, work=work: [work(conn)]))
+            segments.append(([unit], functools.partial(_one, work)))
     return segments
+
+
+def _one(work: Callable[[Connection], Any], conn: Connection) -> list[Any]:
+    return [work(conn)]
 
 
 def _publishes(units: list[_Unit[Any]]) -> _Segment:

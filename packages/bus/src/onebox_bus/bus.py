@@ -34,8 +34,8 @@ from .operations import Operations
 from .payload import DEFAULT_MAX_PAYLOAD
 from .publishing import Publishing
 from .retry import next_retry_delay
+from .timing import Clock
 
-Clock = Callable[[], float]
 _T = TypeVar("_T")
 Listener = Callable[[str], None]
 

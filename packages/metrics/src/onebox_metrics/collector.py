@@ -26,7 +26,7 @@ import anyio
 import anyio.from_thread
 import anyio.lowlevel
 import structlog
-from onebox_bus import BusError, Database
+from onebox_bus import BusError, Clock, Database
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -40,7 +40,6 @@ from . import _store
 from .errors import MetricDefinitionError, MetricsStoreError
 from .family import DEFAULT_BUCKETS, Counter, Family, Gauge, Histogram, Kind, LabelKey, format_bound
 
-Clock = Callable[[], float]
 _F = TypeVar("_F", bound=Family)
 
 #: The ``Content-Type`` of `Collector.render`'s output.

@@ -10,14 +10,14 @@ forward, sent < delivered < read < failed, and failed is terminal.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import anyio.to_thread
-from onebox_bus import Bus, Database, LeaseLost, Message
+from onebox_bus import Bus, Clock, Database, LeaseLost, Message
 from sqlalchemy import case, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 from ._schema import deliveries as table
 from .channel import DeliveryReceipt
@@ -29,7 +29,6 @@ _INSERT = insert(table)
 DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
 StatusChange = Literal["updated", "unchanged", "unknown"]
 STATUS_RANK: dict[str, int] = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,7 +112,7 @@ class DeliveryStore:
         )
 
         def work(conn: Connection) -> list[int]:
-            return [int(conn.execute(_INSERT, row).inserted_primary_key[0]) for row in rows]
+            return [_inserted_id(conn.execute(_INSERT, row)) for row in rows]
 
         return self.db.write(work)
 
@@ -175,9 +174,7 @@ class DeliveryStore:
             "created_at": now,
             "updated_at": now,
         }
-        return self.db.write(
-            lambda conn: int(conn.execute(_INSERT, values).inserted_primary_key[0])
-        )
+        return self.db.write(lambda conn: _inserted_id(conn.execute(_INSERT, values)))
 
     def sent_for_message(self, bus_message_id: int) -> bool:
         """True when a send of this bus message was already recorded (a redelivery)."""
@@ -263,6 +260,12 @@ class DeliveryStore:
         if channel is not None:
             query = query.where(table.c.channel == channel)
         return [_to_delivery(r) for r in self.db.read(lambda c: c.execute(query).all())]
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _to_delivery(row: object) -> Delivery:

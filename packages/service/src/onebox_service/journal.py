@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import anyio
 import anyio.to_thread
 import orjson
 import structlog
-from onebox_bus import BusError, Database
+from onebox_bus import BusError, Clock, Database
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,7 +41,6 @@ from ._schema import message_events as table
 
 log = structlog.get_logger("onebox.service.journal")
 
-Clock = Callable[[], float]
 Detail = str | int | float | bool | None
 
 #: Steps in the order a message normally goes through them (for display).

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
+from onebox_bus import Clock, Sleep
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
-from onebox_bus import Bus, Consumer, Database, Handler, Message, check_schema
+from onebox_bus import Bus, Clock, Consumer, Database, Handler, Message, check_schema
 from onebox_metrics import Collector
 from sqlalchemy.engine import Engine
 
@@ -36,8 +36,6 @@ from .vitals import RuntimeVitals
 from .webhooks import WebhookEventStore
 
 log = structlog.get_logger("onebox.service.runtime")
-
-Clock = Callable[[], float]
 
 
 class Worker(Protocol):

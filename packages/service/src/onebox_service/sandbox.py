@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
 
+from onebox_bus import Clock
 from onebox_bus.contracts import OutboundMessage
 
 from .channel import DeliveryReceipt
 from .deliveries import Delivery, DeliveryStore
-
-Clock = Callable[[], float]
 
 
 class SandboxChannel:

@@ -27,7 +27,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 import structlog
-from onebox_bus import Bus, Consumer, Message
+from onebox_bus import Bus, Clock, Consumer, Message
 from onebox_bus.contracts import OutboundMessage, outbound_topic
 from onebox_metrics import Collector
 
@@ -39,7 +39,6 @@ from .pacing import Pacer, PacingLimits, Sleep
 
 log = structlog.get_logger("onebox.service.sender")
 
-Clock = Callable[[], float]
 _R = TypeVar("_R")
 GroupOf = Callable[[OutboundMessage], str | None]
 

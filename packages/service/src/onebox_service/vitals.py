@@ -32,7 +32,6 @@ from typing import Any
 import anyio
 from onebox_metrics import Collector
 
-Clock = Callable[[], float]
 #: Returns the router's provider states (``Router.states``): read by attribute, duck-typed,
 #: because the service kit does not import the router.
 ProviderStates = Callable[[], Mapping[str, Any]]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hmac
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -23,7 +22,7 @@ import anyio.to_thread
 import structlog
 from litestar import Request, post
 from litestar.handlers import HTTPRouteHandler
-from onebox_bus import Bus, BusUnavailable, Database
+from onebox_bus import Bus, BusUnavailable, Clock, Database
 from onebox_bus.contracts import INBOUND, InboundMessage
 from onebox_metrics import Collector
 from sqlalchemy import insert, select
@@ -35,8 +34,6 @@ from .journal import MessageJournal
 from .settings import MAX_BODY_BYTES
 
 log = structlog.get_logger("onebox.service.webhooks")
-
-Clock = Callable[[], float]
 
 
 def webhook_post(path: str, **kwargs: Any) -> HTTPRouteHandler:
