@@ -6,15 +6,22 @@ Every call is ``POST {api_url}/bot<token>/<method>`` with a JSON body; the answe
 ``parameters`` first, then the HTTP status (error_code is "subject to change"), into the tree
 of `errors`. The token is part of the URL only: it is removed from every error message, and
 this client never logs a URL.
+
+Files (voice notes, video notes) are fetched in two steps: ``getFile`` gives a ``file_path``,
+then ``GET {api_url}/file/bot<token>/<file_path>`` streams the bytes (the Bot API serves at
+most 20 MB). `TelegramBotAPI.download_file` does both, refusing before any download when the
+declared size or type is already wrong, and writes only under the given data directory.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
+from onebox_service import MediaGone, MediaTooLarge, SavedMedia, check_declared, download_audio
 from pydantic import SecretStr
 
 from .errors import (
@@ -30,6 +37,8 @@ from .errors import (
 )
 
 DEFAULT_API_URL = "https://api.telegram.org"
+#: The largest file the Bot API lets a bot download.
+FILE_LIMIT_BYTES = 20 * 1024 * 1024
 DEFAULT_ALLOWED_UPDATES: tuple[str, ...] = (
     "message",
     "edited_message",
@@ -86,6 +95,7 @@ class TelegramBotAPI:
         self._token = token.get_secret_value() if isinstance(token, SecretStr) else token
         self._http = http
         self._base = f"{api_url.rstrip('/')}/bot{self._token}/"
+        self._file_base = f"{api_url.rstrip('/')}/file/bot{self._token}/"
         self.timeout = timeout
 
     def _redact(self, text: str) -> str:
@@ -192,3 +202,49 @@ class TelegramBotAPI:
         """``getWebhookInfo``: url, pending_update_count, last_error_message, ..."""
         result = await self.call("getWebhookInfo")
         return result if isinstance(result, dict) else {}
+
+    async def get_file(self, file_id: str) -> dict[str, Any]:
+        """``getFile``: ``file_id``, ``file_unique_id``, ``file_size`` and ``file_path``."""
+        result = await self.call("getFile", {"file_id": file_id})
+        return result if isinstance(result, dict) else {}
+
+    async def download_file(
+        self,
+        file_id: str,
+        *,
+        dest_dir: Path,
+        limit: int = FILE_LIMIT_BYTES,
+        declared_type: str | None = None,
+        declared_size: int | None = None,
+    ) -> SavedMedia:
+        """Fetch a voice note (or audio, or video note) into a new file under `dest_dir`.
+
+        `declared_type` / `declared_size` are the update's ``mime_type`` / ``file_size``;
+        when they already say the file is too large or not audio, nothing is requested.
+
+        Raises:
+            MediaTooLarge: over `limit` (declared, in ``getFile``'s ``file_size``, Telegram's
+                "file is too big", or while streaming).
+            MediaNotAudio: the declared type or the file's first bytes are not audio.
+            MediaGone: no ``file_path`` (the file cannot be downloaded) or the file URL
+                answered 401/403/404/410.
+            MediaUnavailable: another failure of the download; retryable.
+            TelegramError: ``getFile`` itself failed (see `map_error`).
+        """
+        check_declared(content_type=declared_type, size=declared_size, limit=limit)
+        try:
+            info = await self.get_file(file_id)
+        except TelegramBadRequest as exc:
+            if "file is too big" in exc.description.lower():
+                raise MediaTooLarge(limit=limit) from None
+            raise
+        size = info.get("file_size")
+        check_declared(content_type=None, size=size if isinstance(size, int) else None,
+                       limit=limit)  # fmt: skip
+        file_path = info.get("file_path")
+        if not isinstance(file_path, str) or not file_path:
+            raise MediaGone(404)
+        return await download_audio(
+            self._http, self._file_base + file_path.lstrip("/"), dest_dir=dest_dir,
+            limit=limit, declared_type=declared_type, limits=max(self.timeout, 30.0),
+        )  # fmt: skip

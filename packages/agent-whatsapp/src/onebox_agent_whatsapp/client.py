@@ -1,7 +1,10 @@
 """A small client for the WhatsApp Cloud API (Graph API) over an injected `httpx.AsyncClient`.
 
-It sends text, templates and read receipts from one business phone number, and reads the
-number's details for ``verify-setup``. Every error becomes a `GraphApiError` carrying Meta's
+It sends text, templates and read receipts from one business phone number, reads the
+number's details for ``verify-setup``, and downloads customers' voice notes: ``GET
+/{media-id}`` (bearer) gives a URL that expires after about 5 minutes, which is downloaded with
+the same bearer token; when it answers 401/403/404/410 (expired) the URL is fetched again,
+once. Every error becomes a `GraphApiError` carrying Meta's
 ``error.code``; timeouts and connection failures become a transient `GraphApiError` with no
 code. The client never logs or returns the access token.
 """
@@ -10,10 +13,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
+import structlog
+from onebox_service import (
+    MediaGone,
+    MediaUnavailable,
+    SavedMedia,
+    check_declared,
+    download_audio,
+)
 from pydantic import SecretStr
 
 from .errors import GraphApiError
@@ -21,6 +33,20 @@ from .errors import GraphApiError
 DEFAULT_API_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
 _BSUID = re.compile(r"^[A-Z]{2}\.[A-Za-z0-9.]+$")
+#: The Cloud API's ceiling for audio media.
+AUDIO_LIMIT_BYTES = 16 * 1024 * 1024
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaInfo:
+    """``GET /{media-id}``: where to download the media (for a few minutes) and what it is."""
+
+    media_id: str
+    url: str
+    mime_type: str | None
+    sha256: str | None
+    file_size: int | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +126,77 @@ class GraphApiClient:
             f"{self._base}/{self.phone_number_id}",
             params={"fields": "display_phone_number,verified_name,quality_rating"},
         )
+
+    async def media_info(self, media_id: str) -> MediaInfo:
+        """``GET /{media-id}``: the short-lived download URL and the media's type and size.
+
+        Raises:
+            GraphApiError: unknown or expired media id (code 100), token problems, ...
+        """
+        data = await self._request(
+            "GET", f"{self._base}/{media_id}", params={"phone_number_id": self.phone_number_id}
+        )
+        url = data.get("url")
+        if not isinstance(url, str) or not url:
+            raise GraphApiError(status_code=200, code=None, title="media answer without a url")
+        size = _int(data.get("file_size"))
+        mime, digest = data.get("mime_type"), data.get("sha256")
+        return MediaInfo(
+            media_id=media_id, url=url, mime_type=mime if isinstance(mime, str) else None,
+            sha256=digest if isinstance(digest, str) else None, file_size=size,
+        )  # fmt: skip
+
+    async def download_media(
+        self,
+        media_id: str,
+        *,
+        dest_dir: Path,
+        limit: int = AUDIO_LIMIT_BYTES,
+        declared_type: str | None = None,
+    ) -> SavedMedia:
+        """Fetch a customer's voice note (or audio file) into a new file under `dest_dir`.
+
+        The URL is fetched now (it expires within minutes), and fetched again once if the
+        download answers that it has expired. The file's SHA-256 is checked against Meta's.
+
+        Raises:
+            MediaTooLarge: over `limit` (declared by the webhook or the media info, or while
+                streaming).
+            MediaNotAudio: the declared type or the first bytes are not audio.
+            MediaGone: the media id is unknown or expired, or the URL stayed expired.
+            MediaUnavailable: a retryable failure (5xx, rate limit, network, bad checksum).
+            GraphApiError: the access token or permissions are wrong (``kind == "config"``).
+        """
+        check_declared(content_type=declared_type, size=None, limit=limit)
+        for attempt in (1, 2):
+            info = await self._media_info_or_media_error(media_id)
+            check_declared(content_type=info.mime_type, size=info.file_size, limit=limit)
+            try:
+                saved = await download_audio(
+                    self._http, info.url, dest_dir=dest_dir, limit=limit,
+                    headers={"Authorization": f"Bearer {self._token.get_secret_value()}"},
+                    declared_type=info.mime_type, limits=max(self.timeout, 30.0),
+                )  # fmt: skip
+            except MediaGone as exc:
+                if attempt == 2:
+                    raise
+                log.info("whatsapp.media_url_refetched", status_code=exc.status_code)
+                continue
+            if info.sha256 and saved.sha256 != info.sha256.lower():
+                saved.path.unlink(missing_ok=True)
+                raise MediaUnavailable("media download does not match its sha256")
+            return saved
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _media_info_or_media_error(self, media_id: str) -> MediaInfo:
+        try:
+            return await self.media_info(media_id)
+        except GraphApiError as exc:
+            if exc.kind == "permanent":
+                raise MediaGone(exc.status_code) from None
+            if exc.kind in ("transient", "rate_limited"):
+                raise MediaUnavailable(f"media info failed: {exc.reason}") from None
+            raise
 
     async def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
         body = orjson.dumps({"messaging_product": "whatsapp", **payload})

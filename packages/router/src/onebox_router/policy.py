@@ -112,6 +112,8 @@ class RoutingFile(_Strict):
     breaker: _Breaker = _Breaker()
     deadline: _Deadline = _Deadline()
     offline: _Offline = _Offline()
+    #: Validated by `onebox_router.transcribe.policy` (speech providers and their chain).
+    transcription: dict[str, object] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -47,6 +47,18 @@ from .journal import (
 )
 from .language import LANGUAGES, Language, guess_language
 from .logging import configure_logging
+from .media import (
+    AUDIO_TYPES,
+    MediaError,
+    MediaGone,
+    MediaNotAudio,
+    MediaTooLarge,
+    MediaUnavailable,
+    SavedMedia,
+    check_declared,
+    download_audio,
+    sniff_audio,
+)
 from .notify import SystemdNotifier
 from .operator import TelegramChatId, parse_telegram_chat_id
 from .pacing import Pacer, PacingLimits, pace
@@ -81,6 +93,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "AUDIO_TYPES",
     "LANGUAGES",
     "STATUS_RANK",
     "AiohttpTransport",
@@ -101,6 +114,11 @@ __all__ = [
     "JourneyEvent",
     "JourneySummary",
     "Language",
+    "MediaError",
+    "MediaGone",
+    "MediaNotAudio",
+    "MediaTooLarge",
+    "MediaUnavailable",
     "MessageJournal",
     "OpeningRange",
     "Pacer",
@@ -109,6 +127,7 @@ __all__ = [
     "RateLimited",
     "RuntimeVitals",
     "SandboxChannel",
+    "SavedMedia",
     "Sender",
     "ServiceRuntime",
     "ServiceSettings",
@@ -128,9 +147,11 @@ __all__ = [
     "WorkerHealth",
     "back_sentence",
     "build_settings",
+    "check_declared",
     "configure_logging",
     "create_service_app",
     "current_values",
+    "download_audio",
     "evaluate_thresholds",
     "format_journey",
     "guess_language",
@@ -157,6 +178,7 @@ __all__ = [
     "secret_matches",
     "serve",
     "slow_journeys",
+    "sniff_audio",
     "systemd_environment",
     "trace_handlers",
     "webhook_post",

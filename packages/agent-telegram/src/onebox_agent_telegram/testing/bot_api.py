@@ -2,12 +2,13 @@
 
 `FakeBotAPI` is a real HTTP server on 127.0.0.1 (a free port) that answers like
 ``api.telegram.org``: ``/bot<token>/<method>`` with JSON or form bodies, ``sendMessage``,
-``sendChatAction``, ``answerCallbackQuery``, ``setWebhook``, ``deleteWebhook`` and
-``getWebhookInfo``, with the real request checks and response shapes. Errors are scriptable
-(429 with ``parameters.retry_after``, 403 blocked, 400 chat not found / can't parse entities /
-``migrate_to_chat_id``), answers can be slowed down, and every request is recorded with its
-arrival time (``time.monotonic()``). It runs in threads, so sync tests, async tests and
-tests driving the agent in another process can all use it::
+``sendChatAction``, ``answerCallbackQuery``, ``setWebhook``, ``deleteWebhook``,
+``getWebhookInfo`` and ``getFile`` with the file server's ``GET /file/bot<token>/<path>``
+(files over 20 MB refused like the Bot API), with the real request checks and response shapes.
+Errors are scriptable (429 with ``parameters.retry_after``, 403 blocked, 400 chat not found /
+can't parse entities / ``migrate_to_chat_id``), answers can be slowed down, and every request
+is recorded with its arrival time (``time.monotonic()``). It runs in threads, so sync tests,
+async tests and tests driving the agent in another process can all use it::
 
     with FakeBotAPI() as api:
         api.block(42)
@@ -23,7 +24,7 @@ import re
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -69,6 +70,19 @@ class _Scripted:
     times: int = 1
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _File:
+    file_id: str
+    file_path: str
+    data: bytes
+    content_type: str
+    gone: bool = False
+
+
+#: The largest file the Bot API lets a bot download.
+FILE_LIMIT_BYTES = 20 * 1024 * 1024
+
+
 @dataclass(slots=True)
 class _State:
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -79,6 +93,7 @@ class _State:
     migrated: dict[str, int] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)
     message_ids: dict[str, itertools.count[int]] = field(default_factory=dict)
+    files: dict[str, _File] = field(default_factory=dict)
 
 
 def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> Any:
@@ -265,6 +280,31 @@ class FakeBotAPI:
         with self._lock:
             self._state.migrated[str(chat_id)] = new_chat_id
 
+    def add_file(
+        self,
+        file_id: str,
+        data: bytes,
+        *,
+        file_path: str | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> str:
+        """Serve `data` as the file `file_id` (``getFile`` + the file URL); its file_path."""
+        with self._lock:
+            path = file_path or f"voice/file_{len(self._state.files)}.oga"
+            self._state.files[file_id] = _File(
+                file_id=file_id, file_path=path, data=data, content_type=content_type
+            )
+        return path
+
+    def lose_file(self, file_id: str) -> None:
+        """Keep answering ``getFile`` for `file_id` but 404 its download (the file is gone)."""
+        with self._lock:
+            self._state.files[file_id] = replace(self._state.files[file_id], gone=True)
+
+    def downloads(self) -> list[RecordedRequest]:
+        """Every request to the file server (``GET /file/bot<token>/<path>``)."""
+        return self.calls("file")
+
     # -- what happened ------------------------------------------------------------------
 
     @property
@@ -316,6 +356,10 @@ class FakeBotAPI:
         if handler.path == "/_fake/requests":
             self._send(handler, 200, {"requests": [asdict(r) for r in self.requests]})
             return
+        file_match = re.match(r"^/file/bot([^/]*)/(.+)$", handler.path)
+        if file_match is not None:
+            self._serve_file(handler, file_match.group(1), file_match.group(2), arrived)
+            return
         match = re.match(r"^/bot([^/]*)/([A-Za-z]+)(\?.*)?$", handler.path)
         method, params, status, body = "", {}, 404, None
         token_ok = False
@@ -342,6 +386,50 @@ class FakeBotAPI:
                 )
             )
         self._send(handler, status, body)
+
+    def _serve_file(
+        self, handler: BaseHTTPRequestHandler, token: str, path: str, arrived: float
+    ) -> None:
+        token_ok = token == self.token
+        with self._lock:
+            found = next((f for f in self._state.files.values() if f.file_path == path), None)
+        if found is not None and found.gone:
+            found = None
+        status = 200 if token_ok and found is not None else (404 if token_ok else 401)
+        with self._lock:
+            self._state.requests.append(
+                RecordedRequest(method="file", params={"file_path": path}, at=arrived,
+                                status=status, token_ok=token_ok)
+            )  # fmt: skip
+        if found is None or not token_ok:
+            self._send(handler, *_error(status, "Not Found" if token_ok else "Unauthorized"))
+            return
+        try:
+            handler.send_response(200)
+            handler.send_header("content-type", found.content_type)
+            handler.send_header("content-length", str(len(found.data)))
+            handler.end_headers()
+            handler.wfile.write(found.data)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the client stopped reading (a size cap)
+
+    def _get_file(self, params: dict[str, Any]) -> Any:
+        file_id = params.get("file_id")
+        if not file_id:
+            return _error(400, "Bad Request: file_id is empty")
+        with self._lock:
+            found = self._state.files.get(str(file_id))
+        if found is None:
+            return _error(400, "Bad Request: invalid file_id")
+        if len(found.data) > FILE_LIMIT_BYTES:
+            return _error(400, "Bad Request: file is too big")
+        result = {
+            "file_id": found.file_id,
+            "file_unique_id": "AgAD" + found.file_id[-8:],
+            "file_size": len(found.data),
+            "file_path": found.file_path,
+        }
+        return 200, {"ok": True, "result": result}
 
     def _send(self, handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
         data = json.dumps(body).encode()
@@ -451,6 +539,8 @@ class FakeBotAPI:
                 if hook.get("allowed_updates") is not None:
                     info["allowed_updates"] = hook["allowed_updates"]
             return 200, {"ok": True, "result": info}
+        if method == "getFile":
+            return self._get_file(params)
         if method == "getMe":
             return 200, {"ok": True, "result": BOT_USER}
         return _error(404, "Not Found")

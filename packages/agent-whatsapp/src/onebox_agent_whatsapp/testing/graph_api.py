@@ -1,16 +1,22 @@
 """`FakeGraphApi`: a Cloud API stand-in on loopback that checks requests like the real one.
 
 It checks path, bearer token and body fields (text, template, read receipts) and answers with
-the Cloud API's response and error shapes. Tests script errors (`fail_next`) and slow answers
+the Cloud API's response and error shapes. Media (`add_media`) is served like Meta serves it:
+``GET /{version}/{media-id}`` (bearer) answers the media's ``url`` (a fresh short-lived
+lookaside URL each time), ``mime_type``, ``sha256`` and ``file_size``; that URL is downloaded
+with the same bearer token; `expire_next_download` makes the next download of a URL answer 404
+as an expired one does. Tests script errors (`fail_next`) and slow answers
 (`delay_next`) and read every request back with its arrival time (`requests`). `handle` is the
 protocol without the transport, for another loopback server (a benchmark's).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
+import secrets
 import threading
 import time
 from collections import deque
@@ -93,6 +99,16 @@ class RecordedRequest:
 class _Script:
     status: int
     body: bytes
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Media:
+    data: bytes
+    mime_type: str
+
+
+ATTACHMENTS_PATH = "/whatsapp_business/attachments/"
 
 
 class FakeGraphApi:
@@ -119,6 +135,9 @@ class FakeGraphApi:
         self._scripts: deque[_Script] = deque()
         self._delays: deque[float] = deque()
         self._ids = itertools.count(1)
+        self._media: dict[str, _Media] = {}
+        self._urls: dict[str, str] = {}
+        self._expire_downloads = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -193,7 +212,30 @@ class FakeGraphApi:
         with self._lock:
             self._delays.extend([seconds] * times)
 
+    def add_media(self, media_id: str, data: bytes, *, mime_type: str) -> None:
+        """Serve `data` as the media `media_id` (what a customer's voice note would be)."""
+        with self._lock:
+            self._media[media_id] = _Media(data=data, mime_type=mime_type)
+
+    def expire_next_download(self, *, times: int = 1) -> None:
+        """The next `times` downloads of a media URL answer 404, as an expired URL does."""
+        with self._lock:
+            self._expire_downloads += times
+
     # -- reading back ---------------------------------------------------------------------
+
+    def media_lookups(self) -> list[RecordedRequest]:
+        """Every ``GET /{version}/{media-id}``, in arrival order."""
+        with self._lock:
+            return [
+                r for r in self.requests
+                if r.method == "GET" and isinstance(r.answer, dict) and "url" in r.answer
+            ]  # fmt: skip
+
+    def media_downloads(self) -> list[RecordedRequest]:
+        """Every download of a media URL (answered or not), in arrival order."""
+        with self._lock:
+            return [r for r in self.requests if r.path.startswith(ATTACHMENTS_PATH)]
 
     def message_requests(self) -> list[RecordedRequest]:
         """Every POST to the messages endpoint, in arrival order."""
@@ -223,11 +265,15 @@ class FakeGraphApi:
             delay = self._delays.popleft() if self._delays else 0.0
         if delay:
             self._stopping.wait(delay)
+        if path.startswith(ATTACHMENTS_PATH) and method == "GET":
+            return self._download(path, headers)
         match = re.fullmatch(r"/(v\d+\.\d+)/([^/?]+)(/messages)?(\?.*)?", path)
         if match is None:
             return _error(100, "Unknown path components", status=400, subcode=33)
         if headers.get("authorization") != f"Bearer {self.access_token}":
             return _error(190, "Invalid OAuth access token - Cannot parse access token", 401)
+        if method == "GET" and match.group(3) is None and match.group(2) in self._media:
+            return self._media_info(match.group(2))
         if match.group(2) != self.phone_number_id:
             return _error(
                 100,
@@ -254,6 +300,37 @@ class FakeGraphApi:
         if script is not None:
             return script
         return self._message(raw)
+
+    def _media_info(self, media_id: str) -> _Script:
+        media = self._media[media_id]
+        token = secrets.token_hex(12)
+        with self._lock:
+            self._urls[token] = media_id
+        url = f"{self.url}{ATTACHMENTS_PATH}?mid={media_id}&ext={int(time.time())}&hash={token}"
+        return _ok(
+            {
+                "messaging_product": "whatsapp",
+                "url": url,
+                "mime_type": media.mime_type,
+                "sha256": hashlib.sha256(media.data).hexdigest(),
+                "file_size": str(len(media.data)),
+                "id": media_id,
+            }
+        )
+
+    def _download(self, path: str, headers: dict[str, str]) -> _Script:
+        if headers.get("authorization") != f"Bearer {self.access_token}":
+            return _Script(status=401, body=b"", content_type="text/plain")
+        found = re.search(r"[?&]hash=([0-9a-f]+)", path)
+        with self._lock:
+            media_id = self._urls.get(found.group(1)) if found else None
+            expired = self._expire_downloads > 0 and media_id is not None
+            if expired:
+                self._expire_downloads -= 1
+        if media_id is None or expired:
+            return _Script(status=404, body=b"", content_type="text/plain")
+        media = self._media[media_id]
+        return _Script(status=200, body=media.data, content_type=media.mime_type)
 
     def _message(self, raw: bytes) -> _Script:
         try:
@@ -315,6 +392,11 @@ class FakeGraphApi:
         `delay_next` is waited out here (blocking). Another loopback transport (a benchmark's
         asyncio server) can serve the fake through this.
         """
+        script = self.serve(method, path, headers, raw)
+        return script.status, script.body
+
+    def serve(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> _Script:
+        """`handle` with the answer's content type (media downloads are not JSON)."""
         arrived, arrived_mono = time.time(), time.monotonic()
         script = self._answer(method, path, headers, raw)
         try:
@@ -337,7 +419,7 @@ class FakeGraphApi:
                 answer=answer,
             )
         )
-        return script.status, script.body
+        return script
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -347,6 +429,7 @@ class FakeGraphApi:
 class _Handler(BaseHTTPRequestHandler):
     api: FakeGraphApi
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave at once, no 40 ms delayed-ACK stalls
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -358,12 +441,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, answer = self.api.handle(method, self.path, headers, raw)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
+        script = self.api.serve(method, self.path, headers, raw)
+        self.send_response(script.status)
+        self.send_header("Content-Type", script.content_type)
+        self.send_header("Content-Length", str(len(script.body)))
         self.end_headers()
-        self.wfile.write(answer)
+        try:
+            self.wfile.write(script.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped reading (a size cap)
 
     def log_message(self, format: str, *args: Any) -> None:
         return

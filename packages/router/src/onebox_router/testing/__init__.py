@@ -15,24 +15,42 @@ work from sync and async tests alike::
         ... OpenAICompatProvider("groq", http=client, base_url=groq.url, api_key=groq.api_key,
                                  model="llama-3.1-8b-instant")
 
-`FunctionProvider` is a `Provider` that runs a test function.
+`FakeTranscriptionServer` speaks OpenAI-compatible ``/audio/transcriptions`` (multipart),
+strictly. `FunctionProvider` is a `Provider` that runs a test function.
 """
 
 from __future__ import annotations
 
 from ._server import RecordedRequest, Script
 from .anthropic import FakeAnthropicServer
+from .audio import AudioToolsMissing, SpeechFiles, make_speech, missing_tools
 from .openai import FakeOpenAIServer, Flavour
 from .providers import FunctionProvider, FunctionResult, conversation, provider_config
+from .transcription import (
+    FakeTranscriptionServer,
+    HeardScript,
+    Upload,
+    measure_seconds,
+    parse_multipart,
+)
 
 __all__ = [
+    "AudioToolsMissing",
     "FakeAnthropicServer",
     "FakeOpenAIServer",
+    "FakeTranscriptionServer",
     "Flavour",
     "FunctionProvider",
     "FunctionResult",
+    "HeardScript",
     "RecordedRequest",
     "Script",
+    "SpeechFiles",
+    "Upload",
     "conversation",
+    "make_speech",
+    "measure_seconds",
+    "missing_tools",
+    "parse_multipart",
     "provider_config",
 ]

@@ -1,0 +1,54 @@
+"""Language names as Whisper reports them, mapped to ISO 639-1 codes.
+
+OpenAI-compatible ``verbose_json`` answers carry ``language`` as Whisper's English name
+(``"english"``, ``"portuguese"``); some servers send the code (``"pt"``). Downstream (the
+reply's language, the trace, the dashboard) wants one form: the code.
+"""
+
+from __future__ import annotations
+
+#: Whisper's languages (openai/whisper ``tokenizer.LANGUAGES``): code -> name.
+WHISPER_LANGUAGES: dict[str, str] = {
+    "en": "english", "zh": "chinese", "de": "german", "es": "spanish", "ru": "russian",
+    "ko": "korean", "fr": "french", "ja": "japanese", "pt": "portuguese", "tr": "turkish",
+    "pl": "polish", "ca": "catalan", "nl": "dutch", "ar": "arabic", "sv": "swedish",
+    "it": "italian", "id": "indonesian", "hi": "hindi", "fi": "finnish", "vi": "vietnamese",
+    "he": "hebrew", "uk": "ukrainian", "el": "greek", "ms": "malay", "cs": "czech",
+    "ro": "romanian", "da": "danish", "hu": "hungarian", "ta": "tamil", "no": "norwegian",
+    "th": "thai", "ur": "urdu", "hr": "croatian", "bg": "bulgarian", "lt": "lithuanian",
+    "la": "latin", "mi": "maori", "ml": "malayalam", "cy": "welsh", "sk": "slovak",
+    "te": "telugu", "fa": "persian", "lv": "latvian", "bn": "bengali", "sr": "serbian",
+    "az": "azerbaijani", "sl": "slovenian", "kn": "kannada", "et": "estonian",
+    "mk": "macedonian", "br": "breton", "eu": "basque", "is": "icelandic", "hy": "armenian",
+    "ne": "nepali", "mn": "mongolian", "bs": "bosnian", "kk": "kazakh", "sq": "albanian",
+    "sw": "swahili", "gl": "galician", "mr": "marathi", "pa": "punjabi", "si": "sinhala",
+    "km": "khmer", "sn": "shona", "yo": "yoruba", "so": "somali", "af": "afrikaans",
+    "oc": "occitan", "ka": "georgian", "be": "belarusian", "tg": "tajik", "sd": "sindhi",
+    "gu": "gujarati", "am": "amharic", "yi": "yiddish", "lo": "lao", "uz": "uzbek",
+    "fo": "faroese", "ht": "haitian creole", "ps": "pashto", "tk": "turkmen",
+    "nn": "nynorsk", "mt": "maltese", "sa": "sanskrit", "lb": "luxembourgish",
+    "my": "myanmar", "bo": "tibetan", "tl": "tagalog", "mg": "malagasy", "as": "assamese",
+    "tt": "tatar", "haw": "hawaiian", "ln": "lingala", "ha": "hausa", "ba": "bashkir",
+    "jw": "javanese", "su": "sundanese", "yue": "cantonese",
+}  # fmt: skip
+
+_ALIASES = {
+    "burmese": "my", "valencian": "ca", "flemish": "nl", "haitian": "ht",
+    "letzeburgesch": "lb", "pushto": "ps", "panjabi": "pa", "moldavian": "ro",
+    "moldovan": "ro", "sinhalese": "si", "castilian": "es", "mandarin": "zh",
+}  # fmt: skip
+_BY_NAME = {name: code for code, name in WHISPER_LANGUAGES.items()} | _ALIASES
+
+
+def language_code(reported: str | None) -> str | None:
+    """The ISO 639-1 code (``pt``) of a language a provider reported (``Portuguese``, ``pt``,
+    ``pt-BR``); None when it reported none or one Whisper does not know."""
+    if not reported:
+        return None
+    value = reported.strip().lower().replace("_", "-")
+    if value in WHISPER_LANGUAGES:
+        return value
+    if value in _BY_NAME:
+        return _BY_NAME[value]
+    base = value.split("-", 1)[0]
+    return base if base in WHISPER_LANGUAGES else None
