@@ -94,12 +94,12 @@ async def run(
         router = build_router(
             RouterSettings(groq_api_key=urls["chat_key"], groq_base_url=urls["chat"],
                            routing_file=routing),
-            http=http, engine=None,
+            http=http, db=None,
         )  # fmt: skip
         transcriber = build_transcriber(
             RouterSettings(groq_api_key=urls["stt_key"], groq_base_url=urls["stt"],
                            routing_file=routing),
-            http=http, engine=None,
+            http=http, db=None,
         )  # fmt: skip
         bot = TelegramBotAPI(token=urls["bot_token"], http=http, api_url=urls["bot"])
         graph = GraphApiClient(http=http, api_url=urls["graph"], phone_number_id=_pnid(),

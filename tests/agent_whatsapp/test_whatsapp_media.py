@@ -132,7 +132,7 @@ async def test_downloaded_note_reaches_the_transcriber_byte_for_byte(
                                  language="portuguese") as stt:  # fmt: skip
         settings = RouterSettings(groq_api_key=stt.api_key, groq_base_url=stt.url)
         async with httpx.AsyncClient() as http:
-            transcriber = build_transcriber(settings, http=http, engine=None)
+            transcriber = build_transcriber(settings, http=http, db=None)
             transcript = await transcriber.transcribe(
                 Audio(data=saved.path.read_bytes(), filename=saved.filename,
                       content_type=saved.content_type),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from onebox_bus import Database
 from onebox_bus.testing import FakeClock
 from onebox_router import ConfigError, Ledger, RouterSettings, spend_summary
 from onebox_router.testing import FakeTranscriptionServer, SpeechFiles, parse_multipart
@@ -25,7 +26,6 @@ from onebox_router.transcribe import (
     load_transcription_policy,
     resolve_transcription,
 )
-from sqlalchemy.engine import Engine
 
 pytestmark = pytest.mark.anyio
 TURBO = AudioPrice(usd_per_hour=0.04, minimum_seconds=10.0)
@@ -313,9 +313,9 @@ async def test_a_hanging_provider_gets_only_the_time_left(
 
 async def test_budget_and_ledger(
     http: httpx.AsyncClient, groq_stt: FakeTranscriptionServer,
-    local_stt: FakeTranscriptionServer, speech: SpeechFiles, clock: FakeClock, engine: Engine,
+    local_stt: FakeTranscriptionServer, speech: SpeechFiles, clock: FakeClock, db: Database,
 ) -> None:  # fmt: skip
-    ledger = Ledger(engine)
+    ledger = Ledger(db)
     budgeted = config(GROQ_WHISPER, budget=0.0002)  # two minimum-billed notes: 2 x $0.000111
     transcriber = chain(http, groq_stt, local_stt, clock, ledger=ledger, groq_config=budgeted)
     first = await transcriber.transcribe(ogg(speech), deadline=clock() + 9, channel="whatsapp",
@@ -325,7 +325,7 @@ async def test_budget_and_ledger(
     assert second.provider == "local-whisper"
     assert second.attempts[0].outcome == "skipped:budget"
     await transcriber.flush()
-    spend = spend_summary(engine, clock=clock)
+    spend = spend_summary(db, clock=clock)
     assert spend[GROQ_WHISPER]["month"] == pytest.approx(10 * 0.04 / 3600)
     # A new process reads the month's spend from the ledger before calling.
     fresh = chain(http, groq_stt, local_stt, clock, ledger=ledger, groq_config=budgeted)

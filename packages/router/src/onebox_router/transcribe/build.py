@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 import httpx
-from sqlalchemy.engine import Engine
+from onebox_bus import Database
 
 from onebox_router._metrics import Collector
 from onebox_router.ledger import Ledger
@@ -32,7 +32,7 @@ def build_transcriber(
     settings: RouterSettings,
     *,
     http: httpx.AsyncClient,
-    engine: Engine | None,
+    db: Database | None,
     clock: Callable[[], float] = time.time,
     collector: Collector | None = None,
 ) -> Transcriber:
@@ -52,7 +52,7 @@ def build_transcriber(
     return Transcriber(
         policy=policy,
         providers=providers,
-        ledger=Ledger(engine) if engine is not None else None,
+        ledger=Ledger(db) if db is not None else None,
         clock=clock,
         collector=collector,
     )
