@@ -51,6 +51,9 @@ class ServiceSettings(BaseSettings):
         events_enabled: record message events (``service_events``) for ``onebox trace``.
         events_flush_seconds: how often buffered message events are written.
         events_retention_days: message events older than this are purged.
+        database_synchronous: SQLite's ``synchronous`` (``ONEBOX_DATABASE_SYNCHRONOUS``):
+            ``FULL`` (default) fsyncs every commit, so a message answered 200 survives a
+            power cut; ``NORMAL`` may lose the last commits on a power cut.
     """
 
     model_config = SettingsConfigDict(
@@ -72,6 +75,7 @@ class ServiceSettings(BaseSettings):
     events_enabled: bool = True
     events_flush_seconds: float = Field(default=2.0, gt=0)
     events_retention_days: float = Field(default=14.0, gt=0)
+    database_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
