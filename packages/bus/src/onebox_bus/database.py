@@ -28,10 +28,13 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio.to_thread
@@ -175,6 +178,7 @@ class Database:
             raise ConfigError(
                 f"cannot create the database folder {str(path.parent)!r}: {exc.strerror}"
             ) from None
+        create_private(path)
         engine = sqlalchemy.create_engine(
             url,
             connect_args={"timeout": self.busy_timeout, "check_same_thread": False},
@@ -521,6 +525,49 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def file_mode(folder: Path) -> int:
+    """The mode a new database file gets in `folder`: 0600, or 0640 for the folder's group.
+
+    When the folder belongs to a group other than the process's (``/var/lib/onebox`` owned by
+    the ``onebox`` group, say), the file is made readable by that group (backups, `onebox
+    status` run as another member); never by others: messages and phone numbers are in it.
+    """
+    try:
+        folder_gid = folder.stat().st_gid
+    except OSError:
+        return 0o600
+    return 0o640 if folder_gid != os.getegid() else 0o600
+
+
+def create_private(path: Path) -> None:
+    """Create the SQLite file `path` with `file_mode` if it does not exist yet.
+
+    SQLite creates ``-wal`` and ``-shm`` with the database file's permissions, so they follow.
+    An existing file readable or writable by others loses those bits (when we own it).
+    """
+    if str(path) in ("", ":memory:"):
+        return
+    mode = file_mode(path.parent)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+    except FileExistsError:
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with contextlib.suppress(OSError):
+                st = name.stat()
+                if st.st_mode & 0o007 and st.st_uid == os.geteuid():
+                    os.chmod(name, stat.S_IMODE(st.st_mode) & ~0o007)
+        return
+    except OSError:
+        return  # the connect that follows names the file and the reason
+    try:
+        if mode == 0o640:
+            with contextlib.suppress(OSError):
+                os.fchown(fd, -1, path.parent.stat().st_gid)
+        os.fchmod(fd, mode)  # the umask may have taken bits we asked for; never adds others
+    finally:
+        os.close(fd)
 
 
 def normalise_url(url: str) -> URL:
