@@ -17,6 +17,7 @@ from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND
 from onebox_router import Router
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
+from onebox_service.retention import RetentionWorker
 
 from .access import Access
 from .admin import admin_handlers
@@ -26,9 +27,10 @@ from .holding import HoldingReplies
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .persona import Personas
+from .retention import all_purges
 from .settings import OrchestratorSettings
 from .summary import record_process_start
-from .workers import RetentionSweeper, inbound_lease
+from .workers import inbound_lease
 
 SERVICE = "orchestrator"
 
@@ -83,7 +85,13 @@ def create_app(
         min_poll=0.005,
         max_poll=settings.idle_poll_seconds,
     )
-    runtime.add_worker(RetentionSweeper(memory))
+    cache = router.cache if isinstance(router, Router) else None
+    runtime.add_worker(
+        RetentionWorker(
+            all_purges(runtime.db, settings, clock=clock, cache=cache),
+            every=settings.retention_every_seconds,
+        )
+    )
     if isinstance(router, Router):
         runtime.vitals.watch_providers(lambda: router.states)
     if runtime.collector is not None:
