@@ -380,6 +380,10 @@ class Database:
             hooks[key] = callback
 
     def _begin(self, handle: _Handle) -> None:
+        if handle.inline and self.synchronous in ("FULL", "EXTRA"):
+            # A durable commit fsyncs: never on the event loop's thread (it would stall every
+            # request for the fsync). Reads stay inline; the write goes to a worker thread.
+            raise WouldWait
         started = time.monotonic()
         deadline = started + self.busy_timeout
         begin = self.dialect.begin
@@ -457,9 +461,11 @@ class Database:
         """Run ONE database call (or one `transaction()` block) from async code.
 
         On SQLite it first runs inline, on a connection of the event loop's thread that never
-        waits: in WAL mode a read never blocks, and a short write whose lock is free commits
-        in a fraction of a millisecond with no fsync (checkpoints run elsewhere), cheaper than
-        the hop to a worker thread. If the write lock is taken, the attempt fails before doing
+        waits: in WAL mode a read never blocks, and (with ``synchronous=NORMAL``) a short write
+        whose lock is free commits in a fraction of a millisecond with no fsync (checkpoints
+        run elsewhere), cheaper than the hop to a worker thread. With ``FULL`` (the default)
+        every commit fsyncs, so a transaction never runs inline: it goes to a worker thread.
+        If the write lock is taken, the attempt fails before doing
         anything and the call is run again in a worker thread, where waiting is allowed. On
         PostgreSQL every call goes to a worker thread.
 
