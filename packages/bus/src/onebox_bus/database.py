@@ -261,6 +261,9 @@ class Database:
             # checkpoint (its fsync) inside a commit: consumers checkpoint in a thread.
             handle.raw.execute("PRAGMA busy_timeout = 0")
             handle.raw.execute("PRAGMA wal_autocheckpoint = 0")
+            # It commits only what `run(..., durable=False)` hands it (rows written behind an
+            # answer): no fsync; the next durable commit's fsync covers them.
+            handle.raw.execute("PRAGMA synchronous = NORMAL")
         state = self._local.__dict__
         state["inline_handle" if inline else "handle"] = handle
         if "depth" not in state:
@@ -380,7 +383,8 @@ class Database:
             hooks[key] = callback
 
     def _begin(self, handle: _Handle) -> None:
-        if handle.inline and self.synchronous in ("FULL", "EXTRA"):
+        durable = self.synchronous in ("FULL", "EXTRA")
+        if handle.inline and durable and not self._local.__dict__.get("lazy"):
             # A durable commit fsyncs: never on the event loop's thread (it would stall every
             # request for the fsync). Reads stay inline; the write goes to a worker thread.
             raise WouldWait
@@ -457,7 +461,7 @@ class Database:
             return BusUnavailable(f"database cannot take the write: {str(orig)[:200]}")
         return exc
 
-    async def run(self, call: Callable[[], T]) -> T:
+    async def run(self, call: Callable[[], T], *, durable: bool = True) -> T:
         """Run ONE database call (or one `transaction()` block) from async code.
 
         On SQLite it first runs inline, on a connection of the event loop's thread that never
@@ -469,6 +473,10 @@ class Database:
         anything and the call is run again in a worker thread, where waiting is allowed. On
         PostgreSQL every call goes to a worker thread.
 
+        ``durable=False`` (rows written behind an answer, whose loss costs accuracy, never a
+        message) lets a write commit inline without its fsync even under ``FULL``; a power
+        cut may then lose it, a process crash does not.
+
         `call` must be one operation or one transaction: it may be run twice, and only a
         first attempt that changed nothing is ever repeated.
         """
@@ -476,12 +484,14 @@ class Database:
         if not self.sqlite or state.get("depth"):
             return await anyio.to_thread.run_sync(call)
         state["inline"] = True
+        state["lazy"] = not durable
         try:
             return call()
         except WouldWait:
             pass  # the lock is taken: nothing was done; wait for it on a worker thread below
         finally:
             state["inline"] = False
+            state["lazy"] = False
         return await anyio.to_thread.run_sync(call)
 
     @property
