@@ -27,9 +27,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: ONEBOX_ settings a bench passes through to the servers it starts (bench/durability.py
+#: runs the same bench with ``synchronous`` FULL and NORMAL in turn).
+PASSED_THROUGH = ("ONEBOX_DATABASE_SYNCHRONOUS",)
+
+
 def bench_env(**settings: str) -> dict[str, str]:
-    """This process's environment without any ONEBOX_ setting, plus `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")}
+    """This process's environment without any ONEBOX_ setting (but `PASSED_THROUGH`), plus
+    `settings`."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_") or k in PASSED_THROUGH
+    }
     env.update(settings)
     return env
 

@@ -65,5 +65,21 @@ module.exports = {
       minute: 50,
       args: "export --every 15",
     }),
+    // Retention: the orchestrator purges every hour by itself; this runs the same rules
+    // (`onebox purge`, the ONEBOX_*_RETENTION_DAYS settings) once a night as well, and
+    // stays stopped in between (autorestart off; PM2's cron starts it again).
+    {
+      name: "onebox-purge",
+      cwd: home,
+      script: uv,
+      args: "run --frozen --no-sync --package onebox onebox purge",
+      interpreter: "none",
+      exec_mode: "fork",
+      instances: 1,
+      autorestart: false,
+      cron_restart: "33 4 * * *",
+      time: true,
+      env: { ONEBOX_LOG_FORMAT: "json" },
+    },
   ],
 };

@@ -9,9 +9,12 @@ it into the screen. A part that cannot be read is reported as such, never guesse
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -48,8 +51,10 @@ def collect(
     except BusError as exc:
         report["bus"] = {"error": str(exc)[:200]}
         report["cache"] = report["providers"] = {"error": "database unavailable"}
+        report["storage"] = {"error": "database unavailable"}
     else:
         with db:
+            report["storage"] = storage(db, now)
             report["bus"] = _bus(db)
             report["cache"] = _cache(db.engine)
             report["providers"] = _providers(db.engine, now)
@@ -62,6 +67,52 @@ def collect(
     report["problems"] = problems
     report["healthy"] = not problems
     return report
+
+
+#: Each growing table and the column its retention purges by (``docs/operations.md``).
+RETAINED = (
+    ("bus_messages", "created_at"),
+    ("service_webhook_events", "received_at"),
+    ("service_events", "at"),
+    ("service_deliveries", "created_at"),
+    ("metrics_samples", "start"),
+    ("orchestrator_turns", "created_at"),
+    ("router_calls", "created_at"),
+    ("router_cache", "created_at"),
+)
+
+
+def storage(db: Database, now: float) -> dict[str, Any]:
+    """The database's size on disk and, per table, its rows and the age of its oldest row."""
+    try:
+        size = _database_bytes(db)
+        tables: dict[str, Any] = {}
+        for table, column in RETAINED:
+            query = sa.text(f"SELECT count(*), min({column}) FROM {table}")
+            rows, first = db.read(partial(_one, query))
+            tables[table] = {
+                "rows": int(rows),
+                "oldest_age_s": None if first is None else round(max(0.0, now - float(first)), 1),
+            }
+    except (BusError, SQLAlchemyError) as exc:
+        return {"error": str(exc)[:200]}
+    return {"database_bytes": size, "tables": tables}
+
+
+def _one(query: sa.TextClause, conn: sa.Connection) -> tuple[Any, ...]:
+    return tuple(conn.execute(query).one())
+
+
+def _database_bytes(db: Database) -> int:
+    if not db.sqlite:
+        query = sa.text("SELECT pg_database_size(current_database())")
+        return int(db.read(lambda conn: conn.execute(query).scalar()) or 0)
+    path = Path(db.engine.url.database or "")
+    total = 0
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(OSError):
+            total += name.stat().st_size
+    return total
 
 
 def _health(http: httpx.Client, url: str) -> dict[str, Any]:
@@ -189,6 +240,7 @@ def render(report: Mapping[str, Any]) -> str:
             + ("  (see `onebox dead list`)" if bus["dead_letters"] else "")
             + f"   oldest waiting: {_age(bus['oldest_waiting_s'])}"
         )
+    lines.extend(_render_storage(report.get("storage")))
     cache = report["cache"]
     lines.append("")
     if "error" in cache:
@@ -216,12 +268,28 @@ def render(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _render_storage(storage: Mapping[str, Any] | None) -> list[str]:
+    if storage is None:
+        return []
+    if "error" in storage:
+        return ["", f"Database: cannot read it: {storage['error']}"]
+    mib = storage["database_bytes"] / (1024 * 1024)
+    lines = ["", f"Database: {mib:.1f} MiB on disk (with -wal/-shm)"]
+    rows: list[tuple[str, ...]] = [("table", "rows", "oldest row")]
+    for table, t in storage["tables"].items():
+        age = "-" if t["oldest_age_s"] is None else _age(t["oldest_age_s"])
+        rows.append((table, str(t["rows"]), age))
+    return lines + _table(rows)
+
+
 def _age(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.1f}s"
     if seconds < 7200:
         return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:

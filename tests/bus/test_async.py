@@ -133,7 +133,8 @@ async def test_run_async_runs_inline_when_the_lock_is_free_and_in_a_thread_when_
     from onebox_bus.testing import sqlite_file
 
     loop_thread = threading.get_ident()
-    with Bus.from_url(db_url, busy_timeout=5.0) as bus:
+    # synchronous=NORMAL: a commit without fsync may run inline (FULL never writes inline).
+    with Bus.from_url(db_url, busy_timeout=5.0, synchronous="NORMAL") as bus:
 
         def publish() -> int:
             bus.publish("inbound", {"x": 1})

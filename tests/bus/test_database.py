@@ -100,9 +100,36 @@ def test_a_locked_file_becomes_bus_unavailable(sqlite_db: Database, tmp_path: Pa
 
 
 @pytest.mark.anyio
-async def test_run_is_inline_when_free_and_falls_back_to_a_thread_when_locked(
-    sqlite_db: Database, tmp_path: Path
+async def test_a_durable_write_never_fsyncs_on_the_event_loop_but_a_read_stays_inline(
+    sqlite_db: Database,
 ) -> None:
+    loop_thread = threading.get_ident()
+    assert sqlite_db.synchronous == "FULL"
+
+    def write() -> int:
+        with sqlite_db.transaction() as conn:
+            conn.execute(text("INSERT INTO notes VALUES (7)"))
+        return threading.get_ident()
+
+    def read() -> int:
+        sqlite_db.connection().execute(text("SELECT count(*) FROM notes")).scalar()
+        return threading.get_ident()
+
+    assert await sqlite_db.run(write) != loop_thread  # its fsync on a worker thread
+    assert await sqlite_db.run(read) == loop_thread
+    # A row written behind an answer (not durable by design) may commit inline, no fsync.
+    assert await sqlite_db.run(write, durable=False) == loop_thread
+    rows = sqlite_db.connection().execute(text("SELECT n FROM notes")).scalars()
+    assert list(rows) == [7, 7]
+
+
+@pytest.mark.anyio
+async def test_run_is_inline_when_free_and_falls_back_to_a_thread_when_locked(
+    tmp_path: Path,
+) -> None:
+    sqlite_db = Database(f"sqlite:///{tmp_path / 'onebox.db'}", synchronous="NORMAL")
+    with sqlite_db.transaction() as conn:
+        conn.execute(text("CREATE TABLE notes (n INTEGER)"))
     loop_thread = threading.get_ident()
 
     def write(n: int) -> int:
@@ -125,6 +152,7 @@ async def test_run_is_inline_when_free_and_falls_back_to_a_thread_when_locked(
     assert ran_on != loop_thread  # waited for the lock on a worker thread
     rows = sqlite_db.connection().execute(text("SELECT n FROM notes ORDER BY n")).scalars()
     assert list(rows) == [1, 2]
+    sqlite_db.close()
 
 
 def test_a_postgresql_connection_killed_by_the_server_is_replaced(postgres_url: str) -> None:

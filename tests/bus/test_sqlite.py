@@ -11,11 +11,11 @@ from onebox_bus import Bus, BusUnavailable, ConfigError
 from onebox_bus.testing import make_test_bus
 
 
-def test_every_connection_uses_wal_normal_sync_and_foreign_keys(tmp_path: Path) -> None:
+def test_every_connection_uses_wal_full_sync_and_foreign_keys(tmp_path: Path) -> None:
     with make_test_bus(tmp_path / "db" / "onebox.db") as bus:
         conn = bus.db._cursor()
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
 

@@ -46,13 +46,14 @@ def _parse() -> tuple[dict[str, str], list[tuple[list[str], str]]]:
 
 def test_every_job_has_a_valid_schedule_and_a_known_command() -> None:
     env, jobs = _parse()
-    assert len(jobs) == 3
+    assert len(jobs) == 4
     for fields, command in jobs:
         assert all(_field_ok(f, lo, hi) for f, (lo, hi) in zip(fields, RANGES, strict=True))
         assert command.strip()
     commands = " ".join(command for _, command in jobs)
     assert "infra/bin/onebox-healthcheck" in commands
     assert "onebox-metrics export" in commands
+    assert "onebox purge" in commands
     assert (ROOT / "infra" / "bin" / "onebox-healthcheck").exists()
     assert env["ONEBOX_HEALTHCHECK_RESTART_CMD"] == "pm2 restart"
     assert env["ONEBOX_HEALTHCHECK_STATE_CMD"] == ""

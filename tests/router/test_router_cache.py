@@ -6,6 +6,7 @@ from onebox_bus import Database
 from onebox_bus.testing import FakeClock
 from onebox_router import ResponseCache, namespace
 from onebox_router._schema import cache as cache_table
+from onebox_router.matching import signature
 from sqlalchemy import func, select
 
 NS = namespace("You are Casa Verde's assistant.", "simple", "v1")
@@ -91,3 +92,23 @@ def test_courtesy_only_messages_match_only_the_same_words(db: Database, clock: F
     assert cache.store(NS, "👍👍", "Great!", provider="groq", model="m")
     assert cache.lookup(NS, "👍👍") is not None
     assert cache.lookup(NS, "🙏") is None
+
+
+def test_purge_forgets_expired_entries_in_memory_too_and_keeps_live_ones(
+    db: Database, clock: FakeClock
+) -> None:
+    cache = make_cache(db, clock, ttl_s=60.0)
+    questions = [f"Do you sell gift cards for {n} people?" for n in range(250)]
+    for question in questions:
+        cache.store(NS, question, "Yes.", provider="groq", model="m")
+    clock.advance(30)
+    cache.store(NS, "Is the terrace open on Sundays?", "Yes.", provider="groq", model="m")
+    # A paraphrase lookup loads every stored entry into the in-memory match index.
+    cache.lookup_similar(NS, signature("gift cards for 3 people: sold?"))
+    assert cache.indexed == 251
+    clock.advance(31)  # the 250 first answers have expired, the last one has not
+    assert cache.purge(batch=100) == 250  # three short transactions
+    assert cache.indexed == 1
+    with db.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(cache_table)).scalar() == 1
+    assert cache.lookup(NS, "Is the terrace open on Sundays?") is not None

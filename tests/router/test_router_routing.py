@@ -210,6 +210,7 @@ async def test_spent_budget_skips_the_provider_and_survives_restarts(
     # 0.033 USD spent; a call costs at most ~0.002 USD more (128 output tokens): it fits.
     assert (await router.route(conversation(hard(2)), deadline=clock() + 30)).provider == "claude"
     assert (await router.route(conversation(hard(3)), deadline=clock() + 30)).provider == "groq"
+    await router.flush()  # the call records are written behind the replies
     restarted = make_router(http, db, clock, groq=groq, claude=anthropic, claude_budget=0.04)
     assert (await restarted.route(conversation(hard(4)), deadline=clock() + 30)).provider == "groq"
     assert len(anthropic.requests) == 2

@@ -104,3 +104,30 @@ def test_a_bad_section_variable_is_named_flat(monkeypatch: pytest.MonkeyPatch) -
         build_settings(SectionedSettings)
     assert str(info.value).startswith("invalid setting ONEBOX_DEMO_RETRIES: ")
     assert "hunter2" not in str(info.value)
+
+
+def test_the_service_database_fsyncs_every_commit_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onebox_bus.testing import migrated_sqlite
+    from onebox_service import SystemdEnvironment, open_runtime
+
+    url = migrated_sqlite(tmp_path / "onebox.db")
+    seen = []
+    for value in (None, "NORMAL"):
+        if value is not None:
+            monkeypatch.setenv("ONEBOX_DATABASE_SYNCHRONOUS", value)
+        settings = build_settings(ServiceSettings)
+        settings = settings.model_copy(update={"database_url": url})
+        runtime = open_runtime(settings, service="test", systemd=SystemdEnvironment())
+        try:
+            seen.append(runtime.db.connection().exec_driver_sql("PRAGMA synchronous").scalar())
+        finally:
+            runtime.close()
+    assert seen == [2, 1]  # FULL, then NORMAL
+
+
+def test_a_bad_synchronous_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONEBOX_DATABASE_SYNCHRONOUS", "OFF")
+    with pytest.raises(SettingsError, match="ONEBOX_DATABASE_SYNCHRONOUS"):
+        build_settings(ServiceSettings)

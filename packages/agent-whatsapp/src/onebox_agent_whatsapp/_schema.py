@@ -16,7 +16,7 @@ metadata = table_metadata()
 conversations = Table(
     "whatsapp_conversations",
     metadata,
-    Column("conversation_id", String(200), primary_key=True),
+    Column("conversation_id", String(1024), primary_key=True),
     Column("last_inbound_at", Double, nullable=True),
     Column("reengagement_required_at", Double, nullable=True),
     Column("reengagement_reason", Text, nullable=True),

@@ -180,7 +180,7 @@ class InboundRecorder:
         await self._behind.flush()
 
     async def _write(self, rows: list[tuple[str, float]]) -> None:
-        await self.windows.db.run(lambda: self.windows.record_inbound(rows))
+        await self.windows.db.run(lambda: self.windows.record_inbound(rows), durable=False)
 
     def _failed(self, exc: Exception, rows: list[tuple[str, float]]) -> None:
         log.warning("whatsapp.window_write_failed", rows=len(rows), error=str(exc))

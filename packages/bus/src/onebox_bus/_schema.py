@@ -58,8 +58,8 @@ messages = Table(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
     Column("topic", String(200), nullable=False),
-    Column("key", String(200), nullable=True),
-    Column("dedupe_key", String(200), nullable=True),
+    Column("key", String(1024), nullable=True),
+    Column("dedupe_key", String(1024), nullable=True),
     Column("correlation_id", String(100), nullable=True),
     Column("payload", LargeBinary, nullable=False),
     Column("state", String(8), nullable=False, server_default="ready"),

@@ -91,7 +91,7 @@ class Bus(Publishing, Operations):
         url: str,
         *,
         busy_timeout: float = 5.0,
-        synchronous: Synchronous = "NORMAL",
+        synchronous: Synchronous = "FULL",
         on_lock_wait: LockWaitHook | None = None,
         **options: Any,
     ) -> Bus:

@@ -28,10 +28,13 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio.to_thread
@@ -99,8 +102,11 @@ class Database:
     Args:
         url: ``sqlite:///var/onebox.db`` or ``postgresql+psycopg://...``.
         busy_timeout: seconds a write waits for the lock before `BusUnavailable`.
-        synchronous: SQLite's ``synchronous`` pragma (``NORMAL``: a commit survives a crash
-            of the process; ``FULL``: also a power cut).
+        synchronous: SQLite's ``synchronous`` pragma. ``FULL`` (the default): the WAL is
+            fsynced at every commit, so a commit (and the 200 answered for it) survives a
+            power cut; the batcher's group commit pays one fsync per batch. ``NORMAL``: a
+            commit survives a crash of the process, but the last commits may roll back after
+            a power cut or an OS crash.
         on_lock_wait: told how long each write waited for the lock (only waits of 1 ms and
             more, and every timeout).
         readonly: ``engine.begin()`` takes no write lock on SQLite (for read-only tools).
@@ -115,7 +121,7 @@ class Database:
         url: str,
         *,
         busy_timeout: float = 5.0,
-        synchronous: Synchronous = "NORMAL",
+        synchronous: Synchronous = "FULL",
         on_lock_wait: LockWaitHook | None = None,
         readonly: bool = False,
     ) -> None:
@@ -172,6 +178,7 @@ class Database:
             raise ConfigError(
                 f"cannot create the database folder {str(path.parent)!r}: {exc.strerror}"
             ) from None
+        create_private(path)
         engine = sqlalchemy.create_engine(
             url,
             connect_args={"timeout": self.busy_timeout, "check_same_thread": False},
@@ -254,6 +261,9 @@ class Database:
             # checkpoint (its fsync) inside a commit: consumers checkpoint in a thread.
             handle.raw.execute("PRAGMA busy_timeout = 0")
             handle.raw.execute("PRAGMA wal_autocheckpoint = 0")
+            # It commits only what `run(..., durable=False)` hands it (rows written behind an
+            # answer): no fsync; the next durable commit's fsync covers them.
+            handle.raw.execute("PRAGMA synchronous = NORMAL")
         state = self._local.__dict__
         state["inline_handle" if inline else "handle"] = handle
         if "depth" not in state:
@@ -373,6 +383,11 @@ class Database:
             hooks[key] = callback
 
     def _begin(self, handle: _Handle) -> None:
+        durable = self.synchronous in ("FULL", "EXTRA")
+        if handle.inline and durable and not self._local.__dict__.get("lazy"):
+            # A durable commit fsyncs: never on the event loop's thread (it would stall every
+            # request for the fsync). Reads stay inline; the write goes to a worker thread.
+            raise WouldWait
         started = time.monotonic()
         deadline = started + self.busy_timeout
         begin = self.dialect.begin
@@ -456,15 +471,21 @@ class Database:
             handle.close()
             state["handle"] = None
 
-    async def run(self, call: Callable[[], T]) -> T:
+    async def run(self, call: Callable[[], T], *, durable: bool = True) -> T:
         """Run ONE database call (or one `transaction()` block) from async code.
 
         On SQLite it first runs inline, on a connection of the event loop's thread that never
-        waits: in WAL mode a read never blocks, and a short write whose lock is free commits
-        in a fraction of a millisecond with no fsync (checkpoints run elsewhere), cheaper than
-        the hop to a worker thread. If the write lock is taken, the attempt fails before doing
+        waits: in WAL mode a read never blocks, and (with ``synchronous=NORMAL``) a short write
+        whose lock is free commits in a fraction of a millisecond with no fsync (checkpoints
+        run elsewhere), cheaper than the hop to a worker thread. With ``FULL`` (the default)
+        every commit fsyncs, so a transaction never runs inline: it goes to a worker thread.
+        If the write lock is taken, the attempt fails before doing
         anything and the call is run again in a worker thread, where waiting is allowed. On
         PostgreSQL every call goes to a worker thread.
+
+        ``durable=False`` (rows written behind an answer, whose loss costs accuracy, never a
+        message) lets a write commit inline without its fsync even under ``FULL``; a power
+        cut may then lose it, a process crash does not.
 
         `call` must be one operation or one transaction: it may be run twice, and only a
         first attempt that changed nothing is ever repeated.
@@ -473,12 +494,14 @@ class Database:
         if not self.sqlite or state.get("depth"):
             return await anyio.to_thread.run_sync(call)
         state["inline"] = True
+        state["lazy"] = not durable
         try:
             return call()
         except WouldWait:
             pass  # the lock is taken: nothing was done; wait for it on a worker thread below
         finally:
             state["inline"] = False
+            state["lazy"] = False
         return await anyio.to_thread.run_sync(call)
 
     @property
@@ -528,6 +551,49 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def file_mode(folder: Path) -> int:
+    """The mode a new database file gets in `folder`: 0600, or 0640 for the folder's group.
+
+    When the folder belongs to a group other than the process's (``/var/lib/onebox`` owned by
+    the ``onebox`` group, say), the file is made readable by that group (backups, `onebox
+    status` run as another member); never by others: messages and phone numbers are in it.
+    """
+    try:
+        folder_gid = folder.stat().st_gid
+    except OSError:
+        return 0o600
+    return 0o640 if folder_gid != os.getegid() else 0o600
+
+
+def create_private(path: Path) -> None:
+    """Create the SQLite file `path` with `file_mode` if it does not exist yet.
+
+    SQLite creates ``-wal`` and ``-shm`` with the database file's permissions, so they follow.
+    An existing file readable or writable by others loses those bits (when we own it).
+    """
+    if str(path) in ("", ":memory:"):
+        return
+    mode = file_mode(path.parent)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+    except FileExistsError:
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with contextlib.suppress(OSError):
+                st = name.stat()
+                if st.st_mode & 0o007 and st.st_uid == os.geteuid():
+                    os.chmod(name, stat.S_IMODE(st.st_mode) & ~0o007)
+        return
+    except OSError:
+        return  # the connect that follows names the file and the reason
+    try:
+        if mode == 0o640:
+            with contextlib.suppress(OSError):
+                os.fchown(fd, -1, path.parent.stat().st_gid)
+        os.fchmod(fd, mode)  # the umask may have taken bits we asked for; never adds others
+    finally:
+        os.close(fd)
 
 
 def normalise_url(url: str) -> URL:

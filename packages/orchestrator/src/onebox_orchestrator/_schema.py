@@ -35,7 +35,7 @@ turns = Table(
     Column(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("conversation_key", String(200), nullable=False),
+    Column("conversation_key", String(1024), nullable=False),
     Column("inbound_id", BigInteger, nullable=False),
     Column("role", String(16), nullable=False),
     Column("text", Text, nullable=False),

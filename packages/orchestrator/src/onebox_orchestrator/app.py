@@ -18,6 +18,7 @@ from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND, OPERATOR
 from onebox_router import Router
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
+from onebox_service.retention import RetentionWorker
 
 from .admin import admin_handlers
 from .dashboard import (
@@ -36,8 +37,9 @@ from .instruments import Instruments
 from .memory import ConversationMemory
 from .operators import OperatorHandler
 from .persona import Personas
+from .retention import all_purges
 from .settings import OrchestratorSettings
-from .workers import RetentionSweeper, inbound_lease
+from .workers import inbound_lease
 
 SERVICE = "orchestrator"
 
@@ -118,7 +120,13 @@ def create_app(
             min_poll=0.005,
             max_poll=settings.idle_poll_seconds,
         )
-    runtime.add_worker(RetentionSweeper(memory))
+    cache = router.cache if isinstance(router, Router) else None
+    runtime.add_worker(
+        RetentionWorker(
+            all_purges(runtime.db, settings, clock=clock, cache=cache),
+            every=settings.retention_every_seconds,
+        )
+    )
     if isinstance(router, Router):
         runtime.vitals.watch_providers(lambda: router.states)
     if runtime.collector is not None:

@@ -51,6 +51,8 @@ class OrchestratorSettings(ServiceSettings):
             router's ``ONEBOX_DEADLINE_SECONDS``).
         history_turns: how many earlier turns of a conversation the router sees.
         history_retention_days: turns older than this are deleted.
+        router_calls_retention_days: the router's call records older than this are deleted
+            (at least 32: a monthly budget reads this month's calls).
         business_name: the business the personas speak for.
         persona_telegram / persona_whatsapp: a system prompt given inline.
         persona_telegram_file / persona_whatsapp_file: a system prompt read from a file.
@@ -77,6 +79,7 @@ class OrchestratorSettings(ServiceSettings):
     deadline_seconds: float = Field(default=30.0, gt=0, le=600)
     history_turns: int = Field(default=12, ge=0, le=200)
     history_retention_days: float = Field(default=30.0, gt=0)
+    router_calls_retention_days: float = Field(default=90.0, ge=32)
     business_name: str = "our business"
     persona_telegram: str | None = None
     persona_whatsapp: str | None = None

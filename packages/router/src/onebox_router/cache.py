@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import orjson
 import sqlalchemy as sa
 from onebox_bus import Database
+from onebox_bus.retention import purge_before
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import cache as table
@@ -219,13 +220,43 @@ class ResponseCache:
         self.stats.stores += len(rows)
         return len(rows)
 
-    def purge(self) -> int:
-        """Delete expired answers; how many were deleted."""
+    def purge(self, *, batch: int = 1000) -> int:
+        """Delete expired answers, `batch` rows per transaction; how many were deleted.
+
+        The in-memory match index forgets them too (and every other expired entry), so a
+        long-running orchestrator does not keep every question it ever cached.
+        """
         now = self._clock()
-        deleted = self._db.write(
-            lambda conn: conn.execute(sa.delete(table).where(table.c.expires_at <= now))
-        )
-        return deleted.rowcount or 0
+        deleted = purge_before(self._db, "router_cache", "expires_at", now, batch=batch)
+        self.forget_expired(now)
+        return deleted
+
+    def forget_expired(self, now: float | None = None) -> int:
+        """Drop expired entries from the in-memory match index; how many were dropped."""
+        now = self._clock() if now is None else now
+        dropped = 0
+        with self._lock:
+            for ns in list(self._index):
+                space = self._index[ns]
+                expired = [i for i, e in space.entries.items() if e.expires_at < now]
+                for entry_id in expired:
+                    entry = space.entries.pop(entry_id)
+                    for token in entry.sig.tokens | entry.sig.critical:
+                        ids = space.by_token.get(token)
+                        if ids is not None:
+                            ids.discard(entry_id)
+                            if not ids:
+                                del space.by_token[token]
+                dropped += len(expired)
+                if not space.entries:
+                    del self._index[ns]
+        return dropped
+
+    @property
+    def indexed(self) -> int:
+        """How many entries the in-memory match index holds."""
+        with self._lock:
+            return sum(len(space.entries) for space in self._index.values())
 
     def clear(self) -> None:
         """Forget every answer (e.g. after the FAQ or prices changed)."""

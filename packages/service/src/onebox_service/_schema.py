@@ -33,10 +33,10 @@ deliveries = Table(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
     Column("channel", String(32), nullable=False),
-    Column("conversation_id", String(200), nullable=False),
+    Column("conversation_id", String(1024), nullable=False),
     Column("correlation_id", String(100), nullable=True),
     Column("bus_message_id", BigInteger, nullable=True),
-    Column("platform_message_id", String(200), nullable=True),
+    Column("platform_message_id", String(1024), nullable=True),
     Column("status", String(16), nullable=False),
     Column("error", Text, nullable=True),
     Column("sandbox", Boolean, nullable=False, server_default=false()),

@@ -257,7 +257,11 @@ def open_runtime(
         SchemaError: the database is not migrated to the installed packages' heads.
     """
     env = systemd if systemd is not None else systemd_environment()
-    db = Database(settings.database_url, busy_timeout=settings.busy_timeout_seconds)
+    db = Database(
+        settings.database_url,
+        busy_timeout=settings.busy_timeout_seconds,
+        synchronous=settings.database_synchronous,
+    )
     try:
         if verify_schema:
             check_schema(db)

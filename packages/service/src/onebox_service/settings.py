@@ -144,6 +144,16 @@ class ServiceSettings(EnvSettings):
             answers 503 at once.
         bus_doorbell: wake consumers in other processes as soon as a message is published
             (``ONEBOX_BUS_DOORBELL``; ``0`` leaves them to polling; see docs/doorbell.md).
+        database_synchronous: SQLite's ``synchronous`` (``ONEBOX_DATABASE_SYNCHRONOUS``):
+            ``FULL`` (default) fsyncs every commit, so a message answered 200 survives a
+            power cut; ``NORMAL`` may lose the last commits on a power cut.
+        retention_every_seconds: how often the retention worker purges (the orchestrator's).
+        retention_batch_rows: rows deleted per transaction by a purge (short write locks).
+        bus_done_retention_days: done bus messages older than this are deleted.
+        webhook_events_retention_days: recorded webhook refusals/errors older than this are
+            deleted.
+        metrics_samples_retention_days: metrics rows (raw and rolled up) older than this are
+            deleted.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -166,6 +176,12 @@ class ServiceSettings(EnvSettings):
     http_keepalive_seconds: float = Field(default=5.0, gt=0)
     http_max_connections: int = Field(default=1000, ge=1)
     bus_doorbell: bool = True
+    database_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    retention_every_seconds: float = Field(default=3600.0, gt=0)
+    retention_batch_rows: int = Field(default=1000, ge=1, le=100_000)
+    bus_done_retention_days: float = Field(default=7.0, gt=0)
+    webhook_events_retention_days: float = Field(default=30.0, gt=0)
+    metrics_samples_retention_days: float = Field(default=90.0, gt=0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,141 @@
+"""Soak with an accelerated clock: 30 days of traffic, and the database stops growing.
+
+Every day (a `FakeClock` day) carries the shape of 50,000 events/day scaled down 250 times:
+inbound messages published, claimed and acked, refused webhooks recorded, a journal of
+three steps per message, router call records, cache answers with a one-day life, two turns
+per message and hourly metrics flushes. The orchestrator's retention rules (the ones its
+worker runs every hour) run at each simulated hour's end. Retention is shortened to 4 days
+(everything else as shipped) so the 30 days cover several horizons.
+
+After the horizon every table's row count stays bounded by what four days bring, and the
+file stops growing: purged pages are reused by the next inserts (no VACUUM).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+from onebox_bus import Bus, Database, Publish
+from onebox_bus.testing import FakeClock, migrated_sqlite
+from onebox_metrics import Collector
+from onebox_orchestrator.memory import ConversationMemory
+from onebox_orchestrator.retention import all_purges
+from onebox_orchestrator.settings import OrchestratorSettings
+from onebox_router.cache import ResponseCache, namespace
+from onebox_router.ledger import CallRecord, Ledger
+from onebox_service import MessageJournal, WebhookEventStore
+from onebox_service.retention import run_purges
+from sqlalchemy import text
+
+DAYS = 30
+PER_DAY = 50_000 // 250  # the production shape, scaled down
+HOURS = 24
+RETENTION_DAYS = 4.0
+TABLES = (
+    "bus_messages", "service_webhook_events", "service_events", "metrics_samples",
+    "orchestrator_turns", "router_calls", "router_cache",
+)  # fmt: skip
+NS = namespace("You are Casa Verde's assistant.", "simple", "v1")
+
+
+def _counts(db: Database) -> dict[str, int]:
+    conn = db.connection()
+    return {t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0) for t in TABLES}
+
+
+def _file_bytes(db: Database, path: Path) -> int:
+    db.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return os.path.getsize(path)
+
+
+@pytest.mark.slow
+def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path) -> None:
+    path = tmp_path / "onebox.db"
+    clock = FakeClock(start=1_800_000_000.0)
+    settings = OrchestratorSettings().model_copy(
+        update={  # shortened horizon (model_copy skips the 32-day floor of router calls)
+            "database_url": migrated_sqlite(path),
+            "bus_done_retention_days": RETENTION_DAYS,
+            "webhook_events_retention_days": RETENTION_DAYS,
+            "events_retention_days": RETENTION_DAYS,
+            "metrics_samples_retention_days": RETENTION_DAYS,
+            "history_retention_days": RETENTION_DAYS,
+            "router_calls_retention_days": RETENTION_DAYS,
+            "retention_batch_rows": 200,
+        }
+    )
+    db = Database(settings.database_url)
+    bus = Bus(db, clock=clock)
+    events = WebhookEventStore(db, clock=clock)
+    journal = MessageJournal("orchestrator", db, clock=clock, retention=1e9)  # purged by rule
+    ledger = Ledger(db)
+    cache = ResponseCache(db, clock=clock, ttl_s=86400.0)
+    memory = ConversationMemory(db, clock=clock)
+    collector = Collector("orchestrator", db, clock=clock)
+    replies = collector.counter("soak_replies_total", "replies", ["channel"])
+    purges = all_purges(db, settings, clock=clock, cache=cache)
+    per_hour = PER_DAY // HOURS + 1
+    seq = 0
+    daily: list[tuple[dict[str, int], int]] = []
+    try:
+        for _day in range(DAYS):
+            for _hour in range(HOURS):
+                batch = []
+                for _ in range(per_hour):
+                    seq += 1
+                    key, cid = f"telegram:{seq % 97}", f"c{seq}"
+                    payload = orjson.dumps({"n": seq})
+                    batch.append(
+                        Publish(topic="inbound", payload=payload, key=key, correlation_id=cid)
+                    )
+                bus.publish_many(batch)
+                while claimed := bus.claim("inbound", limit=100, consumer="soak"):
+                    bus.ack_many(claimed)
+                    with db.transaction() as conn:
+                        for m in claimed:
+                            memory.record(
+                                conn, conversation_key=m.key or "", inbound_id=m.id,
+                                channel="telegram", correlation_id=m.correlation_id,
+                                user_text=f"question {m.id}", reply_text="an answer",
+                                provider="groq",
+                            )  # fmt: skip
+                    for m in claimed:
+                        for step in ("received", "claimed", "sent"):
+                            journal.record(m.correlation_id, step)
+                    ledger.record([
+                        CallRecord(created_at=clock(), provider="groq", model="m",
+                                   message_class="simple", correlation_id=m.correlation_id)
+                        for m in claimed
+                    ])  # fmt: skip
+                    replies.inc(len(claimed), channel="telegram")
+                journal.flush()
+                events.record("telegram", "refused", "bad secret", status_code=401)
+                cache.store_many([(NS, f"Do you open at {seq % 500} on day {_day}?", "Yes.",
+                                   "groq", "m")])  # fmt: skip
+                cache.lookup(NS, f"Do you open at {seq % 500} on day {_day}, please?")
+                collector.flush()
+                clock.advance(3600.0)
+                run_purges(purges)
+            daily.append((_counts(db), _file_bytes(db, path)))
+    finally:
+        db.close()
+
+    for day, (counts, size) in enumerate(daily, 1):  # shown with -s
+        print(
+            f"day {day:2}: {size / 1024:8.0f} KiB "
+            + " ".join(f"{t}={n}" for t, n in counts.items())
+        )
+    horizon = int(RETENTION_DAYS) + 2  # past the horizon, with a day for the last purge
+    after = daily[horizon:]
+    for table in TABLES:
+        settled = [counts[table] for counts, _ in after]
+        assert max(settled) <= daily[horizon][0][table] * 1.1 + 50, (table, settled)
+        assert max(settled) > 0, table  # the soak really wrote to it
+    assert daily[-1][0]["bus_messages"] <= (RETENTION_DAYS + 1) * PER_DAY * 1.1
+    assert cache.indexed <= 2 * HOURS  # the in-memory index holds live answers only
+    sizes = [size for _, size in after]
+    assert max(sizes) <= sizes[0] * 1.15, sizes  # pages reused: the file stops growing
+    assert daily[-1][1] < daily[horizon][1] * (DAYS / horizon) / 2  # unlike the rows written

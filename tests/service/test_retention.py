@@ -1,0 +1,92 @@
+"""Retention rules: batched age purges on SQLite and PostgreSQL, and the worker that runs them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import anyio
+import pytest
+from onebox_bus import Bus, Database
+from onebox_bus.retention import DAY, oldest, purge_before
+from onebox_bus.testing import FakeClock, migrated_postgres
+from onebox_service import ServiceSettings, WebhookEventStore
+from onebox_service.retention import Purge, RetentionWorker, shared_purges
+from sqlalchemy import text
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Database]:
+    if request.param == "postgresql":
+        base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
+        if not base:
+            pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
+        db_url = migrated_postgres(base, "onebox_retention_test")
+    with Database(db_url) as database:
+        yield database
+
+
+def _count(db: Database, table: str) -> int:
+    return int(db.connection().execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0)
+
+
+def test_old_rows_go_in_batches_and_recent_ones_stay(db: Database) -> None:
+    clock = FakeClock()
+    events = WebhookEventStore(db, clock=clock)
+    for _ in range(25):
+        events.record("telegram", "refused", "bad secret", status_code=401)
+    clock.advance(31 * DAY)
+    events.record("telegram", "refused", "bad secret", status_code=401)
+    assert oldest(db, "service_webhook_events", "received_at") == clock() - 31 * DAY
+    cutoff = clock() - 30 * DAY
+    assert purge_before(db, "service_webhook_events", "received_at", cutoff, batch=10) == 25
+    assert _count(db, "service_webhook_events") == 1
+    assert oldest(db, "service_webhook_events", "received_at") == clock()
+
+
+def test_shared_rules_purge_done_messages_but_never_waiting_ones(db: Database) -> None:
+    clock = FakeClock()
+    bus = Bus(db, clock=clock)
+    bus.publish("inbound", {"n": 1})
+    bus.publish("inbound", {"n": 2})
+    [first] = bus.claim("inbound", limit=1)
+    bus.ack(first)
+    clock.advance(8 * DAY)  # past the 7 days kept by default
+    settings = ServiceSettings()
+    deleted = {p.name: p.run() for p in shared_purges(db, settings, clock=clock)}
+    assert deleted["bus_messages (done)"] == 1
+    assert [m.payload for m in bus.claim("inbound")] == [b'{"n":2}']  # still waiting: kept
+
+
+def test_a_name_that_is_not_an_identifier_is_refused(db: Database) -> None:
+    with pytest.raises(ValueError, match="not a table/column name"):
+        purge_before(db, "bus_messages; DROP TABLE x", "finished_at", 0.0)
+
+
+@pytest.mark.anyio
+async def test_the_worker_purges_at_start_and_keeps_going_when_a_rule_fails() -> None:
+    ran: list[str] = []
+
+    def broken() -> int:
+        from onebox_bus import BusUnavailable
+
+        ran.append("broken")
+        raise BusUnavailable("locked")
+
+    def fine() -> int:
+        ran.append("fine")
+        return 3
+
+    worker = RetentionWorker(
+        [Purge(name="broken", days=1, run=broken), Purge(name="fine", days=1, run=fine)],
+        every=3600.0,
+        tick=0.01,
+    )
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(worker.run)
+        with anyio.fail_after(10):
+            while worker.last_deleted != {"fine": 3}:  # noqa: ASYNC110 - polling with a deadline
+                await anyio.sleep(0.01)
+        worker.stop()
+    assert ran == ["broken", "fine"]
+    assert not worker.running
