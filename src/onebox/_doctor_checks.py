@@ -36,6 +36,10 @@ LIMITS = ("MemoryHigh", "MemoryMax", "CPUQuota", "TasksMax")
 WEBHOOKS = {"onebox-telegram": "/webhook/telegram", "onebox-whatsapp": "/webhook/whatsapp"}
 DEFAULT_PORTS = {"onebox-telegram": 3001, "onebox-whatsapp": 3002, "onebox-orchestrator": 3003}
 SECRET_WORDS = ("TOKEN", "SECRET", "API_KEY", "PASSWORD")
+SANDBOX_TOKENS = {
+    "onebox-telegram": "ONEBOX_TELEGRAM_BOT_TOKEN",
+    "onebox-whatsapp": "ONEBOX_WHATSAPP_ACCESS_TOKEN",
+}
 # Variables read outside the services' settings classes (scripts, the exporter, the router).
 EXTRA_NAMES = frozenset(
     {"ONEBOX_METRICS_DIR", "ONEBOX_METRICS_RETENTION_DAYS", "ONEBOX_TEST_POSTGRES_URL"}
@@ -238,9 +242,17 @@ def check_settings(paths: Paths, enabled: Enabled) -> Iterator[Check]:
                 detail="; ".join(problems),
                 fix=f"correct {env_file} or the credential files in {creds}",
             )
+        elif service in SANDBOX_TOKENS and getattr(_first(classes, fields), "sandbox", None):
+            token = SANDBOX_TOKENS[service]
+            yield Check(
+                name=f"settings {service}",
+                status="fail",
+                detail="sandbox mode on a production install: replies are recorded, not sent, "
+                "and unsigned webhooks from this machine are accepted",
+                fix=f"put {token} in {creds}/ (name without ONEBOX_) and remove ONEBOX_SANDBOX",
+            )
         else:
-            mode = "sandbox" if getattr(_first(classes, fields), "sandbox", False) else "configured"
-            yield Check(name=f"settings {service}", status="ok", detail=f"valid ({mode})")
+            yield Check(name=f"settings {service}", status="ok", detail="valid (configured)")
 
 
 def _first(classes: list[type[BaseSettings]], fields: dict[str, str]) -> BaseSettings:

@@ -36,6 +36,7 @@ class OneboxSettings(BaseSettings):
         whatsapp_app_secret: signs ``onebox chat``'s WhatsApp webhooks when set.
         whatsapp_phone_number_id: the business number the chat's webhooks are addressed to.
         whatsapp_access_token: present means the agent sends for real.
+        sandbox: ``ONEBOX_SANDBOX=1`` puts both channels in sandbox mode, tokens or not.
     """
 
     model_config = SettingsConfigDict(
@@ -48,6 +49,7 @@ class OneboxSettings(BaseSettings):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
     whatsapp_access_token: SecretStr | None = None
+    sandbox: bool | None = None
 
     @field_validator("database_url")
     @classmethod

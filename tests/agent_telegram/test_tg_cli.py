@@ -60,7 +60,7 @@ def test_settings_rules(monkeypatch: pytest.MonkeyPatch) -> None:
         TelegramSettings(host="0.0.0.0")
     with pytest.raises(ValidationError, match="A-Z a-z 0-9"):
         TelegramSettings(telegram_secret_token="has spaces!")
-    assert TelegramSettings(host="0.0.0.0", telegram_secret_token="ok").sandbox
+    assert TelegramSettings(host="0.0.0.0", telegram_secret_token="ok", sandbox=True).sandbox
     monkeypatch.setenv("ONEBOX_TELEGRAM_BOT_TOKEN", "")
     assert TelegramSettings().telegram_bot_token is None
 
@@ -75,3 +75,43 @@ def test_bad_setting_exits_naming_the_variable(
     err = capsys.readouterr().err
     assert "ONEBOX_TELEGRAM_SECRET_TOKEN" in err
     assert "bad secret value" not in err
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        (
+            {"ONEBOX_HOST": "0.0.0.0", "ONEBOX_TELEGRAM_SECRET_TOKEN": "ok"},
+            "ONEBOX_TELEGRAM_BOT_TOKEN",
+        ),
+        ({"ONEBOX_SANDBOX": "0"}, "ONEBOX_TELEGRAM_BOT_TOKEN"),
+        ({"ONEBOX_SANDBOX": "1", "ONEBOX_HOST": "0.0.0.0"}, "ONEBOX_TELEGRAM_SECRET_TOKEN"),
+        ({"ONEBOX_TELEGRAM_BOT_TOKEN": "1:abc"}, "ONEBOX_TELEGRAM_SECRET_TOKEN"),
+    ],
+)
+def test_refuses_to_start_unsandboxed_without_its_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    variable: str,
+) -> None:
+    """Issue 20 finding 1: off loopback, a missing token silently meant sandbox mode."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as info:
+        main(["serve"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert variable in err
+    assert "ONEBOX_?" not in err
+    assert "1:abc" not in err
+
+
+def test_sandbox_is_explicit_or_implied_only_on_loopback() -> None:
+    assert TelegramSettings().sandbox is True
+    assert TelegramSettings(
+        sandbox=True, telegram_bot_token="1:a", telegram_secret_token="s"
+    ).sandbox
+    live = TelegramSettings(telegram_bot_token="1:a", telegram_secret_token="s", host="0.0.0.0")
+    assert live.sandbox is False

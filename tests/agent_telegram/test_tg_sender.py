@@ -194,3 +194,20 @@ async def test_group_gets_at_most_20_per_minute(start_agent: Any, fake_api: Fake
     for i in range(len(times) - 20):
         assert times[i + 20] - times[i] >= 60.0 - JITTER * speed
     assert times[1] - times[0] >= 1.0 - JITTER * speed
+
+
+async def test_a_reply_that_cannot_be_encoded_is_dead_lettered_at_once(
+    start_agent: Any, fake_api: FakeBotAPI
+) -> None:
+    """Issue 20 finding 9: an int64 overflow in a platform id was retried 5 times."""
+    async with start_agent(fake_api) as agent:
+        bus = agent.runtime.bus
+        publish(bus, 11, "reply to an impossible message id", reply_to="9" * 25)
+        publish(bus, 12, "a normal reply")
+        await until(lambda: settled(bus, 2), within=20)
+        [dead] = bus.dead_letters(topic=TOPIC)
+    assert dead.key == "telegram:11"
+    assert dead.attempts == 1
+    assert "64-bit" in (dead.error or "")
+    assert fake_api.sent_texts(11) == []
+    assert fake_api.sent_texts(12) == ["a normal reply"]

@@ -191,3 +191,85 @@ async def test_health_and_metrics(start_agent: Any, fake_api: FakeBotAPI) -> Non
     assert 'onebox_webhook_requests_total{channel="telegram",outcome="rejected"} 1' in text
     assert SECRET not in text
     assert fake_api.token not in text
+
+
+# -- hardening (issue 20 finding 3) ----------------------------------------------------------
+
+NESTED = b'{"update_id": 1, "channel_post": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+HOSTILE = [
+    (b'{"update_id": 1, "message": {"message_id": 1, "chat": {"id": 1}, "text": "\xff\xfe"}}',
+     "not valid UTF-8"),
+    (NESTED, "nested too deeply"),
+    (b"[" * 10_000 + b"]" * 10_000, "not a Telegram update"),
+    (b'{"update_id": 1, "message": {"message_id": "one", "chat": {"id": 1}}}',
+     "not a Telegram update"),
+]  # fmt: skip
+
+
+async def test_hostile_bodies_are_recorded_400s_not_500s(
+    start_agent: Any, fake_api: FakeBotAPI
+) -> None:
+    """Finding 3: invalid UTF-8 and 10,000-level nesting escaped the parser as a 500."""
+    async with start_agent(fake_api) as agent:
+        for body, reason in HOSTILE:
+            response = await post(agent.url, body)
+            assert response.status_code == 400, reason
+            assert reason in response.json()["error"]
+        events = agent.runtime.events.recent()
+        assert [(e.kind, e.status_code) for e in events] == [("malformed", 400)] * len(HOSTILE)
+        assert all(len(e.reason) <= 200 for e in events)
+        assert agent.inbound() == []
+
+
+async def test_text_over_4096_is_capped_at_ingest_and_says_so(
+    start_agent: Any, fake_api: FakeBotAPI
+) -> None:
+    """Finding 3: a 100 KB text went to the orchestrator whole."""
+    async with start_agent(fake_api) as agent:
+        long = "word " * 20_000
+        assert (await post(agent.url, tg.message_update(7, 42, long))).status_code == 200
+        assert (await post(agent.url, tg.message_update(8, 42, "short"))).status_code == 200
+        capped, short = (InboundMessage.from_payload(r.payload) for r in agent.inbound())
+    assert capped.text == long[:4096]
+    assert capped.meta["text_truncated"] == "true"
+    assert capped.meta["text_length"] == str(len(long))
+    assert short.text == "short"
+    assert "text_truncated" not in short.meta
+
+
+# -- sandbox (issue 20 finding 1) ------------------------------------------------------------
+
+PROXIED = [
+    {"x-forwarded-for": "203.0.113.9"},
+    {"forwarded": "for=203.0.113.9;proto=https"},
+    {"via": "1.1 caddy"},
+    {"x-real-ip": "203.0.113.9"},
+]
+
+
+async def test_sandbox_accepts_unsigned_updates_only_direct_from_this_machine(
+    start_agent: Any,
+) -> None:
+    """Finding 1: a sandbox behind the documented reverse proxy answered the internet."""
+    async with start_agent(None, secret=None) as agent:
+        assert agent.settings.sandbox
+        for n, proxy in enumerate(PROXIED):
+            headers = {"content-type": "application/json", **proxy}
+            response = await post(agent.url, tg.message_update(100 + n, 42, "hi"), headers)
+            assert response.status_code == 403, proxy
+        assert agent.inbound() == []
+        assert agent.runtime.events.recent() == []
+        plain = {"content-type": "application/json"}
+        direct = await post(agent.url, tg.message_update(200, 42, "hi"), plain)
+        assert direct.status_code == 200
+        assert len(agent.inbound()) == 1
+
+
+async def test_sandbox_with_a_secret_still_checks_it(start_agent: Any) -> None:
+    async with start_agent(None, secret=SECRET) as agent:
+        assert agent.settings.sandbox
+        plain = {"content-type": "application/json"}
+        unsigned = await post(agent.url, tg.message_update(1, 42), plain)
+        assert unsigned.status_code == 401
+        proxied = await post(agent.url, tg.message_update(2, 42), {**HEADERS, **PROXIED[0]})
+        assert proxied.status_code == 200

@@ -14,6 +14,7 @@ import anyio.lowlevel
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from onebox_agent_telegram.testing import serving
 from onebox_agent_whatsapp import testing as wa
 from onebox_agent_whatsapp.app import create_app
 from onebox_agent_whatsapp.settings import WhatsAppSettings
@@ -417,13 +418,17 @@ async def test_slow_graph_api_times_out_and_is_retried(make_agent: Callable[...,
 async def test_sandbox_mode_records_replies_and_sends_nothing(
     db_url: str, graph: wa.FakeGraphApi, clock: FakeClock
 ) -> None:
-    settings = WhatsAppSettings(database_url=db_url, whatsapp_recipient_interval_seconds=0.0)
+    settings = WhatsAppSettings(
+        database_url=db_url, whatsapp_recipient_interval_seconds=0.0, whatsapp_app_secret="s"
+    )
     assert settings.sandbox
     runtime = open_runtime(settings, service="whatsapp", clock=clock)
     async with AsyncTestClient(create_app(settings, clock=clock, runtime=runtime)) as client:
         agent = Agent(client, runtime, graph, clock)
         body = wa.meta_bytes(wa.payload(wa.text("hi")))
-        assert (await client.post("/webhook/whatsapp", content=body)).status_code == 200
+        headers = wa.signed_headers(body, "s")
+        response = await client.post("/webhook/whatsapp", content=body, headers=headers)
+        assert response.status_code == 200
         agent.reply("Recorded only")
         [record] = await wait_for(lambda: runtime.deliveries.by_correlation("corr-1"))
         assert record.sandbox
@@ -456,3 +461,139 @@ async def test_replies_to_one_customer_are_paced(
     times = sorted(r.created_at for r in records)
     assert [t.body["text"]["body"] for t in graph.texts()] == ["one", "two", "three"]
     assert all(b - a >= 6.0 for a, b in itertools.pairwise(times))
+
+
+# -- hardening (issue 20) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signed", [False, True])
+async def test_oversized_body_writes_nothing_before_the_signature_check(
+    make_agent: Callable[..., Any], signed: bool
+) -> None:
+    """Finding 6: a body refused for its size was recorded before authentication."""
+    agent = await make_agent(max_body_bytes=200)
+    body = wa.meta_bytes(wa.payload(wa.text("x" * 500)))
+    headers = wa.signed_headers(body) if signed else {"content-type": "application/json"}
+    response = await agent.client.post("/webhook/whatsapp", content=body, headers=headers)
+    assert response.status_code == 413
+    assert agent.runtime.events.recent() == []
+    assert agent.inbound() == []
+    metrics = (await agent.client.get("/metrics")).text
+    assert 'onebox_webhook_events_total{channel="whatsapp",kind="too_large"} 1.0' in metrics
+
+
+async def test_a_bad_message_in_a_batch_is_recorded_and_the_rest_stored(agent: Agent) -> None:
+    """Finding 5: one "abc" timestamp failed the whole batch with 400; inf/1e10 were stored."""
+    odd = wa.text("odd clock", sender="15550000001")
+    odd.message["timestamp"] = "abc"
+    future = wa.text("from 2286", sender="15550000002")
+    future.message["timestamp"] = "1e10"
+    broken = wa.text("wrong types", sender="15550000003")
+    broken.message["text"] = {"body": 42}
+    good = wa.text("hello")
+    response = await agent.post(wa.payload(odd, future, broken, good))
+    assert response.status_code == 200
+    stored = {m.text: m for m in agent.inbound()}
+    assert sorted(stored) == ["from 2286", "hello", "odd clock"]
+    assert float(stored["odd clock"].meta["timestamp"]) == agent.clock()
+    assert float(stored["from 2286"].meta["timestamp"]) <= agent.clock() + 300
+    [event] = agent.runtime.events.recent()
+    assert (event.kind, event.status_code) == ("malformed_item", 200)
+    assert "body" in event.reason
+    assert "wrong types" not in event.reason
+    windows = ConversationWindows(agent.runtime.bus, clock=agent.clock)
+    conv = f"{wa.PHONE_NUMBER_ID}:15550000002"
+    await wait_for(lambda: windows.state(conv).last_inbound_at is not None)
+    assert windows.state(conv).last_inbound_at <= agent.clock() + 300
+
+
+WA_NESTED = (
+    b'{"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", '
+    b'"value": {"metadata": {"phone_number_id": "1"}, "messages": ['
+    + b"[" * 10_000
+    + b"]" * 10_000
+    + b"]}}]}]"
+)
+WA_HOSTILE = [
+    (b'{"object": "whatsapp_business_account", "entry": [{"id": "\xff"}]}', "not valid UTF-8"),
+    (WA_NESTED + b"}", "nested too deeply"),
+    (b'{"object": "whatsapp_business_account", "entry": [{"changes": 7}]}', "not a Cloud API"),
+]
+
+
+async def test_hostile_bodies_are_recorded_400s_not_500s(agent: Agent) -> None:
+    """Finding 3: invalid UTF-8 and 10,000-level nesting escaped the parser as a 500."""
+    for body, reason in WA_HOSTILE:
+        response = await agent.client.post(
+            "/webhook/whatsapp", content=body, headers=wa.signed_headers(body)
+        )
+        assert response.status_code == 400, reason
+        assert reason in response.json()["error"]
+    events = agent.runtime.events.recent()
+    assert [(e.kind, e.status_code) for e in events] == [("malformed", 400)] * len(WA_HOSTILE)
+    assert agent.inbound() == []
+
+
+async def test_text_over_4096_is_capped_at_ingest_and_says_so(agent: Agent) -> None:
+    """Finding 3: inbound text had no cap at ingest."""
+    long = "palabra " * 20_000
+    assert (await agent.post(wa.payload(wa.text(long)))).status_code == 200
+    [message] = agent.inbound()
+    assert message.text == long[:4096]
+    assert message.meta["text_truncated"] == "true"
+    assert message.meta["text_length"] == str(len(long))
+
+
+# -- sandbox (issue 20 finding 1) ------------------------------------------------------------
+
+
+async def test_sandbox_accepts_unsigned_posts_only_direct_from_this_machine(
+    db_url: str, clock: FakeClock
+) -> None:
+    """Finding 1: a sandbox behind the documented reverse proxy answered the internet."""
+    settings = WhatsAppSettings(database_url=db_url)
+    assert settings.sandbox
+    runtime = open_runtime(settings, service="whatsapp", clock=clock)
+    body = wa.meta_bytes(wa.payload(wa.text("hi")))
+    proxies = [
+        {"x-forwarded-for": "203.0.113.9"},
+        {"forwarded": "for=203.0.113.9"},
+        {"via": "1.1 nginx"},
+    ]
+    app = create_app(settings, clock=clock, runtime=runtime)
+    async with serving(app) as url, httpx.AsyncClient(base_url=url) as http:
+        for proxy in proxies:
+            response = await http.post("/webhook/whatsapp", content=body, headers=proxy)
+            assert response.status_code == 403, proxy
+        assert runtime.bus.stats().get("inbound") is None
+        assert runtime.events.recent() == []
+        direct = await http.post("/webhook/whatsapp", content=body)
+        assert direct.status_code == 200
+        assert runtime.bus.stats()["inbound"].ready == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "variable"),
+    [
+        ({"host": "0.0.0.0"}, "ONEBOX_WHATSAPP_ACCESS_TOKEN"),
+        ({"host": "0.0.0.0", "sandbox": True}, "ONEBOX_WHATSAPP_APP_SECRET"),
+        ({"sandbox": False}, "ONEBOX_WHATSAPP_ACCESS_TOKEN"),
+    ],
+)
+def test_refuses_to_start_unsandboxed_or_open_without_its_secrets(
+    fields: dict[str, Any], variable: str
+) -> None:
+    """Finding 1: the WhatsApp agent in sandbox started on 0.0.0.0 with no app secret."""
+    with pytest.raises(ValueError, match=variable):
+        WhatsAppSettings(**fields)
+
+
+async def test_an_error_meta_marks_permanent_is_dead_lettered_at_once(agent: Agent) -> None:
+    """Issue 20 finding 9: a 400 the platform marks permanent was retried 5 times."""
+    await agent.post(wa.payload(wa.text("hi")))
+    agent.graph.fail_next(131000, status=400, is_transient=False)
+    agent.reply("Hello!")
+    [dead] = await wait_for(lambda: agent.runtime.bus.dead_letters(topic=OUT))
+    assert dead.attempts == 1
+    assert "graph api error 131000" in (dead.error or "")
+    assert len(agent.graph.message_requests()) == 1

@@ -109,3 +109,28 @@ def test_a_token_without_app_secret_fails_at_start_naming_the_variable(
     assert result.returncode == 2
     assert "ONEBOX_WHATSAPP_APP_SECRET" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"ONEBOX_HOST": "0.0.0.0"}, "ONEBOX_WHATSAPP_ACCESS_TOKEN"),
+        ({"ONEBOX_SANDBOX": "1", "ONEBOX_HOST": "0.0.0.0"}, "ONEBOX_WHATSAPP_APP_SECRET"),
+        ({"ONEBOX_SANDBOX": "0"}, "ONEBOX_WHATSAPP_ACCESS_TOKEN"),
+    ],
+)
+def test_refuses_to_start_without_its_secrets_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    variable: str,
+) -> None:
+    """Issue 20 finding 1: in sandbox it started on 0.0.0.0 with no app secret."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as info:
+        main(["serve"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert variable in err

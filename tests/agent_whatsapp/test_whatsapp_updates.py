@@ -152,8 +152,44 @@ def test_malformed_bodies_raise(body: bytes) -> None:
         parse_webhook(body, received_at=0.0)
 
 
-def test_message_without_id_is_malformed() -> None:
-    data = wa.payload(wa.text("x"))
+def test_message_without_id_is_skipped_and_reported() -> None:
+    data = wa.payload(wa.text("x"), wa.text("kept", sender="15550000001"))
     del data["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
-    with pytest.raises(MalformedWebhook, match="id"):
-        parse(data)
+    batch = parse(data)
+    assert [m.text for m in batch.messages] == ["kept"]
+    [reason] = batch.rejected
+    assert "id" in reason
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "expected"),
+    [
+        ("abc", 1_800_000_100.0),
+        ("inf", 1_800_000_100.0),
+        ("-inf", 1_800_000_100.0),
+        ("nan", 1_800_000_100.0),
+        ("1e400", 1_800_000_100.0),
+        (1e308, 1_800_000_100.0 + 300),
+        ("10000000000", 1_800_000_100.0 + 300),
+        ("0", 1_800_000_100.0 - 8 * 86400),
+        ("-5", 1_800_000_100.0 - 8 * 86400),
+    ],
+)
+def test_timestamps_are_finite_and_clamped_near_the_arrival(
+    timestamp: object, expected: float
+) -> None:
+    """Issue 20 finding 5: inf, nan and 1e10 were stored; "abc" failed the whole batch."""
+    good = wa.text("fine", sender="15550000001", timestamp=1_800_000_050)
+    bad = wa.text("odd clock")
+    bad.message["timestamp"] = timestamp
+    failed = wa.status("wamid.B", "failed", error_code=131047)
+    failed["timestamp"] = timestamp
+    batch = parse(wa.payload(good, bad, failed))
+    by_text = {m.text: m for m in batch.messages}
+    assert by_text["fine"].meta["timestamp"] == "1800000050.0"
+    assert "timestamp_adjusted" not in by_text["fine"].meta
+    assert float(by_text["odd clock"].meta["timestamp"]) == expected
+    assert by_text["odd clock"].meta["timestamp_adjusted"] == "true"
+    [status] = batch.statuses
+    assert status.timestamp == expected
+    assert batch.rejected == []

@@ -50,6 +50,9 @@ def setup(tmp_path: Path, port: int) -> dict[str, Path]:
     secret = creds / "TELEGRAM_SECRET_TOKEN"
     secret.write_text("s3cr3t-token_ok\n")
     secret.chmod(0o600)
+    bot_token = creds / "TELEGRAM_BOT_TOKEN"
+    bot_token.write_text("123456:s3cr3t-bot-token\n")
+    bot_token.chmod(0o600)
     (etc / "common.env").write_text("ONEBOX_LOG_LEVEL=info\n")
     (etc / "onebox-telegram.env").write_text(f"# telegram\nONEBOX_PORT={port}\n")
     shutil.copytree(UNITS, units)
@@ -91,7 +94,7 @@ def test_good_setup_passes(
     for line in (
         "ok    WAL mode: journal_mode=wal",
         "ok    migrations: schema at the installed heads",
-        "ok    settings onebox-telegram: valid (sandbox)",
+        "ok    settings onebox-telegram: valid (configured)",
         "ok    secrets permissions:",
         "ok    unit onebox-telegram: MemoryHigh=384M MemoryMax=512M CPUQuota=50% TasksMax=256",
         "ok    timers: 5 timers active",
@@ -101,6 +104,29 @@ def test_good_setup_passes(
         "ok    clock:",
     ):
         assert line in out, line
+    assert "s3cr3t" not in out
+
+
+@pytest.mark.parametrize("how", ["no bot token", "ONEBOX_SANDBOX=1"])
+def test_a_production_install_in_sandbox_fails(
+    tmp_path: Path,
+    db_path: Path,
+    webhook_port: int,
+    capsys: pytest.CaptureFixture[str],
+    how: str,
+) -> None:
+    """Issue 20 finding 1: doctor reported "ok (sandbox)" for a production install."""
+    where = setup(tmp_path, webhook_port)
+    if how == "no bot token":
+        (where["etc"] / "credentials/onebox-telegram/TELEGRAM_BOT_TOKEN").unlink()
+    else:
+        with (where["etc"] / "onebox-telegram.env").open("a") as env:
+            env.write("ONEBOX_SANDBOX=1\n")
+    code = doctor(db_path, where)
+    out = capsys.readouterr().out
+    assert code != 0
+    assert "FAIL  settings onebox-telegram: sandbox mode on a production install" in out
+    assert "ONEBOX_TELEGRAM_BOT_TOKEN" in out
     assert "s3cr3t" not in out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import subprocess
@@ -61,22 +62,24 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def upstreams() -> Iterator[tuple[int, int]]:
-    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream) for _ in range(2)]
+def upstreams() -> Iterator[tuple[int, int, int]]:
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream) for _ in range(3)]
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for t in threads:
         t.start()
     try:
-        yield servers[0].server_port, servers[1].server_port
+        yield servers[0].server_port, servers[1].server_port, servers[2].server_port
     finally:
         for s in servers:
             s.shutdown()
             s.server_close()
 
 
-def test_caddy_proxies_only_the_two_webhooks(tmp_path: Path, upstreams: tuple[int, int]) -> None:
+@contextlib.contextmanager
+def caddy_serving(tmp_path: Path, upstreams: tuple[int, int, int], **extra: str) -> Iterator[str]:
+    """The production Caddyfile served as plain HTTP on a loopback port; yields its base URL."""
     caddy = require_tool("caddy")
-    telegram, whatsapp = upstreams
+    telegram, whatsapp, orchestrator = upstreams
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")},
@@ -88,6 +91,8 @@ def test_caddy_proxies_only_the_two_webhooks(tmp_path: Path, upstreams: tuple[in
         "ONEBOX_CADDY_ADMIN": "off",
         "ONEBOX_TELEGRAM_UPSTREAM": f"127.0.0.1:{telegram}",
         "ONEBOX_WHATSAPP_UPSTREAM": f"127.0.0.1:{whatsapp}",
+        "ONEBOX_ORCHESTRATOR_UPSTREAM": f"127.0.0.1:{orchestrator}",
+        **extra,
     }
     config = str(INFRA / "caddy" / "Caddyfile")
     subprocess.run(
@@ -108,14 +113,37 @@ def test_caddy_proxies_only_the_two_webhooks(tmp_path: Path, upstreams: tuple[in
 
     try:
         assert wait_until(up, timeout=30), (tmp_path / "caddy.log").read_text()
+        yield base
+    finally:
+        stop_process(proc, timeout=10)
+
+
+def test_caddy_proxies_only_the_two_webhooks(
+    tmp_path: Path, upstreams: tuple[int, int, int]
+) -> None:
+    telegram, whatsapp, _ = upstreams
+    with caddy_serving(tmp_path, upstreams) as base:
         r = httpx.post(base + "/webhook/telegram", json={"update_id": 1})
         assert (r.status_code, r.text) == (200, f"{telegram} POST /webhook/telegram")
         r = httpx.get(base + "/webhook/whatsapp?hub.mode=subscribe&hub.challenge=7")
         assert r.status_code == 200
         assert r.text.startswith(f"{whatsapp} GET /webhook/whatsapp?")
-        for path in ("/health", "/metrics", "/admin/stats", "/webhook/telegram/x", "/"):
+        for path in ("/health", "/metrics", "/admin/stats", "/webhook/telegram/x", "/", "/login"):
             assert httpx.get(base + path).status_code == 404, path
         big = httpx.post(base + "/webhook/telegram", content=b"x" * (2 * 1024 * 1024))
         assert big.status_code == 413
-    finally:
-        stop_process(proc, timeout=10)
+
+
+def test_caddy_routes_the_dashboard_under_the_public_name_when_asked(
+    tmp_path: Path, upstreams: tuple[int, int, int]
+) -> None:
+    """Issue 20 finding 2: the owner could not open the dashboard from a phone."""
+    orchestrator = upstreams[2]
+    with caddy_serving(tmp_path, upstreams, ONEBOX_DASHBOARD="on") as base:
+        for method, path in (("GET", "/"), ("GET", "/login"), ("POST", "/login"),
+                             ("GET", "/api/summary"), ("POST", "/api/replay"),
+                             ("GET", "/static/dashboard.js")):  # fmt: skip
+            r = httpx.request(method, base + path)
+            assert (r.status_code, r.text) == (200, f"{orchestrator} {method} {path}"), path
+        for path in ("/health", "/metrics", "/admin/stats", "/admin/trace", "/static/x"):
+            assert httpx.get(base + path).status_code == 404, path

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+import structlog.testing
 from litestar import Litestar, Request, get
 from litestar.testing import AsyncTestClient
 from onebox_bus.contracts import INBOUND, InboundMessage
@@ -217,3 +218,32 @@ async def test_admin_routes_absent_without_token(db_url: str) -> None:
     async with AsyncTestClient(app=demo_app(runtime, with_worker=False)) as client:
         response = await client.get("/admin/stats", headers={"authorization": "Bearer x"})
         assert response.status_code == 404
+
+
+@pytest.mark.anyio
+async def test_unexpected_error_is_logged_with_traceback_and_a_bare_500(
+    runtime: ServiceRuntime,
+) -> None:
+    """Finding 3: an error no handler maps was answered 500 with nothing logged."""
+
+    @webhook_post("/webhook/boom")
+    async def boom(request: Request[Any, Any, Any]) -> dict[str, bool]:
+        body = await request.body()
+        raise RuntimeError(f"cannot handle {body.decode()}")
+
+    app = create_service_app(runtime, route_handlers=[boom])
+    async with AsyncTestClient(app=app) as client:
+        with structlog.testing.capture_logs() as logs:
+            response = await client.post("/webhook/boom", content=b"customer secret text")
+            missing = await client.get("/nowhere")
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error"}
+    assert b"customer secret" not in response.content
+    assert missing.status_code == 404
+    [line] = [entry for entry in logs if entry["event"] == "request.failed"]
+    assert (line["path"], line["error"], line["log_level"]) == (
+        "/webhook/boom",
+        "RuntimeError",
+        "error",
+    )
+    assert isinstance(line["exc_info"], RuntimeError)

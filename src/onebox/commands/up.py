@@ -146,10 +146,13 @@ def _spec(name: str, bin_dir: Path, ports: dict[str, int], args: argparse.Namesp
 def _announce(
     sink: LogSink, specs: list[ServiceSpec], settings: Any, args: argparse.Namespace
 ) -> None:
+    forced = settings.sandbox is True
     modes = {
-        "telegram": "sandbox: replies recorded" if settings.telegram_bot_token is None else "live",
+        "telegram": "sandbox: replies recorded"
+        if forced or settings.telegram_bot_token is None
+        else "live",
         "whatsapp": "sandbox: replies recorded"
-        if settings.whatsapp_access_token is None
+        if forced or settings.whatsapp_access_token is None
         else "live",
         "orchestrator": "routing replies",
     }

@@ -2,7 +2,7 @@
 
 The app serves ``POST /webhook/telegram``, ``GET /health`` and ``GET /metrics``, and runs the
 outbound sender (a worker on ``outbound.telegram``) in its lifespan. With a bot token the
-sender delivers through `TelegramChannel`; without one (sandbox mode) it records replies.
+sender delivers through `TelegramChannel`; in sandbox mode it records replies.
 The caller owns the `httpx.AsyncClient` and closes it after the app has stopped.
 """
 
@@ -59,7 +59,7 @@ def create_app(
     chats = ChatStore(runtime.db, clock=clock)
     pacer = pacer or Pacer(TELEGRAM_LIMITS, clock=clock)
     channel: Channel
-    if settings.telegram_bot_token is None:
+    if settings.sandbox or settings.telegram_bot_token is None:
         channel = SandboxChannel(SERVICE, clock=clock)
     else:
         if http is None:

@@ -1,7 +1,9 @@
 """The Telegram agent's settings: the service kit's common ones plus ``ONEBOX_TELEGRAM_*``.
 
-Without a bot token the agent runs in sandbox mode: replies are recorded, not sent, and the
-webhook skips the secret check only while the agent listens on loopback.
+Sandbox mode (replies recorded, not sent) is asked for with ``ONEBOX_SANDBOX=1``, or implied
+by a missing bot token on a loopback address; anywhere else the agent refuses to start
+without ``ONEBOX_TELEGRAM_BOT_TOKEN`` and ``ONEBOX_TELEGRAM_SECRET_TOKEN``. Without a secret
+the webhook accepts only requests made on this machine through no proxy.
 """
 
 from __future__ import annotations
@@ -9,11 +11,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from onebox_service import ServiceSettings
+from onebox_service import ServiceSettings, is_loopback, sandbox_mode
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 DEFAULT_API_URL = "https://api.telegram.org"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -21,7 +22,9 @@ class TelegramSettings(ServiceSettings):
     """``ONEBOX_*`` settings of ``onebox-telegram``.
 
     Attributes:
-        telegram_bot_token: the bot token; absent means sandbox mode.
+        sandbox: resolved when built: True in sandbox mode (``ONEBOX_SANDBOX=1``, or no bot
+            token on loopback).
+        telegram_bot_token: the bot token; required outside sandbox mode.
         telegram_secret_token: the webhook secret (1-256 of ``A-Z a-z 0-9 _ -``), required
             with a bot token; compared with ``X-Telegram-Bot-Api-Secret-Token``.
         telegram_api_url: the Bot API server (a local one, or a test fake).
@@ -68,19 +71,21 @@ class TelegramSettings(ServiceSettings):
             raise ValueError(
                 "ONEBOX_TELEGRAM_SECRET_TOKEN is required when ONEBOX_TELEGRAM_BOT_TOKEN is set"
             )
-        if self.sandbox and self.telegram_secret_token is None and not self.loopback:
+        sandbox = sandbox_mode(
+            self.sandbox,
+            configured=self.telegram_bot_token is not None,
+            host=self.host,
+            token_variable="ONEBOX_TELEGRAM_BOT_TOKEN",
+        )
+        if sandbox and self.telegram_secret_token is None and not self.loopback:
             raise ValueError(
                 "ONEBOX_TELEGRAM_SECRET_TOKEN is required when ONEBOX_HOST is not loopback "
                 "(sandbox mode skips the webhook secret only on 127.0.0.1)"
             )
+        object.__setattr__(self, "sandbox", sandbox)  # frozen: resolved once, here
         return self
-
-    @property
-    def sandbox(self) -> bool:
-        """True without a bot token: replies are recorded instead of sent."""
-        return self.telegram_bot_token is None
 
     @property
     def loopback(self) -> bool:
         """True when the service listens on loopback only."""
-        return self.host in LOOPBACK_HOSTS
+        return is_loopback(self.host)

@@ -198,7 +198,8 @@ def decode_update(body: bytes) -> Update:
     """Decode a webhook body.
 
     Raises:
-        UpdateError: not JSON, or not an object with an integer ``update_id``.
+        UpdateError: not JSON (or not UTF-8, or nested too deeply), or not an object with an
+            integer ``update_id``.
     """
     try:
         update = _DECODER.decode(body)
@@ -206,6 +207,10 @@ def decode_update(body: bytes) -> Update:
         raise UpdateError(f"not a Telegram update: {exc}") from None
     except msgspec.DecodeError:
         raise UpdateError("body is not valid JSON") from None
+    except UnicodeDecodeError:
+        raise UpdateError("body is not valid UTF-8") from None
+    except RecursionError:
+        raise UpdateError("body is nested too deeply") from None
     if update.update_id < 0:
         raise UpdateError("not a Telegram update: update_id is negative")
     return update
@@ -292,7 +297,7 @@ def _from_callback(
     if _present(query.message):
         try:
             origin = _MESSAGE_DECODER.decode(query.message)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             origin = None
         if origin is not None:
             chat_id = str(origin.chat.id)
@@ -384,7 +389,7 @@ def _raw_chat_id(raw: Any) -> str | None:
         return None
     try:
         value = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
     chat = value.get("chat") if isinstance(value, dict) else None
     if isinstance(chat, dict) and isinstance(chat.get("id"), int):

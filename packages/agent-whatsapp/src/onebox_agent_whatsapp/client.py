@@ -246,6 +246,7 @@ def _decode(response: httpx.Response) -> dict[str, Any]:
         if isinstance(details, dict) and "details" in details
         else None,
         fbtrace_id=error.get("fbtrace_id"),
+        is_transient=flag if isinstance(flag := error.get("is_transient"), bool) else None,
     )
 
 

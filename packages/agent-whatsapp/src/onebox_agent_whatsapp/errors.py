@@ -74,7 +74,10 @@ class GraphApiError(WhatsAppError):
         title: ``error.message``.
         details: ``error.error_data.details`` when given.
         fbtrace_id: Meta's trace id, for support requests.
-        kind: what the sender should do (`classify`).
+        is_transient: Meta's ``error.is_transient`` when given: it overrides the code's
+            class between "transient" and "permanent" (a 400 Meta marks permanent is not
+            retried, whatever its code).
+        kind: what the sender should do (`classify`, then `is_transient`).
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class GraphApiError(WhatsAppError):
         subcode: int | None = None,
         details: str | None = None,
         fbtrace_id: str | None = None,
+        is_transient: bool | None = None,
     ) -> None:
         self.status_code = status_code
         self.code = code
@@ -93,7 +97,13 @@ class GraphApiError(WhatsAppError):
         self.title = title
         self.details = details
         self.fbtrace_id = fbtrace_id
-        self.kind: ErrorKind = classify(code, status_code=status_code)
+        self.is_transient = is_transient
+        kind = classify(code, status_code=status_code)
+        if is_transient is False and kind == "transient":
+            kind = "permanent"
+        elif is_transient is True and kind == "permanent":
+            kind = "transient"
+        self.kind: ErrorKind = kind
         super().__init__(self.reason)
 
     @property

@@ -1,14 +1,17 @@
 """The WhatsApp agent's settings: the only place it reads the environment.
 
-Without ``ONEBOX_WHATSAPP_ACCESS_TOKEN`` and ``ONEBOX_WHATSAPP_PHONE_NUMBER_ID`` the agent runs
-in sandbox mode (replies recorded, not sent). With a token, the phone number id and
-``ONEBOX_WHATSAPP_APP_SECRET`` (to verify webhook signatures) are required.
+Sandbox mode (replies recorded, not sent) is asked for with ``ONEBOX_SANDBOX=1``, or implied
+by a missing ``ONEBOX_WHATSAPP_ACCESS_TOKEN`` on a loopback address; anywhere else the agent
+refuses to start without the token. With a token, the phone number id and
+``ONEBOX_WHATSAPP_APP_SECRET`` (to verify webhook signatures) are required; in sandbox mode
+off loopback the app secret is required too, and without it the webhook accepts only
+requests made on this machine through no proxy.
 """
 
 from __future__ import annotations
 
-from onebox_service import ServiceSettings
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from onebox_service import ServiceSettings, is_loopback, sandbox_mode
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from .client import DEFAULT_API_URL, DEFAULT_API_VERSION
 
@@ -17,6 +20,8 @@ class WhatsAppSettings(ServiceSettings):
     """Settings of ``onebox-whatsapp`` (``ONEBOX_*`` variables, port 3002 by default).
 
     Attributes:
+        sandbox: resolved when built: True in sandbox mode (``ONEBOX_SANDBOX=1``, or no
+            access token on loopback).
         whatsapp_access_token: the Graph API token (``ONEBOX_WHATSAPP_ACCESS_TOKEN``).
         whatsapp_phone_number_id: the business phone number replies are sent from.
         whatsapp_app_secret: the Meta app secret that signs webhooks.
@@ -70,7 +75,18 @@ class WhatsAppSettings(ServiceSettings):
             )
         return value
 
-    @property
-    def sandbox(self) -> bool:
-        """True when no access token is set: replies are recorded, not sent."""
-        return self.whatsapp_access_token is None
+    @model_validator(mode="after")
+    def _resolve_sandbox(self) -> WhatsAppSettings:
+        sandbox = sandbox_mode(
+            self.sandbox,
+            configured=self.whatsapp_access_token is not None,
+            host=self.host,
+            token_variable="ONEBOX_WHATSAPP_ACCESS_TOKEN",
+        )
+        if sandbox and self.whatsapp_app_secret is None and not is_loopback(self.host):
+            raise ValueError(
+                "ONEBOX_WHATSAPP_APP_SECRET is required when ONEBOX_HOST is not loopback "
+                "(sandbox mode accepts unsigned webhooks only on 127.0.0.1)"
+            )
+        object.__setattr__(self, "sandbox", sandbox)  # frozen: resolved once, here
+        return self

@@ -5,10 +5,18 @@ statuses: every one of them is read (libraries that read only ``entry[0]...messa
 the rest). Fields other than ``messages`` (template and account updates) and system messages
 are counted as ignored. A sender may be known by phone number (``from`` / ``wa_id``) or only by
 the business-scoped user id (``from_user_id`` / contact ``user_id``).
+
+Each message and status is decoded on its own: one that does not fit the format (a wrong
+type, a missing id) is reported in `WebhookBatch.rejected` and skipped, and the rest of the
+batch is still read. Meta's timestamps are not trusted: a value that is not a finite number
+falls back to the arrival time, and one far from it is clamped into
+[arrival - `MAX_TIMESTAMP_AGE`, arrival + `MAX_TIMESTAMP_SKEW`] (the 24-hour window is
+computed from them), with ``meta["timestamp_adjusted"]`` saying so.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +30,10 @@ from .errors import MalformedWebhook
 CHANNEL = "whatsapp"
 StatusName = Literal["sent", "delivered", "read", "played", "failed"]
 STATUS_NAMES: frozenset[str] = frozenset({"sent", "delivered", "read", "played", "failed"})
+#: Meta retries a webhook for up to 7 days: an older timestamp is clamped to this age.
+MAX_TIMESTAMP_AGE = 8 * 86400.0
+#: A timestamp later than the arrival by more than this (clock skew) is clamped to it.
+MAX_TIMESTAMP_SKEW = 300.0
 
 
 # -- the wire format (only what onebox reads; unknown fields are ignored) --------------------
@@ -93,7 +105,7 @@ class _Context(msgspec.Struct):
 
 class _Message(msgspec.Struct):
     id: str
-    timestamp: str | int
+    timestamp: str | int | float
     type: str = "unknown"
     from_: str | None = msgspec.field(name="from", default=None)
     from_user_id: str | None = None
@@ -115,7 +127,7 @@ class _Message(msgspec.Struct):
 class _Status(msgspec.Struct):
     id: str
     status: str
-    timestamp: str | int
+    timestamp: str | int | float
     recipient_id: str | None = None
     recipient_user_id: str | None = None
     errors: list[_Error] | None = None
@@ -129,8 +141,8 @@ class _Metadata(msgspec.Struct):
 class _Value(msgspec.Struct):
     metadata: _Metadata | None = None
     contacts: list[_Contact] | None = None
-    messages: list[_Message] | None = None
-    statuses: list[_Status] | None = None
+    messages: list[msgspec.Raw] | None = None
+    statuses: list[msgspec.Raw] | None = None
     errors: list[_Error] | None = None
 
 
@@ -150,6 +162,8 @@ class _Envelope(msgspec.Struct):
 
 
 _decoder = msgspec.json.Decoder(_Envelope)
+_message_decoder = msgspec.json.Decoder(_Message)
+_status_decoder = msgspec.json.Decoder(_Status)
 
 
 # -- what onebox makes of it ------------------------------------------------------------------
@@ -183,11 +197,16 @@ class DeliveryStatus:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebhookBatch:
-    """Everything one webhook POST carried."""
+    """Everything one webhook POST carried.
+
+    `rejected` holds a short reason for each message or status that did not fit the format
+    and was skipped (the rest of the batch is kept).
+    """
 
     messages: list[InboundMessage] = field(default_factory=list)
     statuses: list[DeliveryStatus] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
     ignored: int = 0
 
 
@@ -211,11 +230,16 @@ def parse_webhook(
         envelope = _decoder.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise MalformedWebhook(f"not a Cloud API webhook: {exc}") from None
+    except UnicodeDecodeError:
+        raise MalformedWebhook("body is not valid UTF-8") from None
+    except RecursionError:
+        raise MalformedWebhook("body is nested too deeply") from None
     if envelope.object != "whatsapp_business_account":
         return WebhookBatch(ignored=1)
     messages: list[InboundMessage] = []
     statuses: list[DeliveryStatus] = []
     errors: list[str] = []
+    rejected: list[str] = []
     ignored = 0
     for entry in envelope.entry:
         for change in entry.changes:
@@ -225,7 +249,12 @@ def parse_webhook(
                 continue
             phone_number_id = value.metadata.phone_number_id
             errors.extend(_describe_error(e) for e in value.errors or ())
-            for raw in value.messages or ():
+            for item in value.messages or ():
+                try:
+                    raw = _message_decoder.decode(item)
+                except (msgspec.DecodeError, RecursionError) as exc:
+                    rejected.append(f"message skipped: {_short(exc)}")
+                    continue
                 message = _inbound(
                     raw,
                     phone_number_id=phone_number_id,
@@ -237,13 +266,20 @@ def parse_webhook(
                     ignored += 1
                 else:
                     messages.append(message)
-            for status in value.statuses or ():
-                delivery = _status(status, phone_number_id=phone_number_id)
+            for item in value.statuses or ():
+                try:
+                    status = _status_decoder.decode(item)
+                except (msgspec.DecodeError, RecursionError) as exc:
+                    rejected.append(f"status skipped: {_short(exc)}")
+                    continue
+                delivery = _status(status, phone_number_id=phone_number_id, received_at=received_at)
                 if delivery is None:
                     ignored += 1
                 else:
                     statuses.append(delivery)
-    return WebhookBatch(messages=messages, statuses=statuses, errors=errors, ignored=ignored)
+    return WebhookBatch(
+        messages=messages, statuses=statuses, errors=errors, rejected=rejected, ignored=ignored
+    )
 
 
 def _inbound(
@@ -263,7 +299,10 @@ def _inbound(
         return None
     kind, text, meta = _content(raw)
     meta["phone_number_id"] = phone_number_id
-    meta["timestamp"] = str(_seconds(raw.timestamp))
+    timestamp, adjusted = _seconds(raw.timestamp, received_at=received_at)
+    meta["timestamp"] = str(timestamp)
+    if adjusted:
+        meta["timestamp_adjusted"] = "true"
     if raw.from_:
         meta["wa_id"] = raw.from_
     if user_id:
@@ -368,7 +407,7 @@ def _media(kind: str, media: _Media) -> tuple[str, str, dict[str, str]]:
     return kind, media.caption or "", meta
 
 
-def _status(raw: _Status, *, phone_number_id: str) -> DeliveryStatus | None:
+def _status(raw: _Status, *, phone_number_id: str, received_at: float) -> DeliveryStatus | None:
     recipient = raw.recipient_id or raw.recipient_user_id
     if raw.status not in STATUS_NAMES or not recipient:
         return None
@@ -378,11 +417,18 @@ def _status(raw: _Status, *, phone_number_id: str) -> DeliveryStatus | None:
     return DeliveryStatus(
         message_id=raw.id,
         status=raw.status,  # type: ignore[arg-type]  # checked against STATUS_NAMES above
-        timestamp=_seconds(raw.timestamp),
+        timestamp=_seconds(raw.timestamp, received_at=received_at)[0],
         conversation_id=f"{phone_number_id}:{recipient}",
         error_code=code,
         error=error,
     )
+
+
+def _short(exc: Exception) -> str:
+    """A short reason for a skipped item (msgspec names the field, never its value)."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)[:200]
 
 
 def _describe_error(error: _Error) -> str:
@@ -394,8 +440,17 @@ def _describe_error(error: _Error) -> str:
     return text
 
 
-def _seconds(timestamp: str | int) -> float:
+def _seconds(timestamp: str | float, *, received_at: float) -> tuple[float, bool]:
+    """Meta's timestamp as finite unix seconds near `received_at`, and whether it was adjusted.
+
+    Not a number, NaN or infinite: the arrival time. Otherwise clamped into
+    [received_at - MAX_TIMESTAMP_AGE, received_at + MAX_TIMESTAMP_SKEW].
+    """
     try:
-        return float(timestamp)
-    except ValueError:
-        raise MalformedWebhook(f"timestamp {timestamp!r} is not unix seconds") from None
+        value = float(timestamp)
+    except (ValueError, OverflowError):
+        return received_at, True
+    if not math.isfinite(value):
+        return received_at, True
+    clamped = min(max(value, received_at - MAX_TIMESTAMP_AGE), received_at + MAX_TIMESTAMP_SKEW)
+    return clamped, clamped != value

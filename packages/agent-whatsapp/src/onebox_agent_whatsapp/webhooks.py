@@ -1,6 +1,7 @@
 """The ``/webhook/whatsapp`` routes: callback verification (GET) and notifications (POST).
 
-POST, in order: read the body under the size cap (413), verify ``X-Hub-Signature-256`` on the
+POST, in order: read the body under the size cap (413, counted only: nothing is written to
+the database before authentication), verify ``X-Hub-Signature-256`` on the
 raw bytes before parsing (401, nothing stored), parse (400, recorded), publish every message
 to ``inbound`` with ``whatsapp:<wamid>`` as dedupe key and record its window, apply every
 status to the delivery records, then answer 200: only after the commits. A database that
@@ -40,7 +41,8 @@ class WhatsAppWebhook:
         deliveries: the kit's delivery records, moved forward by statuses.
         windows: the conversations' 24-hour window state.
         collector: metrics.
-        app_secret: verifies signatures; None (sandbox only) accepts unsigned posts.
+        app_secret: verifies signatures; None (sandbox only) accepts unsigned posts made on
+            this machine through no proxy, and refuses (403) every other.
         verify_token: the callback verification token; None refuses every verification.
         clock: the time source.
     """
@@ -83,8 +85,12 @@ class WhatsAppWebhook:
 
     async def receive(self, request: Request[Any, Any, Any]) -> None:
         """Handle one notification POST; returns once everything in it is committed."""
-        body = await self.ingest.read_body(request)
-        if self._verify is not None and not self._verify(body, request.headers.get(HEADER)):
+        # The signature covers the body, so the body is read first: nothing about an oversized
+        # body is written to the database before authentication (only counted).
+        body = await self.ingest.read_body(request, authenticated=False)
+        if self._verify is None:
+            self.ingest.admit_unsigned(request)
+        elif not self._verify(body, request.headers.get(HEADER)):
             self.ingest.refuse("X-Hub-Signature-256 missing or wrong", status_code=401)
         try:
             batch = parse_webhook(
@@ -106,6 +112,9 @@ class WhatsAppWebhook:
                 )
         for status in batch.statuses:
             await self._apply(status)
+        for reason in batch.rejected:
+            log.warning("webhook.item_rejected")
+            await self.ingest.record("malformed_item", reason)
         for error in batch.errors:
             log.warning("webhook.platform_error", error=error)
             await self.ingest.record("platform_error", error)

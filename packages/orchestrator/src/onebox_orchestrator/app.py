@@ -99,7 +99,12 @@ def create_app(
     dashboard = dashboard_handlers(
         engine=runtime.engine,
         bus=bus,
-        access=Access(host=settings.host, token=settings.admin_token, clock=clock),
+        access=Access(
+            host=settings.host,
+            token=settings.admin_token,
+            public_hosts=settings.public_host.split(","),
+            clock=clock,
+        ),
         budgets=provider_budgets(router),
         workers=worker_health(runtime),
         clock=clock,

@@ -5,11 +5,14 @@
 - ``GET /api/summary``: the same figures as JSON;
 - ``POST /api/replay``: ``{"ids": [...]}`` makes those dead letters ready again (CSRF token
   required in the cookie and the ``X-CSRF-Token`` header);
-- ``GET/POST /login``: the admin-token form setting an HttpOnly, SameSite=Strict cookie;
+- ``GET/POST /login``: the admin-token form setting an HttpOnly, SameSite=Strict cookie
+  (failed attempts limited per client and overall: 429 with ``Retry-After``);
 - ``GET /static/dashboard.css|js``: our stylesheet and script (public, nothing secret).
 
-Without access (see `onebox_orchestrator.access`) the page answers 401 with the login form
-and the API 401 JSON. Responses carry a Content-Security-Policy allowing only our own files.
+A request whose ``Host`` is neither a loopback name nor the configured public name is refused
+with 403 (DNS rebinding). Without access (see `onebox_orchestrator.access`) the page answers
+401 with the login form and the API 401 JSON. Responses carry a Content-Security-Policy
+allowing only our own files.
 
 (No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
 """
@@ -27,7 +30,7 @@ import structlog
 from litestar import Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.types import ControllerRouterHandler
@@ -37,7 +40,14 @@ from onebox_service import ServiceRuntime
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.engine import Engine
 
-from .access import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, SESSION_SECONDS, Access
+from .access import (
+    CSRF_COOKIE,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    Access,
+    LoginLimiter,
+)
 from .page import render_content, render_login, render_page
 from .summary import WINDOWS, SummaryReader
 
@@ -90,6 +100,13 @@ def _secure(request: Request[Any, Any, Any]) -> bool:
     return request.url.scheme == "https"
 
 
+def _peer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    return connection.client.host if connection.client is not None else None
+
+
+FOREIGN_HOST = "unknown Host: open the dashboard by a loopback name or ONEBOX_PUBLIC_HOST"
+
+
 def dashboard_handlers(
     *,
     engine: Engine,
@@ -99,6 +116,7 @@ def dashboard_handlers(
     workers: Callable[[], list[dict[str, Any]]] | None = None,
     clock: Callable[[], float] = time.time,
     on_startup: list[Callable[[], None]] | None = None,
+    limiter: LoginLimiter | None = None,
 ) -> list[ControllerRouterHandler]:
     """The dashboard's routes, for `create_service_app(route_handlers=...)`.
 
@@ -109,7 +127,9 @@ def dashboard_handlers(
         budgets: each provider's monthly budget in USD.
         workers: this process's worker health (dicts with ``name``, ``alive``...).
         clock: the time source.
+        limiter: limits failed sign-ins (default: `LoginLimiter` on `clock`).
     """
+    limiter = limiter or LoginLimiter(clock=clock)
     reader = SummaryReader(engine, bus=bus, budgets=budgets, workers=workers, clock=clock)
     if on_startup is not None:
         on_startup.append(lambda: _warm_in_background(reader))
@@ -118,8 +138,17 @@ def dashboard_handlers(
     }
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if not access.allowed(connection.headers, connection.cookies):
+        if not access.host_allowed(connection.headers.get("host")):
+            log.warning("dashboard.foreign_host")
+            raise PermissionDeniedException(detail=FOREIGN_HOST)
+        if not access.allowed(connection.headers, connection.cookies, peer=_peer(connection)):
             raise NotAuthorizedException(detail="admin token missing or wrong")
+
+    def foreign(request: Request[Any, Any, Any]) -> Response[str] | None:
+        if access.host_allowed(request.headers.get("host")):
+            return None
+        log.warning("dashboard.foreign_host")
+        return Response(FOREIGN_HOST, status_code=403, media_type="text/plain")
 
     def unauthorized(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
         if request.url.path.startswith("/api/"):
@@ -180,15 +209,30 @@ def dashboard_handlers(
     )
 
     @get("/login", media_type="text/html")
-    async def login_form() -> Response[str]:
+    async def login_form(request: Request[Any, Any, Any]) -> Response[str]:
+        if (refused := foreign(request)) is not None:
+            return refused
         html = render_login(configured=access.configured)
         return Response(html, media_type="text/html", headers=SECURITY_HEADERS)
 
     @post("/login", media_type="text/html", status_code=303)
     async def login(request: Request[Any, Any, Any]) -> Response[str]:
+        if (refused := foreign(request)) is not None:
+            return refused
+        client = _peer(request) or "unknown"
+        wait = limiter.retry_after(client)
+        if wait > 0:
+            log.warning("dashboard.login_limited")
+            return Response(
+                "too many failed sign-ins: try again later",
+                status_code=429,
+                media_type="text/plain",
+                headers={**SECURITY_HEADERS, "Retry-After": str(max(1, round(wait)))},
+            )
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         given = (form.get("token") or [""])[0]
         if not access.token_matches(given):
+            limiter.failed(client)
             log.warning("dashboard.login_failed")
             html = render_login(failed=True, configured=access.configured)
             return Response(html, status_code=401, media_type="text/html", headers=SECURITY_HEADERS)

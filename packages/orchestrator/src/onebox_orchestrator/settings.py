@@ -36,6 +36,9 @@ class OrchestratorSettings(ServiceSettings):
             ``docs/business.md``.
         operator_chat_id: the Telegram chat (a private chat's id, or a group's negative id)
             where a person takes over conversations.
+        public_host: the public name(s) the dashboard is reached under through the reverse
+            proxy (``ONEBOX_PUBLIC_HOST=bot.example.com``, comma-separated for several);
+            besides loopback names, the only ``Host`` the dashboard answers.
     """
 
     port: int = Field(default=3003, ge=1, le=65535)
@@ -54,3 +57,4 @@ class OrchestratorSettings(ServiceSettings):
     lease_seconds: float | None = Field(default=None, gt=0)
     business_file: Path | None = None
     operator_chat_id: TelegramChatId | None = None
+    public_host: str = ""

@@ -64,7 +64,14 @@ from .operator import TelegramChatId, parse_telegram_chat_id
 from .pacing import Pacer, PacingLimits, pace
 from .runner import run, serve
 from .runtime import ServiceRuntime, Worker, WorkerHealth, open_runtime
-from .sandbox import SandboxChannel, sandbox_replies
+from .sandbox import (
+    PROXY_HEADERS,
+    SandboxChannel,
+    direct_from_loopback,
+    is_loopback,
+    sandbox_mode,
+    sandbox_replies,
+)
 from .schedule import back_sentence, is_open, next_opening, opening_phrase
 from .sender import Sender
 from .settings import (
@@ -84,9 +91,11 @@ from .thresholds import (
 )
 from .vitals import RuntimeVitals
 from .webhooks import (
+    MAX_TEXT_CHARS,
     WebhookEvent,
     WebhookEventStore,
     WebhookIngest,
+    cap_text,
     new_correlation_id,
     secret_matches,
     webhook_post,
@@ -95,6 +104,8 @@ from .webhooks import (
 __all__ = [
     "AUDIO_TYPES",
     "LANGUAGES",
+    "MAX_TEXT_CHARS",
+    "PROXY_HEADERS",
     "STATUS_RANK",
     "AiohttpTransport",
     "BadWebhook",
@@ -147,15 +158,18 @@ __all__ = [
     "WorkerHealth",
     "back_sentence",
     "build_settings",
+    "cap_text",
     "check_declared",
     "configure_logging",
     "create_service_app",
     "current_values",
+    "direct_from_loopback",
     "download_audio",
     "evaluate_thresholds",
     "format_journey",
     "guess_language",
     "health_handler",
+    "is_loopback",
     "is_open",
     "journey_json",
     "load_business",
@@ -174,6 +188,7 @@ __all__ = [
     "read_journey",
     "run",
     "runtime_thresholds",
+    "sandbox_mode",
     "sandbox_replies",
     "secret_matches",
     "serve",

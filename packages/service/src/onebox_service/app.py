@@ -3,8 +3,9 @@
 `create_service_app(runtime, route_handlers=[...], admin_handlers=[...])` builds the Litestar
 app: the service's own routes, ``GET /health`` and ``GET /metrics``, the admin routes under
 ``/admin`` behind the bearer guard (left out entirely when no admin token is set), exception
-handlers mapping `BusUnavailable` to 503 and `WebhookRejected` to its status, and the
-runtime's lifespan. Domain errors become HTTP here and only here.
+handlers mapping `BusUnavailable` to 503 and `WebhookRejected` to its status, a catch-all that
+logs any other error with its traceback and answers a bare 500 (never the request body), and
+the runtime's lifespan. Domain errors become HTTP here and only here.
 
 (No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
 """
@@ -20,6 +21,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter, QueryParameter
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ControllerRouterHandler, Guard
 from onebox_bus import BusUnavailable, PayloadError
 from onebox_metrics import CONTENT_TYPE
@@ -62,6 +64,22 @@ def _rejected(_: Request[Any, Any, Any], exc: WebhookRejected) -> Response[dict[
 
 def _payload(_: Request[Any, Any, Any], exc: PayloadError) -> Response[dict[str, Any]]:
     return Response({"error": str(exc)[:200]}, status_code=413)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Any error no other handler maps: logged with its traceback, answered 500.
+
+    The answer says nothing about the error or the request (no body, no exception text);
+    the log line has the method, the path and the traceback, never the body.
+    """
+    log.error(
+        "request.failed",
+        method=request.method,
+        path=request.url.path,
+        error=type(exc).__name__,
+        exc_info=exc,
+    )
+    return Response({"error": "internal error"}, status_code=500)
 
 
 def health_handler(runtime: ServiceRuntime) -> ControllerRouterHandler:
@@ -177,6 +195,8 @@ def create_service_app(
         admin = [*admin_handlers, *trace_handlers(runtime)]
         handlers.append(Router("/admin", route_handlers=admin, guards=[make_admin_guard(token)]))
     errors: dict[Any, Any] = {
+        # Litestar gives the 500 handler every exception no class handler takes.
+        HTTP_500_INTERNAL_SERVER_ERROR: _unexpected,
         BusUnavailable: _unavailable,
         WebhookRejected: _rejected,
         PayloadError: _payload,

@@ -1,7 +1,10 @@
 """Serving a service: uvicorn on host:port, one process, with sd_notify around it.
 
-`run(app, settings)` serves until SIGTERM/SIGINT. READY=1 goes out once uvicorn has bound
-the port (the lifespan has by then started the workers); SIGTERM makes uvicorn stop
+`run(app, settings)` serves until SIGTERM/SIGINT, with the limits every service needs facing
+the internet through a proxy: a header timeout (`onebox_service.protocol`), an idle
+keep-alive timeout and a cap on connections (503 above it), all from the settings.
+READY=1 goes out once uvicorn has bound the port (the lifespan has by then started the
+workers); SIGTERM makes uvicorn stop
 accepting, finish open requests and run the lifespan's shutdown, which says STOPPING=1 and
 drains the workers. Watchdog pings come from the runtime while its workers are alive.
 """
@@ -17,6 +20,7 @@ import uvicorn
 from litestar import Litestar
 
 from .notify import SystemdNotifier
+from .protocol import header_timeout_protocol
 from .settings import ServiceSettings
 
 log = structlog.get_logger("onebox.service.runner")
@@ -38,6 +42,9 @@ async def serve(app: Litestar, settings: ServiceSettings, **uvicorn_options: Any
         "lifespan": "on",
         "server_header": False,
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        "timeout_keep_alive": settings.http_keepalive_seconds,
+        "limit_concurrency": settings.http_max_connections,
+        "http": header_timeout_protocol(settings.http_header_timeout_seconds),
     }
     options.update(uvicorn_options)
     server = uvicorn.Server(uvicorn.Config(app, **options))

@@ -10,6 +10,10 @@ delivery and ack. Errors choose the bus action:
 - `PermanentDeliveryError`  -> dead letter with the reason, and a ``failed`` delivery record;
 - `TransientDeliveryError`,
   `ChannelConfigError`      -> nack with backoff (dead after the message's max attempts);
+- `TypeError`, `ValueError`,
+  `OverflowError`           -> the reply cannot even be put into a request (an id past
+                               int64, a value of the wrong type): no retry can change that,
+                               so it is dead-lettered at once with the reason;
 - anything else             -> the consumer's one ``except Exception`` nacks it.
 
 The window no sender can close: the platform accepted the message and the process died
@@ -177,6 +181,11 @@ class Sender:
             log.error("delivery.config_error", error=str(exc))
             await self._retry(message, reply, f"channel misconfigured: {exc}", retry_after=None)
             outcome = "config_error"
+        except (TypeError, ValueError, OverflowError) as exc:
+            reason = f"reply cannot be sent: {type(exc).__name__}: {exc}"[:300]
+            log.warning("delivery.unsendable", error=type(exc).__name__)
+            await self._dead(message, reply, reason)
+            outcome = "permanent"
         if outcome != "sent":
             self._outcomes.inc(channel=name, outcome=outcome)
             if journal is not None:

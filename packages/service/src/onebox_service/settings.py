@@ -40,6 +40,10 @@ class ServiceSettings(BaseSettings):
         log_level: ``debug``, ``info``, ``warning`` or ``error``.
         log_format: ``json`` (one object per line, for journald) or ``console``.
         admin_token: bearer token of the admin API; without it the admin API is off.
+        sandbox: ``ONEBOX_SANDBOX``: True asks for sandbox mode (replies recorded, unsigned
+            webhooks only from this machine), False refuses it; unset, an agent implies it
+            only from missing platform tokens on a loopback address. Agents resolve it to a
+            bool when their settings are built (`onebox_service.sandbox_mode`).
         metrics_flush_seconds: how often the metrics collector writes to the database.
         shutdown_grace_seconds: how long in-flight work may take to finish on stop.
         worker_stall_seconds: a worker whose loop has not gone round for this long is wedged
@@ -51,6 +55,11 @@ class ServiceSettings(BaseSettings):
         events_enabled: record message events (``service_events``) for ``onebox trace``.
         events_flush_seconds: how often buffered message events are written.
         events_retention_days: message events older than this are purged.
+        http_header_timeout_seconds: a connection must send a request's headers within this
+            (from opening, or from the previous response), else it is closed.
+        http_keepalive_seconds: an idle keep-alive connection is closed after this.
+        http_max_connections: connections (and requests) served at once; above it uvicorn
+            answers 503 at once.
     """
 
     model_config = SettingsConfigDict(
@@ -63,6 +72,7 @@ class ServiceSettings(BaseSettings):
     log_level: LogLevel = "info"
     log_format: LogFormat = "json"
     admin_token: SecretStr | None = None
+    sandbox: bool | None = None
     metrics_flush_seconds: float = Field(default=10.0, gt=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     worker_stall_seconds: float = Field(default=30.0, gt=0)
@@ -72,6 +82,9 @@ class ServiceSettings(BaseSettings):
     events_enabled: bool = True
     events_flush_seconds: float = Field(default=2.0, gt=0)
     events_retention_days: float = Field(default=14.0, gt=0)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_keepalive_seconds: float = Field(default=5.0, gt=0)
+    http_max_connections: int = Field(default=1000, ge=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,7 +141,10 @@ def describe_validation_error(cls: type[ServiceSettings], exc: ValidationError) 
     prefix = str(cls.model_config.get("env_prefix") or "")
     parts = []
     for error in exc.errors(include_input=False, include_url=False):
-        field = str(error["loc"][0]) if error["loc"] else "?"
+        if not error["loc"]:  # a rule across settings: its message names the variables
+            parts.append(str(error["msg"]).removeprefix("Value error, "))
+            continue
+        field = str(error["loc"][0])
         parts.append(f"{prefix}{field.upper()}: {error['msg']}")
     return "invalid setting " + "; ".join(parts)
 

@@ -8,6 +8,11 @@ retries: never 200 with the update lost. Updates the bot does not answer and mal
 are recorded in ``service_webhook_events`` (channel, kind, reason, status; never the text)
 and counted. Litestar's ``@post`` answers 201 by default: declare webhook routes with
 `webhook_post` (200).
+
+Inbound text is capped at the platform's own maximum (``max_text_chars``, 4096 characters on
+Telegram and WhatsApp) when it is published: a longer text is cut there and the envelope says
+so (``meta["text_truncated"]`` and ``meta["text_length"]``), so nothing downstream spends
+minutes on a 100 KB message and nothing is cut silently.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import hmac
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 import anyio.to_thread
@@ -31,9 +36,13 @@ from sqlalchemy.engine import Connection
 from ._schema import webhook_events as table
 from .errors import BodyTooLarge, WebhookRejected
 from .journal import MessageJournal
+from .sandbox import direct_from_loopback
 from .settings import MAX_BODY_BYTES
 
 log = structlog.get_logger("onebox.service.webhooks")
+
+#: The longest text Telegram and WhatsApp deliver in one message (characters).
+MAX_TEXT_CHARS = 4096
 
 
 def webhook_post(path: str, **kwargs: Any) -> HTTPRouteHandler:
@@ -50,6 +59,18 @@ def new_correlation_id() -> str:
     call lets go of the GIL, which the request then waits to get back from busy threads.
     """
     return f"{random.getrandbits(128):032x}"
+
+
+def cap_text(message: InboundMessage, limit: int = MAX_TEXT_CHARS) -> InboundMessage:
+    """`message` with its text cut at `limit` characters, the cut recorded in ``meta``.
+
+    ``meta["text_truncated"] = "true"`` and ``meta["text_length"]`` (the original length) say
+    that it happened; a text within the limit is returned unchanged.
+    """
+    if len(message.text) <= limit:
+        return message
+    meta = {**message.meta, "text_truncated": "true", "text_length": str(len(message.text))}
+    return replace(message, text=message.text[:limit], meta=meta)
 
 
 def secret_matches(given: str | bytes | None, expected: str | bytes) -> bool:
@@ -122,6 +143,7 @@ class WebhookIngest:
         collector: counts ``onebox_webhook_requests_total{channel,outcome}``.
         channel: the channel name (``telegram``).
         max_body_bytes: the body size limit (413 above it).
+        max_text_chars: inbound text is cut at this many characters (the platform's maximum).
         journal: where ``webhook.received`` / ``published`` events go (default: the one the
             runtime attached to `events`).
     """
@@ -134,6 +156,7 @@ class WebhookIngest:
         collector: Collector,
         channel: str,
         max_body_bytes: int = MAX_BODY_BYTES,
+        max_text_chars: int = MAX_TEXT_CHARS,
         journal: MessageJournal | None = None,
     ) -> None:
         self.bus = bus
@@ -141,6 +164,7 @@ class WebhookIngest:
         self.journal = journal if journal is not None else events.journal
         self.channel = channel
         self.max_body_bytes = max_body_bytes
+        self.max_text_chars = max_text_chars
         self._requests = collector.counter(
             "onebox_webhook_requests_total",
             "Webhook requests by channel and outcome.",
@@ -152,15 +176,23 @@ class WebhookIngest:
             labels=("channel", "kind"),
         )
 
-    async def read_body(self, request: Request[Any, Any, Any]) -> bytes:
-        """The raw body, or `BodyTooLarge` (413, recorded) when it is over the limit."""
+    async def read_body(
+        self, request: Request[Any, Any, Any], *, authenticated: bool = True
+    ) -> bytes:
+        """The raw body, or `BodyTooLarge` (413) when it is over the limit.
+
+        Args:
+            request: the webhook request.
+            authenticated: whether the request has already passed its authenticity check.
+                Only then is a refused body recorded in ``service_webhook_events``; before
+                authentication (a signature over the body can only be checked after reading
+                it) the refusal is counted and logged, and nothing is written.
+        """
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit():
             if int(declared) > self.max_body_bytes:
-                await self.reject(
-                    f"body of {declared} bytes is over {self.max_body_bytes}",
-                    kind="too_large",
-                    status_code=413,
+                await self._too_large(
+                    f"body of {declared} bytes is over {self.max_body_bytes}", authenticated
                 )
             return await request.body()
         chunks: list[bytes] = []
@@ -168,20 +200,29 @@ class WebhookIngest:
         async for chunk in request.stream():
             size += len(chunk)
             if size > self.max_body_bytes:
-                await self.reject(
-                    f"body is over {self.max_body_bytes} bytes", kind="too_large", status_code=413
-                )
+                await self._too_large(f"body is over {self.max_body_bytes} bytes", authenticated)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    async def _too_large(self, reason: str, authenticated: bool) -> NoReturn:
+        if authenticated:
+            await self.reject(reason, kind="too_large", status_code=413)
+        self._events.inc(channel=self.channel, kind="too_large")
+        self._requests.inc(channel=self.channel, outcome="rejected")
+        log.info("webhook.too_large", channel=self.channel, authenticated=False)
+        raise BodyTooLarge(reason)
 
     async def publish(
         self, message: InboundMessage, *, dedupe_key: str, topic: str = INBOUND
     ) -> int:
         """Publish one inbound message; returns only after its commit (group commit).
 
+        The text is capped at `max_text_chars` first (`cap_text`).
+
         Raises:
             BusUnavailable: the database cannot take it now (answer 503; the app does).
         """
+        message = cap_text(message, self.max_text_chars)
         try:
             id_ = await self.bus.publish_async(
                 topic,
@@ -232,6 +273,19 @@ class WebhookIngest:
         if status_code == 413:
             raise BodyTooLarge(reason)
         raise WebhookRejected(reason, status_code=status_code)
+
+    def admit_unsigned(self, request: Request[Any, Any, Any]) -> None:
+        """Let an unsigned request (sandbox without a secret) in only from this machine.
+
+        Anything else, a request through a reverse proxy on this host included, is refused
+        with 403 (counted, nothing stored): sandbox must never answer the internet.
+        """
+        peer = request.client.host if request.client is not None else None
+        if not direct_from_loopback(peer, request.headers):
+            self.refuse(
+                "sandbox accepts unsigned requests only from this machine, not through a proxy",
+                status_code=403,
+            )
 
     def refuse(self, reason: str, *, status_code: int = 401) -> NoReturn:
         """Count and raise an unauthenticated request; nothing is stored (no database write)."""

@@ -191,12 +191,18 @@ class FakeGraphApi:
         times: int = 1,
         status: int | None = None,
         details: str | None = None,
+        is_transient: bool | None = None,
     ) -> None:
-        """Answer the next `times` message requests with the Cloud API error `code`."""
+        """Answer the next `times` message requests with the Cloud API error `code`.
+
+        `is_transient` adds Meta's ``error.is_transient`` flag to the error object.
+        """
         default_status, kind, message, default_details = ERRORS.get(
             code, (400, "OAuthException", f"(#{code}) Error", "Error.")
         )
-        body = _error_body(code, kind, message, details or default_details)
+        body = _error_body(
+            code, kind, message, details or default_details, is_transient=is_transient
+        )
         with self._lock:
             for _ in range(times):
                 self._scripts.append(_Script(status=status or default_status, body=body))
@@ -460,11 +466,19 @@ def _ok(data: dict[str, Any]) -> _Script:
 
 
 def _error_body(
-    code: int, kind: str, message: str, details: str | None, subcode: int | None = None
+    code: int,
+    kind: str,
+    message: str,
+    details: str | None,
+    subcode: int | None = None,
+    *,
+    is_transient: bool | None = None,
 ) -> bytes:
     error: dict[str, Any] = {"message": message, "type": kind, "code": code}
     if subcode is not None:
         error["error_subcode"] = subcode
+    if is_transient is not None:
+        error["is_transient"] = is_transient
     if details:
         error["error_data"] = {"messaging_product": "whatsapp", "details": details}
     error["fbtrace_id"] = "AbCdEfGhIjKlMnOp"
