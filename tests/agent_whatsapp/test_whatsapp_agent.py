@@ -501,7 +501,7 @@ async def test_a_bad_message_in_a_batch_is_recorded_and_the_rest_stored(agent: A
     assert (event.kind, event.status_code) == ("malformed_item", 200)
     assert "body" in event.reason
     assert "wrong types" not in event.reason
-    windows = ConversationWindows(agent.runtime.bus, clock=agent.clock)
+    windows = ConversationWindows(agent.runtime.db, clock=agent.clock)
     conv = f"{wa.PHONE_NUMBER_ID}:15550000002"
     await wait_for(lambda: windows.state(conv).last_inbound_at is not None)
     assert windows.state(conv).last_inbound_at <= agent.clock() + 300
