@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from litestar import Request
 from litestar.handlers import HTTPRouteHandler
+from onebox_bus.contracts import INBOUND
 from onebox_service import WebhookIngest, new_correlation_id, secret_matches, webhook_post
 from pydantic import SecretStr
 
@@ -52,8 +53,13 @@ def telegram_webhook(
     secret: SecretStr | None,
     chats: ChatStore,
     clock: Callable[[], float] = time.time,
+    voice: bool = False,
 ) -> HTTPRouteHandler:
-    """The webhook route; `secret` None (sandbox only) admits only direct local requests."""
+    """The webhook route; `secret` None (sandbox only) admits only direct local requests.
+
+    With `voice` (a media stage runs), voice notes go to ``media.telegram`` instead of
+    ``inbound`` (`ParsedUpdate.topic`).
+    """
     expected = secret.get_secret_value() if secret is not None else None
 
     @webhook_post(WEBHOOK_PATH)
@@ -72,7 +78,8 @@ def telegram_webhook(
             correlation_id=correlation_id, update_id=parsed.update_id
         ):
             if parsed.inbound is not None:
-                await ingest.publish(parsed.inbound, dedupe_key=parsed.dedupe_key)
+                topic = parsed.topic if voice else INBOUND
+                await ingest.publish(parsed.inbound, dedupe_key=parsed.dedupe_key, topic=topic)
                 return _OK
             await apply_event(chats, parsed)
             event = parsed.event or f"ignored.{parsed.kind}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "ONEBOX_"
@@ -60,6 +60,14 @@ class ServiceSettings(BaseSettings):
         http_keepalive_seconds: an idle keep-alive connection is closed after this.
         http_max_connections: connections (and requests) served at once; above it uvicorn
             answers 503 at once.
+        voice_enabled: agents transcribe voice notes (``ONEBOX_VOICE_ENABLED``); off, a voice
+            note gets the polite "please type" reply.
+        media_dir: where an agent writes a voice note while it is transcribed
+            (``ONEBOX_MEDIA_DIR``; by default ``media`` beside the SQLite file, else
+            ``var/media``); no ``..`` in it.
+        voice_max_mb: larger voice notes are refused, before the download when the platform
+            declares the size (``ONEBOX_VOICE_MAX_MB``; Telegram's Bot API stops at 20).
+        voice_max_seconds: longer voice notes are refused (``ONEBOX_VOICE_MAX_SECONDS``).
     """
 
     model_config = SettingsConfigDict(
@@ -85,6 +93,17 @@ class ServiceSettings(BaseSettings):
     http_header_timeout_seconds: float = Field(default=10.0, gt=0)
     http_keepalive_seconds: float = Field(default=5.0, gt=0)
     http_max_connections: int = Field(default=1000, ge=1)
+    voice_enabled: bool = True
+    media_dir: Path | None = None
+    voice_max_mb: float = Field(default=16.0, gt=0, le=20)
+    voice_max_seconds: float = Field(default=300.0, gt=0, le=3600)
+
+    @field_validator("media_dir")
+    @classmethod
+    def _media_inside(cls, value: Path | None) -> Path | None:
+        if value is not None and ".." in value.parts:
+            raise ValueError("must not contain '..' (voice notes stay inside the data folder)")
+        return value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
