@@ -9,6 +9,8 @@ refused before download, a file posing as audio, every provider down.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from onebox_agent_telegram.testing import FakeBotAPI, message_update, update_bytes
+from onebox_agent_telegram.testing import FakeBotAPI, message_json, update_bytes
 from onebox_agent_whatsapp import testing as wa
 from onebox_bus import Database
 from onebox_router.testing import FakeTranscriptionServer, SpeechFiles
@@ -70,6 +72,11 @@ def _env(
     }
 
 
+def voice_update(update_id: int, chat_id: int, voice: dict[str, Any]) -> dict[str, Any]:
+    """A Telegram ``message`` update carrying a voice note and no text."""
+    return {"update_id": update_id, "message": message_json(chat_id, text=None, voice=voice)}
+
+
 class Voice:
     """Posts voice notes to the running stack and reads the replies back."""
 
@@ -81,7 +88,7 @@ class Voice:
     def telegram(self, chat_id: int, voice: dict[str, Any]) -> str:
         """Post a voice note from `chat_id`; wait for and return the one reply."""
         self._update += 1
-        update = message_update(self._update, chat_id, text=None, voice=voice)
+        update = voice_update(self._update, chat_id, voice)
         response = self.http.post(
             self.stack.urls["telegram"] + "/webhook/telegram", content=update_bytes(update),
             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
@@ -106,7 +113,7 @@ class Voice:
             return [r.body["text"]["body"] for r in self.graph.texts() if r.body["to"] == sender]
 
         [reply] = wait_for(replies, within=45, what="whatsapp reply")
-        return reply
+        return str(reply)
 
 
 def test_voice_notes_are_answered_from_their_transcript(
@@ -205,3 +212,63 @@ def test_voice_notes_are_answered_from_their_transcript(
     assert len(rows) == 3
     assert {c.provider for c in calls} == {"primary", "backup"}
     assert sum(c.cost_usd for c in calls) > 0
+
+
+def test_a_sigkilled_agent_during_transcription_loses_nothing_and_replies_once(
+    up_stack: Callable[..., UpStack],
+    fakes: tuple[FakeBotAPI, wa.FakeGraphApi, FakeTranscriptionServer, FakeTranscriptionServer],
+    speech: SpeechFiles,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    bot, graph, primary, backup = fakes
+    env = _env(tmp_path, bot, graph, primary, backup)
+    stack = up_stack({**env, "ONEBOX_VOICE_LEASE_SECONDS": "4"})
+    bot.add_file("tg-kill", speech.ogg.read_bytes(), file_path="voice/file_9.oga")
+    primary.push(primary.slow(30, "What are your opening hours?"))
+    primary.transcript = "What are your opening hours?"  # what the retry hears
+    note = {"file_id": "tg-kill", "file_unique_id": "k1", "duration": 2, "mime_type": "audio/ogg"}
+    update = voice_update(9100, 820001, note)
+    http = httpx.Client(timeout=10)
+    request.addfinalizer(http.close)
+    response = http.post(
+        stack.urls["telegram"] + "/webhook/telegram", content=update_bytes(update),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    )  # fmt: skip
+    assert response.status_code == 200
+    # The agent is uploading the note when it is killed.
+    wait_for(lambda: primary.requests, within=30, what="the upload in progress")
+    before = stack.state()["services"]["telegram"]["restarts"]
+    os.kill(stack.pid("telegram"), signal.SIGKILL)
+    wait_for(lambda: stack.state()["services"]["telegram"]["restarts"] > before, within=30,
+             what="telegram restarted")  # fmt: skip
+    [reply] = wait_for(lambda: bot.sent_texts(820001), within=60, what="the one reply")
+    assert HOURS in reply
+    assert len(bot.downloads()) == 2  # downloaded again after the restart
+    # Every message of this note is settled (nothing left to claim), and one reply was sent.
+    db = Database(stack.db_url)
+    request.addfinalizer(db.close)
+    cid = _correlation(db, "telegram:9100")
+
+    def settled() -> list[tuple[str, str]]:
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT topic, state FROM bus_messages WHERE correlation_id = :c"),
+                {"c": cid},
+            ).all()
+        return [(r.topic, r.state) for r in rows] if all(r.state == "done" for r in rows) else []
+
+    rows = wait_for(lambda: len(found := settled()) == 3 and found, within=30, what="settled")
+    assert sorted(rows) == [("inbound", "done"), ("media.telegram", "done"),
+                            ("outbound.telegram", "done")]  # fmt: skip
+    assert bot.sent_texts(820001) == [reply]
+
+
+def _correlation(db: Database, dedupe_key: str) -> str:
+    with db.engine.connect() as conn:
+        return str(
+            conn.execute(
+                sa.text("SELECT DISTINCT correlation_id FROM bus_messages WHERE dedupe_key = :k"),
+                {"k": dedupe_key},
+            ).scalar_one()
+        )

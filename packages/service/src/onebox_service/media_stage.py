@@ -179,7 +179,6 @@ def add_media_stage(
     fetch: Fetch,
     transcribe: Transcribe,
     concurrency: int = 2,
-    lease: float = 120.0,
 ) -> MediaStage:
     """Run a `MediaStage` on ``media.<channel>`` in `runtime` (folder, caps: its settings)."""
     settings = runtime.settings
@@ -193,6 +192,6 @@ def add_media_stage(
     )
     runtime.add_consumer(
         media_topic(channel), stage, name=f"media-{channel}", concurrency=concurrency,
-        lease=lease,
+        lease=settings.voice_lease_seconds,
     )  # fmt: skip
     return stage

@@ -68,6 +68,9 @@ class ServiceSettings(BaseSettings):
         voice_max_mb: larger voice notes are refused, before the download when the platform
             declares the size (``ONEBOX_VOICE_MAX_MB``; Telegram's Bot API stops at 20).
         voice_max_seconds: longer voice notes are refused (``ONEBOX_VOICE_MAX_SECONDS``).
+        voice_lease_seconds: how long a claimed voice note stays the agent's while it is
+            downloaded and transcribed; after a crash it is handled again once this has
+            passed (``ONEBOX_VOICE_LEASE_SECONDS``).
     """
 
     model_config = SettingsConfigDict(
@@ -97,6 +100,7 @@ class ServiceSettings(BaseSettings):
     media_dir: Path | None = None
     voice_max_mb: float = Field(default=16.0, gt=0, le=20)
     voice_max_seconds: float = Field(default=300.0, gt=0, le=3600)
+    voice_lease_seconds: float = Field(default=120.0, ge=1)
 
     @field_validator("media_dir")
     @classmethod
