@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import sqlalchemy as sa
 from onebox_agent_telegram.testing import FakeBotAPI, message_json, update_bytes
@@ -122,6 +123,7 @@ def test_voice_notes_are_answered_from_their_transcript(
     speech: SpeechFiles,
     tmp_path: Path,
     request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     bot, graph, primary, backup = fakes
     ogg = speech.ogg.read_bytes()
@@ -212,6 +214,13 @@ def test_voice_notes_are_answered_from_their_transcript(
     assert len(rows) == 3
     assert {c.provider for c in calls} == {"primary", "backup"}
     assert sum(c.cost_usd for c in calls) > 0
+    # `onebox status` shows the transcription spend beside the chat providers'.
+    code, out, err = stack.cli(capsys, "status", "--json")
+    assert code == 0, out + err
+    providers = orjson.loads(out)["providers"]
+    assert providers["primary"]["calls_today"] >= 2
+    assert providers["primary"]["spend_today_usd"] > 0
+    assert providers["backup"]["spend_today_usd"] == 0
 
 
 def test_a_sigkilled_agent_during_transcription_loses_nothing_and_replies_once(
