@@ -18,7 +18,11 @@ from onebox_bus.contracts import InboundMessage
 from onebox_router import RouterSettings
 from onebox_router.errors import ConfigError
 from onebox_router.transcribe import Transcriber, build_transcriber, saved_note_transcriber
-from onebox_service import SavedMedia, ServiceRuntime, add_media_stage
+from onebox_service import (
+    SavedMedia,
+    ServiceRuntime,
+    add_media_stage,
+)
 
 from .api import TelegramBotAPI
 
@@ -34,7 +38,8 @@ def speech_transcriber(
     router_settings: RouterSettings | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Transcriber:
-    """The router's transcriber from ``ONEBOX_*`` (Groq key, routing file's ``[transcription]``).
+    """The router's transcriber from `router_settings` (``main()`` reads them with
+    `load_settings`, which names a bad variable) and the routing file's ``[transcription]``.
 
     Raises:
         SystemExit: one line naming the variable when the configuration is wrong.
@@ -44,8 +49,8 @@ def speech_transcriber(
         return build_transcriber(
             settings, http=http, db=runtime.db, clock=clock, collector=runtime.collector
         )
-    except (ConfigError, ValueError) as exc:
-        raise SystemExit(f"onebox: {exc}".splitlines()[0]) from None
+    except ConfigError as exc:
+        raise SystemExit(f"onebox: {exc}") from None
 
 
 def add_voice_stage(
