@@ -189,7 +189,8 @@ def test_voice_notes_are_answered_from_their_transcript(
     # Nothing left in the media folder; the trace shows the transcription and its cost.
     media = tmp_path / "var" / "media"
     assert media.is_dir()
-    assert not [p for p in media.iterdir() if not p.name.startswith(".")]
+    assert {p.name for p in media.iterdir()} == {"telegram", "whatsapp"}
+    assert [p for p in media.rglob("*") if p.is_file()] == []
     db = Database(stack.db_url)
 
     def transcribed() -> list[Any]:
@@ -271,6 +272,8 @@ def test_a_sigkilled_agent_during_transcription_loses_nothing_and_replies_once(
     assert sorted(rows) == [("inbound", "done"), ("media.telegram", "done"),
                             ("outbound.telegram", "done")]  # fmt: skip
     assert bot.sent_texts(820001) == [reply]
+    # The note the killed agent was holding was removed when it started again.
+    assert list((tmp_path / "var" / "media" / "telegram").iterdir()) == []
 
 
 def _correlation(db: Database, dedupe_key: str) -> str:

@@ -42,3 +42,8 @@ def test_an_unusable_media_folder_stops_the_start_in_one_line(tmp_path: Path) ->
     made = open_media_dir(tmp_path / "ok")
     assert made.is_dir()
     assert oct(made.stat().st_mode & 0o777) == "0o700"
+    # A note left by a process that died mid-transcription is removed at the next start.
+    (made / "media-0123abcd.ogg").write_bytes(b"OggS")
+    (made / "media-4567.part").write_bytes(b"Ogg")
+    open_media_dir(made)
+    assert list(made.iterdir()) == []

@@ -157,13 +157,19 @@ def media_folder(settings: ServiceSettings) -> Path:
 
 
 def open_media_dir(folder: Path) -> Path:
-    """Create the media folder (mode 0700) and check it is writable, at start.
+    """Create the media folder (mode 0700), check it is writable and empty it, at start.
+
+    Only this agent writes there (one folder per channel), so a file left in it was being
+    transcribed when the process died: its message is handled again (downloaded again), and
+    the customer's audio is not left behind.
 
     Raises:
         SystemExit: one line naming ``ONEBOX_MEDIA_DIR`` when it cannot be used.
     """
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for left in folder.glob("media-*"):
+            left.unlink(missing_ok=True)
         probe = folder / ".write-check"
         probe.write_bytes(b"")
         probe.unlink()
@@ -186,7 +192,7 @@ def add_media_stage(
         bus=runtime.bus,
         fetch=fetch,
         transcribe=transcribe,
-        folder=open_media_dir(media_folder(settings)),
+        folder=open_media_dir(media_folder(settings) / channel),
         max_seconds=settings.voice_max_seconds,
         journal=runtime.journal,
     )
