@@ -125,3 +125,32 @@ def test_new_fields_are_ignored() -> None:
     update["message"]["brand_new_field"] = {"nested": True}  # type: ignore[index]
     update["another_new_field"] = 1
     assert parse(update).inbound is not None
+
+
+@pytest.mark.parametrize(
+    ("field", "kind", "mime"),
+    [("voice", "voice", "audio/ogg"), ("audio", "audio", "audio/mpeg"),
+     ("video_note", "video_note", "video/mp4")],
+)  # fmt: skip
+def test_speech_carries_its_facts_and_goes_to_the_media_topic(
+    field: str, kind: str, mime: str
+) -> None:
+    ref: dict[str, object] = {"file_id": "F1", "file_unique_id": "U1", "duration": 7,
+                              "file_size": 12345}  # fmt: skip
+    if field != "video_note":
+        ref["mime_type"] = mime
+    update = {"update_id": 5, "message": tg.message_json(9, text=None, **{field: ref})}
+    parsed = parse(update)
+    assert parsed.inbound.content_kind == kind
+    assert parsed.inbound.meta["file_id"] == "F1"
+    assert parsed.inbound.meta["duration"] == "7"
+    assert parsed.inbound.meta["file_size"] == "12345"
+    assert parsed.inbound.meta["mime_type"] == mime
+    assert parsed.topic == "media.telegram"
+
+
+def test_a_photo_stays_on_inbound() -> None:
+    photo = [{"file_id": "P1", "file_unique_id": "U", "width": 90, "height": 90}]
+    parsed = parse({"update_id": 6, "message": tg.message_json(9, text=None, photo=photo)})
+    assert parsed.inbound.content_kind == "image"
+    assert parsed.topic == "inbound"

@@ -193,3 +193,15 @@ def test_timestamps_are_finite_and_clamped_near_the_arrival(
     [status] = batch.statuses
     assert status.timestamp == expected
     assert batch.rejected == []
+
+
+@pytest.mark.parametrize("voice", [True, False])
+def test_audio_carries_what_the_media_stage_needs(voice: bool) -> None:
+    content = {"id": "4490709327384033", "mime_type": "audio/ogg; codecs=opus",
+               "sha256": "b1c2d3", "voice": voice}  # fmt: skip
+    [message] = parse(wa.payload(wa.inbound("audio", content))).messages
+    assert message.content_kind == ("voice" if voice else "audio")
+    assert message.meta["media_id"] == "4490709327384033"
+    assert message.meta["mime_type"] == "audio/ogg; codecs=opus"
+    assert message.meta["sha256"] == "b1c2d3"
+    assert message.meta["voice"] == ("true" if voice else "false")

@@ -15,6 +15,7 @@ import anyio
 import httpx
 from litestar import Litestar
 from onebox_bus import Sleep
+from onebox_router import RouterSettings
 from onebox_service import (
     Channel,
     Pacer,
@@ -30,6 +31,7 @@ from .api import TelegramBotAPI
 from .channel import TELEGRAM_LIMITS, TelegramChannel, reply_group
 from .chats import ChatStore
 from .settings import TelegramSettings
+from .voice import add_voice_stage, speech_transcriber
 from .webhooks import telegram_webhook
 
 SERVICE = "telegram"
@@ -43,6 +45,7 @@ def create_app(
     clock: Callable[[], float] = time.time,
     pacer: Pacer | None = None,
     sleep: Sleep = anyio.sleep,
+    router_settings: RouterSettings | None = None,
 ) -> Litestar:
     """Build the agent's app.
 
@@ -53,12 +56,16 @@ def create_app(
         clock: wall clock for timestamps.
         pacer: the send pacer (Telegram's limits on `clock` when None).
         sleep: how the sender waits for the pacer.
+        router_settings: what builds the voice notes' transcriber (read from ``ONEBOX_*``
+            when None); with a bot token and ``ONEBOX_VOICE_ENABLED`` (the default) voice
+            notes go through the media stage (`voice`).
     """
     if runtime is None:
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
     chats = ChatStore(runtime.db, clock=clock)
     pacer = pacer or Pacer(TELEGRAM_LIMITS, clock=clock)
     channel: Channel
+    voice = False
     if settings.sandbox or settings.telegram_bot_token is None:
         channel = SandboxChannel(SERVICE, clock=clock)
     else:
@@ -73,6 +80,12 @@ def create_app(
         channel = TelegramChannel(
             api, pacer=pacer, chats=chats, parse_mode=settings.telegram_parse_mode
         )
+        if settings.voice_enabled:
+            transcriber = speech_transcriber(
+                runtime, http, router_settings=router_settings, clock=clock
+            )
+            add_voice_stage(runtime, api=api, transcriber=transcriber, clock=clock)
+            voice = True
     sender = Sender(
         bus=runtime.bus,
         channel=channel,
@@ -100,6 +113,7 @@ def create_app(
         chats=chats,
         clock=clock,
         operator_chat_id=settings.operator_chat_id,
+        voice=voice,
     )
     app = create_service_app(runtime, route_handlers=[webhook])
     app.state["channel"] = channel

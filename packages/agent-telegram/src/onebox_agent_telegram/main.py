@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import orjson
+from onebox_router import RouterSettings
 from onebox_service import configure_logging, load_settings, outbound_client, serve
 
 from .api import DEFAULT_ALLOWED_UPDATES, TelegramBotAPI
@@ -48,13 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(settings: TelegramSettings) -> None:
+async def _serve(settings: TelegramSettings, router_settings: RouterSettings) -> None:
     from .app import create_app
 
     timeout = httpx.Timeout(settings.telegram_request_timeout)
     limits = httpx.Limits(max_connections=settings.telegram_sender_concurrency)
     async with outbound_client(timeout=timeout, limits=limits) as http:
-        await serve(create_app(settings, http=http), settings)
+        app = create_app(settings, http=http, router_settings=router_settings)
+        await serve(app, settings)
 
 
 async def _admin(settings: TelegramSettings, args: argparse.Namespace) -> Any:
@@ -100,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "serve"
     if command == "serve":
         configure_logging(json=settings.log_format == "json", level=settings.log_level)
-        _run(_serve(settings))
+        router_settings = load_settings(RouterSettings)  # type: ignore[type-var]  # any BaseSettings
+        _run(_serve(settings, router_settings))
         return 0
     try:
         result = asyncio.run(_admin(settings, args))

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from onebox_bus.contracts import INBOUND, InboundMessage, conversation_key
+from onebox_bus.contracts import INBOUND, InboundMessage, conversation_key, media_topic
 
 CHANNEL = "telegram"
+#: Content kinds that carry speech: published to ``media.telegram`` for the media stage.
+VOICE_KINDS = frozenset({"voice", "audio", "video_note"})
 
 
 _ABSENT = msgspec.Raw()
@@ -45,6 +47,9 @@ class Chat(msgspec.Struct):
 class FileRef(msgspec.Struct):
     file_id: str
     emoji: str | None = None
+    duration: int | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
 
 
 class RepliedTo(msgspec.Struct):
@@ -158,7 +163,7 @@ _MEDIA = (
     ("voice", "voice"),
     ("audio", "audio"),
     ("video", "video"),
-    ("video_note", "video"),
+    ("video_note", "video_note"),
     ("animation", "video"),
     ("document", "document"),
 )
@@ -197,7 +202,10 @@ class ParsedUpdate:
 
     @property
     def topic(self) -> str:
-        """Where the inbound message is published."""
+        """Where the inbound message is published: ``media.telegram`` for speech to
+        transcribe (voice, audio, video note), else ``inbound``."""
+        if self.inbound is not None and self.inbound.content_kind in VOICE_KINDS:
+            return media_topic(CHANNEL)
         return INBOUND
 
 
@@ -265,6 +273,8 @@ def _from_message(
             meta["file_id"] = ref.file_id
             if ref.emoji:
                 meta["emoji"] = ref.emoji
+            if label in VOICE_KINDS:
+                meta.update(_speech_facts(ref, label))
             break
     else:
         if _present(msg.location) or _present(msg.venue):
@@ -384,6 +394,19 @@ def parse_update(
     kind = next((name for name in _KINDS if _present(getattr(update, name))), "unknown")
     chat_id = _raw_chat_id(getattr(update, kind, None)) if kind != "unknown" else None
     return ParsedUpdate(update_id=uid, kind=kind, event=f"ignored.{kind}", chat_id=chat_id)
+
+
+def _speech_facts(ref: FileRef, label: str) -> dict[str, str]:
+    """What the media stage needs before any download: duration, declared type and size."""
+    facts: dict[str, str] = {}
+    if ref.duration is not None:
+        facts["duration"] = str(ref.duration)
+    mime = ref.mime_type or ("video/mp4" if label == "video_note" else None)
+    if mime:
+        facts["mime_type"] = mime
+    if ref.file_size is not None:
+        facts["file_size"] = str(ref.file_size)
+    return facts
 
 
 def _present(value: object) -> bool:

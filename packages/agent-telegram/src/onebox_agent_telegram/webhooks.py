@@ -57,8 +57,13 @@ def telegram_webhook(
     chats: ChatStore,
     clock: Callable[[], float] = time.time,
     operator_chat_id: int | None = None,
+    voice: bool = False,
 ) -> HTTPRouteHandler:
-    """The webhook route; `secret` None (sandbox only) admits only direct local requests."""
+    """The webhook route; `secret` None (sandbox only) admits only direct local requests.
+
+    With `voice` (a media stage runs), voice notes go to ``media.telegram`` instead of
+    ``inbound`` (`ParsedUpdate.topic`).
+    """
     expected = secret.get_secret_value() if secret is not None else None
     operator_chat = str(operator_chat_id) if operator_chat_id is not None else None
 
@@ -82,7 +87,7 @@ def telegram_webhook(
                 await ingest.publish(
                     parsed.inbound,
                     dedupe_key=parsed.dedupe_key,
-                    topic=OPERATOR if operator else INBOUND,
+                    topic=OPERATOR if operator else (parsed.topic if voice else INBOUND),
                 )
                 return _OK
             await apply_event(chats, parsed)

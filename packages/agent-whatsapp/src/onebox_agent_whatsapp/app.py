@@ -14,6 +14,7 @@ import anyio
 import httpx
 from litestar import Litestar
 from onebox_bus import Clock, Sleep
+from onebox_router import RouterSettings
 from onebox_service import (
     Channel,
     PacingLimits,
@@ -29,6 +30,7 @@ from onebox_service import (
 from .channel import Template, WhatsAppChannel
 from .client import GraphApiClient
 from .settings import WhatsAppSettings
+from .voice import add_voice_stage, speech_transcriber
 from .webhooks import WhatsAppWebhook
 from .window import ConversationWindows
 
@@ -42,6 +44,7 @@ def create_app(
     runtime: ServiceRuntime | None = None,
     http: httpx.AsyncClient | None = None,
     sleep: Sleep = anyio.sleep,
+    router_settings: RouterSettings | None = None,
 ) -> Litestar:
     """Build the agent's app; its lifespan starts and stops the sender.
 
@@ -51,12 +54,16 @@ def create_app(
         runtime: an opened kit runtime (tests pass one); opened from settings otherwise.
         http: the client for the Graph API; created (and closed on shutdown) when None.
         sleep: how the sender and channel wait (tests may pass a fast one).
+        router_settings: what builds the voice notes' transcriber (read from ``ONEBOX_*``
+            when None); outside sandbox mode with ``ONEBOX_VOICE_ENABLED`` (the default)
+            voice notes go through the media stage (`voice`).
     """
     if runtime is None:
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
     windows = ConversationWindows(runtime.db, clock=clock)
     owned_http: httpx.AsyncClient | None = None
     channel: Channel
+    voice = False
     if settings.sandbox:
         channel = SandboxChannel(SERVICE, clock=clock)
     else:
@@ -64,8 +71,9 @@ def create_app(
             http = owned_http = outbound_client(
                 limits=httpx.Limits(max_connections=20, max_keepalive_connections=10)
             )
+        client = _client(settings, http)
         channel = WhatsAppChannel(
-            client=_client(settings, http),
+            client=client,
             windows=windows,
             clock=clock,
             template=_template(settings),
@@ -73,6 +81,12 @@ def create_app(
             mark_read=settings.whatsapp_mark_read,
             sleep=sleep,
         )
+        if settings.voice_enabled:
+            transcriber = speech_transcriber(
+                runtime, http, router_settings=router_settings, clock=clock
+            )
+            add_voice_stage(runtime, client=client, transcriber=transcriber, clock=clock)
+            voice = True
     sender = Sender(
         bus=runtime.bus,
         channel=channel,
@@ -101,6 +115,7 @@ def create_app(
         app_secret=settings.whatsapp_app_secret,
         verify_token=settings.whatsapp_verify_token,
         clock=clock,
+        voice=voice,
     )
     app = create_service_app(
         runtime,

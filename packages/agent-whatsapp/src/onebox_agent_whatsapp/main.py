@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 import httpx
+from onebox_router import RouterSettings
 from onebox_service import configure_logging, load_settings, run
 
 from .settings import WhatsAppSettings
@@ -35,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(json=settings.log_format == "json", level=settings.log_level)
     from .app import create_app
 
-    run(create_app(settings), settings)
+    router_settings = load_settings(RouterSettings)  # type: ignore[type-var]  # any BaseSettings
+    run(create_app(settings, router_settings=router_settings), settings)
     return 0
 
 

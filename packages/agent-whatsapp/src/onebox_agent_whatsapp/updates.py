@@ -68,6 +68,7 @@ class _Media(msgspec.Struct):
     filename: str | None = None
     voice: bool = False
     animated: bool = False
+    sha256: str | None = None
 
 
 class _Location(msgspec.Struct):
@@ -391,8 +392,12 @@ def _media(kind: str, media: _Media) -> tuple[str, str, dict[str, str]]:
         meta["mime_type"] = media.mime_type
     if media.filename:
         meta["filename"] = media.filename
-    if kind == "audio" and media.voice:
-        kind = "voice"
+    if kind == "audio":
+        if media.sha256:
+            meta["sha256"] = media.sha256
+        meta["voice"] = "true" if media.voice else "false"
+        if media.voice:
+            kind = "voice"
     noun = {
         "image": "a photo",
         "video": "a video",

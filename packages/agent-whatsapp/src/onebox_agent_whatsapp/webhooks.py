@@ -19,13 +19,14 @@ import structlog
 from litestar import Request, Response, get
 from litestar.enums import MediaType
 from litestar.types import ControllerRouterHandler
+from onebox_bus.contracts import INBOUND, media_topic
 from onebox_metrics import Collector
 from onebox_service import DeliveryStore, WebhookIngest, new_correlation_id, webhook_post
 from pydantic import SecretStr
 
 from .errors import REENGAGEMENT_REQUIRED, MalformedWebhook
 from .signature import HEADER, Verifier
-from .updates import DeliveryStatus, dedupe_key, parse_webhook
+from .updates import CHANNEL, DeliveryStatus, dedupe_key, parse_webhook
 from .window import ConversationWindows, InboundRecorder
 
 log = structlog.get_logger("onebox.whatsapp.webhook")
@@ -45,6 +46,7 @@ class WhatsAppWebhook:
             this machine through no proxy, and refuses (403) every other.
         verify_token: the callback verification token; None refuses every verification.
         clock: the time source.
+        voice: a media stage runs: voice notes and audio files go to ``media.whatsapp``.
     """
 
     def __init__(
@@ -57,8 +59,10 @@ class WhatsAppWebhook:
         app_secret: SecretStr | None,
         verify_token: SecretStr | None,
         clock: Callable[[], float] = time.time,
+        voice: bool = False,
     ) -> None:
         self.ingest = ingest
+        self.voice = voice
         self.deliveries = deliveries
         self.windows = windows
         self.recorder = InboundRecorder(windows)
@@ -99,7 +103,10 @@ class WhatsAppWebhook:
         except MalformedWebhook as exc:
             await self.ingest.reject(str(exc)[:300], kind="malformed", status_code=400)
         if batch.messages:
-            await self.ingest.publish_many([(m, dedupe_key(m)) for m in batch.messages])
+            for m in batch.messages:
+                speech = self.voice and m.content_kind in ("voice", "audio")
+                topic = media_topic(CHANNEL) if speech else INBOUND
+                await self.ingest.publish(m, dedupe_key=dedupe_key(m), topic=topic)
             self.recorder.record_soon(
                 [(m.conversation_id, float(m.meta["timestamp"])) for m in batch.messages]
             )

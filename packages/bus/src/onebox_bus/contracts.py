@@ -34,6 +34,7 @@ ContentKind = Literal[
     "audio",
     "voice",
     "video",
+    "video_note",
     "document",
     "sticker",
     "location",
@@ -41,6 +42,14 @@ ContentKind = Literal[
     "reaction",
     "unknown",
 ]
+
+
+def media_topic(channel: str) -> str:
+    """Topic of a channel's voice notes to download and transcribe (``media.<channel>``).
+
+    The agent's media stage consumes it and publishes the transcribed message to `INBOUND`.
+    """
+    return f"media.{channel}"
 
 
 def outbound_topic(channel: str) -> str:

@@ -4,8 +4,10 @@ Steps for a claimed `inbound` message:
 
 1. decode the `InboundMessage` (a payload that cannot be decoded is dead-lettered at once:
    there is no conversation to answer);
-2. content the bot cannot read (photo, voice, sticker...) gets a fixed polite reply, without
-   the router;
+2. content the bot cannot read (photo, sticker...) gets a fixed polite reply, without the
+   router; a voice note the agent transcribed is read like text (answered in the spoken
+   language, a ``transcribed`` trace event), one it could not gets a fixed reply saying
+   what to do (`voice`);
 3. otherwise load the conversation's last turns, build the `Conversation` with the channel's
    persona and ask the router, with the deadline counted from the webhook's arrival;
 4. in ONE bus transaction: publish the `OutboundMessage` to ``outbound.<channel>`` (dedupe key
@@ -50,6 +52,7 @@ from .handoffs import Handoff
 from .instruments import Instruments
 from .memory import ConversationMemory, StoredTurn
 from .persona import HOLDING_REPLY, Personas, unsupported_reply
+from .voice import language_instruction, transcribed, voice_error_reply
 
 log = structlog.get_logger("onebox.orchestrator")
 
@@ -195,7 +198,18 @@ class InboundHandler:
         log.info("message.relayed", handoff_id=handoff.id, attempt=message.attempt)
 
     async def _answer(self, message: Message, inbound: InboundMessage) -> Answer:
-        if inbound.content_kind not in READABLE_KINDS or not inbound.text.strip():
+        heard = transcribed(inbound)
+        if heard is None and (voice := voice_error_reply(inbound)) is not None:
+            return Answer(text=voice, outcome="unsupported", provider="fixed")
+        if heard is not None and self.journal is not None:
+            self.journal.record(
+                inbound.correlation_id, "transcribed", provider=heard.provider,
+                model=heard.model, seconds=heard.audio_seconds, cost_usd=heard.cost_usd,
+                language=heard.language or "",
+            )  # fmt: skip
+        if heard is None and (
+            inbound.content_kind not in READABLE_KINDS or not inbound.text.strip()
+        ):
             kind = inbound.content_kind if inbound.content_kind not in READABLE_KINDS else "unknown"
             return Answer(text=unsupported_reply(kind), outcome="unsupported", provider="fixed")
         if self.desk is not None:
@@ -208,8 +222,11 @@ class InboundHandler:
                     escalation=asked,
                 )
         history = await self.bus.run_async(lambda: self.memory.recent(inbound.key))
+        system = self.personas.system_prompt(inbound.channel)
+        if heard is not None:
+            system = f"{system}\n\n{language_instruction(heard)}"
         conversation = Conversation(
-            system=self.personas.system_prompt(inbound.channel),
+            system=system,
             turns=[
                 *(Turn(role=t.role, text=t.text) for t in history),
                 Turn(role="user", text=inbound.text),

@@ -51,6 +51,7 @@ _KIND_WORDS = {
     "audio": "audio message",
     "voice": "voice message",
     "video": "video",
+    "video_note": "video message",
     "document": "document",
     "sticker": "sticker",
     "location": "location",

@@ -59,6 +59,7 @@ from .media import (
     download_audio,
     sniff_audio,
 )
+from .media_stage import MediaStage, add_media_stage, open_media_dir
 from .notify import SystemdNotifier
 from .operator import TelegramChatId, parse_telegram_chat_id
 from .pacing import Pacer, PacingLimits, pace
@@ -125,6 +126,7 @@ __all__ = [
     "MediaError",
     "MediaGone",
     "MediaNotAudio",
+    "MediaStage",
     "MediaTooLarge",
     "MediaUnavailable",
     "MessageJournal",
@@ -154,6 +156,7 @@ __all__ = [
     "WhatsAppTemplate",
     "Worker",
     "WorkerHealth",
+    "add_media_stage",
     "back_sentence",
     "build_settings",
     "cap_text",
@@ -176,6 +179,7 @@ __all__ = [
     "metrics_handler",
     "new_correlation_id",
     "next_opening",
+    "open_media_dir",
     "open_runtime",
     "opening_phrase",
     "outbound_client",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -154,6 +154,17 @@ class ServiceSettings(EnvSettings):
             deleted.
         metrics_samples_retention_days: metrics rows (raw and rolled up) older than this are
             deleted.
+        voice_enabled: agents transcribe voice notes (``ONEBOX_VOICE_ENABLED``); off, a voice
+            note gets the polite "please type" reply.
+        media_dir: where an agent writes a voice note while it is transcribed
+            (``ONEBOX_MEDIA_DIR``; by default ``media`` beside the SQLite file, else
+            ``var/media``); no ``..`` in it.
+        voice_max_mb: larger voice notes are refused, before the download when the platform
+            declares the size (``ONEBOX_VOICE_MAX_MB``; Telegram's Bot API stops at 20).
+        voice_max_seconds: longer voice notes are refused (``ONEBOX_VOICE_MAX_SECONDS``).
+        voice_lease_seconds: how long a claimed voice note stays the agent's while it is
+            downloaded and transcribed; after a crash it is handled again once this has
+            passed (``ONEBOX_VOICE_LEASE_SECONDS``).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -182,6 +193,18 @@ class ServiceSettings(EnvSettings):
     bus_done_retention_days: float = Field(default=7.0, gt=0)
     webhook_events_retention_days: float = Field(default=30.0, gt=0)
     metrics_samples_retention_days: float = Field(default=90.0, gt=0)
+    voice_enabled: bool = True
+    media_dir: Path | None = None
+    voice_max_mb: float = Field(default=16.0, gt=0, le=20)
+    voice_max_seconds: float = Field(default=300.0, gt=0, le=3600)
+    voice_lease_seconds: float = Field(default=120.0, ge=1)
+
+    @field_validator("media_dir")
+    @classmethod
+    def _media_inside(cls, value: Path | None) -> Path | None:
+        if value is not None and ".." in value.parts:
+            raise ValueError("must not contain '..' (voice notes stay inside the data folder)")
+        return value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

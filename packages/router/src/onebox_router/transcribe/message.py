@@ -11,9 +11,11 @@ says why in ``meta["voice_error"]``, so the handler can ask the customer to type
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import anyio
 from onebox_bus.contracts import InboundMessage
@@ -133,3 +135,40 @@ async def transcribe_saved(
     finally:
         await anyio.Path(path).unlink(missing_ok=True)
     return with_transcript(message, transcript)
+
+
+class SavedNote(Protocol):
+    """A downloaded note (`onebox_service.SavedMedia` is one)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+
+def saved_note_transcriber(
+    transcriber: Transcriber,
+    *,
+    max_seconds: float | None,
+    budget_s: float = 60.0,
+    clock: Callable[[], float] = time.time,
+) -> Callable[[InboundMessage, SavedNote], Awaitable[InboundMessage]]:
+    """A media stage's transcribe step: `transcribe_saved` with a deadline `budget_s` ahead.
+
+    The platform's declared duration (``meta["duration"]``, whole seconds) is passed on, so a
+    note over `max_seconds` is refused before any upload.
+    """
+
+    async def transcribe(message: InboundMessage, saved: SavedNote) -> InboundMessage:
+        declared = message.meta.get("duration", "")
+        return await transcribe_saved(
+            message, path=saved.path, filename=saved.filename, content_type=saved.content_type,
+            transcriber=transcriber, deadline=clock() + budget_s, max_seconds=max_seconds,
+            declared_seconds=float(declared) if declared.isdigit() else None,
+        )  # fmt: skip
+
+    return transcribe
