@@ -152,6 +152,7 @@ def create_app(
         workers=worker_health(runtime),
         clock=clock,
         on_startup=startup,
+        side_threads=runtime.side_threads,
     )
     return create_service_app(
         runtime,

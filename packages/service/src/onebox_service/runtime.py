@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ from .notify import SystemdNotifier
 from .settings import ServiceSettings, SystemdEnvironment, systemd_environment
 from .vitals import RuntimeVitals
 from .webhooks import WebhookEventStore
+
+#: How long `ServiceRuntime.close` waits for a side thread to finish its read.
+SIDE_THREAD_JOIN_SECONDS = 30.0
 
 log = structlog.get_logger("onebox.service.runtime")
 
@@ -108,6 +112,9 @@ class ServiceRuntime:
         self.vitals = vitals
         self.journal = journal
         self.workers: list[Worker] = []
+        #: Side threads that use the database (a warm-up read): joined before it is closed,
+        #: since closing a SQLite connection another thread is reading on crashes the process.
+        self.side_threads: list[threading.Thread] = []
         self.consumed_topics: list[str] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._closed = False
@@ -227,6 +234,8 @@ class ServiceRuntime:
         if self._closed:
             return
         self._closed = True
+        for thread in self.side_threads:
+            thread.join(timeout=SIDE_THREAD_JOIN_SECONDS)
         self.bus.close()
         self.db.close()
         self.notifier.close()

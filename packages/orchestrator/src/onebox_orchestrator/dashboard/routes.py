@@ -78,7 +78,9 @@ def _window(request: Request[Any, Any, Any]) -> str:
     return window if window in WINDOWS else DEFAULT_WINDOW
 
 
-def _warm_in_background(reader: SummaryReader) -> None:
+def _warm_in_background(
+    reader: SummaryReader, threads: list[threading.Thread] | None = None
+) -> None:
     """Read every window once in a side thread, so the first visitor gets a warm page.
 
     The first read after a start covers 30 days of metrics (the slowest render:
@@ -94,7 +96,10 @@ def _warm_in_background(reader: SummaryReader) -> None:
         else:
             log.info("dashboard.warm")
 
-    threading.Thread(target=warm, name="onebox-dashboard-warm", daemon=True).start()
+    thread = threading.Thread(target=warm, name="onebox-dashboard-warm", daemon=True)
+    if threads is not None:
+        threads.append(thread)  # joined before the database closes (`ServiceRuntime.close`)
+    thread.start()
 
 
 def _secure(request: Request[Any, Any, Any]) -> bool:
@@ -117,6 +122,7 @@ def dashboard_handlers(
     workers: Callable[[], list[WorkerState]] | None = None,
     clock: Callable[[], float] = time.time,
     on_startup: list[Callable[[], None]] | None = None,
+    side_threads: list[threading.Thread] | None = None,
     limiter: LoginLimiter | None = None,
 ) -> list[ControllerRouterHandler]:
     """The dashboard's routes, for `create_service_app(route_handlers=...)`.
@@ -128,12 +134,14 @@ def dashboard_handlers(
         budgets: each provider's monthly budget in USD.
         workers: this process's worker health.
         clock: the time source.
+        side_threads: the warm-up thread is added here, for the runtime to join before it
+            closes the database.
         limiter: limits failed sign-ins (default: `LoginLimiter` on `clock`).
     """
     limiter = limiter or LoginLimiter(clock=clock)
     reader = SummaryReader(engine, bus=bus, budgets=budgets, workers=workers, clock=clock)
     if on_startup is not None:
-        on_startup.append(lambda: _warm_in_background(reader))
+        on_startup.append(lambda: _warm_in_background(reader, side_threads))
     files = {
         name: resources.files(__package__).joinpath("static", name).read_bytes() for name in STATIC
     }
