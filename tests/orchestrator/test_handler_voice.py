@@ -1,12 +1,17 @@
 """Voice notes in the inbound handler: a transcript is read like text, in the spoken language,
-and traced; a note without one gets a fixed reply saying what to do, with no person promised."""
+and traced; a note without one gets a fixed reply saying what to do, with no person promised,
+unless a handoff desk is configured and no provider could listen to it: then it is escalated
+to the operator chat and the reply says a person will answer."""
 
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 from onebox_bus import Bus
+from onebox_bus.contracts import InboundMessage
+from onebox_bus.testing import FakeClock
 from onebox_orchestrator.handler import InboundHandler
 from onebox_orchestrator.memory import ConversationMemory
 from onebox_orchestrator.persona import Personas
@@ -15,6 +20,7 @@ from onebox_router.transcribe import Transcript, with_transcript, with_voice_err
 from onebox_service import MessageJournal, read_journey
 
 from .test_handler import ScriptedRouter, handle_all, outbound
+from .test_handoff_desk import CUSTOMER, make_desk, make_handler, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -63,6 +69,7 @@ async def test_a_transcribed_note_is_answered_in_the_spoken_language_and_traced(
         ("gone", "could not open it"),
         ("no_provider", "cannot listen to voice messages right now"),
         ("unavailable", "cannot listen to voice messages right now"),
+        ("deadline", "cannot listen to voice messages right now"),
     ],
 )
 async def test_a_note_without_transcript_gets_a_clear_reply(
@@ -94,3 +101,39 @@ async def test_a_caption_with_a_failed_note_still_gets_the_voice_reply(bus: Bus)
     await handle_all(bus, handler)
     [reply] = outbound(bus)
     assert "cannot listen" in reply.text
+
+
+def unheard_note(reason: str) -> InboundMessage:
+    note = with_voice_error(make_inbound("", content_kind="voice"), reason)  # type: ignore[arg-type]
+    return dataclasses.replace(note, meta={**note.meta, "duration": "7"})
+
+
+@pytest.mark.parametrize("reason", ["no_provider", "unavailable", "deadline"])
+async def test_with_a_desk_a_note_nobody_could_hear_is_escalated(bus: Bus, reason: str) -> None:
+    router = ScriptedRouter()
+    desk = make_desk(bus, FakeClock(time.time()))
+    publish_inbound(bus, unheard_note(reason))
+    assert await handle_all(bus, make_handler(bus, router, desk)) == 1
+
+    assert router.calls == []
+    [to_customer], [post] = sent(bus)
+    assert "a person will reply in this chat" in to_customer.text
+    assert "Why: a voice note the bot could not listen to (" in post.text
+    assert "Customer: [voice note, 7 s on Telegram, not transcribed]" in post.text
+    assert "ask the customer to type it, or call them back" in post.text
+    handoff = desk.open_for(CUSTOMER)
+    assert handoff is not None
+    assert handoff.reason == "voice_not_transcribed"
+    assert handoff.post_correlation_id == post.correlation_id == to_customer.correlation_id
+
+
+async def test_with_a_desk_a_note_the_customer_can_fix_is_not_escalated(bus: Bus) -> None:
+    desk = make_desk(bus, FakeClock(time.time()))
+    publish_inbound(bus, unheard_note("too_long"))
+    await handle_all(bus, make_handler(bus, ScriptedRouter(), desk))
+
+    [to_customer], posts = sent(bus)
+    assert posts == []
+    assert "send a shorter one, or type" in to_customer.text
+    assert "a person" not in to_customer.text
+    assert desk.open_for(CUSTOMER) is None

@@ -45,7 +45,10 @@ _WHY = {
     "intent": "a handoff intent ({detail})",
     "unanswered": "the bot could not answer",
     "repeated_failure": "the bot failed {detail} times in this conversation",
+    "voice_not_transcribed": "a voice note the bot could not listen to ({detail})",
 }
+
+_VOICE_KINDS = {"voice": "voice note", "audio": "audio file", "video_note": "video note"}
 
 
 def channel_name(channel: str) -> str:
@@ -67,6 +70,21 @@ def minutes(seconds: float) -> str:
 
 def _clip(text: str) -> str:
     return text if len(text) <= TURN_CHARS else text[: TURN_CHARS - 1] + "…"
+
+
+def _unheard_lines(inbound: InboundMessage) -> list[str]:
+    """The post's lines for a voice note nobody transcribed: its length, channel, what to do."""
+    declared = inbound.meta.get("duration", "")
+    length = f", {declared} s" if declared.isdigit() else ""
+    kind = _VOICE_KINDS.get(inbound.content_kind, inbound.content_kind)
+    said = f"Customer: [{kind}{length} on {channel_name(inbound.channel)}, not transcribed]"
+    if inbound.text.strip():
+        said += f" with the caption: {_clip(inbound.text)}"
+    return [
+        said,
+        "The bot could not listen to it. Reply here to ask the customer to type it, or call "
+        "them back.",
+    ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,7 +234,10 @@ class HandoffDesk:
         for turn in history[-POST_TURNS:]:
             speaker = "Customer" if turn.role == "user" else "Bot"
             lines.append(f"{speaker}: {_clip(turn.text)}")
-        lines.append(f"Customer: {_clip(inbound.text or f'[{inbound.content_kind}]')}")
+        if escalation.reason == "voice_not_transcribed":
+            lines += _unheard_lines(inbound)
+        else:
+            lines.append(f"Customer: {_clip(inbound.text or f'[{inbound.content_kind}]')}")
         lines += [
             "",
             "Reply to this message to answer the customer; the bot stays silent in this "

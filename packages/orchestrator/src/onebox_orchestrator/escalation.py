@@ -15,6 +15,9 @@ Triggers, first match wins:
 5. ``repeated_failure``: the conversation has failed `EscalationRules.failure_limit` times
    (2 by default), as counted by the caller.
 
+The handler also escalates a voice note no transcription provider could listen to
+(``voice_not_transcribed``, `voice.unheard`) when the desk is configured.
+
 Nothing here posts, stores or reads a clock: the caller acts on the `Escalation`.
 """
 
@@ -28,7 +31,12 @@ from typing import Literal
 from onebox_service import Handoff
 
 EscalationReason = Literal[
-    "asked_for_person", "keyword", "intent", "unanswered", "repeated_failure"
+    "asked_for_person",
+    "keyword",
+    "intent",
+    "unanswered",
+    "repeated_failure",
+    "voice_not_transcribed",
 ]
 
 _PERSON = (

@@ -20,7 +20,9 @@ With a handoff desk (an operator chat is configured), a conversation a person ha
 is not answered: the message is relayed to the operator chat in one unit with its ack (after
 ``idle_minutes`` without an operator message the handoff is closed and the bot answers again).
 A message that asks for a person, or matches the business file's keywords or intents, is not
-routed: the conversation is handed over; so is one the router could not answer. Handing over
+routed: the conversation is handed over; so is one the router could not answer, and a voice
+note no transcription provider could listen to (without a desk it gets the "please type"
+reply, which promises no person). Handing over
 is the same unit of work: open the handoff, publish the escalation post to the operator chat,
 publish the customer's reply (which says a person will answer), store the turns, ack.
 
@@ -52,7 +54,7 @@ from .handoffs import Handoff
 from .instruments import Instruments
 from .memory import ConversationMemory, StoredTurn
 from .persona import HOLDING_REPLY, Personas, unsupported_reply
-from .voice import language_instruction, transcribed, voice_error_reply
+from .voice import language_instruction, transcribed, unheard, voice_error_reply
 
 log = structlog.get_logger("onebox.orchestrator")
 
@@ -199,6 +201,14 @@ class InboundHandler:
 
     async def _answer(self, message: Message, inbound: InboundMessage) -> Answer:
         heard = transcribed(inbound)
+        if heard is None and self.desk is not None and (why := unheard(inbound)) is not None:
+            # Nobody could listen to it: a person is told, so the reply may promise one.
+            return Answer(
+                text=self.desk.holding.handed_over(inbound.text),
+                outcome="escalated",
+                provider="none",
+                escalation=Escalation(escalate=True, reason="voice_not_transcribed", detail=why),
+            )
         if heard is None and (voice := voice_error_reply(inbound)) is not None:
             return Answer(text=voice, outcome="unsupported", provider="fixed")
         if heard is not None and self.journal is not None:

@@ -4,8 +4,9 @@ The channel's media stage (in the agent) downloads and transcribes the note and 
 to ``inbound`` with the transcript as text (`onebox_router.transcribe.with_transcript`), or
 with ``meta["voice_error"]`` when it could not (`with_voice_error`). Here a transcribed note
 is readable like typed text, the model is asked to answer in the spoken language, and a note
-without a transcript gets a fixed reply saying what the customer can do. No reply promises
-a person.
+without a transcript gets a fixed reply saying what the customer can do. No reply here
+promises a person: with a handoff desk configured, the handler escalates a note no provider
+could listen to (`unheard`) instead, and only then tells the customer a person will answer.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ VOICE_ERROR_REPLIES: dict[str, str] = {
     "deadline": _NOT_LISTENED,
 }
 
+#: Why no provider listened (the customer cannot fix these by sending the note again).
+UNHEARD_REASONS: dict[str, str] = {
+    "no_provider": "no transcription provider is configured",
+    "unavailable": "every transcription provider failed or is over budget",
+    "deadline": "transcription ran out of time",
+}
+
 #: ISO 639-1 codes the reply instruction names in words (others are given as the code).
 _LANGUAGE_NAMES = {
     "en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian",
@@ -57,6 +65,17 @@ def voice_error_reply(message: InboundMessage) -> str | None:
     if reason is None:
         return None if transcript_facts(message) is not None else _NOT_LISTENED
     return VOICE_ERROR_REPLIES.get(reason, _NOT_LISTENED)
+
+
+def unheard(message: InboundMessage) -> str | None:
+    """Why no provider could transcribe this voice note (`UNHEARD_REASONS`), else None.
+
+    None for a note the customer can fix (too long, too large, not audio, gone) and for
+    anything that is not a voice note without a transcript.
+    """
+    if not is_voice(message):
+        return None
+    return UNHEARD_REASONS.get(message.meta.get(VOICE_ERROR, ""))
 
 
 def transcribed(message: InboundMessage) -> TranscriptFacts | None:
