@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import orjson
 from onebox_router import RouterSettings
-from onebox_service import configure_logging, load_settings, outbound_client, serve
+from onebox_service import RoutingEnv, configure_logging, load_settings, outbound_client, serve
 
 from .api import DEFAULT_ALLOWED_UPDATES, TelegramBotAPI
 from .errors import TelegramError
@@ -102,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "serve"
     if command == "serve":
         configure_logging(json=settings.log_format == "json", level=settings.log_level)
-        router_settings = load_settings(RouterSettings)  # type: ignore[type-var]  # any BaseSettings
+        routing = load_settings(RoutingEnv).routing
+        router_settings = RouterSettings(**routing.model_dump(exclude_none=True))
         _run(_serve(settings, router_settings))
         return 0
     try:

@@ -8,7 +8,7 @@ import sys
 
 import httpx
 from onebox_router import RouterSettings
-from onebox_service import configure_logging, load_settings, run
+from onebox_service import RoutingEnv, configure_logging, load_settings, run
 
 from .settings import WhatsAppSettings
 from .setup_check import verify_setup
@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(json=settings.log_format == "json", level=settings.log_level)
     from .app import create_app
 
-    router_settings = load_settings(RouterSettings)  # type: ignore[type-var]  # any BaseSettings
+    routing = load_settings(RoutingEnv).routing
+    router_settings = RouterSettings(**routing.model_dump(exclude_none=True))
     run(create_app(settings, router_settings=router_settings), settings)
     return 0
 

@@ -77,6 +77,8 @@ from .schedule import back_sentence, is_open, next_opening, opening_phrase
 from .sender import Sender
 from .settings import (
     EnvSettings,
+    RoutingEnv,
+    RoutingSettings,
     ServiceSettings,
     SettingsError,
     SettingsSection,
@@ -135,6 +137,8 @@ __all__ = [
     "PacingLimits",
     "PermanentDeliveryError",
     "RateLimited",
+    "RoutingEnv",
+    "RoutingSettings",
     "RuntimeVitals",
     "SandboxChannel",
     "SavedMedia",

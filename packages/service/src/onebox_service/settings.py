@@ -112,6 +112,41 @@ class EnvSettings(BaseSettings):
         return f"{prefix}{names[0]}".upper() if names else f"{prefix}*"
 
 
+class RoutingSettings(SettingsSection):
+    """The providers the router may use, read from flat variables (``ONEBOX_GROQ_API_KEY``).
+
+    An unset field keeps the router's default (`onebox_router.RouterSettings`).
+
+    Attributes:
+        groq_api_key / anthropic_api_key: a provider's key; without one it is in no chain.
+        groq_base_url / anthropic_base_url: a provider's endpoint.
+        groq_model / anthropic_model: the model asked.
+        local_llm_url / local_llm_model: an OpenAI-compatible local server (Ollama,
+            llama.cpp) and its model; without the URL there is no ``local`` provider.
+        routing_file: chains, prices, limits and budgets in TOML (``ONEBOX_ROUTING_FILE``).
+    """
+
+    groq_api_key: SecretStr | None = None
+    groq_base_url: str | None = None
+    groq_model: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str | None = None
+    local_llm_url: str | None = None
+    local_llm_model: str | None = None
+    routing_file: Path | None = None
+
+
+class RoutingEnv(EnvSettings):
+    """The routing section alone, for a service other than the orchestrator.
+
+    The agents transcribe voice notes through the router's chain and need the same provider
+    keys and routing file (``[transcription]``) the orchestrator reads.
+    """
+
+    routing: RoutingSettings = RoutingSettings()
+
+
 class ServiceSettings(EnvSettings):
     """What every onebox service reads; subclass it per service.
 
