@@ -15,11 +15,11 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from onebox_bus import DEFAULT_DATABASE_URL
 from onebox_service import EnvSettings, SettingsError, TelegramChatId, build_settings, load_settings
 from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-DEFAULT_DATABASE_URL = "sqlite:///./var/onebox.db"
 DEFAULT_ENV_FILE = Path(".env")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

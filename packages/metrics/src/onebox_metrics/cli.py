@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from onebox_bus import Bus, BusError, Database, check_schema
+from onebox_bus import DEFAULT_DATABASE_URL, Bus, BusError, Database, check_schema
 
 from . import settings
 from .errors import MetricsConfigError, MetricsError
@@ -55,11 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run a parsed metrics command; returns the exit code."""
     try:
-        url = (
-            args.database_url
-            or settings.variable(settings.DATABASE_URL)
-            or settings.DEFAULT_DATABASE_URL
-        )
+        url = args.database_url or settings.variable(settings.DATABASE_URL) or DEFAULT_DATABASE_URL
         check_schema(url)
         return int(args.handler(url, args))
     except (MetricsError, BusError) as exc:

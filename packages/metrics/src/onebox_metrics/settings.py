@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_DATABASE_URL = "sqlite:///./var/onebox.db"
 DEFAULT_RETENTION_DAYS = 14.0
 
 DATABASE_URL = "ONEBOX_DATABASE_URL"

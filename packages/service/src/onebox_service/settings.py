@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from onebox_bus import DEFAULT_DATABASE_URL
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
@@ -35,7 +36,6 @@ from pydantic_settings import (
 )
 
 ENV_PREFIX = "ONEBOX_"
-DEFAULT_DATABASE_URL = "sqlite:///./var/onebox.db"
 MAX_BODY_BYTES = 1024 * 1024
 
 LogLevel = Literal["debug", "info", "warning", "error"]
