@@ -77,6 +77,8 @@ RETAINED = (
     ("service_deliveries", "created_at"),
     ("metrics_samples", "start"),
     ("orchestrator_turns", "created_at"),
+    ("orchestrator_conversations", "last_at"),
+    ("orchestrator_question_groups", "last_at"),
     ("router_calls", "created_at"),
     ("router_cache", "created_at"),
 )

@@ -292,6 +292,8 @@ class HandoffDesk:
             correlation_id=inbound.correlation_id,
             role="user",
             text=inbound.text or f"[{inbound.content_kind}]",
+            origin="relayed",
+            customer_name=inbound.sender_name,
         )
 
     def resume(

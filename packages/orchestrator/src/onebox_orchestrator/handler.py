@@ -52,8 +52,9 @@ from .desk import HandoffDesk
 from .escalation import NO_ESCALATION, Escalation, decide
 from .handoffs import Handoff
 from .instruments import Instruments
-from .memory import ConversationMemory, StoredTurn
+from .memory import ConversationMemory, Origin, StoredTurn
 from .persona import HOLDING_REPLY, Personas, unsupported_reply
+from .questions import QuestionGroups
 from .voice import language_instruction, transcribed, unheard, voice_error_reply
 
 log = structlog.get_logger("onebox.orchestrator")
@@ -81,6 +82,22 @@ class Answer:
     cost_usd: float = 0.0
     dead_reason: str | None = None
     escalation: Escalation = NO_ESCALATION
+    origin: Origin = "model"
+    model: str | None = None
+    unanswered: bool = False
+    """The bot could not answer it (holding reply, handed over, offline fallback): the
+    question joins an unanswered group for the owner."""
+
+
+def reply_origin(reply: Reply) -> Origin:
+    """How the router made `reply`: the cache, the offline FAQ or fallback, or a model."""
+    if reply.cached:
+        return "cache"
+    if reply.model == FALLBACK_MODEL:
+        return "fallback"
+    if reply.model in ("faq", "greeting"):
+        return "faq" if reply.model == "faq" else "greeting"
+    return "model"
 
 
 class InboundHandler:
@@ -100,6 +117,7 @@ class InboundHandler:
         journal: MessageJournal | None = None,
         holding: Callable[[str], str] | None = None,
         desk: HandoffDesk | None = None,
+        questions: QuestionGroups | None = None,
     ) -> None:
         self.bus = bus
         self.router = router
@@ -115,6 +133,8 @@ class InboundHandler:
         one is told."""
         self.desk = desk
         """Hands conversations to a person (None without an operator chat)."""
+        self.questions = questions
+        """Groups the questions the bot could not answer (None: not recorded)."""
 
     async def __call__(self, message: Message) -> None:
         """Handle one message; settles it (ack or dead letter) before returning."""
@@ -208,9 +228,10 @@ class InboundHandler:
                 outcome="escalated",
                 provider="none",
                 escalation=Escalation(escalate=True, reason="voice_not_transcribed", detail=why),
+                origin="handoff",
             )
         if heard is None and (voice := voice_error_reply(inbound)) is not None:
-            return Answer(text=voice, outcome="unsupported", provider="fixed")
+            return Answer(text=voice, outcome="unsupported", provider="fixed", origin="fixed")
         if heard is not None and self.journal is not None:
             self.journal.record(
                 inbound.correlation_id, "transcribed", provider=heard.provider,
@@ -221,7 +242,12 @@ class InboundHandler:
             inbound.content_kind not in READABLE_KINDS or not inbound.text.strip()
         ):
             kind = inbound.content_kind if inbound.content_kind not in READABLE_KINDS else "unknown"
-            return Answer(text=unsupported_reply(kind), outcome="unsupported", provider="fixed")
+            return Answer(
+                text=unsupported_reply(kind),
+                outcome="unsupported",
+                provider="fixed",
+                origin="fixed",
+            )
         if self.desk is not None:
             asked = decide(inbound.text, rules=self.desk.rules)
             if asked.escalate:
@@ -230,6 +256,7 @@ class InboundHandler:
                     outcome="escalated",
                     provider="none",
                     escalation=asked,
+                    origin="handoff",
                 )
         history = await self.bus.run_async(lambda: self.memory.recent(inbound.key))
         system = self.personas.system_prompt(inbound.channel)
@@ -261,6 +288,8 @@ class InboundHandler:
                 provider="none",
                 dead_reason=reason,
                 escalation=self._unanswered(inbound.text),
+                origin="holding",
+                unanswered=True,
             )
         if self.journal is not None:
             self.journal.record(
@@ -271,6 +300,7 @@ class InboundHandler:
                 latency_ms=round(reply.latency_s * 1000, 1),
                 cost_usd=reply.cost_usd,
             )
+        origin = reply_origin(reply)
         if reply.model == FALLBACK_MODEL:
             escalation = self._unanswered(inbound.text)
             if escalation.escalate:
@@ -279,9 +309,18 @@ class InboundHandler:
                     outcome="escalated",
                     provider=reply.provider,
                     escalation=escalation,
+                    origin="handoff",
+                    model=reply.model,
+                    unanswered=True,
                 )
         return Answer(
-            text=reply.text, outcome="replied", provider=reply.provider, cost_usd=reply.cost_usd
+            text=reply.text,
+            outcome="replied",
+            provider=reply.provider,
+            cost_usd=reply.cost_usd,
+            origin=origin,
+            model=reply.model,
+            unanswered=origin == "fallback",
         )
 
     def _unanswered(self, text: str) -> Escalation:
@@ -329,6 +368,9 @@ class InboundHandler:
             dedupe_key=f"reply:{message.id}",
             correlation_id=inbound.correlation_id,
         )
+        group = None
+        if answer.unanswered and self.questions is not None and inbound.text.strip():
+            group = self.questions.assign(conn, inbound.text)
         self.memory.record(
             conn,
             conversation_key=inbound.key,
@@ -338,6 +380,10 @@ class InboundHandler:
             user_text=inbound.text or f"[{inbound.content_kind}]",
             reply_text=answer.text,
             provider=answer.provider,
+            origin=answer.origin,
+            model=answer.model,
+            question_group=group,
+            customer_name=inbound.sender_name,
         )
         if answer.dead_reason is not None:
             self.bus.dead_letter(message, answer.dead_reason)

@@ -2,7 +2,9 @@
 
 Turns live in ``orchestrator_turns`` (this package's Alembic branch). `record` takes the
 connection of the unit of work that publishes the reply and acks the inbound message, so
-memory and the bus never disagree; `purge` deletes turns older than the retention.
+memory and the bus never disagree; each turn records how it was made (`Origin`), and the
+conversation's row in ``orchestrator_conversations`` (what the owner's view lists) is upserted
+in the same statement batch. `purge` deletes turns older than the retention.
 """
 
 from __future__ import annotations
@@ -17,9 +19,17 @@ from sqlalchemy import Integer, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from ._schema import turns
+from ._schema import conversations, turns
 
 Role = Literal["user", "assistant"]
+Origin = Literal[
+    "customer", "relayed", "cache", "model", "faq", "greeting", "fallback", "holding",
+    "handoff", "fixed", "operator",
+]  # fmt: skip
+"""How a turn was made: a customer's message (``relayed`` when it went to a person), or a
+reply from the response cache, a model, the offline FAQ (an entry or a greeting), the offline
+fallback (no FAQ entry matched), a holding reply (the router failed), the reply that hands the
+conversation to a person, a fixed reply (content the bot cannot read), or a person."""
 
 # Built once: `record` and `recent` are on every message's path.
 _INSERT = {
@@ -37,6 +47,22 @@ _RECENT = (
     .order_by(turns.c.id.desc())
     .limit(bindparam("limit", type_=Integer))
 )
+_UPSERT_CONVERSATION = {
+    kind: (
+        dialect.insert(conversations).on_conflict_do_update(
+            index_elements=["conversation_key"],
+            set_={
+                "last_at": dialect.insert(conversations).excluded.last_at,
+                "last_text": dialect.insert(conversations).excluded.last_text,
+                "customer_name": func.coalesce(
+                    dialect.insert(conversations).excluded.customer_name,
+                    conversations.c.customer_name,
+                ),
+            },
+        )
+    )
+    for kind, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 _LAST_ID = func.max(turns.c.id)
 _CONVERSATIONS = (
     select(turns.c.conversation_key, turns.c.channel, func.count(), func.max(turns.c.created_at))
@@ -87,6 +113,7 @@ class ConversationMemory:
         self.retention = retention
         self.clock = clock
         self._insert = _INSERT[db.kind]
+        self._upsert = _UPSERT_CONVERSATION[db.kind]
 
     def recent(self, conversation_key: str, *, limit: int | None = None) -> list[StoredTurn]:
         """The conversation's last turns, oldest first (none older than the retention)."""
@@ -114,8 +141,16 @@ class ConversationMemory:
         user_text: str,
         reply_text: str,
         provider: str | None,
+        origin: Origin | None = None,
+        model: str | None = None,
+        question_group: int | None = None,
+        customer_name: str | None = None,
     ) -> None:
-        """Store the customer's turn and the reply on `conn` (the unit of work's transaction)."""
+        """Store the customer's turn and the reply on `conn` (the unit of work's transaction).
+
+        `origin` and `model` say how the reply was made; `question_group` is the unanswered
+        group of a question the bot could not answer (`QuestionGroups.assign`).
+        """
         now = self.clock()
         common = {
             "conversation_key": conversation_key,
@@ -127,9 +162,33 @@ class ConversationMemory:
         conn.execute(
             self._insert,
             [
-                {**common, "role": "user", "text": user_text, "provider": None},
-                {**common, "role": "assistant", "text": reply_text, "provider": provider},
+                {
+                    **common, "role": "user", "text": user_text, "provider": None,
+                    "origin": "customer", "model": None, "question_group": question_group,
+                },
+                {
+                    **common, "role": "assistant", "text": reply_text, "provider": provider,
+                    "origin": origin, "model": model, "question_group": None,
+                },
             ],
+        )  # fmt: skip
+        self._touch(
+            conn, conversation_key, channel=channel, at=now, text=user_text, name=customer_name
+        )
+
+    def _touch(
+        self, conn: Connection, key: str, *, channel: str, at: float, text: str, name: str | None
+    ) -> None:
+        conn.execute(
+            self._upsert,
+            {
+                "conversation_key": key,
+                "channel": channel,
+                "customer_name": name[:200] if name else None,
+                "first_at": at,
+                "last_at": at,
+                "last_text": text[:300],
+            },
         )
 
     def record_turn(
@@ -143,8 +202,11 @@ class ConversationMemory:
         role: Role,
         text: str,
         provider: str | None = None,
+        origin: Origin | None = None,
+        customer_name: str | None = None,
     ) -> None:
         """Store one turn on `conn`: a message relayed to a person, or a person's reply."""
+        now = self.clock()
         conn.execute(
             self._insert,
             [
@@ -153,13 +215,17 @@ class ConversationMemory:
                     "inbound_id": inbound_id,
                     "channel": channel,
                     "correlation_id": correlation_id,
-                    "created_at": self.clock(),
+                    "created_at": now,
                     "role": role,
                     "text": text,
                     "provider": provider,
+                    "origin": origin,
+                    "model": None,
+                    "question_group": None,
                 }
             ],
         )
+        self._touch(conn, conversation_key, channel=channel, at=now, text=text, name=customer_name)
 
     def key_of(self, correlation_id: str) -> str | None:
         """The conversation a turn with `correlation_id` belongs to, if one is remembered."""

@@ -257,6 +257,7 @@ class OperatorHandler:
                 role="assistant",
                 text=text,
                 provider="operator",
+                origin="operator",
             )
             self.bus.ack(message)
 

@@ -1,7 +1,9 @@
 """The orchestrator's retention rules: the shared tables and its own, run by one worker.
 
 The orchestrator is the one place that purges (see `onebox_service.retention`): the shared
-tables' rules from the kit, then conversation turns (``ONEBOX_HISTORY_RETENTION_DAYS``), the
+tables' rules from the kit, then conversation turns, the conversations the owner's view lists
+and the unanswered question groups (all three ``ONEBOX_HISTORY_RETENTION_DAYS``: a group goes
+when its last question does), the
 router's call records (``ONEBOX_ROUTER_CALLS_RETENTION_DAYS``; at least 32 days, so this
 month's budget still counts every call) and expired cache answers (in the database and in the
 router's in-memory match index). ``onebox purge`` builds the same list without a cache
@@ -31,6 +33,18 @@ def all_purges(
         age_purge(
             db, name="orchestrator_turns", table="orchestrator_turns", column="created_at",
             days=settings.history_retention_days, clock=clock, batch=batch,
+        )
+    )  # fmt: skip
+    purges.append(
+        age_purge(
+            db, name="orchestrator_conversations", table="orchestrator_conversations",
+            column="last_at", days=settings.history_retention_days, clock=clock, batch=batch,
+        )
+    )  # fmt: skip
+    purges.append(
+        age_purge(
+            db, name="orchestrator_question_groups", table="orchestrator_question_groups",
+            column="last_at", days=settings.history_retention_days, clock=clock, batch=batch,
         )
     )  # fmt: skip
     purges.append(
