@@ -21,8 +21,10 @@ from onebox_service import ServiceRuntime, create_service_app, open_runtime
 from onebox_service.retention import RetentionWorker
 
 from .admin import admin_handlers
+from .conversations import ConversationReader
 from .dashboard import (
     Access,
+    OwnerView,
     dashboard_handlers,
     provider_budgets,
     record_process_start,
@@ -37,6 +39,7 @@ from .instruments import Instruments
 from .memory import ConversationMemory
 from .operators import OperatorHandler
 from .persona import Personas
+from .questions import QuestionGroups
 from .retention import all_purges
 from .settings import OrchestratorSettings
 from .workers import inbound_lease
@@ -73,6 +76,8 @@ def create_app(
         retention=settings.history_retention_days * 86400.0,
         clock=clock,
     )
+    retention = settings.history_retention_days * 86400.0
+    questions = QuestionGroups(runtime.db, retention=retention, clock=clock)
     holding = holding or HoldingReplies(clock=clock)
     desk = None
     if settings.operator_chat_id is not None and settings.handoff_enabled:
@@ -100,6 +105,7 @@ def create_app(
         journal=runtime.journal,
         holding=holding.reply,
         desk=desk,
+        questions=questions,
     )
     runtime.add_consumer(
         INBOUND,
@@ -153,6 +159,10 @@ def create_app(
         clock=clock,
         on_startup=startup,
         side_threads=runtime.side_threads,
+        owner=OwnerView(
+            conversations=ConversationReader(runtime.db, retention=retention, clock=clock),
+            questions=questions,
+        ),
     )
     return create_service_app(
         runtime,

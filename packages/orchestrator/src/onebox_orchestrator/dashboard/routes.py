@@ -7,7 +7,10 @@
   required in the cookie and the ``X-CSRF-Token`` header);
 - ``GET/POST /login``: the admin-token form setting an HttpOnly, SameSite=Strict cookie
   (failed attempts limited per client and overall: 429 with ``Retry-After``);
-- ``GET /static/dashboard.css|js``: our stylesheet and script (public, nothing secret).
+- ``GET /static/dashboard.css|js``, ``owner.js``: our stylesheet and scripts (public, nothing
+  secret);
+- the owner's view (`conversations`, `unanswered`): ``/conversations``, ``/unanswered``, their
+  ``/api/...`` JSON and ``POST /api/unanswered/{group}/answer`` (CSRF as replay).
 
 A request whose ``Host`` is neither a loopback name nor the configured public name is refused
 with 403 (DNS rebinding). Without access (see `onebox_orchestrator.dashboard.access`) the page
@@ -20,6 +23,7 @@ Content-Security-Policy allowing only our own files.
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs
@@ -40,6 +44,9 @@ from onebox_service import ServiceRuntime
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.engine import Engine
 
+from onebox_orchestrator.conversations import ConversationReader
+from onebox_orchestrator.questions import QuestionGroups
+
 from .access import (
     CSRF_COOKIE,
     CSRF_HEADER,
@@ -48,9 +55,11 @@ from .access import (
     Access,
     LoginLimiter,
 )
+from .conversations import conversation_handlers
 from .figures import Summary, WorkerState
 from .page import render_content, render_login, render_page
 from .summary import WINDOWS, SummaryReader
+from .unanswered import Teacher, unanswered_handlers
 
 log = structlog.get_logger("onebox.orchestrator.dashboard")
 
@@ -64,7 +73,20 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-STATIC = {"dashboard.css": "text/css; charset=utf-8", "dashboard.js": "text/javascript"}
+STATIC = {
+    "dashboard.css": "text/css; charset=utf-8",
+    "dashboard.js": "text/javascript",
+    "owner.js": "text/javascript",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OwnerView:
+    """What the owner's pages read and write: conversations, unanswered groups, the FAQ."""
+
+    conversations: ConversationReader
+    questions: QuestionGroups
+    teach: Teacher | None = None
 
 
 class ReplayRequest(BaseModel):
@@ -124,6 +146,7 @@ def dashboard_handlers(
     on_startup: list[Callable[[], None]] | None = None,
     side_threads: list[threading.Thread] | None = None,
     limiter: LoginLimiter | None = None,
+    owner: OwnerView | None = None,
 ) -> list[ControllerRouterHandler]:
     """The dashboard's routes, for `create_service_app(route_handlers=...)`.
 
@@ -137,6 +160,7 @@ def dashboard_handlers(
         side_threads: the warm-up thread is added here, for the runtime to join before it
             closes the database.
         limiter: limits failed sign-ins (default: `LoginLimiter` on `clock`).
+        owner: the conversations and unanswered questions (None: those pages are not mounted).
     """
     limiter = limiter or LoginLimiter(clock=clock)
     reader = SummaryReader(engine, bus=bus, budgets=budgets, workers=workers, clock=clock)
@@ -172,16 +196,24 @@ def dashboard_handlers(
     async def summary() -> Summary:
         return await anyio.to_thread.run_sync(reader.read)
 
-    @get("/", media_type="text/html")
-    async def page(request: Request[Any, Any, Any]) -> Response[str]:
+    def csrf_for(request: Request[Any, Any, Any]) -> tuple[str, Cookie]:
         csrf = request.cookies.get(CSRF_COOKIE, "")
         if not access.csrf_valid(csrf, csrf):
             csrf = access.new_csrf()
-        html = render_page(await summary(), window=_window(request), csrf=csrf)
         cookie = Cookie(
             key=CSRF_COOKIE, value=csrf, httponly=True, samesite="strict",
             secure=_secure(request), path="/",
         )  # fmt: skip
+        return csrf, cookie
+
+    def csrf_ok(request: Request[Any, Any, Any]) -> bool:
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        return access.csrf_valid(cookie, request.headers.get(CSRF_HEADER, ""))
+
+    @get("/", media_type="text/html")
+    async def page(request: Request[Any, Any, Any]) -> Response[str]:
+        csrf, cookie = csrf_for(request)
+        html = render_page(await summary(), window=_window(request), csrf=csrf)
         return Response(html, media_type="text/html", headers=SECURITY_HEADERS, cookies=[cookie])
 
     @get("/fragment", media_type="text/html")
@@ -196,8 +228,7 @@ def dashboard_handlers(
 
     @post("/api/replay", status_code=200)
     async def replay(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-        cookie = request.cookies.get(CSRF_COOKIE, "")
-        if not access.csrf_valid(cookie, request.headers.get(CSRF_HEADER, "")):
+        if not csrf_ok(request):
             log.warning("dashboard.csrf_refused")
             return Response(
                 {"error": "CSRF token missing or wrong: reload the page"}, status_code=403
@@ -210,9 +241,16 @@ def dashboard_handlers(
         log.info("dashboard.replayed", ids=data.ids, replayed=count)
         return Response({"replayed": count}, headers=SECURITY_HEADERS)
 
+    owned: list[ControllerRouterHandler] = []
+    if owner is not None:
+        owned += conversation_handlers(owner.conversations, headers=SECURITY_HEADERS)
+        owned += unanswered_handlers(
+            owner.questions, teach=owner.teach, headers=SECURITY_HEADERS,
+            csrf_ok=csrf_ok, new_csrf=csrf_for,
+        )  # fmt: skip
     protected = Router(
         "/",
-        route_handlers=[page, fragment, api_summary, replay],
+        route_handlers=[page, fragment, api_summary, replay, *owned],
         guards=[guard],
         exception_handlers={NotAuthorizedException: unauthorized},
     )
