@@ -1,0 +1,328 @@
+"""`FaqStore`: the business's FAQ entries in the shared database, editable while running.
+
+The FAQ file (``ONEBOX_FAQ_FILE``, or the example shipped with the package) is only the seed;
+the entries live in ``router_faq`` because a service under the shipped systemd hardening may
+write the database but not its configuration files. How the two relate (`FaqStore.seed`, run
+by the orchestrator at every start):
+
+- an entry is known by its content (the whitespace-collapsed question and answer);
+- a file entry whose content is not yet known is imported (``source = 'file'``);
+- a known entry is left as it is, so an entry the owner removed stays removed, whatever the
+  file says (`add` the same question and answer to bring it back);
+- a file entry no longer in the file (the file was edited) is removed;
+- the owner's entries (``source = 'owner'``) are never touched by the file.
+
+Every change raises ``router_faq_state.revision`` in the same transaction, and deletes the
+cached answers the changed entry supersedes (`onebox_router.cacheadmin.supersede`): the
+cached answers to its question and to paraphrases of it. `LiveFaq` keeps a process's copy of
+the entries and reloads it only when the revision moved: one primary-key read per message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import sqlalchemy as sa
+import structlog
+from onebox_bus import Database
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ._schema import faq as table
+from ._schema import faq_state as state
+from .cacheadmin import supersede
+from .errors import RouterError
+from .offline import FaqEntry
+
+log = structlog.get_logger()
+
+FaqSource = Literal["file", "owner"]
+MAX_QUESTION_CHARS = 500
+"""The longest question accepted (a customer's question, not an essay)."""
+MAX_ANSWER_CHARS = 4000
+"""The longest answer accepted: it must fit in one Telegram message (4096 characters)."""
+DEFAULT_SUPERSEDE_THRESHOLD = 0.8
+"""The cache's default paraphrase threshold (`RoutingPolicy.cache_similarity`)."""
+
+
+class FaqError(RouterError, ValueError):
+    """An FAQ entry that cannot be stored (empty, too long); the message says why."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredFaq:
+    """One FAQ entry as stored.
+
+    Attributes:
+        id: its number (``onebox faq remove ID``).
+        question: the question, as given (HTML included: escaping is the display's job).
+        answer: the answer, as given.
+        source: ``file`` (imported from the FAQ file) or ``owner`` (added at runtime).
+        created_at: unix seconds (UTC) when it was stored.
+    """
+
+    id: int
+    question: str
+    answer: str
+    source: FaqSource
+    created_at: float
+
+    def entry(self) -> FaqEntry:
+        """The question and answer, as the offline answerer takes them."""
+        return FaqEntry(question=self.question, answer=self.answer)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeedResult:
+    """What `FaqStore.seed` changed: file entries imported and file entries removed."""
+
+    imported: int
+    retired: int
+
+
+def content_key(question: str, answer: str) -> str:
+    """The identity of an entry: SHA-256 of its whitespace-collapsed question and answer."""
+    text = " ".join(question.split()) + "\x00" + " ".join(answer.split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def validate(question: str, answer: str) -> tuple[str, str]:
+    """The question and answer trimmed of surrounding blanks, or `FaqError` saying what is wrong."""
+    question, answer = question.strip(), answer.strip()
+    for name, text, limit in (
+        ("question", question, MAX_QUESTION_CHARS),
+        ("answer", answer, MAX_ANSWER_CHARS),
+    ):
+        if not text:
+            raise FaqError(f"the {name} is empty")
+        if len(text) > limit:
+            raise FaqError(
+                f"the {name} is {len(text)} characters long; the limit is {limit} characters"
+            )
+        if "\x00" in text:
+            raise FaqError(f"the {name} contains a NUL character")
+    return question, answer
+
+
+def _to_faq(row: sa.Row[tuple[object, ...]]) -> StoredFaq:
+    m = row._mapping
+    return StoredFaq(
+        id=int(m["id"]),
+        question=m["question"],
+        answer=m["answer"],
+        source=m["source"],
+        created_at=float(m["created_at"]),
+    )
+
+
+_LIVE = sa.select(table).where(table.c.removed_at.is_(None))
+_REVISION = sa.select(state.c.revision).where(state.c.id == 1)
+
+
+class FaqStore:
+    """Reads and changes ``router_faq``; every change is one transaction.
+
+    Args:
+        db: the migrated shared database.
+        clock: wall clock (unix seconds).
+        supersede_threshold: the paraphrase similarity at which a cached answer counts as
+            answering an entry's question (use the routing policy's ``cache_similarity``).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], float] = time.time,
+        supersede_threshold: float = DEFAULT_SUPERSEDE_THRESHOLD,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.supersede_threshold = supersede_threshold
+        self.superseded = 0
+        """How many cached answers the last change of this store deleted."""
+        self._insert = (postgresql.insert if db.kind == "postgresql" else sqlite.insert)(table)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def list(self) -> list[StoredFaq]:
+        """The current entries, oldest first."""
+        query = _LIVE.order_by(table.c.id)
+        return [_to_faq(r) for r in self.db.read(lambda c: c.execute(query).all())]
+
+    def get(self, faq_id: int) -> StoredFaq | None:
+        """The current entry `faq_id`; None when unknown or removed."""
+        query = _LIVE.where(table.c.id == faq_id)
+        row = self.db.read(lambda c: c.execute(query).first())
+        return _to_faq(row) if row is not None else None
+
+    def revision(self) -> int:
+        """A number that changes with every add and remove, in any process (one row read)."""
+        value = self.db.read(lambda c: c.execute(_REVISION).scalar())
+        return int(value or 0)
+
+    # -- changes -------------------------------------------------------------------------
+
+    def add(self, question: str, answer: str) -> StoredFaq:
+        """Store an owner's entry and delete the cached answers it supersedes.
+
+        Adding an entry that exists returns it unchanged; adding one that was removed brings
+        it back.
+
+        Raises:
+            FaqError: empty question or answer, or one over its limit.
+        """
+        question, answer = validate(question, answer)
+        key = content_key(question, answer)
+
+        def work(conn: sa.Connection) -> tuple[StoredFaq, int]:
+            now = self.clock()
+            inserted = self._insert_new(conn, question, answer, key, source="owner", now=now)
+            row = conn.execute(sa.select(table).where(table.c.content_key == key)).one()
+            if not inserted and row.removed_at is None:
+                return _to_faq(row), 0
+            if not inserted:
+                conn.execute(
+                    sa.update(table)
+                    .where(table.c.id == row.id)
+                    .values(removed_at=None, source="owner", created_at=now)
+                )
+                row = conn.execute(sa.select(table).where(table.c.id == row.id)).one()
+            return _to_faq(row), self._changed(conn, [question])
+
+        stored, self.superseded = self.db.write(work)
+        log.info("faq.added", faq_id=stored.id, superseded=self.superseded)
+        return stored
+
+    def remove(self, faq_id: int) -> bool:
+        """Remove entry `faq_id` (kept as removed, so the file cannot bring it back) and
+        delete the cached answers derived from it; False when there is no such entry."""
+
+        def work(conn: sa.Connection) -> int | None:
+            row = conn.execute(_LIVE.where(table.c.id == faq_id)).first()
+            if row is None:
+                return None
+            conn.execute(
+                sa.update(table).where(table.c.id == faq_id).values(removed_at=self.clock())
+            )
+            return self._changed(conn, [row.question])
+
+        superseded = self.db.write(work)
+        if superseded is None:
+            return False
+        self.superseded = superseded
+        log.info("faq.removed", faq_id=faq_id, superseded=superseded)
+        return True
+
+    def seed(self, entries: Iterable[FaqEntry]) -> SeedResult:
+        """Bring the file's entries in (see the module docstring for the rule).
+
+        An entry the owner could not have added (empty, over a limit) is skipped with a
+        warning naming its position in the file.
+        """
+        wanted: dict[str, tuple[str, str]] = {}
+        for number, entry in enumerate(entries, start=1):
+            try:
+                question, answer = validate(entry.question, entry.answer)
+            except FaqError as exc:
+                log.warning("faq.file_entry_skipped", entry=number, reason=str(exc))
+                continue
+            wanted.setdefault(content_key(question, answer), (question, answer))
+
+        def work(conn: sa.Connection) -> SeedResult:
+            now = self.clock()
+            known = conn.execute(
+                sa.select(table.c.id, table.c.content_key, table.c.source, table.c.question,
+                          table.c.removed_at)
+            ).all()  # fmt: skip
+            keys = {row.content_key for row in known}
+            changed: list[str] = []
+            imported = 0
+            for key, (question, answer) in wanted.items():
+                if key in keys:
+                    continue
+                imported += self._insert_new(conn, question, answer, key, source="file", now=now)
+                changed.append(question)
+            gone = [
+                row for row in known
+                if row.source == "file" and row.removed_at is None and row.content_key not in wanted
+            ]  # fmt: skip
+            for row in gone:
+                conn.execute(sa.update(table).where(table.c.id == row.id).values(removed_at=now))
+                changed.append(row.question)
+            if changed:
+                self.superseded = self._changed(conn, changed)
+            return SeedResult(imported=imported, retired=len(gone))
+
+        result = self.db.write(work)
+        if result.imported or result.retired:
+            log.info("faq.seeded", imported=result.imported, retired=result.retired)
+        return result
+
+    def _insert_new(
+        self, conn: sa.Connection, question: str, answer: str, key: str, *,
+        source: FaqSource, now: float,
+    ) -> bool:  # fmt: skip
+        """Insert the entry unless its content is known (another writer may race us)."""
+        row = {
+            "question": question, "answer": answer, "source": source, "content_key": key,
+            "created_at": now, "removed_at": None,
+        }  # fmt: skip
+        statement = (
+            self._insert.values(row)
+            .on_conflict_do_nothing(index_elements=[table.c.content_key])
+            .returning(table.c.id)
+        )
+        return conn.execute(statement).first() is not None
+
+    def _changed(self, conn: sa.Connection, questions: Sequence[str]) -> int:
+        """Raise the revision and delete the superseded cached answers; how many went."""
+        bumped = conn.execute(
+            sa.update(state).where(state.c.id == 1).values(revision=state.c.revision + 1)
+        ).rowcount
+        if not bumped:
+            conn.execute(sa.insert(state).values(id=1, revision=1))
+        return supersede(conn, questions, threshold=self.supersede_threshold)
+
+
+class LiveFaq:
+    """A process's copy of the current entries, reloaded when the store's revision moves.
+
+    `refresh` costs one primary-key read when nothing changed; after a change it reloads the
+    entries and calls every listener with them (on the refreshing thread). Safe to call from
+    several threads.
+    """
+
+    def __init__(self, store: FaqStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[list[StoredFaq]], None]] = []
+        self.revision = store.revision()
+        self.entries: list[StoredFaq] = store.list()
+
+    def subscribe(self, listener: Callable[[list[StoredFaq]], None]) -> None:
+        """Call `listener` with the current entries now, and again after every change."""
+        with self._lock:
+            self._listeners.append(listener)
+            entries = self.entries
+        listener(entries)
+
+    def refresh(self) -> bool:
+        """Reload the entries when the revision changed; whether it had."""
+        revision = self.store.revision()
+        if revision == self.revision:
+            return False
+        with self._lock:
+            if revision == self.revision:
+                return False
+            entries = self.store.list()
+            self.entries, self.revision = entries, revision
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(entries)
+        log.info("faq.reloaded", revision=revision, entries=len(entries))
+        return True
