@@ -85,6 +85,7 @@ question_groups = Table(
     Column("last_at", Double, nullable=False),
     Column("answered_at", Double, nullable=True),
     Column("faq_id", String(64), nullable=True),
+    Column("answer", Text, nullable=True),
     Index("ix_orchestrator_question_groups_critical", "critical", "answered_at"),
     Index("ix_orchestrator_question_groups_last_at", "last_at"),
 )

@@ -16,7 +16,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND, OPERATOR
-from onebox_router import Router
+from onebox_router import FaqStore, Router, faq_store
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
 from onebox_service.retention import RetentionWorker
 
@@ -45,6 +45,15 @@ from .settings import OrchestratorSettings
 from .workers import inbound_lease
 
 SERVICE = "orchestrator"
+
+
+def teacher(store: FaqStore) -> Callable[[str, str], str]:
+    """The owner's answer as an FAQ entry in `store`; returns the entry's id."""
+
+    def teach(question: str, answer: str) -> str:
+        return str(store.add(question, answer).id)
+
+    return teach
 
 
 def create_app(
@@ -162,6 +171,7 @@ def create_app(
         owner=OwnerView(
             conversations=ConversationReader(runtime.db, retention=retention, clock=clock),
             questions=questions,
+            teach=teacher(faq_store(settings.router_settings(), runtime.db, clock=clock)),
         ),
     )
     return create_service_app(

@@ -56,6 +56,7 @@ class QuestionGroup:
         example: the newest wording; `question` the oldest kept one (the FAQ question).
         answered_at: when the owner answered it (None while open).
         faq_id: the FAQ entry the answer became.
+        answer: the owner's answer, as written (shown escaped).
     """
 
     id: int
@@ -66,6 +67,7 @@ class QuestionGroup:
     question: str
     answered_at: float | None = None
     faq_id: str | None = None
+    answer: str | None = None
 
     def as_json(self) -> dict[str, object]:
         """The group as the API returns it."""
@@ -78,6 +80,7 @@ class QuestionGroup:
             "question": self.question,
             "answered_at": self.answered_at,
             "faq_id": self.faq_id,
+            "answer": self.answer,
         }
 
 
@@ -147,7 +150,7 @@ class QuestionGroups:
         state = groups.c.answered_at.is_not(None) if answered else groups.c.answered_at.is_(None)
         query = (
             select(groups.c.id, asked.c.n, asked.c.first_at, asked.c.last_at,
-                   groups.c.answered_at, groups.c.faq_id)
+                   groups.c.answered_at, groups.c.faq_id, groups.c.answer)
             .join(asked, asked.c.gid == groups.c.id)
             .where(state)
             .order_by(asked.c.n.desc(), asked.c.last_at.desc(), groups.c.id)
@@ -162,22 +165,24 @@ class QuestionGroups:
         since = self.clock() - self.retention
         query = (
             select(groups.c.id, func.count(turns.c.id), func.min(turns.c.created_at),
-                   func.max(turns.c.created_at), groups.c.answered_at, groups.c.faq_id)
+                   func.max(turns.c.created_at), groups.c.answered_at, groups.c.faq_id,
+                   groups.c.answer)
             .join(turns, and_(turns.c.question_group == groups.c.id,
                               turns.c.created_at >= since))
             .where(groups.c.id == group_id)
-            .group_by(groups.c.id, groups.c.answered_at, groups.c.faq_id)
+            .group_by(groups.c.id, groups.c.answered_at, groups.c.faq_id, groups.c.answer)
         )  # fmt: skip
         row = self.db.read(lambda conn: conn.execute(query).first())
         return None if row is None else self._group(row, since=since)
 
     def _group(self, row: Sequence[Any], *, since: float) -> QuestionGroup:
-        gid, n, first_at, last_at, answered_at, faq_id = row
+        gid, n, first_at, last_at, answered_at, faq_id, answer = row
         example, question = self._wordings(int(gid), since=since)
         return QuestionGroup(
             id=int(gid), count=int(n), first_at=float(first_at), last_at=float(last_at),
             example=example, question=question,
             answered_at=None if answered_at is None else float(answered_at), faq_id=faq_id,
+            answer=answer,
         )  # fmt: skip
 
     def _wordings(self, gid: int, *, since: float) -> tuple[str, str]:
@@ -193,11 +198,14 @@ class QuestionGroups:
 
         return one(True), one(False)
 
-    def mark_answered(self, conn: Connection, group_id: int, *, faq_id: str | None) -> bool:
-        """Mark an open group answered on `conn`; False if it was not open."""
+    def mark_answered(
+        self, conn: Connection, group_id: int, *, faq_id: str | None, answer: str
+    ) -> bool:
+        """Mark an open group answered on `conn` with the owner's `answer`; False if it was
+        not open."""
         query = (
             update(groups)
             .where(groups.c.id == group_id, groups.c.answered_at.is_(None))
-            .values(answered_at=self.clock(), faq_id=faq_id)
+            .values(answered_at=self.clock(), faq_id=faq_id, answer=answer)
         )
         return bool(conn.execute(query).rowcount)

@@ -17,7 +17,7 @@ already answered (409). An answer holding HTML is stored as written and shown es
 
 from collections.abc import Callable, Mapping
 from html import escape
-from typing import Any, Protocol
+from typing import Any
 
 import anyio.to_thread
 import orjson
@@ -38,12 +38,9 @@ MAX_BODY = 32 * 1024
 """The largest answer request taken (bytes of JSON): an FAQ answer is a paragraph or two."""
 
 
-class Teacher(Protocol):
-    """Turns an owner's answer into an FAQ entry the bot answers from on the next message."""
-
-    def __call__(self, question: str, answer: str) -> str:
-        """Store the entry; returns its id. Raises ValueError naming what is wrong."""
-        ...
+Teacher = Callable[[str, str], str]
+"""Stores ``(question, answer)`` as an FAQ entry the bot answers from on the next message and
+returns its id; raises ValueError naming what is wrong (`onebox_router.FaqError`)."""
 
 
 class AnswerRequest(BaseModel):
@@ -57,7 +54,10 @@ def _groups_html(groups: list[QuestionGroup], *, answered: bool, csrf: str) -> s
     def item(g: QuestionGroup) -> str:
         seen = f"{g.count} × · first {stamp(g.first_at)} · last {stamp(g.last_at)}"
         if answered:
-            action = f'<p class="good">Answered {stamp(g.answered_at or g.last_at)}</p>'
+            action = (
+                f'<p class="good">Answered {stamp(g.answered_at or g.last_at)}</p>'
+                f'<p class="answer">{escape(g.answer or "")}</p>'
+            )
         else:
             action = (
                 f'<form class="teach" data-group="{g.id}">'
@@ -177,7 +177,9 @@ def unanswered_handlers(
             return error(400, str(exc))
         marked = await anyio.to_thread.run_sync(
             lambda: questions.db.write(
-                lambda conn: questions.mark_answered(conn, group, faq_id=faq_id)
+                lambda conn: questions.mark_answered(
+                    conn, group, faq_id=faq_id, answer=data.answer.strip()
+                )
             )
         )
         log.info("dashboard.taught", group=group, faq_id=faq_id, marked=marked)

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("last_at", sa.Double(), nullable=False),
         sa.Column("answered_at", sa.Double(), nullable=True),
         sa.Column("faq_id", sa.String(64), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_orchestrator_question_groups"),
     )
     op.create_index(
