@@ -38,13 +38,15 @@ def poll(check: Callable[[], bool], *, timeout: float, what: str) -> None:
         time.sleep(0.01)
 
 
-def start(db_url: str, tmp_path: Path, run: int, **extra: str) -> subprocess.Popen[bytes]:
+def start(
+    db_url: str, tmp_path: Path, run: int, *, port: int | None = None, **extra: str
+) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEBOX_")}
     faq = tmp_path / "faq.md"
     faq.write_text("Q: What are your opening hours?\nA: Monday to Friday, 9:00 to 19:00.\n")
     env.update(
         ONEBOX_DATABASE_URL=db_url,
-        ONEBOX_PORT=str(free_port()),
+        ONEBOX_PORT=str(port or free_port()),
         ONEBOX_FAQ_FILE=str(faq),
         ONEBOX_DEADLINE_SECONDS="5",
         ONEBOX_LEASE_SECONDS="1",
