@@ -16,7 +16,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND, OPERATOR
-from onebox_router import FaqStore, Router, faq_store
+from onebox_router import FaqStore, LiveFaq, Router, StoredFaq, faq_store
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
 from onebox_service.retention import RetentionWorker
 
@@ -38,7 +38,7 @@ from .holding import HoldingReplies
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .operators import OperatorHandler
-from .persona import Personas
+from .persona import Personas, faq_text
 from .questions import QuestionGroups
 from .retention import all_purges
 from .settings import OrchestratorSettings
@@ -64,6 +64,7 @@ def create_app(
     personas: Personas | None = None,
     holding: HoldingReplies | None = None,
     clock: Callable[[], float] = time.time,
+    faq: LiveFaq | None = None,
 ) -> Litestar:
     """Build the orchestrator's app; its lifespan runs the workers and closes the runtime.
 
@@ -75,6 +76,8 @@ def create_app(
         holding: what the bot says when it cannot answer (default: no business file, no
             operator told, so no person promised).
         clock: the time source for deadlines and latency.
+        faq: the database's FAQ (`onebox_router.open_faq`, given to the router too): the
+            personas' FAQ text follows it from the next message after an owner's edit.
     """
     if runtime is None:
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
@@ -115,7 +118,14 @@ def create_app(
         holding=holding.reply,
         desk=desk,
         questions=questions,
+        faq=faq,
     )
+    if faq is not None:
+
+        def follow(entries: list[StoredFaq]) -> None:
+            handler.personas = handler.personas.with_faq(faq_text(entries))
+
+        faq.subscribe(follow)
     runtime.add_consumer(
         INBOUND,
         handler,
@@ -171,7 +181,11 @@ def create_app(
         owner=OwnerView(
             conversations=ConversationReader(runtime.db, retention=retention, clock=clock),
             questions=questions,
-            teach=teacher(faq_store(settings.router_settings(), runtime.db, clock=clock)),
+            teach=teacher(
+                faq.store
+                if faq is not None
+                else faq_store(settings.router_settings(), runtime.db, clock=clock)
+            ),
         ),
     )
     return create_service_app(
