@@ -56,8 +56,8 @@ async def test_threads_show_every_message_in_order_with_how_it_was_made(
             bus,
             ("What are your opening hours?", "42", "Ana"),
             ("Do you sell gift cards?", "42", "Ana"),
-            (f"Do you sell gift vouchers? {EVIL}", "7", EVIL),
         )
+        await ask(bus, (f"Do you sell gift vouchers? {EVIL}", "7", EVIL))  # the newest
         listed = (await client.get("/api/conversations", headers=AUTH)).json()
         keys = [c["id"] for c in listed["conversations"]]
         assert keys == ["telegram:7", "telegram:42"]  # newest activity first
@@ -142,9 +142,9 @@ async def test_unanswered_groups_paraphrases_and_teaching_checks_its_input(
     bus: Bus, make_app: Callable[..., Litestar]
 ) -> None:
     async with AsyncTestClient(make_app(host="0.0.0.0"), base_url=LOCAL) as client:
+        await ask(bus, ("Do you sell gift cards?", "42", "Ana"))  # first, then the rest
         await ask(
             bus,
-            ("Do you sell gift cards?", "42", "Ana"),
             ("do you sell gift vouchers", "7", "Bo"),
             ("Can I bring my dog?", "8", None),
             ("What are your opening hours?", "9", None),

@@ -323,8 +323,12 @@ def render_page(summary: Summary, *, window: str, csrf: str) -> str:
         f'<a href="/?window={w}"{" aria-current=page" if w == window else ""}>{escape(label)}</a>'
         for w, (label, _, _) in WINDOWS.items()
     )
+    pages = (
+        '<nav class="tabs" aria-label="Pages"><a href="/conversations">Conversations</a>'
+        '<a href="/unanswered">Unanswered</a></nav>'
+    )
     header = (
-        '<header><h1>onebox</h1><nav class="tabs">' + tabs + "</nav>"
+        '<header><h1>onebox</h1><nav class="tabs">' + tabs + "</nav>" + pages + ""
         '<p id="flash" class="flash" role="status" aria-live="polite"></p></header>'
     )
     script = f'<script src="/static/dashboard.js" data-refresh="{REFRESH_SECONDS}" defer></script>'
