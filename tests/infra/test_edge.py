@@ -142,7 +142,12 @@ def test_caddy_routes_the_dashboard_under_the_public_name_when_asked(
     with caddy_serving(tmp_path, upstreams, ONEBOX_DASHBOARD="on") as base:
         for method, path in (("GET", "/"), ("GET", "/login"), ("POST", "/login"),
                              ("GET", "/api/summary"), ("POST", "/api/replay"),
-                             ("GET", "/static/dashboard.js")):  # fmt: skip
+                             ("GET", "/static/dashboard.js"), ("GET", "/static/owner.js"),
+                             ("GET", "/conversations"), ("GET", "/conversations/telegram:42"),
+                             ("GET", "/api/conversations"),
+                             ("GET", "/api/conversations/telegram:42"), ("GET", "/unanswered"),
+                             ("GET", "/api/unanswered"),
+                             ("POST", "/api/unanswered/3/answer")):  # fmt: skip
             r = httpx.request(method, base + path)
             assert (r.status_code, r.text) == (200, f"{orchestrator} {method} {path}"), path
         for path in ("/health", "/metrics", "/admin/stats", "/admin/trace", "/static/x"):

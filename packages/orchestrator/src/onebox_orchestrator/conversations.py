@@ -160,6 +160,11 @@ class ConversationReader:
         ).where(table.c.last_at >= since)  # fmt: skip
         if channel:
             query = query.where(table.c.channel == channel)
+        if state in ("handoff", "closed"):
+            # Driven by the handoffs (few) rather than by walking every conversation.
+            wanted = "open" if state == "handoff" else "closed"
+            keys = select(handoffs.c.conversation_key).where(handoffs.c.state == wanted)
+            query = query.where(table.c.conversation_key.in_(keys))
         if state == "handoff":
             query = query.where(self._open())
         elif state == "closed":
