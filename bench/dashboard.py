@@ -20,6 +20,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from urllib.parse import quote
 from pathlib import Path
 
 import httpx
@@ -41,7 +42,7 @@ OWNER_PAGES = (
     ("  ?offset=1000", "/api/conversations?offset=1000"),
     ("  ?q=lisbon (text search)", "/api/conversations?q=lisbon"),
     ("  ?q=zebra (search, no match)", "/api/conversations?q=zebra"),
-    ("GET /conversations/{id} warm", "/conversations/telegram%3A100000"),
+    ("GET /conversations/{id} warm", "/conversations/{newest}"),
     ("GET /unanswered warm", "/unanswered"),
     ("GET /api/unanswered warm", "/api/unanswered"),
 )
@@ -96,7 +97,10 @@ def main() -> None:
             month = timed(client, "/?window=month")
             api = statistics.median(timed(client, "/api/summary") for _ in range(args.renders))
             owner = {}
-            for label, path in OWNER_PAGES:
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            newest = client.get("/api/conversations", headers=auth).json()["conversations"][0]
+            for label, template in OWNER_PAGES:
+                path = template.replace("{newest}", quote(newest["id"], safe=""))
                 timed(client, path)  # warm
                 owner[label] = statistics.median(timed(client, path) for _ in range(args.renders))
         db.close()
