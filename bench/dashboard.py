@@ -20,8 +20,8 @@ import argparse
 import statistics
 import tempfile
 import time
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from litestar.testing import TestClient
