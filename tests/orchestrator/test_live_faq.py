@@ -21,9 +21,10 @@ import pytest
 from onebox_bus import Bus, Database
 from onebox_bus.contracts import OutboundMessage, outbound_topic
 from onebox_orchestrator.app import create_app
+from onebox_orchestrator.persona import Personas, faq_text
 from onebox_orchestrator.settings import OrchestratorSettings
 from onebox_orchestrator.testing import make_inbound, publish_inbound, serve_app
-from onebox_router import CacheAdmin, RouterSettings, build_router, open_faq
+from onebox_router import CacheAdmin, RouterSettings, StoredFaq, build_router, open_faq
 from onebox_router.offline import FALLBACK_TEXT
 from onebox_router.testing import FakeOpenAIServer, RecordedRequest
 
@@ -158,3 +159,22 @@ async def wait_until(check: Callable[[], bool], *, within: float = 10.0) -> None
         if time.monotonic() > deadline:
             raise AssertionError("condition not met before the deadline")
         await anyio.sleep(0.02)
+
+
+def test_the_personas_show_the_current_entries_and_key_the_cache_without_them() -> None:
+    entries = [
+        StoredFaq(id=1, question="Do you deliver?", answer="Yes, daily.", source="file",
+                  created_at=0.0),
+        StoredFaq(id=2, question="Gift cards?", answer="Yes <b>10 €</b>.", source="owner",
+                  created_at=0.0),
+    ]  # fmt: skip
+    text = faq_text(entries)
+    assert text == "Q: Do you deliver?\nA: Yes, daily.\n\nQ: Gift cards?\nA: Yes <b>10 €</b>."
+    before = Personas(business="Casa Verde", faq="Q: Old?\nA: Old.")
+    after = before.with_faq(text)
+    assert "Q: Old?" in before.system_prompt("telegram")
+    assert "Q: Old?" not in after.system_prompt("telegram")
+    assert text in after.system_prompt("telegram")
+    scope = after.system_prompt("telegram", with_faq=False)
+    assert "Q: " not in scope
+    assert scope == before.system_prompt("telegram", with_faq=False)  # an edit keeps the key
