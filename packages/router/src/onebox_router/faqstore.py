@@ -12,13 +12,13 @@ by the orchestrator at every start):
 - a file entry no longer in the file (the file was edited) is removed;
 - the owner's entries (``source = 'owner'``) are never touched by the file.
 
-Every change raises ``router_faq_state.revision`` in the same transaction, and deletes the
-cached answers the changed entry supersedes (`onebox_router.cacheadmin.superseded`): the
-cached answers to its question and to paraphrases of it. They are looked for before the
-transaction (a scan of the cache), so the write lock is held only for the deletes; an answer
-cached in between is not caught and lives until its time to live. `LiveFaq` keeps a
-process's copy of the entries and reloads it only when the revision moved: one primary-key
-read per message.
+Every change raises ``router_faq_state.revision`` (one row, made by the first change) in
+the same transaction, and deletes the cached answers the changed entry supersedes
+(`onebox_router.cacheadmin.superseded`): the cached answers to its question and to
+paraphrases of it. They are looked for before the transaction (a scan of the cache), so the
+write lock is held only for the deletes; an answer cached in between is not caught and lives
+until its time to live. `LiveFaq` keeps a process's copy of the entries and reloads it only
+when the revision moved: one primary-key read per message.
 """
 
 from __future__ import annotations
@@ -148,7 +148,12 @@ class FaqStore:
         self.supersede_threshold = supersede_threshold
         self.superseded = 0
         """How many cached answers the last change of this store deleted."""
-        self._insert = (postgresql.insert if db.kind == "postgresql" else sqlite.insert)(table)
+        dialect = postgresql if db.kind == "postgresql" else sqlite
+        self._insert = dialect.insert(table)
+        first = dialect.insert(state).values(id=1, revision=1)
+        self._bump = first.on_conflict_do_update(
+            index_elements=[state.c.id], set_={"revision": state.c.revision + 1}
+        )
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -298,11 +303,7 @@ class FaqStore:
 
     def _changed(self, conn: sa.Connection, doomed: Sequence[int]) -> int:
         """Raise the revision and delete the superseded cached answers; how many went."""
-        bumped = conn.execute(
-            sa.update(state).where(state.c.id == 1).values(revision=state.c.revision + 1)
-        ).rowcount
-        if not bumped:
-            conn.execute(sa.insert(state).values(id=1, revision=1))
+        conn.execute(self._bump)
         return delete_answers(conn, doomed)
 
 
