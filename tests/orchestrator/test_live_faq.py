@@ -168,8 +168,9 @@ def test_the_personas_show_the_current_entries_and_key_the_cache_without_them() 
         StoredFaq(id=2, question="Gift cards?", answer="Yes <b>10 €</b>.", source="owner",
                   created_at=0.0),
     ]  # fmt: skip
-    text = faq_text(entries)
-    assert text == "Q: Do you deliver?\nA: Yes, daily.\n\nQ: Gift cards?\nA: Yes <b>10 €</b>."
+    text, left_out = faq_text(entries)
+    assert text == "Q: Gift cards?\nA: Yes <b>10 €</b>.\n\nQ: Do you deliver?\nA: Yes, daily."
+    assert left_out == 0
     before = Personas(business="Casa Verde", faq="Q: Old?\nA: Old.")
     after = before.with_faq(text)
     assert "Q: Old?" in before.system_prompt("telegram")
@@ -178,3 +179,17 @@ def test_the_personas_show_the_current_entries_and_key_the_cache_without_them() 
     scope = after.system_prompt("telegram", with_faq=False)
     assert "Q: " not in scope
     assert scope == before.system_prompt("telegram", with_faq=False)  # an edit keeps the key
+
+
+def test_a_full_prompt_keeps_whole_entries_and_the_newest_owner_entries_first() -> None:
+    entries = [
+        StoredFaq(id=i, question=f"Question {i}?", answer="x" * 90,
+                  source="file" if i < 5 else "owner", created_at=0.0)
+        for i in range(1, 9)
+    ]  # fmt: skip
+    text, left_out = faq_text(entries, limit=350)
+    assert left_out == 5
+    assert [line for line in text.splitlines() if line.startswith("Q: ")] == [
+        "Q: Question 8?", "Q: Question 7?", "Q: Question 6?",
+    ]  # fmt: skip
+    assert len(text) <= 350
