@@ -12,6 +12,7 @@ the dashboard (``/``, ``/api/summary``: `onebox_orchestrator.dashboard`).
 import time
 from collections.abc import Callable
 
+import structlog
 from litestar import Litestar
 from litestar.di import Provide
 from onebox_bus import Bus
@@ -38,13 +39,14 @@ from .holding import HoldingReplies
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .operators import OperatorHandler
-from .persona import Personas, faq_text
+from .persona import FAQ_LIMIT, Personas, faq_text
 from .questions import QuestionGroups
 from .retention import all_purges
 from .settings import OrchestratorSettings
 from .workers import inbound_lease
 
 SERVICE = "orchestrator"
+log = structlog.get_logger("onebox.orchestrator")
 
 
 def teacher(store: FaqStore) -> Callable[[str, str], str]:
@@ -123,7 +125,10 @@ def create_app(
     if faq is not None:
 
         def follow(entries: list[StoredFaq]) -> None:
-            handler.personas = handler.personas.with_faq(faq_text(entries))
+            text, left_out = faq_text(entries)
+            if left_out:
+                log.warning("faq.prompt_full", left_out=left_out, limit=FAQ_LIMIT)
+            handler.personas = handler.personas.with_faq(text)
 
         faq.subscribe(follow)
     runtime.add_consumer(

@@ -63,9 +63,24 @@ _KIND_WORDS = {
 }
 
 
-def faq_text(entries: Sequence[StoredFaq]) -> str:
-    """The FAQ entries as the prompt shows them (``Q:``/``A:`` pairs, oldest first)."""
-    return "\n\n".join(f"Q: {e.question}\nA: {e.answer}" for e in entries)
+def faq_text(entries: Sequence[StoredFaq], *, limit: int = FAQ_LIMIT) -> tuple[str, int]:
+    """The FAQ entries as the prompt shows them (``Q:``/``A:`` pairs) and how many were left out.
+
+    The owner's entries come first, newest first (what was just taught is what the bot most
+    likely lacks), then the file's in file order; whole entries are kept while the text stays
+    within `limit` characters, so none is cut in the middle.
+    """
+    owner = sorted((e for e in entries if e.source == "owner"), key=lambda e: -e.id)
+    ordered = [*owner, *(e for e in entries if e.source != "owner")]
+    kept: list[str] = []
+    size = 0
+    for entry in ordered:
+        block = f"Q: {entry.question}\nA: {entry.answer}"
+        if size + len(block) + 2 * bool(kept) > limit:
+            continue
+        kept.append(block)
+        size += len(block) + 2 * (len(kept) > 1)
+    return "\n\n".join(kept), len(ordered) - len(kept)
 
 
 def unsupported_reply(content_kind: str) -> str:

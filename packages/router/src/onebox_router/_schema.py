@@ -34,8 +34,9 @@ class, FAQ and configuration version) and the question's normalised signature; `
 imported on start (``source = 'file'``) and the owner's (``'owner'``). ``content_key`` is
 SHA-256 over the whitespace-collapsed question and answer (one row per distinct entry); a
 removed entry keeps its row with ``removed_at`` set, so the file never brings it back.
-``router_faq_state`` is one row (``id = 1``) whose ``revision`` is raised in the same
-transaction as every change: the cheap read that tells a running process to reload.
+``router_faq_state`` is one row (``id = 1``, inserted by the first change) whose
+``revision`` is raised in the same transaction as every change: the cheap read that tells a
+running process to reload.
 """
 
 from __future__ import annotations

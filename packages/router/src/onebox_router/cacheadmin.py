@@ -5,10 +5,10 @@ same table (``router_cache``) for the command line, the dashboard and FAQ edits.
 here is never served again by a running process: an exact lookup reads the table, and a
 paraphrase hit reads its row back by id before answering (`ResponseCache`).
 
-`supersede` deletes the cached answers to questions that a new or removed FAQ entry answers,
+`superseded` finds the cached answers to questions that a new or removed FAQ entry answers,
 by the cache's own paraphrase match (the same `similarity` and slot guards a lookup uses):
 a cached row is superseded when the FAQ question, looked up in the cache, would have been
-answered by it.
+answered by it. `delete_answers` deletes them inside the FAQ change's transaction.
 """
 
 from __future__ import annotations
@@ -75,16 +75,17 @@ def _where(ref: str) -> sa.ColumnElement[bool]:
     return table.c.key == ref.lower()
 
 
-def supersede(conn: sa.Connection, questions: Sequence[str], *, threshold: float) -> int:
-    """Delete the cached answers to any of `questions` (or a paraphrase); how many went.
+def superseded(conn: sa.Connection, questions: Sequence[str], *, threshold: float) -> list[int]:
+    """The ids of the cached answers to any of `questions` (or to a paraphrase of one).
 
-    Runs on the caller's connection, inside its transaction (an FAQ edit and the answers it
-    supersedes change together).
+    A read of the whole table in batches: callers run it before their
+    write transaction, so the database's write lock is not held meanwhile.
     """
     wanted = [sig for q in questions if not (sig := signature(q)).empty]
     if not wanted:
-        return 0
-    doomed: list[int] = []
+        return []
+    slots = {sig.critical for sig in wanted}
+    found: list[int] = []
     last = 0
     while True:
         rows = conn.execute(
@@ -94,15 +95,26 @@ def supersede(conn: sa.Connection, questions: Sequence[str], *, threshold: float
             .limit(SCAN_BATCH)
         ).all()
         if not rows:
-            break
+            return found
         last = rows[-1].id
         for row in rows:
-            stored = _parse(row.signature)
+            tokens, critical = orjson.loads(row.signature)
+            # Reuse needs every slot to agree (docs/router.md): rows whose slots differ from
+            # every question's are skipped before their signature is rebuilt.
+            if frozenset(critical) not in slots:
+                continue
+            stored = make_signature(tokens, critical)
             if any(similarity(sig, stored) >= threshold for sig in wanted):
-                doomed.append(row.id)
-    for start in range(0, len(doomed), 500):
-        conn.execute(sa.delete(table).where(table.c.id.in_(doomed[start : start + 500])))
-    return len(doomed)
+                found.append(row.id)
+
+
+def delete_answers(conn: sa.Connection, ids: Sequence[int]) -> int:
+    """Delete the cached answers `ids` on the caller's transaction; how many were still there."""
+    deleted = 0
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        deleted += conn.execute(sa.delete(table).where(table.c.id.in_(chunk))).rowcount
+    return deleted
 
 
 class CacheAdmin:

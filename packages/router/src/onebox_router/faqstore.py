@@ -12,10 +12,13 @@ by the orchestrator at every start):
 - a file entry no longer in the file (the file was edited) is removed;
 - the owner's entries (``source = 'owner'``) are never touched by the file.
 
-Every change raises ``router_faq_state.revision`` in the same transaction, and deletes the
-cached answers the changed entry supersedes (`onebox_router.cacheadmin.supersede`): the
-cached answers to its question and to paraphrases of it. `LiveFaq` keeps a process's copy of
-the entries and reloads it only when the revision moved: one primary-key read per message.
+Every change raises ``router_faq_state.revision`` (one row, made by the first change) in
+the same transaction, and deletes the cached answers the changed entry supersedes
+(`onebox_router.cacheadmin.superseded`): the cached answers to its question and to
+paraphrases of it. They are looked for before the transaction (a scan of the cache), so the
+write lock is held only for the deletes; an answer cached in between is not caught and lives
+until its time to live. `LiveFaq` keeps a process's copy of the entries and reloads it only
+when the revision moved: one primary-key read per message.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import faq as table
 from ._schema import faq_state as state
-from .cacheadmin import supersede
+from .cacheadmin import delete_answers, superseded
 from .errors import RouterError
 from .offline import FaqEntry
 
@@ -145,7 +148,12 @@ class FaqStore:
         self.supersede_threshold = supersede_threshold
         self.superseded = 0
         """How many cached answers the last change of this store deleted."""
-        self._insert = (postgresql.insert if db.kind == "postgresql" else sqlite.insert)(table)
+        dialect = postgresql if db.kind == "postgresql" else sqlite
+        self._insert = dialect.insert(table)
+        first = dialect.insert(state).values(id=1, revision=1)
+        self._bump = first.on_conflict_do_update(
+            index_elements=[state.c.id], set_={"revision": state.c.revision + 1}
+        )
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -178,6 +186,7 @@ class FaqStore:
         """
         question, answer = validate(question, answer)
         key = content_key(question, answer)
+        doomed = self._superseded([question])
 
         def work(conn: sa.Connection) -> tuple[StoredFaq, int]:
             now = self.clock()
@@ -192,7 +201,7 @@ class FaqStore:
                     .values(removed_at=None, source="owner", created_at=now)
                 )
                 row = conn.execute(sa.select(table).where(table.c.id == row.id)).one()
-            return _to_faq(row), self._changed(conn, [question])
+            return _to_faq(row), self._changed(conn, doomed)
 
         stored, self.superseded = self.db.write(work)
         log.info("faq.added", faq_id=stored.id, superseded=self.superseded)
@@ -201,21 +210,24 @@ class FaqStore:
     def remove(self, faq_id: int) -> bool:
         """Remove entry `faq_id` (kept as removed, so the file cannot bring it back) and
         delete the cached answers derived from it; False when there is no such entry."""
+        entry = self.get(faq_id)
+        if entry is None:
+            return False
+        doomed = self._superseded([entry.question])
 
         def work(conn: sa.Connection) -> int | None:
-            row = conn.execute(_LIVE.where(table.c.id == faq_id)).first()
-            if row is None:
-                return None
-            conn.execute(
-                sa.update(table).where(table.c.id == faq_id).values(removed_at=self.clock())
-            )
-            return self._changed(conn, [row.question])
+            gone = conn.execute(
+                sa.update(table)
+                .where(table.c.id == faq_id, table.c.removed_at.is_(None))
+                .values(removed_at=self.clock())
+            ).rowcount
+            return self._changed(conn, doomed) if gone else None
 
-        superseded = self.db.write(work)
-        if superseded is None:
-            return False
-        self.superseded = superseded
-        log.info("faq.removed", faq_id=faq_id, superseded=superseded)
+        deleted = self.db.write(work)
+        if deleted is None:
+            return False  # removed by someone else meanwhile
+        self.superseded = deleted
+        log.info("faq.removed", faq_id=faq_id, superseded=deleted)
         return True
 
     def seed(self, entries: Iterable[FaqEntry]) -> SeedResult:
@@ -233,30 +245,35 @@ class FaqStore:
                 continue
             wanted.setdefault(content_key(question, answer), (question, answer))
 
+        columns = (table.c.id, table.c.content_key, table.c.source, table.c.question,
+                   table.c.removed_at)  # fmt: skip
+        known = self.db.read(lambda c: c.execute(sa.select(*columns)).all())
+        keys = {row.content_key for row in known}
+        new = {key: entry for key, entry in wanted.items() if key not in keys}
+        gone = [
+            row for row in known
+            if row.source == "file" and row.removed_at is None and row.content_key not in wanted
+        ]  # fmt: skip
+        if not new and not gone:
+            return SeedResult(imported=0, retired=0)
+        doomed = self._superseded([q for q, _ in new.values()] + [row.question for row in gone])
+
         def work(conn: sa.Connection) -> SeedResult:
             now = self.clock()
-            known = conn.execute(
-                sa.select(table.c.id, table.c.content_key, table.c.source, table.c.question,
-                          table.c.removed_at)
-            ).all()  # fmt: skip
-            keys = {row.content_key for row in known}
-            changed: list[str] = []
-            imported = 0
-            for key, (question, answer) in wanted.items():
-                if key in keys:
-                    continue
-                imported += self._insert_new(conn, question, answer, key, source="file", now=now)
-                changed.append(question)
-            gone = [
-                row for row in known
-                if row.source == "file" and row.removed_at is None and row.content_key not in wanted
-            ]  # fmt: skip
+            imported = sum(
+                self._insert_new(conn, question, answer, key, source="file", now=now)
+                for key, (question, answer) in new.items()
+            )
+            retired = 0
             for row in gone:
-                conn.execute(sa.update(table).where(table.c.id == row.id).values(removed_at=now))
-                changed.append(row.question)
-            if changed:
-                self.superseded = self._changed(conn, changed)
-            return SeedResult(imported=imported, retired=len(gone))
+                retired += conn.execute(
+                    sa.update(table)
+                    .where(table.c.id == row.id, table.c.removed_at.is_(None))
+                    .values(removed_at=now)
+                ).rowcount
+            if imported or retired:
+                self.superseded = self._changed(conn, doomed)
+            return SeedResult(imported=imported, retired=retired)
 
         result = self.db.write(work)
         if result.imported or result.retired:
@@ -279,14 +296,15 @@ class FaqStore:
         )
         return conn.execute(statement).first() is not None
 
-    def _changed(self, conn: sa.Connection, questions: Sequence[str]) -> int:
+    def _superseded(self, questions: Sequence[str]) -> Sequence[int]:
+        """The cached answers a change of `questions` supersedes (read before the change)."""
+        threshold = self.supersede_threshold
+        return self.db.read(lambda c: superseded(c, questions, threshold=threshold))
+
+    def _changed(self, conn: sa.Connection, doomed: Sequence[int]) -> int:
         """Raise the revision and delete the superseded cached answers; how many went."""
-        bumped = conn.execute(
-            sa.update(state).where(state.c.id == 1).values(revision=state.c.revision + 1)
-        ).rowcount
-        if not bumped:
-            conn.execute(sa.insert(state).values(id=1, revision=1))
-        return supersede(conn, questions, threshold=self.supersede_threshold)
+        conn.execute(self._bump)
+        return delete_answers(conn, doomed)
 
 
 class LiveFaq:

@@ -2,8 +2,9 @@
 
 ``router_faq`` holds every entry ever known (file entries imported on start, the owner's
 additions), a removed one kept with ``removed_at`` set so the file cannot bring it back.
-``router_faq_state`` is one row whose ``revision`` goes up with every change, so a running
-orchestrator notices an edit with one primary-key read per message.
+``router_faq_state`` holds one row (written by the first change; a freshly migrated database
+holds no row, so ``onebox copy-database`` can fill it) whose ``revision`` goes up with every
+change, so a running orchestrator notices an edit with one primary-key read per message.
 
 Revision ID: router_0002
 Revises: router_0001
@@ -33,13 +34,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_router_faq"),
         sa.UniqueConstraint("content_key", name="uq_router_faq_content_key"),
     )
-    state = op.create_table(
+    op.create_table(
         "router_faq_state",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("revision", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_router_faq_state"),
     )
-    op.bulk_insert(state, [{"id": 1, "revision": 0}])
 
 
 def downgrade() -> None:
