@@ -22,6 +22,7 @@ from onebox_bus import Bus, Database, Publish
 from onebox_bus.testing import FakeClock, migrated_sqlite
 from onebox_metrics import Collector
 from onebox_orchestrator.memory import ConversationMemory
+from onebox_orchestrator.questions import QuestionGroups
 from onebox_orchestrator.retention import all_purges
 from onebox_orchestrator.settings import OrchestratorSettings
 from onebox_router.cache import ResponseCache, namespace
@@ -36,7 +37,8 @@ HOURS = 24
 RETENTION_DAYS = 4.0
 TABLES = (
     "bus_messages", "service_webhook_events", "service_events", "metrics_samples",
-    "orchestrator_turns", "router_calls", "router_cache",
+    "orchestrator_turns", "orchestrator_conversations", "orchestrator_question_groups",
+    "router_calls", "router_cache",
 )  # fmt: skip
 NS = namespace("You are Casa Verde's assistant.", "simple", "v1")
 
@@ -74,6 +76,7 @@ def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path)
     ledger = Ledger(db)
     cache = ResponseCache(db, clock=clock, ttl_s=86400.0)
     memory = ConversationMemory(db, clock=clock)
+    questions = QuestionGroups(db, clock=clock)
     collector = Collector("orchestrator", db, clock=clock)
     replies = collector.counter("soak_replies_total", "replies", ["channel"])
     purges = all_purges(db, settings, clock=clock, cache=cache)
@@ -86,7 +89,7 @@ def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path)
                 batch = []
                 for _ in range(per_hour):
                     seq += 1
-                    key, cid = f"telegram:{seq % 97}", f"c{seq}"
+                    key, cid = f"telegram:{seq % 97}-{_day}", f"c{seq}"  # new chats daily
                     payload = orjson.dumps({"n": seq})
                     batch.append(
                         Publish(topic="inbound", payload=payload, key=key, correlation_id=cid)
@@ -96,11 +99,13 @@ def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path)
                     bus.ack_many(claimed)
                     with db.transaction() as conn:
                         for m in claimed:
+                            asked = f"Can I order {m.id % 20} pots on day {_day}?"
+                            group = questions.assign(conn, asked) if m.id % 7 == 0 else None
                             memory.record(
                                 conn, conversation_key=m.key or "", inbound_id=m.id,
                                 channel="telegram", correlation_id=m.correlation_id,
-                                user_text=f"question {m.id}", reply_text="an answer",
-                                provider="groq",
+                                user_text=asked, reply_text="an answer",
+                                provider="groq", question_group=group,
                             )  # fmt: skip
                     for m in claimed:
                         for step in ("received", "claimed", "sent"):
