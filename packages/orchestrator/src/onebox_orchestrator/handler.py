@@ -11,10 +11,11 @@ Steps for a claimed `inbound` message:
 3. otherwise load the conversation's last turns, build the `Conversation` with the channel's
    persona and ask the router, with the deadline counted from the webhook's arrival;
 4. in ONE bus transaction: publish the `OutboundMessage` to ``outbound.<channel>`` (dedupe key
-   ``reply:<inbound id>``, so a repeated routing never makes two replies), store both turns,
-   and ack. A lost lease rolls all of it back; a crash before the commit repeats the routing.
-   Concurrent handlers share that transaction (the database's `Batcher`), each unit in its
-   own savepoint.
+   ``reply:<inbound id>``, so a repeated routing never makes two replies), store both turns
+   (the reply marked with how it was made; a question the bot could not answer put in its
+   unanswered group, `QuestionGroups`), and ack. A lost lease rolls all of it back; a crash
+   before the commit repeats the routing. Concurrent handlers share that transaction (the
+   database's `Batcher`), each unit in its own savepoint.
 
 With a handoff desk (an operator chat is configured), a conversation a person has taken over
 is not answered: the message is relayed to the operator chat in one unit with its ack (after

@@ -1,19 +1,24 @@
 """Questions the bot could not answer, grouped so that paraphrases fall into one group.
 
-A customer message gets a holding reply, is handed to a person, or ends in the offline
-fallback without an FAQ match: the handler calls `QuestionGroups.assign` on the connection of
-the unit of work that stores the turn, and the customer's turn names the group it joined
-(``orchestrator_turns.question_group``). Grouping reuses the router's paraphrase matching
-(`onebox_router.paraphrase`): two questions join when their slots (language, day, number,
-negation...) are identical and their topics overlap at least `GROUP_THRESHOLD`. Only groups
-with the same slots are ever compared, through an index, so a message compares itself with a
-handful of rows. The group's id is its row id: stable while the group has a question kept.
+A customer message gets a holding reply (the router failed), or ends in the offline fallback
+without an FAQ match (handed to a person for that reason, or not): the handler calls
+`QuestionGroups.assign` on the connection of the unit of work that stores the turn, and the
+customer's turn names the group it joined (``orchestrator_turns.question_group``).
+Escalations the business file asks for (a person asked for, a keyword, an intent) are not
+questions the bot failed: an FAQ answer would not change them, so they join no group.
 
-A group stores no message text: its count, first/last seen and its example are read from
-the turns still kept, so nothing older than the retention shows. `answer` marks a group
-answered (it then takes no new questions; a question asked again after that, which the new
-FAQ entry does not cover, opens a new group). Two processes grouping paraphrases at the same
-moment on PostgreSQL may open two groups for them; both are shown, and either can be answered.
+Grouping reuses the router's paraphrase matching (`onebox_router.paraphrase`): two questions
+join when their slots (language, day, number, negation...) are identical and their topics
+overlap at least `GROUP_THRESHOLD`. Only groups with the same slots are ever compared,
+through an index, so a message compares itself with a handful of rows. The group's id is its
+row id: stable while the group has a question kept.
+
+A group keeps only the normalised signature of its first question (and, once answered, the
+owner's answer): its count, first/last seen and example are read from the turns still kept,
+so nothing older than the retention shows. `mark_answered` closes a group (it then takes no
+new questions; a question asked again that the new FAQ entry does not cover opens a new
+group). Two processes grouping paraphrases at the same moment on PostgreSQL may open two
+groups for them; both are shown, and either can be answered.
 """
 
 from __future__ import annotations
