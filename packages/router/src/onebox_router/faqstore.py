@@ -17,8 +17,9 @@ the same transaction, and deletes the cached answers the changed entry supersede
 (`onebox_router.cacheadmin.superseded`): the cached answers to its question and to
 paraphrases of it. They are looked for before the transaction (a scan of the cache), so the
 write lock is held only for the deletes; an answer written behind by a routing that was
-running during the change is deleted by `LiveFaq` a little later. `LiveFaq` keeps a process's copy of the entries and reloads it only
-when the revision moved: one primary-key read per message.
+running during the change is deleted by `LiveFaq` a little later. `LiveFaq` keeps a
+process's copy of the entries and reloads it only when the revision moved: one primary-key
+read per message.
 """
 
 from __future__ import annotations
