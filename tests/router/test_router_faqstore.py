@@ -213,3 +213,27 @@ def test_live_faq_reloads_only_when_another_process_changed_the_entries(url: str
         FaqStore(theirs).remove(added.id)
         assert live.refresh() is True
         assert seen[-1] == []
+
+
+def test_live_faq_deletes_an_answer_written_behind_by_a_routing_that_began_before_the_change(
+    db: Database,
+) -> None:
+    clock = FakeClock(0.0)
+    cache = ResponseCache(db, clock=FakeClock(1_000.0), ttl_s=3600.0)
+    live = LiveFaq(FaqStore(db), clock=clock, settle_s=40.0)
+    FaqStore(db).add("Do you sell gift cards?", "Yes, from 10 euros.")
+    assert live.refresh() is True
+    # A routing that asked a model before the change writes its answer behind now.
+    cache.store(NS, "Do you sell gift cards?", "Not sure.", provider="groq", model="m")
+    cache.store(NS, "Do you ship abroad?", "Yes.", provider="groq", model="m")
+    clock.advance(39.0)
+    assert live.refresh() is False
+    assert cache.lookup(NS, "Do you sell gift cards?") is not None  # not due yet
+    clock.advance(2.0)
+    assert live.refresh() is False
+    assert cache.lookup(NS, "Do you sell gift cards?") is None
+    assert cache.lookup(NS, "Do you ship abroad?") is not None  # not about the change
+    clock.advance(100.0)
+    cache.store(NS, "Do you sell gift cards?", "Yes, from 10 euros.", provider="groq", model="m")
+    assert live.refresh() is False
+    assert cache.lookup(NS, "Do you sell gift cards?") is not None  # done once, not forever

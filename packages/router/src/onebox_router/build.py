@@ -46,6 +46,10 @@ def make_provider(
     )  # fmt: skip
 
 
+#: Seconds past the routing deadline for an answer to be written behind (see `LiveFaq`).
+SETTLE_MARGIN_S = 10.0
+
+
 def faq_store(
     settings: RouterSettings,
     db: Database,
@@ -72,7 +76,7 @@ def open_faq(
     """
     store = faq_store(settings, db, clock=clock)
     store.seed(load_faq(settings.faq_file))
-    return LiveFaq(store)
+    return LiveFaq(store, settle_s=settings.deadline_seconds + SETTLE_MARGIN_S)
 
 
 def build_router(

@@ -16,9 +16,10 @@ Every change raises ``router_faq_state.revision`` (one row, made by the first ch
 the same transaction, and deletes the cached answers the changed entry supersedes
 (`onebox_router.cacheadmin.superseded`): the cached answers to its question and to
 paraphrases of it. They are looked for before the transaction (a scan of the cache), so the
-write lock is held only for the deletes; an answer cached in between is not caught and lives
-until its time to live. `LiveFaq` keeps a process's copy of the entries and reloads it only
-when the revision moved: one primary-key read per message.
+write lock is held only for the deletes; an answer written behind by a routing that was
+running during the change is deleted by `LiveFaq` a little later. `LiveFaq` keeps a
+process's copy of the entries and reloads it only when the revision moved: one primary-key
+read per message.
 """
 
 from __future__ import annotations
@@ -296,6 +297,17 @@ class FaqStore:
         )
         return conn.execute(statement).first() is not None
 
+    def forget_answers(self, questions: Sequence[str]) -> int:
+        """Delete the cached answers to `questions` (or paraphrases) without an FAQ change.
+
+        `LiveFaq` calls it a while after a change, for answers written behind by routings
+        that were already running when the change was made.
+        """
+        doomed = self._superseded(questions)
+        if not doomed:
+            return 0
+        return self.db.write(lambda conn: delete_answers(conn, doomed))
+
     def _superseded(self, questions: Sequence[str]) -> Sequence[int]:
         """The cached answers a change of `questions` supersedes (read before the change)."""
         threshold = self.supersede_threshold
@@ -307,18 +319,43 @@ class FaqStore:
         return delete_answers(conn, doomed)
 
 
+#: Seconds after noticing a change before the second look for superseded answers: a routing's
+#: deadline (30 s by default) and the time its answer takes to be written behind.
+SETTLE_S = 40.0
+
+
 class LiveFaq:
     """A process's copy of the current entries, reloaded when the store's revision moves.
 
     `refresh` costs one primary-key read when nothing changed; after a change it reloads the
     entries and calls every listener with them (on the refreshing thread). Safe to call from
     several threads.
+
+    A routing that was already asking a model when the owner changed an entry writes its
+    answer to the cache after the change deleted the superseded ones. So `settle_s` after
+    noticing a change, `refresh` deletes the cached answers to the changed entries' questions
+    once more (`FaqStore.forget_answers`), before the message it runs for is routed.
+
+    Args:
+        store: where the entries are.
+        clock: a monotonic clock (seconds).
+        settle_s: how long after a change the second deletion runs (at least the routing
+            deadline plus the time to write an answer behind).
     """
 
-    def __init__(self, store: FaqStore) -> None:
+    def __init__(
+        self,
+        store: FaqStore,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        settle_s: float = SETTLE_S,
+    ) -> None:
         self.store = store
+        self._clock = clock
+        self._settle_s = settle_s
         self._lock = threading.Lock()
         self._listeners: list[Callable[[list[StoredFaq]], None]] = []
+        self._pending: list[tuple[float, list[str]]] = []
         self.revision = store.revision()
         self.entries: list[StoredFaq] = store.list()
 
@@ -330,7 +367,12 @@ class LiveFaq:
         listener(entries)
 
     def refresh(self) -> bool:
-        """Reload the entries when the revision changed; whether it had."""
+        """Reload the entries when the revision changed; whether it had.
+
+        Also runs the second deletion of superseded answers when one is due.
+        """
+        if self._pending:
+            self._settle()
         revision = self.store.revision()
         if revision == self.revision:
             return False
@@ -338,9 +380,25 @@ class LiveFaq:
             if revision == self.revision:
                 return False
             entries = self.store.list()
+            before = {e.id: e for e in self.entries}
+            after = {e.id: e for e in entries}
+            changed = [e.question for i, e in after.items() if before.get(i) != e]
+            changed += [e.question for i, e in before.items() if i not in after]
+            if changed:
+                self._pending.append((self._clock() + self._settle_s, changed))
             self.entries, self.revision = entries, revision
             listeners = list(self._listeners)
         for listener in listeners:
             listener(entries)
         log.info("faq.reloaded", revision=revision, entries=len(entries))
         return True
+
+    def _settle(self) -> None:
+        now = self._clock()
+        with self._lock:
+            due = [questions for at, questions in self._pending if at <= now]
+            self._pending = [(at, q) for at, q in self._pending if at > now]
+        questions = [question for batch in due for question in batch]
+        if questions:
+            forgotten = self.store.forget_answers(questions)
+            log.info("faq.settled", questions=len(questions), forgotten=forgotten)
