@@ -66,7 +66,10 @@ async def app(db_url: str, groq: FakeOpenAIServer, tmp_path: Path) -> AsyncItera
     async with httpx.AsyncClient() as http:
         router = build_router(router_settings, http=http, db=db)
         settings = OrchestratorSettings(
-            database_url=db_url, deadline_seconds=DEADLINE, idle_poll_seconds=0.05
+            database_url=db_url,
+            deadline_seconds=DEADLINE,
+            idle_poll_seconds=0.05,
+            burst_policy="off",
         )
         yield create_app(settings, router=router)
         await router.aclose()
