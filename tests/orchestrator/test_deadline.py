@@ -46,7 +46,8 @@ def replies(db_url: str) -> list[tuple[OutboundMessage, float]]:
         ).fetchall()
     finally:
         conn.close()
-    return [(OutboundMessage.from_payload(bytes(p)), float(t)) for p, t in rows]
+    replies = [(OutboundMessage.from_payload(bytes(p)), float(t)) for p, t in rows]
+    return [(r, t) for r, t in replies if r.signal is None]  # not the typing signals
 
 
 @pytest.fixture
