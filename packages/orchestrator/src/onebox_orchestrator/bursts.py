@@ -20,7 +20,14 @@ used by the tests and by ``bench/bursts.py``. Nothing here sleeps or reads a clo
   again); a fragment arriving after the reply has gone gets its own reply;
 - ``off``: every message is answered on its own, at once.
 
-``bench/bursts.py`` measures them against each other on ``bench/data/bursts-stream.jsonl``.
+``bench/bursts.py`` measures them against each other on ``bench/data/bursts-stream.jsonl``
+(written apart from `is_fragment`). With answers routed in 0.8 s (a cache hit or a fast model,
+the usual case), ``decide`` takes bursts from 2.85 replies to 1.6 (0.7 router calls per
+message) while ``fold`` only reaches 2.6, because customers type the next fragment more slowly
+than the answer is prepared; ``decide`` pays with a quarter of complete questions (no question
+mark, a "thanks") waiting the quiet window. Hence ``decide`` is the default. With answers
+taking 2.5 s, ``fold`` wins (1.1 replies per burst, no question delayed, 0.9 calls per
+message): choose it for a chain of slow models.
 """
 
 from __future__ import annotations
