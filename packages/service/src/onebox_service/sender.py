@@ -110,6 +110,11 @@ class Sender:
             "Outbound replies by channel and outcome.",
             labels=("channel", "outcome"),
         )
+        self._signals = collector.counter(
+            "onebox_typing_signals_total",
+            "Typing signals by channel and outcome (shown, failed, dropped, unsupported).",
+            labels=("channel", "outcome"),
+        )
         self._latency = collector.histogram(
             "onebox_reply_latency_seconds",
             "Webhook received to reply accepted by the platform.",
@@ -207,14 +212,14 @@ class Sender:
     async def _signal(self, message: Message, reply: OutboundMessage) -> None:
         name = self.channel.name
         if reply.signal != "typing" or not isinstance(self.channel, ShowsTyping):
-            outcome = "signal_unsupported"
+            outcome = "unsupported"
         elif message.attempt > 1 or self.clock() - message.created_at > self.signal_ttl:
-            outcome = "signal_dropped"
+            outcome = "dropped"
         else:
             shown = await self.channel.show_typing(reply)
-            outcome = "signal_shown" if shown else "signal_failed"
+            outcome = "shown" if shown else "failed"
         await self._bus(lambda: self.bus.ack(message))
-        self._outcomes.inc(channel=name, outcome=outcome)
+        self._signals.inc(channel=name, outcome=outcome)
         log.debug("delivery.signal", signal=reply.signal, outcome=outcome)
 
     async def _pace(self, message: Message, reply: OutboundMessage) -> Message:
