@@ -115,6 +115,10 @@ class OfflineProvider:
         self._threshold = threshold
         self._fallback = fallback
 
+    def replace(self, faq: list[FaqEntry]) -> None:
+        """Answer from `faq` from the next question on (the owner changed the FAQ)."""
+        self._faq = [(signature(e.question), e) for e in faq]
+
     def match(self, question: str) -> FaqEntry | None:
         """The FAQ entry that answers `question`, or None."""
         wanted = signature(question)

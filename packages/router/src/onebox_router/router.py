@@ -167,7 +167,8 @@ class Router:
         classification = self._classifier.classify(conversation)
         cls, why = classification.label, classification.explanation
         # Not the class: a paraphrase classified the other way asks the same thing.
-        ns = namespace(conversation.system, self._version)
+        scope = conversation.cache_scope
+        ns = namespace(conversation.system if scope is None else scope, self._version)
         exclusion = cache_exclusion(conversation) if self.cache is not None else "disabled"
         if self.cache is not None and exclusion is None:
             hit = await self._lookup(self.cache, ns, conversation.question, deadline)
