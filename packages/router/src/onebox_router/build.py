@@ -71,8 +71,9 @@ def build_router(
         ledger = Ledger(db)
         if policy.cache_enabled:
             cache = ResponseCache(
-                db, clock=clock, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity
-            )
+                db, clock=clock, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity,
+                anchors=faq,
+            )  # fmt: skip
     return Router(
         policy=policy,
         providers=providers,

@@ -27,6 +27,7 @@ from onebox_bus.retention import purge_before
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import cache as table
+from .anchor import FaqAnchors, QuestionAnswer, anchor_of
 from .matching import Signature, make_signature
 from .paraphrase import signature, similarity
 
@@ -116,6 +117,10 @@ class ResponseCache:
         clock: wall clock (unix seconds).
         ttl_s: how long an answer is served.
         threshold: the least `similarity` for a paraphrase hit (exact hits need none).
+        anchors: the business's FAQ entries: a question that maps to one is keyed on it
+            (`onebox_router.anchor`); `anchor` replaces them when the FAQ changes.
+        anchored_threshold: the least `similarity` between two questions mapped to the same
+            FAQ entry (every slot already agrees; only extra topics lower the score).
     """
 
     def __init__(
@@ -125,20 +130,36 @@ class ResponseCache:
         clock: Callable[[], float],
         ttl_s: float = 86_400.0,
         threshold: float = 0.8,
+        anchors: Sequence[QuestionAnswer] = (),
+        anchored_threshold: float = 0.5,
     ) -> None:
         self._db = db
         self._upsert = _upsert(db.kind)
         self._clock = clock
         self.ttl_s = ttl_s
         self.threshold = threshold
+        self.anchored_threshold = min(threshold, anchored_threshold)
         self.stats = CacheStats()
         self._lock = threading.Lock()
         self._index: dict[str, _Namespace] = {}
         self._last_id = 0
+        self._anchors = FaqAnchors(anchors)
+
+    def anchor(self, entries: Sequence[QuestionAnswer]) -> None:
+        """Key questions on these FAQ entries from now on (call again when the FAQ changes).
+
+        Answers stored under an entry that changed or went away are no longer found: the
+        entry's key part is a hash of its question and answer.
+        """
+        self._anchors = FaqAnchors(entries)
+
+    def signature(self, question: str) -> Signature:
+        """The signature `question` is looked up and stored under (anchored on the FAQ)."""
+        return self._anchors.key(signature(question))
 
     def lookup(self, ns: str, question: str) -> CacheHit | None:
         """The cached answer to `question` (or a paraphrase of it) in namespace `ns`."""
-        sig = signature(question)
+        sig = self.signature(question)
         return self.lookup_exact(ns, sig) or self.lookup_similar(ns, sig)
 
     @property
@@ -199,7 +220,7 @@ class ResponseCache:
         now = self._clock()
         rows = []
         for ns, question, answer, provider, model in entries:
-            sig = signature(question)
+            sig = self.signature(question)
             if sig.empty:
                 continue
             rows.append(
@@ -300,12 +321,14 @@ class ResponseCache:
             for token in sig.tokens | sig.critical:
                 ids |= space.by_token.get(token, set())
             scored = []
+            anchor = anchor_of(sig)
             for entry_id in ids:
                 entry = space.entries[entry_id]
                 if entry.expires_at <= now:
                     continue
                 score = similarity(sig, entry.sig)
-                if score >= self.threshold:
+                same = anchor is not None and anchor in entry.sig.tokens
+                if score >= (self.anchored_threshold if same else self.threshold):
                     scored.append((entry_id, score))
         scored.sort(key=lambda pair: (-pair[1], -pair[0]))
         return scored[:3]
