@@ -24,6 +24,7 @@ anchored on it get new keys and the answers cached for the old entry are no long
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,6 +39,8 @@ WITHIN: dict[str, dict[str, str]] = {
     "day": {"mon": "weekday", "tue": "weekday", "wed": "weekday", "thu": "weekday",
             "fri": "weekday", "sat": "weekend", "sun": "weekend"},
 }  # fmt: skip
+#: A topic of at least this many entries may be left out by a message that maps to one.
+COMMON = 3
 #: The prefix of an anchor topic token.
 ANCHOR = "@faq:"
 
@@ -112,6 +115,10 @@ class FaqAnchors:
                 continue
             covered = signature(entry.answer).tokens
             self._entries.append(_Entry(entry_id(entry), sig.tokens, _slots(sig), covered))
+        counts = Counter(topic for entry in self._entries for topic in entry.topics)
+        #: Topics of many entries ("class" in a studio's FAQ): a message may leave them out.
+        self._common = frozenset(topic for topic, n in counts.items() if n >= COMMON)
+        self._asked = frozenset(counts)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -124,7 +131,7 @@ class FaqAnchors:
         best: list[tuple[int, int]] = []
         best_support = 0
         for index, entry in enumerate(self._entries):
-            support = _support(entry, sig.tokens, slots)
+            support = _support(entry, sig.tokens, slots, self._common)
             if support > best_support:
                 best, best_support = [(index, support)], support
             elif support == best_support and support > 0:
@@ -137,9 +144,11 @@ class FaqAnchors:
         extra_slots = {slot for slot in sig.critical if not _fixed(entry, slot, slots)}
         known = entry.topics | entry.covered
         extra_topics = {t for t in sig.tokens - known if not misspelt(t, known - sig.tokens)}
-        keyed = make_signature(
-            {ANCHOR + entry.ident} | entry.topics | extra_topics, extra_slots
-        )
+        if extra_topics & self._asked:
+            return None  # it also asks what another entry is about ("how long ... delivery")
+        # The entry's topics the message left out (common ones) are not added to its key.
+        present = {t for t in entry.topics if t in sig.tokens or misspelt(t, sig.tokens)}
+        keyed = make_signature({ANCHOR + entry.ident} | present | extra_topics, extra_slots)
         return AnchorMatch(
             index=index, signature=keyed, shared=support,
             extra_slots=len(extra_slots) - 1, extra_topics=len(extra_topics),
@@ -151,7 +160,12 @@ class FaqAnchors:
         return sig if found is None else found.signature
 
 
-def _support(entry: _Entry, topics: frozenset[str], slots: dict[str, frozenset[str]]) -> int:
+def _support(
+    entry: _Entry,
+    topics: frozenset[str],
+    slots: dict[str, frozenset[str]],
+    common: frozenset[str],
+) -> int:
     """How many topics and slots the message shares with `entry` (0: it does not map)."""
     shared_slots = leading = 0
     for kind, values in entry.slots.items():
@@ -165,14 +179,17 @@ def _support(entry: _Entry, topics: frozenset[str], slots: dict[str, frozenset[s
         shared_slots += 1 + (mine == values)  # an exact value beats a broader one
         leading += kind not in IMPLIED
     shared_topics = len(entry.topics & topics)
-    only_entry = entry.topics - topics
+    only_entry = entry.topics - topics - common
     if (
         only_entry
         and not leading
         and not all(misspelt(t, topics - entry.topics) for t in only_entry)
     ):
         # The entry asks about something the message does not mention (unless the entry
-        # is led by a slot they share: "gluten-free products?" / "anything gluten-free?").
+        # is led by a slot they share: "gluten-free products?" / "anything gluten-free?"),
+        # a topic that many entries share aside.
+        return 0
+    if not shared_topics and not leading:
         return 0
     return shared_topics + shared_slots
 
