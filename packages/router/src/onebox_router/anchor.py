@@ -146,8 +146,13 @@ class FaqAnchors:
         extra_topics = {t for t in sig.tokens - known if not misspelt(t, known - sig.tokens)}
         if extra_topics & self._asked:
             return None  # it also asks what another entry is about ("how long ... delivery")
-        # The entry's topics the message left out (common ones) are not added to its key.
-        present = {t for t in entry.topics if t in sig.tokens or misspelt(t, sig.tokens)}
+        # The message asks the entry's question: its key has the entry's topics, except
+        # common ones it left out when no slot of the entry is in it.
+        present = {
+            t
+            for t in entry.topics
+            if t in sig.tokens or t not in self._common or misspelt(t, sig.tokens)
+        }
         keyed = make_signature({ANCHOR + entry.ident} | present | extra_topics, extra_slots)
         return AnchorMatch(
             index=index, signature=keyed, shared=support,
