@@ -41,6 +41,8 @@ WITHIN: dict[str, dict[str, str]] = {
 }  # fmt: skip
 #: A topic of at least this many entries may be left out by a message that maps to one.
 COMMON = 3
+#: How many keyed signatures are remembered (customers repeat short questions).
+MEMO_SIZE = 4096
 #: The prefix of an anchor topic token.
 ANCHOR = "@faq:"
 
@@ -109,6 +111,7 @@ class FaqAnchors:
 
     def __init__(self, entries: Sequence[QuestionAnswer] = ()) -> None:
         self._entries: list[_Entry] = []
+        self._keys: dict[Signature, Signature] = {}
         for entry in entries:
             sig = signature(entry.question)
             if sig.empty:
@@ -161,8 +164,14 @@ class FaqAnchors:
 
     def key(self, sig: Signature) -> Signature:
         """`sig` keyed on the entry it maps to, or `sig` itself when it maps to none."""
-        found = self.match(sig)
-        return sig if found is None else found.signature
+        keyed = self._keys.get(sig)
+        if keyed is None:
+            found = self.match(sig)
+            keyed = sig if found is None else found.signature
+            if len(self._keys) >= MEMO_SIZE:
+                self._keys.clear()
+            self._keys[sig] = keyed
+        return keyed
 
 
 def _support(

@@ -166,8 +166,21 @@ def _stem(word: str) -> str:
     return word
 
 
+#: Texts up to this long have their signature remembered (customers repeat short questions).
+MEMO_CHARS = 500
+
+
 def signature(text: str) -> Signature:
     """Topic tokens and critical tokens (slots, language) of a message."""
+    return _remembered(text) if len(text) <= MEMO_CHARS else _signature(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered(text: str) -> Signature:
+    return _signature(text)
+
+
+def _signature(text: str) -> Signature:
     lang = language(text)
     topics: set[str] = set()
     critical: set[str] = {f"lang={lang}"}
