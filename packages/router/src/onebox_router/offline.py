@@ -3,8 +3,9 @@
 It maps the customer's question onto the business's FAQ (a markdown file of question / answer
 pairs) the way the cache anchors questions (`onebox_router.anchor`), and answers with the FAQ
 entry when the question maps to one with no detail of its own the entry does not fix (a day,
-a person, a payment method) and little else besides; otherwise it says politely that a person will follow up. It never fails, costs nothing
-and takes microseconds, which is why the router keeps a small reserve of the deadline for it.
+a person, a payment method) and little else besides; otherwise it says politely that a person
+will follow up. It never fails, costs nothing and takes microseconds, which is why the router
+keeps a small reserve of the deadline for it.
 
 FAQ format: each question is a markdown heading (``## Do you ship abroad?``) followed by its
 answer paragraph(s), or a ``Q: ...`` line followed by an ``A: ...`` line (``**Q:**`` works too).
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .anchor import FaqAnchors
 from .conversation import Completion
 from .errors import ConfigError
-from .anchor import FaqAnchors
 from .paraphrase import signature
 from .provider import CompletionRequest
 
