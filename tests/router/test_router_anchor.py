@@ -29,7 +29,7 @@ By 11:00.
 €28 per night on Friday and Saturday.
 
 ## Do you have lockers?
-Yes, every bed has a locker; bring a padlock or buy one for €5.
+Yes, every bed has a locker; bring a padlock or buy one for €5. Earplugs are free.
 
 ## Do you rent towels?
 Yes, a towel is €2 for the whole stay.
@@ -111,6 +111,21 @@ def test_the_cache_serves_a_reworded_faq_question_and_forgets_a_changed_entry(
     cache.anchor(changed)
     assert cache.lookup(NS, "when can I check in?") is None
     assert cache.lookup(NS, "what time is check-in?") is None
+
+
+def test_only_unknown_words_lower_the_bar_between_rewordings_of_an_entry(
+    db: Database, clock: FakeClock
+) -> None:
+    cache = ResponseCache(db, clock=clock, ttl_s=3600.0, anchors=FAQ)
+    assert cache.store(NS, "do you rent towels?", "Yes, €2.", provider="groq", model="m")
+    # An unknown word on top of the entry's question is a detail: the entry's reply serves.
+    hit = cache.lookup(NS, "do you rent towels? mine got soggy")
+    assert hit is not None
+    assert hit.match == "similar"
+    # A topic the tables know ("paid") asks something else about the entry.
+    assert cache.lookup(NS, "do you rent towels? are they paid separately?") is None
+    # So does a word of the FAQ ("earplugs" is in the lockers answer).
+    assert cache.lookup(NS, "do you rent towels and earplugs?") is None
 
 
 def test_without_anchors_the_cache_keys_on_the_message_alone(

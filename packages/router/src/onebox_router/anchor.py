@@ -122,6 +122,9 @@ class FaqAnchors:
         #: Topics of many entries ("class" in a studio's FAQ): a message may leave them out.
         self._common = frozenset(topic for topic, n in counts.items() if n >= COMMON)
         self._asked = frozenset(counts)
+        self._vocabulary = frozenset(
+            topic for entry in self._entries for topic in entry.topics | entry.covered
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -161,6 +164,19 @@ class FaqAnchors:
             index=index, signature=keyed, shared=support,
             extra_slots=len(extra_slots) - 1, extra_topics=len(extra_topics),
         )  # fmt: skip
+
+    def only_details_differ(self, a: Signature, b: Signature) -> bool:
+        """Whether keyed `a` and `b` map to one entry and differ only in unknown words.
+
+        A topic the tables or the FAQ know ("paid", "order", "coffee", a word of any entry)
+        on one side only is another question about the entry ("how do I pay for takeaway?" is
+        not "do you do takeaway?"); a word nobody here knows is more often a detail
+        ("open on Saturday? I'd like pastéis de nata").
+        """
+        anchor = anchor_of(a)
+        if anchor is None or anchor not in b.tokens or a.critical != b.critical:
+            return False
+        return not any(t.startswith("@") or t in self._vocabulary for t in a.tokens ^ b.tokens)
 
     def key(self, sig: Signature) -> Signature:
         """`sig` keyed on the entry it maps to, or `sig` itself when it maps to none."""

@@ -27,7 +27,7 @@ from onebox_bus.retention import purge_before
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import cache as table
-from .anchor import FaqAnchors, QuestionAnswer, anchor_of
+from .anchor import FaqAnchors, QuestionAnswer
 from .matching import Signature, make_signature
 from .paraphrase import signature, similarity
 
@@ -120,7 +120,8 @@ class ResponseCache:
         anchors: the business's FAQ entries: a question that maps to one is keyed on it
             (`onebox_router.anchor`); `anchor` replaces them when the FAQ changes.
         anchored_threshold: the least `similarity` between two questions mapped to the same
-            FAQ entry (every slot already agrees; only extra topics lower the score).
+            FAQ entry whose only differences are words outside the concept tables (every
+            slot already agrees; "open Saturday? I want pastéis de nata" / "open Saturday?").
     """
 
     def __init__(
@@ -321,14 +322,13 @@ class ResponseCache:
             for token in sig.tokens | sig.critical:
                 ids |= space.by_token.get(token, set())
             scored = []
-            anchor = anchor_of(sig)
             for entry_id in ids:
                 entry = space.entries[entry_id]
                 if entry.expires_at <= now:
                     continue
                 score = similarity(sig, entry.sig)
-                same = anchor is not None and anchor in entry.sig.tokens
-                if score >= (self.anchored_threshold if same else self.threshold):
+                lenient = self._anchors.only_details_differ(sig, entry.sig)
+                if score >= (self.anchored_threshold if lenient else self.threshold):
                     scored.append((entry_id, score))
         scored.sort(key=lambda pair: (-pair[1], -pair[0]))
         return scored[:3]
