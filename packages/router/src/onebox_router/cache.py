@@ -69,6 +69,7 @@ class _Entry:
 class _Namespace:
     entries: dict[int, _Entry] = field(default_factory=dict)
     by_token: dict[str, set[int]] = field(default_factory=dict)
+    by_slots: dict[frozenset[str], set[int]] = field(default_factory=dict)
 
 
 _ANSWER = (table.c.answer, table.c.provider, table.c.model)
@@ -77,6 +78,13 @@ _EXACT = sa.select(*_ANSWER).where(
 )
 _BY_ID = sa.select(*_ANSWER).where(
     table.c.id == sa.bindparam("id"), table.c.expires_at > sa.bindparam("now")
+)
+
+
+_NEWER = (
+    sa.select(table.c.id, table.c.namespace, table.c.signature, table.c.expires_at)
+    .where(table.c.id > sa.bindparam("last"))
+    .order_by(table.c.id)
 )
 
 
@@ -262,13 +270,7 @@ class ResponseCache:
                 space = self._index[ns]
                 expired = [i for i, e in space.entries.items() if e.expires_at < now]
                 for entry_id in expired:
-                    entry = space.entries.pop(entry_id)
-                    for token in entry.sig.tokens | entry.sig.critical:
-                        ids = space.by_token.get(token)
-                        if ids is not None:
-                            ids.discard(entry_id)
-                            if not ids:
-                                del space.by_token[token]
+                    _unindex(space, entry_id, space.entries.pop(entry_id).sig)
                 dropped += len(expired)
                 if not space.entries:
                     del self._index[ns]
@@ -287,11 +289,7 @@ class ResponseCache:
             self._index.clear()
 
     def _sync(self, conn: sa.Connection) -> None:
-        rows = conn.execute(
-            sa.select(table.c.id, table.c.namespace, table.c.signature, table.c.expires_at)
-            .where(table.c.id > self._last_id)
-            .order_by(table.c.id)
-        ).all()
+        rows = conn.execute(_NEWER, {"last": self._last_id}).all()
         with self._lock:
             for row in rows:
                 tokens, critical = orjson.loads(row.signature)
@@ -301,7 +299,8 @@ class ResponseCache:
     def _add(self, ns: str, entry_id: int, sig: Signature, expires_at: float) -> None:
         space = self._index.setdefault(ns, _Namespace())
         space.entries[entry_id] = _Entry(sig, expires_at)
-        for token in sig.tokens | sig.critical:
+        space.by_slots.setdefault(sig.critical, set()).add(entry_id)
+        for token in sig.tokens:
             space.by_token.setdefault(token, set()).add(entry_id)
 
     def _forget(self, ns: str, entry_id: int) -> None:
@@ -309,8 +308,7 @@ class ResponseCache:
             space = self._index.get(ns)
             entry = space.entries.pop(entry_id, None) if space else None
             if space is not None and entry is not None:
-                for token in entry.sig.tokens | entry.sig.critical:
-                    space.by_token.get(token, set()).discard(entry_id)
+                _unindex(space, entry_id, entry.sig)
 
     def _candidates(self, ns: str, sig: Signature, now: float) -> list[tuple[int, float]]:
         """Entries of `ns` similar enough to `sig`, best first."""
@@ -318,9 +316,15 @@ class ResponseCache:
             space = self._index.get(ns)
             if space is None:
                 return []
+            # A paraphrase has the same slots and shares a topic (identical topics and slots
+            # are the exact key's business).
+            same_slots = space.by_slots.get(sig.critical)
+            if not same_slots:
+                return []
             ids: set[int] = set()
-            for token in sig.tokens | sig.critical:
+            for token in sig.tokens:
                 ids |= space.by_token.get(token, set())
+            ids &= same_slots
             scored = []
             for entry_id in ids:
                 entry = space.entries[entry_id]
@@ -332,3 +336,18 @@ class ResponseCache:
                     scored.append((entry_id, score))
         scored.sort(key=lambda pair: (-pair[1], -pair[0]))
         return scored[:3]
+
+
+def _unindex(space: _Namespace, entry_id: int, sig: Signature) -> None:
+    """Remove an entry from the namespace's slot and topic indexes."""
+    same_slots = space.by_slots.get(sig.critical)
+    if same_slots is not None:
+        same_slots.discard(entry_id)
+        if not same_slots:
+            del space.by_slots[sig.critical]
+    for token in sig.tokens:
+        ids = space.by_token.get(token)
+        if ids is not None:
+            ids.discard(entry_id)
+            if not ids:
+                del space.by_token[token]
