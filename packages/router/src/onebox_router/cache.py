@@ -1,13 +1,15 @@
 """The response cache, in the shared database (table ``router_cache``).
 
-A lookup is keyed on a *namespace* (a hash of the system prompt, the message class and the
-versions of what the answer depends on: the FAQ and the routing configuration) and on the
-question's normalised signature (`onebox_router.matching`). Exact signature matches are one
-indexed read; paraphrases are found in an in-memory index of the namespace's signatures, kept in
+A lookup is keyed on a *namespace* (a hash of the system prompt and the versions of what the
+answer depends on: the FAQ and the routing configuration) and on the question's signature
+(`onebox_router.paraphrase`: its slots and topics), keyed on the FAQ entry it maps to when there
+is one (`onebox_router.anchor`). Exact signature matches are one indexed read; paraphrases are
+found in an in-memory index of the namespace's signatures (by slots, then by topic), kept in
 step with the table (rows added by any process are picked up by id), and the chosen row is read
-back so expired or deleted rows are never served. Two questions whose numbers, dates, weekdays,
-negations or opposites differ never match. The router decides what may use the cache at all
-(`onebox_router.privacy`): personal and context-dependent messages never reach it.
+back so expired or deleted rows are never served. Two questions whose slots differ (a day, a
+number, a place, who it is for, a negation, the language...) never match. The router decides
+what may use the cache at all (`onebox_router.privacy`): personal and context-dependent messages
+never reach it.
 
 All methods are synchronous (SQLAlchemy Core on the process's `Database`); the router calls
 them in a worker thread, or `lookup_exact` on the event loop on SQLite.
