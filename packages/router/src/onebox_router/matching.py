@@ -10,7 +10,7 @@ and the words whose opposites flip an answer ("open"/"close", "on"/"off", "cheap
 expensive"), numbers in their order. Those *critical* tokens must be identical for two questions
 to match at all, and neither question may swap a content word for another ("fig" for "ivy",
 "price" for "duration"); only then does a weighted token overlap (with character trigrams for
-misspellings) decide. """
+misspellings) decide."""
 
 from __future__ import annotations
 
