@@ -153,11 +153,12 @@ class FaqAnchors:
         if extra_topics & self._asked:
             return None  # it also asks what another entry is about ("how long ... delivery")
         # The message asks the entry's question: its key has the entry's topics, except
-        # common ones it left out when no slot of the entry is in it.
+        # common ones it left out when the entry has no slot (all of which it has).
+        led = any(kind not in IMPLIED for kind in entry.slots)
         present = {
             t
             for t in entry.topics
-            if t in sig.tokens or t not in self._common or misspelt(t, sig.tokens)
+            if led or t in sig.tokens or t not in self._common or misspelt(t, sig.tokens)
         }
         keyed = make_signature({ANCHOR + entry.ident} | present | extra_topics, extra_slots)
         return AnchorMatch(
