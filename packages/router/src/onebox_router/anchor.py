@@ -172,12 +172,16 @@ class FaqAnchors:
         A topic the tables or the FAQ know ("paid", "order", "coffee", a word of any entry)
         on one side only is another question about the entry ("how do I pay for takeaway?" is
         not "do you do takeaway?"); a word nobody here knows is more often a detail
-        ("open on Saturday? I'd like pastéis de nata").
+        ("open on Saturday? I'd like pastéis de nata"), and so is a topic many entries share
+        ("class" in a studio's FAQ: "drop-in price?" / "how much is a single class?").
         """
         anchor = anchor_of(a)
         if anchor is None or anchor not in b.tokens or a.critical != b.critical:
             return False
-        return not any(t.startswith("@") or t in self._vocabulary for t in a.tokens ^ b.tokens)
+        return not any(
+            (t.startswith("@") or t in self._vocabulary) and t not in self._common
+            for t in a.tokens ^ b.tokens
+        )
 
     def key(self, sig: Signature) -> Signature:
         """`sig` keyed on the entry it maps to, or `sig` itself when it maps to none."""
