@@ -9,8 +9,9 @@ ledger row, cache store), and an in-process instant provider.
 
 Part 2 — the message set replayed as `onebox eval` does (every row once, then Zipf-like
 repeats, each the first message of a new chat), each figure beside its baseline from the same
-run: exact-repeat and first-seen paraphrase hits against a cache keyed on the raw text (same
-privacy rule); the replay's cost against sending every message to Claude, both with the same
+run: exact-repeat and first-seen paraphrase hits, with the cache anchored on each business's
+FAQ (``--faq``, default ``bench/data/faq``) and without, against a cache keyed on the raw text
+(same privacy rule); the replay's cost against sending every message to Claude, both with the same
 cache and without any; the whole route's latency on exact and paraphrase hits (p50, p99)
 against an indexed SQLite read of the raw text; and the personal-content patterns on 100 KB
 adversarial inputs against the former quadratic email pattern.
