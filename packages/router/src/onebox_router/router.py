@@ -30,7 +30,6 @@ from .conversation import Completion, Conversation, MessageClass, Reply
 from .errors import BREAKER_KINDS, ConfigError, ProviderError
 from .ledger import CallRecord, Ledger, month_start, next_month_start
 from .offline import OfflineProvider
-from .paraphrase import signature
 from .policy import ProviderConfig, RoutingPolicy
 from .prices import FREE
 from .privacy import cache_exclusion
@@ -355,7 +354,7 @@ class Router:
     async def _lookup(
         self, cache: ResponseCache, ns: str, question: str, deadline: float
     ) -> CacheHit | None:
-        sig = signature(question)
+        sig = cache.signature(question)
         if cache.inline_reads:
             # On SQLite (WAL) a read never waits for a writer: both lookups run on the loop,
             # without a thread hand-off (which alone costs more than the paraphrase match).
