@@ -27,7 +27,8 @@ def test_upgrade_matches_the_metadata(tmp_path: Path) -> None:
     upgrade(url)
     db = Database(url)
     try:
-        assert {"router_calls", "router_cache"} <= set(inspect(db.engine).get_table_names())
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"router_calls", "router_cache", "router_faq", "router_faq_state"} <= tables
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diffs = [d for d in compare_metadata(context, metadata) if _router_only(d)]

@@ -12,11 +12,12 @@ the dashboard (``/``, ``/api/summary``: `onebox_orchestrator.dashboard`).
 import time
 from collections.abc import Callable
 
+import structlog
 from litestar import Litestar
 from litestar.di import Provide
 from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND, OPERATOR
-from onebox_router import Router
+from onebox_router import LiveFaq, Router, StoredFaq
 from onebox_service import ServiceRuntime, create_service_app, open_runtime
 from onebox_service.retention import RetentionWorker
 
@@ -37,13 +38,14 @@ from .holding import HoldingReplies
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .operators import OperatorHandler
-from .persona import Personas
+from .persona import FAQ_LIMIT, Personas, faq_text
 from .retention import all_purges
 from .settings import OrchestratorSettings
 from .signals import TypingSignals
 from .workers import inbound_lease
 
 SERVICE = "orchestrator"
+log = structlog.get_logger("onebox.orchestrator")
 
 
 def create_app(
@@ -54,6 +56,7 @@ def create_app(
     personas: Personas | None = None,
     holding: HoldingReplies | None = None,
     clock: Callable[[], float] = time.time,
+    faq: LiveFaq | None = None,
 ) -> Litestar:
     """Build the orchestrator's app; its lifespan runs the workers and closes the runtime.
 
@@ -65,6 +68,8 @@ def create_app(
         holding: what the bot says when it cannot answer (default: no business file, no
             operator told, so no person promised).
         clock: the time source for deadlines and latency.
+        faq: the database's FAQ (`onebox_router.open_faq`, given to the router too): the
+            personas' FAQ text follows it from the next message after an owner's edit.
     """
     if runtime is None:
         runtime = open_runtime(settings, service=SERVICE, clock=clock)
@@ -108,9 +113,19 @@ def create_app(
         journal=runtime.journal,
         holding=holding.reply,
         desk=desk,
+        faq=faq,
         gate=gate,
         typing=typing if settings.typing_signal else None,
     )
+    if faq is not None:
+
+        def follow(entries: list[StoredFaq]) -> None:
+            text, left_out = faq_text(entries)
+            if left_out:
+                log.warning("faq.prompt_full", left_out=left_out, limit=FAQ_LIMIT)
+            handler.personas = handler.personas.with_faq(text)
+
+        faq.subscribe(follow)
     consumer = runtime.add_consumer(
         INBOUND,
         handler,

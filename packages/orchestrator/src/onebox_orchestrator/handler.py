@@ -51,7 +51,7 @@ import orjson
 import structlog
 from onebox_bus import Bus, LeaseLost, Message, check_topic
 from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
-from onebox_router import Conversation, Reply, Turn
+from onebox_router import Conversation, LiveFaq, Reply, Turn
 from onebox_service import MessageJournal
 from sqlalchemy.engine import Connection
 
@@ -109,6 +109,7 @@ class InboundHandler:
         journal: MessageJournal | None = None,
         holding: Callable[[str], str] | None = None,
         desk: HandoffDesk | None = None,
+        faq: LiveFaq | None = None,
         gate: BurstGate | None = None,
         typing: TypingSignals | None = None,
     ) -> None:
@@ -126,6 +127,9 @@ class InboundHandler:
         one is told."""
         self.desk = desk
         """Hands conversations to a person (None without an operator chat)."""
+        self.faq = faq
+        """The database's FAQ, checked before each routing (its listeners update the personas
+        and the router's offline answers when the owner changed it)."""
         self.gate = gate
         """Gathers bursts (None: every message is answered on its own)."""
         self.typing = typing
@@ -281,12 +285,16 @@ class InboundHandler:
                     provider="none",
                     escalation=asked,
                 )
-        history = await self.bus.run_async(lambda: self.memory.recent(inbound.key))
-        system = self.personas.system_prompt(inbound.channel)
+        history = await self.bus.run_async(lambda: self._recent(inbound.key))
+        personas = self.personas
+        system = personas.system_prompt(inbound.channel)
+        scope = personas.system_prompt(inbound.channel, with_faq=False)
         if heard is not None:
             system = f"{system}\n\n{language_instruction(heard)}"
+            scope = f"{scope}\n\n{language_instruction(heard)}"
         conversation = Conversation(
             system=system,
+            cache_scope=scope,
             turns=[
                 *(Turn(role=t.role, text=t.text) for t in history),
                 Turn(role="user", text=inbound.text),
@@ -337,6 +345,12 @@ class InboundHandler:
         return Answer(
             text=reply.text, outcome="replied", provider=reply.provider, cost_usd=reply.cost_usd
         )
+
+    def _recent(self, key: str) -> list[StoredTurn]:
+        """The conversation's last turns, after picking up an FAQ edit (same thread hop)."""
+        if self.faq is not None:
+            self.faq.refresh()
+        return self.memory.recent(key)
 
     def _unanswered(self, text: str) -> Escalation:
         if self.desk is None:

@@ -17,7 +17,7 @@ import anyio
 import httpx
 import structlog
 from onebox_bus import BusError
-from onebox_router import build_router
+from onebox_router import build_router, open_faq
 from onebox_service import (
     BusinessFileError,
     configure_logging,
@@ -96,19 +96,23 @@ async def run_service(settings: OrchestratorSettings) -> None:
     except BusError as exc:
         print(f"onebox: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    router_settings = settings.router_settings()
+    faq = open_faq(router_settings, runtime.db, clock=time.time)
     async with outbound_client(timeout=httpx.Timeout(60.0, connect=5.0)) as http:
         router = build_router(
-            settings.router_settings(),
+            router_settings,
             http=http,
             db=runtime.db,
             clock=time.time,
             collector=runtime.collector,
             holding=holding.reply,
+            faq=faq,
         )
         try:
             app = create_app(
-                settings, router=router, runtime=runtime, personas=personas, holding=holding
-            )
+                settings, router=router, runtime=runtime, personas=personas, holding=holding,
+                faq=faq,
+            )  # fmt: skip
             await serve(app, settings)
         finally:
             await router.aclose()

@@ -1,18 +1,21 @@
 """Personas: the system prompt each channel's bot speaks with, and the business facts it knows.
 
 Shipped defaults make a fresh install sensible (Telegram answers as support, WhatsApp as
-sales); an operator replaces them with a setting or a file. The business FAQ, when given, is
-appended so every provider sees the same facts the offline answer uses, and so are the opening
-hours and contact from the business file. What a model does when it cannot answer
-(``{unknown}`` in a prompt) comes from `HoldingReplies`: it promises a person only when a
-person is told.
+sales); an operator replaces them with a setting or a file. The business FAQ is appended so
+every provider sees the same facts the offline answer uses, and so are the opening hours and
+contact from the business file. The running orchestrator keeps the FAQ part current
+(`Personas.with_faq` with `faq_text` of the database's entries, after every owner edit).
+What a model does when it cannot answer (``{unknown}`` in a prompt) comes from
+`HoldingReplies`: it promises a person only when a person is told.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from onebox_router import StoredFaq
 
 from .holding import HoldingReplies
 
@@ -60,6 +63,26 @@ _KIND_WORDS = {
 }
 
 
+def faq_text(entries: Sequence[StoredFaq], *, limit: int = FAQ_LIMIT) -> tuple[str, int]:
+    """The FAQ entries as the prompt shows them (``Q:``/``A:`` pairs) and how many were left out.
+
+    The owner's entries come first, newest first (what was just taught is what the bot most
+    likely lacks), then the file's in file order; whole entries are kept while the text stays
+    within `limit` characters, so none is cut in the middle.
+    """
+    owner = sorted((e for e in entries if e.source == "owner"), key=lambda e: -e.id)
+    ordered = [*owner, *(e for e in entries if e.source != "owner")]
+    kept: list[str] = []
+    size = 0
+    for entry in ordered:
+        block = f"Q: {entry.question}\nA: {entry.answer}"
+        if size + len(block) + 2 * bool(kept) > limit:
+            continue
+        kept.append(block)
+        size += len(block) + 2 * (len(kept) > 1)
+    return "\n\n".join(kept), len(ordered) - len(kept)
+
+
 def unsupported_reply(content_kind: str) -> str:
     """The polite fixed reply to content the bot cannot read (a photo, a voice note...)."""
     return UNSUPPORTED_REPLY.format(what=_KIND_WORDS.get(content_kind, "message"))
@@ -83,14 +106,23 @@ class Personas:
     unknown: str = NO_PROMISE
     facts: str = ""
 
-    def system_prompt(self, channel: str) -> str:
-        """The full system prompt for a conversation on `channel`."""
+    def system_prompt(self, channel: str, *, with_faq: bool = True) -> str:
+        """The full system prompt for a conversation on `channel`.
+
+        Without the FAQ (`with_faq` false) it is what the response cache is keyed on: an FAQ
+        edit deletes only the cached answers it supersedes, not every one.
+        """
         prompt = self.prompts.get(channel, GENERIC_PERSONA).replace("{business}", self.business)
         prompt = prompt.replace("{unknown}", self.unknown)
-        facts = "\n".join(part for part in (self.facts, self.faq[:FAQ_LIMIT]) if part)
+        faq = self.faq[:FAQ_LIMIT] if with_faq else ""
+        facts = "\n".join(part for part in (self.facts, faq) if part)
         if facts:
             prompt = f"{prompt}\n\nBusiness facts:\n{facts}"
         return prompt
+
+    def with_faq(self, faq: str) -> Personas:
+        """The same personas with another FAQ text."""
+        return replace(self, faq=faq)
 
     @classmethod
     def load(

@@ -2,11 +2,13 @@
 
 from .anthropic import AnthropicProvider
 from .breaker import CircuitBreaker
-from .build import build_router, make_provider
+from .build import build_router, faq_store, make_provider, open_faq
 from .cache import CacheHit, CacheStats, ResponseCache, namespace
+from .cacheadmin import CacheAdmin, CachedAnswer
 from .classifier import Classification, Classifier
 from .conversation import Completion, Conversation, MessageClass, Reply, Turn
 from .errors import ConfigError, ProviderError, RouterError
+from .faqstore import MAX_ANSWER_CHARS, FaqError, FaqStore, LiveFaq, SeedResult, StoredFaq
 from .ledger import CallRecord, Ledger, spend_summary
 from .matching import Signature, signature, similarity
 from .offline import FaqEntry, OfflineProvider, load_faq, parse_faq
@@ -21,11 +23,14 @@ from .router import Router
 from .settings import RouterSettings
 
 __all__ = [
+    "MAX_ANSWER_CHARS",
     "PRICES",
     "PRICE_TABLE_VERSION",
     "AnthropicProvider",
+    "CacheAdmin",
     "CacheHit",
     "CacheStats",
+    "CachedAnswer",
     "CallRecord",
     "CircuitBreaker",
     "Classification",
@@ -35,7 +40,10 @@ __all__ = [
     "ConfigError",
     "Conversation",
     "FaqEntry",
+    "FaqError",
+    "FaqStore",
     "Ledger",
+    "LiveFaq",
     "MessageClass",
     "OfflineProvider",
     "OpenAICompatProvider",
@@ -50,17 +58,21 @@ __all__ = [
     "RouterError",
     "RouterSettings",
     "RoutingPolicy",
+    "SeedResult",
     "Signature",
+    "StoredFaq",
     "TokenBucket",
     "Turn",
     "build_router",
     "cache_exclusion",
     "depends_on_history",
+    "faq_store",
     "load_faq",
     "load_policy",
     "lookup_price",
     "make_provider",
     "namespace",
+    "open_faq",
     "parse_duration",
     "parse_faq",
     "personal_reasons",

@@ -29,12 +29,20 @@ they survive restarts.
 class, FAQ and configuration version) and the question's normalised signature; ``signature``
 (normalised tokens, never the raw text) rebuilds the paraphrase index; rows expire at
 ``expires_at``.
+
+``router_faq`` — the business's FAQ entries (`onebox_router.faqstore`): the FAQ file's entries
+imported on start (``source = 'file'``) and the owner's (``'owner'``). ``content_key`` is
+SHA-256 over the whitespace-collapsed question and answer (one row per distinct entry); a
+removed entry keeps its row with ``removed_at`` set, so the file never brings it back.
+``router_faq_state`` is one row (``id = 1``, inserted by the first change) whose
+``revision`` is raised in the same transaction as every change: the cheap read that tells a
+running process to reload.
 """
 
 from __future__ import annotations
 
 from onebox_bus import table_metadata
-from sqlalchemy import Column, Double, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Double, Index, Integer, String, Table, Text
 
 metadata = table_metadata()
 
@@ -71,4 +79,23 @@ cache = Table(
     Column("expires_at", Double, nullable=False),
     Index("ix_router_cache_namespace_id", "namespace", "id"),
     Index("ix_router_cache_expires_at", "expires_at"),
+)
+
+faq = Table(
+    "router_faq",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("content_key", String(64), nullable=False, unique=True),
+    Column("created_at", Double, nullable=False),
+    Column("removed_at", Double, nullable=True),
+)
+
+faq_state = Table(
+    "router_faq_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", BigInteger, nullable=False),
 )

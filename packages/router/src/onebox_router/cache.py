@@ -1,13 +1,15 @@
 """The response cache, in the shared database (table ``router_cache``).
 
-A lookup is keyed on a *namespace* (a hash of the system prompt, the message class and the
-versions of what the answer depends on: the FAQ and the routing configuration) and on the
-question's normalised signature (`onebox_router.matching`). Exact signature matches are one
-indexed read; paraphrases are found in an in-memory index of the namespace's signatures, kept in
+A lookup is keyed on a *namespace* (a hash of the system prompt and the versions of what the
+answer depends on: the FAQ and the routing configuration) and on the question's signature
+(`onebox_router.paraphrase`: its slots and topics), keyed on the FAQ entry it maps to when there
+is one (`onebox_router.anchor`). Exact signature matches are one indexed read; paraphrases are
+found in an in-memory index of the namespace's signatures (by slots, then by topic), kept in
 step with the table (rows added by any process are picked up by id), and the chosen row is read
-back so expired or deleted rows are never served. Two questions whose numbers, dates, weekdays,
-negations or opposites differ never match. The router decides what may use the cache at all
-(`onebox_router.privacy`): personal and context-dependent messages never reach it.
+back so expired or deleted rows are never served. Two questions whose slots differ (a day, a
+number, a place, who it is for, a negation, the language...) never match. The router decides
+what may use the cache at all (`onebox_router.privacy`): personal and context-dependent messages
+never reach it.
 
 All methods are synchronous (SQLAlchemy Core on the process's `Database`); the router calls
 them in a worker thread, or `lookup_exact` on the event loop on SQLite.
@@ -27,6 +29,7 @@ from onebox_bus.retention import purge_before
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import cache as table
+from .anchor import FaqAnchors, QuestionAnswer
 from .matching import Signature, make_signature
 from .paraphrase import signature, similarity
 
@@ -68,6 +71,7 @@ class _Entry:
 class _Namespace:
     entries: dict[int, _Entry] = field(default_factory=dict)
     by_token: dict[str, set[int]] = field(default_factory=dict)
+    by_slots: dict[frozenset[str], set[int]] = field(default_factory=dict)
 
 
 _ANSWER = (table.c.answer, table.c.provider, table.c.model)
@@ -76,6 +80,13 @@ _EXACT = sa.select(*_ANSWER).where(
 )
 _BY_ID = sa.select(*_ANSWER).where(
     table.c.id == sa.bindparam("id"), table.c.expires_at > sa.bindparam("now")
+)
+
+
+_NEWER = (
+    sa.select(table.c.id, table.c.namespace, table.c.signature, table.c.expires_at)
+    .where(table.c.id > sa.bindparam("last"))
+    .order_by(table.c.id)
 )
 
 
@@ -116,6 +127,11 @@ class ResponseCache:
         clock: wall clock (unix seconds).
         ttl_s: how long an answer is served.
         threshold: the least `similarity` for a paraphrase hit (exact hits need none).
+        anchors: the business's FAQ entries: a question that maps to one is keyed on it
+            (`onebox_router.anchor`); `anchor` replaces them when the FAQ changes.
+        anchored_threshold: the least `similarity` between two questions mapped to the same
+            FAQ entry whose only differences are words outside the concept tables (every
+            slot already agrees; "open Saturday? I want pastéis de nata" / "open Saturday?").
     """
 
     def __init__(
@@ -125,20 +141,36 @@ class ResponseCache:
         clock: Callable[[], float],
         ttl_s: float = 86_400.0,
         threshold: float = 0.8,
+        anchors: Sequence[QuestionAnswer] = (),
+        anchored_threshold: float = 0.5,
     ) -> None:
         self._db = db
         self._upsert = _upsert(db.kind)
         self._clock = clock
         self.ttl_s = ttl_s
         self.threshold = threshold
+        self.anchored_threshold = min(threshold, anchored_threshold)
         self.stats = CacheStats()
         self._lock = threading.Lock()
         self._index: dict[str, _Namespace] = {}
         self._last_id = 0
+        self._anchors = FaqAnchors(anchors)
+
+    def anchor(self, entries: Sequence[QuestionAnswer]) -> None:
+        """Key questions on these FAQ entries from now on (call again when the FAQ changes).
+
+        Answers stored under an entry that changed or went away are no longer found: the
+        entry's key part is a hash of its question and answer.
+        """
+        self._anchors = FaqAnchors(entries)
+
+    def signature(self, question: str) -> Signature:
+        """The signature `question` is looked up and stored under (anchored on the FAQ)."""
+        return self._anchors.key(signature(question))
 
     def lookup(self, ns: str, question: str) -> CacheHit | None:
         """The cached answer to `question` (or a paraphrase of it) in namespace `ns`."""
-        sig = signature(question)
+        sig = self.signature(question)
         return self.lookup_exact(ns, sig) or self.lookup_similar(ns, sig)
 
     @property
@@ -199,7 +231,7 @@ class ResponseCache:
         now = self._clock()
         rows = []
         for ns, question, answer, provider, model in entries:
-            sig = signature(question)
+            sig = self.signature(question)
             if sig.empty:
                 continue
             rows.append(
@@ -240,13 +272,7 @@ class ResponseCache:
                 space = self._index[ns]
                 expired = [i for i, e in space.entries.items() if e.expires_at < now]
                 for entry_id in expired:
-                    entry = space.entries.pop(entry_id)
-                    for token in entry.sig.tokens | entry.sig.critical:
-                        ids = space.by_token.get(token)
-                        if ids is not None:
-                            ids.discard(entry_id)
-                            if not ids:
-                                del space.by_token[token]
+                    _unindex(space, entry_id, space.entries.pop(entry_id).sig)
                 dropped += len(expired)
                 if not space.entries:
                     del self._index[ns]
@@ -265,11 +291,7 @@ class ResponseCache:
             self._index.clear()
 
     def _sync(self, conn: sa.Connection) -> None:
-        rows = conn.execute(
-            sa.select(table.c.id, table.c.namespace, table.c.signature, table.c.expires_at)
-            .where(table.c.id > self._last_id)
-            .order_by(table.c.id)
-        ).all()
+        rows = conn.execute(_NEWER, {"last": self._last_id}).all()
         with self._lock:
             for row in rows:
                 tokens, critical = orjson.loads(row.signature)
@@ -279,7 +301,8 @@ class ResponseCache:
     def _add(self, ns: str, entry_id: int, sig: Signature, expires_at: float) -> None:
         space = self._index.setdefault(ns, _Namespace())
         space.entries[entry_id] = _Entry(sig, expires_at)
-        for token in sig.tokens | sig.critical:
+        space.by_slots.setdefault(sig.critical, set()).add(entry_id)
+        for token in sig.tokens:
             space.by_token.setdefault(token, set()).add(entry_id)
 
     def _forget(self, ns: str, entry_id: int) -> None:
@@ -287,8 +310,7 @@ class ResponseCache:
             space = self._index.get(ns)
             entry = space.entries.pop(entry_id, None) if space else None
             if space is not None and entry is not None:
-                for token in entry.sig.tokens | entry.sig.critical:
-                    space.by_token.get(token, set()).discard(entry_id)
+                _unindex(space, entry_id, entry.sig)
 
     def _candidates(self, ns: str, sig: Signature, now: float) -> list[tuple[int, float]]:
         """Entries of `ns` similar enough to `sig`, best first."""
@@ -296,16 +318,38 @@ class ResponseCache:
             space = self._index.get(ns)
             if space is None:
                 return []
+            # A paraphrase has the same slots and shares a topic (identical topics and slots
+            # are the exact key's business).
+            same_slots = space.by_slots.get(sig.critical)
+            if not same_slots:
+                return []
             ids: set[int] = set()
-            for token in sig.tokens | sig.critical:
+            for token in sig.tokens:
                 ids |= space.by_token.get(token, set())
+            ids &= same_slots
             scored = []
             for entry_id in ids:
                 entry = space.entries[entry_id]
                 if entry.expires_at <= now:
                     continue
                 score = similarity(sig, entry.sig)
-                if score >= self.threshold:
+                lenient = self._anchors.only_details_differ(sig, entry.sig)
+                if score >= (self.anchored_threshold if lenient else self.threshold):
                     scored.append((entry_id, score))
         scored.sort(key=lambda pair: (-pair[1], -pair[0]))
         return scored[:3]
+
+
+def _unindex(space: _Namespace, entry_id: int, sig: Signature) -> None:
+    """Remove an entry from the namespace's slot and topic indexes."""
+    same_slots = space.by_slots.get(sig.critical)
+    if same_slots is not None:
+        same_slots.discard(entry_id)
+        if not same_slots:
+            del space.by_slots[sig.critical]
+    for token in sig.tokens:
+        ids = space.by_token.get(token)
+        if ids is not None:
+            ids.discard(entry_id)
+            if not ids:
+                del space.by_token[token]

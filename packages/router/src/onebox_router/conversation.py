@@ -34,6 +34,9 @@ class Conversation:
         channel: where the conversation happens (``telegram``, ``whatsapp``...).
         conversation_id: the channel's conversation id.
         correlation_id: the id that follows the message from webhook to reply.
+        cache_scope: what the cache namespace is keyed on instead of `system`: the prompt
+            without the FAQ, whose edits delete only the cached answers they supersede
+            (`onebox_router.faqstore`) instead of emptying the whole cache.
     """
 
     system: str
@@ -41,6 +44,7 @@ class Conversation:
     channel: str = ""
     conversation_id: str = ""
     correlation_id: str = ""
+    cache_scope: str | None = None
 
     @property
     def question(self) -> str:

@@ -30,7 +30,6 @@ from .conversation import Completion, Conversation, MessageClass, Reply
 from .errors import BREAKER_KINDS, ConfigError, ProviderError
 from .ledger import CallRecord, Ledger, month_start, next_month_start
 from .offline import OfflineProvider
-from .paraphrase import signature
 from .policy import ProviderConfig, RoutingPolicy
 from .prices import FREE
 from .privacy import cache_exclusion
@@ -167,7 +166,8 @@ class Router:
         classification = self._classifier.classify(conversation)
         cls, why = classification.label, classification.explanation
         # Not the class: a paraphrase classified the other way asks the same thing.
-        ns = namespace(conversation.system, self._version)
+        scope = conversation.cache_scope
+        ns = namespace(conversation.system if scope is None else scope, self._version)
         exclusion = cache_exclusion(conversation) if self.cache is not None else "disabled"
         if self.cache is not None and exclusion is None:
             hit = await self._lookup(self.cache, ns, conversation.question, deadline)
@@ -354,7 +354,7 @@ class Router:
     async def _lookup(
         self, cache: ResponseCache, ns: str, question: str, deadline: float
     ) -> CacheHit | None:
-        sig = signature(question)
+        sig = cache.signature(question)
         if cache.inline_reads:
             # On SQLite (WAL) a read never waits for a writer: both lookups run on the loop,
             # without a thread hand-off (which alone costs more than the paraphrase match).

@@ -1,4 +1,7 @@
-"""The router's Alembic branch (``router``): tables ``router_calls`` and ``router_cache``."""
+"""The router's Alembic branch (``router``).
+
+Tables ``router_calls``, ``router_cache``, ``router_faq`` and ``router_faq_state``.
+"""
 
 from onebox_router._schema import metadata
 
