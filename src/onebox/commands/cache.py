@@ -4,7 +4,8 @@ The response cache (table ``router_cache``) keeps answers to questions that were
 reuse, under the question's normalised words (never the customer's own text). A wrong answer
 is removed with ``forget`` (KEY is the row's id from ``list``, or its 64-character key); a
 running orchestrator never serves a deleted row again. ``clear`` deletes every row and says
-how many went. Exit codes: 0 done, 1 unknown row or unusable database, 2 bad input.
+how many went. ``list --by reuse`` lists the most served answers first, with how many times
+each was served. Exit codes: 0 done, 1 unknown row or unusable database, 2 bad input.
 """
 
 from __future__ import annotations
