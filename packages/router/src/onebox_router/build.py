@@ -119,6 +119,7 @@ def build_router(
         if policy.cache_enabled:
             cache = ResponseCache(
                 db, clock=clock, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity,
+                ttl_by_class=policy.cache_ttl_by_class,
                 anchors=entries,
             )  # fmt: skip
     offline = OfflineProvider(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -29,15 +29,16 @@ from onebox_bus.retention import purge_before
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import cache as table
-from .anchor import FaqAnchors, QuestionAnswer
+from .anchor import FaqAnchors, QuestionAnswer, anchor_of
 from .matching import Signature, make_signature
 from .paraphrase import signature, similarity
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CacheHit:
-    """A cached answer and how it was found (``exact`` or ``similar``)."""
+    """A cached answer, its row's id, and how it was found (``exact`` or ``similar``)."""
 
+    id: int
     answer: str
     provider: str
     model: str
@@ -74,7 +75,7 @@ class _Namespace:
     by_slots: dict[frozenset[str], set[int]] = field(default_factory=dict)
 
 
-_ANSWER = (table.c.answer, table.c.provider, table.c.model)
+_ANSWER = (table.c.id, table.c.answer, table.c.provider, table.c.model)
 _EXACT = sa.select(*_ANSWER).where(
     table.c.key == sa.bindparam("key"), table.c.expires_at > sa.bindparam("now")
 )
@@ -90,7 +91,17 @@ _NEWER = (
 )
 
 
-_REPLACED = ("answer", "provider", "model", "created_at", "expires_at")
+#: A re-stored answer is a new answer: its reuse count starts again.
+_REPLACED = ("answer", "provider", "model", "created_at", "expires_at", "reuse_count")
+
+_REUSED = (
+    sa.update(table)
+    .where(table.c.id == sa.bindparam("row_id"))
+    .values(reuse_count=table.c.reuse_count + sa.bindparam("served"))
+)
+
+#: The `ttl_by_class` key of answers to questions keyed on an FAQ entry.
+FAQ_CLASS = "faq"
 
 
 def _upsert(dialect: str) -> sa.Executable:
@@ -132,6 +143,9 @@ class ResponseCache:
         anchored_threshold: the least `similarity` between two questions mapped to the same
             FAQ entry whose only differences are words outside the concept tables (every
             slot already agrees; "open Saturday? I want pastéis de nata" / "open Saturday?").
+        ttl_by_class: a time to live per message class (``simple``, ``complex``) and for
+            answers to questions keyed on an FAQ entry (``faq``, which wins); `ttl_s` for the
+            rest.
     """
 
     def __init__(
@@ -143,11 +157,13 @@ class ResponseCache:
         threshold: float = 0.8,
         anchors: Sequence[QuestionAnswer] = (),
         anchored_threshold: float = 0.5,
+        ttl_by_class: Mapping[str, float] | None = None,
     ) -> None:
         self._db = db
         self._upsert = _upsert(db.kind)
         self._clock = clock
         self.ttl_s = ttl_s
+        self.ttl_by_class = dict(ttl_by_class or {})
         self.threshold = threshold
         self.anchored_threshold = min(threshold, anchored_threshold)
         self.stats = CacheStats()
@@ -192,7 +208,9 @@ class ResponseCache:
         if row is None:
             return None
         self.stats.exact += 1
-        return CacheHit(answer=row[0], provider=row[1], model=row[2], match="exact", score=1.0)
+        return CacheHit(
+            id=row[0], answer=row[1], provider=row[2], model=row[3], match="exact", score=1.0
+        )
 
     def lookup_similar(self, ns: str, sig: Signature) -> CacheHit | None:
         """The answer to the most similar stored question of `ns`, if similar enough."""
@@ -209,7 +227,7 @@ class ResponseCache:
             if row is not None:
                 self.stats.similar += 1
                 return CacheHit(
-                    answer=row.answer, provider=row.provider, model=row.model,
+                    id=row.id, answer=row.answer, provider=row.provider, model=row.model,
                     match="similar", score=score,
                 )  # fmt: skip
             self._forget(ns, entry_id)
@@ -223,17 +241,34 @@ class ResponseCache:
         """Remember `answer` to `question` for `ttl_s`; False when the question has no content."""
         return self.store_many([(ns, question, answer, provider, model)]) == 1
 
-    def store_many(self, entries: Sequence[tuple[str, str, str, str, str]]) -> int:
+    def ttl_for(self, sig: Signature, message_class: str | None = None) -> float:
+        """How long an answer stored under `sig` (keyed), to a `message_class` question, lives."""
+        if anchor_of(sig) is not None and FAQ_CLASS in self.ttl_by_class:
+            return self.ttl_by_class[FAQ_CLASS]
+        if message_class is not None:
+            return self.ttl_by_class.get(message_class, self.ttl_s)
+        return self.ttl_s
+
+    def store_many(
+        self,
+        entries: Sequence[tuple[str, str, str, str, str]],
+        *,
+        classes: Sequence[str | None] = (),
+    ) -> int:
         """Remember several (namespace, question, answer, provider, model) in one transaction.
 
+        `classes`, when given, holds each entry's message class (for `ttl_by_class`).
         Questions without content are skipped; returns how many were stored.
         """
+        if classes and len(classes) != len(entries):
+            raise ValueError("give one class per entry, or none")
         now = self._clock()
         rows = []
-        for ns, question, answer, provider, model in entries:
+        for index, (ns, question, answer, provider, model) in enumerate(entries):
             sig = self.signature(question)
             if sig.empty:
                 continue
+            ttl = self.ttl_for(sig, classes[index] if classes else None)
             rows.append(
                 {
                     "key": _key(ns, sig),
@@ -243,7 +278,8 @@ class ResponseCache:
                     "provider": provider,
                     "model": model,
                     "created_at": now,
-                    "expires_at": now + self.ttl_s,
+                    "expires_at": now + ttl,
+                    "reuse_count": 0,
                 }
             )
         if not rows:
@@ -251,6 +287,17 @@ class ResponseCache:
         self._db.write(lambda conn: conn.execute(self._upsert, rows))
         self.stats.stores += len(rows)
         return len(rows)
+
+    def record_reuse(self, served: Mapping[int, int]) -> int:
+        """Add to each row's reuse count how many times it was served (row id -> times).
+
+        One transaction for the lot (the router calls it behind its replies, never on a hit);
+        rows deleted meanwhile are skipped. Returns how many rows were counted.
+        """
+        params = [{"row_id": row_id, "served": n} for row_id, n in served.items() if n > 0]
+        if not params:
+            return 0
+        return int(self._db.write(lambda conn: conn.execute(_REUSED, params).rowcount))
 
     def purge(self, *, batch: int = 1000) -> int:
         """Delete expired answers, `batch` rows per transaction; how many were deleted.

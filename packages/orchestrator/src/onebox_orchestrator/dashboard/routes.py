@@ -7,6 +7,8 @@
   required in the cookie and the ``X-CSRF-Token`` header);
 - ``GET/POST /login``: the admin-token form setting an HttpOnly, SameSite=Strict cookie
   (failed attempts limited per client and overall: 429 with ``Retry-After``);
+- ``GET /cache``, ``POST /api/cache/{id}/forget``...: the most reused cached answers
+  (`onebox_orchestrator.dashboard.cache`);
 - ``GET /static/dashboard.css|js``: our stylesheet and script (public, nothing secret).
 
 A request whose ``Host`` is neither a loopback name nor the configured public name is refused
@@ -48,6 +50,7 @@ from .access import (
     Access,
     LoginLimiter,
 )
+from .cache import cache_handlers
 from .figures import Summary, WorkerState
 from .page import render_content, render_login, render_page
 from .summary import WINDOWS, SummaryReader
@@ -210,9 +213,10 @@ def dashboard_handlers(
         log.info("dashboard.replayed", ids=data.ids, replayed=count)
         return Response({"replayed": count}, headers=SECURITY_HEADERS)
 
+    cached = cache_handlers(bus=bus, access=access, headers=SECURITY_HEADERS, clock=clock)
     protected = Router(
         "/",
-        route_handlers=[page, fragment, api_summary, replay],
+        route_handlers=[page, fragment, api_summary, replay, *cached],
         guards=[guard],
         exception_handlers={NotAuthorizedException: unauthorized},
     )
