@@ -3,7 +3,7 @@
     uv run python bench/ab.py bench/bus.py --base 55b74fc [--rounds 2] [-- script args]
 
 The base ref is checked out in a temporary `git worktree` (removed afterwards) and the script
-is run from each tree in turn, A/B/A/B, each with its own tree's packages on ``PYTHONPATH``
+is run from each tree in turn, A/B then B/A, each with its own tree's packages on ``PYTHONPATH``
 (so both run their own code against the same interpreter and dependencies). Every number
 the script prints on a line is collected; for each line the median of A and of B and their
 ratio (B / A) are printed. The machine is shared and noisy: read the ratios, not the figures.
@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from paired import alternate, read_echo, summarize
+
 ROOT = Path(__file__).resolve().parent.parent
-NUMBER = re.compile(r"(?<![\w.,])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])-?\d+(?:\.\d+)?")
+SIDES = ("A", "B")
 
 
 def source_path(tree: Path) -> str:
@@ -46,18 +46,6 @@ def run(tree: Path, script: str, args: list[str]) -> list[str]:
     return done.stdout.splitlines()
 
 
-def read_log(path: Path) -> dict[str, list[list[str]]]:
-    """The A and B runs of a saved output of this script."""
-    runs: dict[str, list[list[str]]] = {"A": [], "B": []}
-    for line in path.read_text().splitlines():
-        if line.startswith("round "):
-            label = line.split()[2]
-            runs[label].append([])
-        elif line.startswith(("  A| ", "  B| ")) or line in ("  A| ", "  B| "):
-            runs[line[2]][-1].append(line[5:])
-    return runs
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("script", help="the bench script, relative to the repo root")
@@ -68,8 +56,9 @@ def main() -> None:
     cut = argv.index("--") if "--" in argv else len(argv)
     opts = parser.parse_args(argv[:cut])
     extra = argv[cut + 1 :]  # after ``--``: the script's own arguments
+    title = f"{opts.script}, A = {opts.base}, B = HEAD"
     if opts.summarize:
-        summarize(read_log(Path(opts.summarize)), opts.base)
+        summarize(read_echo(Path(opts.summarize).read_text(), SIDES), SIDES, title)
         return
     folder = Path(tempfile.mkdtemp(prefix="onebox-ab-"))
     base = folder / "base"
@@ -78,15 +67,9 @@ def main() -> None:
         check=True,
         capture_output=True,
     )
-    runs: dict[str, list[list[str]]] = {"A": [], "B": []}
+    trees = {"A": base, "B": ROOT}
     try:
-        for n in range(opts.rounds):
-            for label, tree in (("A", base), ("B", ROOT)):
-                print(f"round {n + 1} {label} ({opts.base if label == 'A' else 'HEAD'})")
-                lines = run(tree, opts.script, extra)
-                runs[label].append(lines)
-                for line in lines:
-                    print(f"  {label}| {line}")
+        runs = alternate(SIDES, opts.rounds, lambda side: run(trees[side], opts.script, extra))
     finally:
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
@@ -94,32 +77,7 @@ def main() -> None:
             capture_output=True,
         )
         shutil.rmtree(folder, ignore_errors=True)
-    summarize(runs, opts.base)
-
-
-def numbers(line: str) -> list[float]:
-    """The numbers printed on a line (``3,009`` is one number)."""
-    return [float(x.replace(",", "")) for x in NUMBER.findall(line)]
-
-
-def summarize(runs: dict[str, list[list[str]]], base: str) -> None:
-    """Per output line: the median of each number over A's runs and B's, and B / A."""
-    print(f"\nmedians over {len(runs['B'])} rounds: A = {base}, B = HEAD (ratio B/A)")
-    for index, line in enumerate(runs["B"][0]):
-        a_lines = [r[index] for r in runs["A"] if index < len(r)]
-        b_lines = [r[index] for r in runs["B"] if index < len(r)]
-        a_nums = [numbers(line) for line in a_lines]
-        b_nums = [numbers(line) for line in b_lines]
-        if not b_nums[0] or not a_nums or len(a_nums[0]) != len(b_nums[0]):
-            continue
-        label = NUMBER.sub("#", line).strip()[:60]
-        cells = []
-        for col in range(len(b_nums[0])):
-            a = statistics.median(r[col] for r in a_nums if col < len(r))
-            b = statistics.median(r[col] for r in b_nums if col < len(r))
-            ratio = f"{b / a:.3f}" if a else "-"
-            cells.append(f"{a:g} -> {b:g} ({ratio})")
-        print(f"{label:<60}  " + "; ".join(cells))
+    summarize(runs, SIDES, title)
 
 
 if __name__ == "__main__":

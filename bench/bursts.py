@@ -1,32 +1,28 @@
-"""Bursts: replies per burst and the delay added to complete questions, for three wait policies.
+"""Bursts: replies per burst and the delay added to complete questions, per wait policy.
 
-A seeded stream of conversations is replayed through `onebox_orchestrator.bursts.replay`
-(virtual time: the figures are exact for the stream, not timings of this machine):
+First, on ``bench/data/bursts-stream.jsonl`` (hand-written apart from the classifier, see
+``bench/data/README.md``), the orchestrator's policies side by side in the same run:
 
-- bursts: one request split over 2-5 messages ("hi" / "I ordered a monstera" / "order 4411" /
-  "it hasn't arrived, can you check?"), gaps between fragments drawn from a log-normal
-  (median 1.2 s, clipped to 0.25-5 s), in English, Spanish, Portuguese and French; some end
-  with a question, some are only fragments, some add a fragment after a question;
-- singles: one complete question, some without a question mark, some terse ("opening hours").
+- ``off`` (never wait): every message answered at once, on its own (the baseline);
+- ``always wait``: every message waits for a 1.5 s quiet window (capped 6 s after the first);
+- ``decide``: a fragment or bare greeting waits like that, a complete question does not;
+- ``fold``: answer at once; a message arriving before the reply is committed is folded in
+  and the joined text routed again.
 
-Policies, side by side in the same run:
+Measured twice (`bursts_stream`): in virtual time (exact semantics, routing takes
+``--route-ms``) and in real time (the real handler, gate and watch on a real SQLite bus, the
+stream published at its own pace). Printed per policy: replies per burst (bursts and
+greeting + question: the ideal is 1) and the share answered with exactly one, replies per
+spaced conversation (the ideal is 4), router calls per message (``fold`` routes again), the
+share of complete questions (a request of one message) answered more than 0.25 s later than
+under ``off``, their added latency against ``off`` (p50/p99, paired per question) and their
+latency (mean, p50, p99) with the ratio of means to ``off``.
 
-- ``never wait``: every message is answered at once;
-- ``always wait 1.5 s``: every message waits for a 1.5 s quiet window (at most 6 s after the
-  burst's first message);
-- ``decide from the message``: a fragment waits like the above, a complete question is
-  answered at once (`is_fragment`);
-- ``decide, quiet 3 s``: the same with a longer quiet window, which complete questions do
-  not pay for.
+Then the earlier synthetic stream (written with `is_fragment`, so not independent evidence),
+the issue's two cases and the classifier's cost per message beside a baseline loop.
 
-Printed per policy: replies per burst (mean, and the share of bursts answered with exactly
-one reply: the goal), the share of single complete questions answered later than at once and
-the delay added to them all (p50/p99), and the delay
-of a burst's reply after its last message (p50/p99). Then the issue's two cases (4 fragments
-within a second; 4 messages 10 s apart) and the classifier's cost per message beside a
-baseline loop measured in the same run.
-
-Run: ``uv run python bench/bursts.py [--conversations 2000] [--seed 7]``.
+Run: ``uv run python bench/bursts.py [--route-ms 800] [--scale 1.0] [--no-real]
+[--conversations 2000] [--seed 7]``.
 """
 
 from __future__ import annotations
@@ -35,8 +31,13 @@ import argparse
 import random
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
+import anyio
+import structlog
+from bursts_stream import STREAM, Replies, baseline, load, replay_policy, run_real, score
 from onebox_orchestrator.bursts import BurstWindow, is_fragment, replay
 
 Arrivals = list[tuple[float, str]]
@@ -139,11 +140,72 @@ POLICIES: dict[str, tuple[Callable[[str], bool], BurstWindow]] = {
 }
 
 
+def stream_section(path: str, *, route_s: float, scale: float, real: bool) -> None:
+    """The policies on the independent stream, virtual and real time."""
+    convs = load(Path(path))
+    window = BurstWindow()
+    kinds = Counter(c.kind for c in convs)
+    print(f"{Path(path).name}: {len(convs)} conversations {dict(kinds)}, "
+          f"{sum(len(c.complete) for c in convs)} complete questions; quiet 1.5 s, cap 6 s, "
+          f"routing {route_s * 1000:.0f} ms\n")  # fmt: skip
+    header = ("policy", "replies/burst", "1 reply", "spaced", "calls/msg", "delayed", "+p50",
+              "+p99", "mean", "p50", "p99", "x off")  # fmt: skip
+    widths = (22, 13, 8, 7, 9, 8, 7, 7, 7, 7, 7, 6)
+
+    def row(name: str, m: dict[str, float], ratio: float) -> None:
+        cells = (
+            f"{m['replies']:.2f}", f"{m['one']:.0f}%", f"{m['spaced']:.2f}", f"{m['calls']:.2f}",
+            f"{m['delayed']:.0f}%", f"{m['added50']:.2f}s", f"{m['added99']:.2f}s",
+            f"{m['mean']:.2f}s", f"{m['p50']:.2f}s", f"{m['p99']:.2f}s", f"{ratio:.2f}",
+        )  # fmt: skip
+        print(
+            f"{name:<22} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths[1:], strict=True))
+        )
+
+    def table(title: str, runs: dict[str, dict[str, Replies]]) -> None:
+        print(title)
+        print(" ".join(f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (h, w) in enumerate(
+            zip(header, widths, strict=True))))  # fmt: skip
+        base = baseline(convs, runs["off"])
+        off = score(convs, runs["off"], base=base)
+        for name, replies in runs.items():
+            m = score(convs, replies, base=base)
+            row(name, m, m["mean"] / off["mean"])
+        print()
+
+    virtual = {
+        name: {c.id: replay_policy(c, name, window=window, route_s=route_s) for c in convs}
+        for name in ("off", "always", "decide", "fold")
+    }
+    virtual["decide, quiet 3 s"] = {
+        c.id: replay_policy(c, "decide", window=BurstWindow(quiet_s=3.0), route_s=route_s)
+        for c in convs
+    }
+    table("virtual time (exact semantics):", virtual)
+    if not real:
+        return
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    measured = {
+        name: anyio.run(
+            lambda n=name: run_real(convs, n, window=window, route_s=route_s, scale=scale)
+        )
+        for name in ("off", "decide", "fold")
+    }
+    table(f"real time (real handler and SQLite bus, stream time x{scale:g}):", measured)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stream", default=str(STREAM))
+    parser.add_argument("--route-ms", type=float, default=800.0)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--no-real", action="store_true")
     parser.add_argument("--conversations", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    stream_section(args.stream, route_s=args.route_ms / 1000, scale=args.scale,
+                   real=not args.no_real)  # fmt: skip
+    print("synthetic stream written with is_fragment (not independent evidence):")
     bursts, singles = stream(args.conversations, args.seed)
     print(f"{len(bursts)} bursts ({sum(map(len, bursts))} messages), {len(singles)} single "
           f"complete questions; quiet window 1.5 s, cap 6 s; seed {args.seed}\n")  # fmt: skip

@@ -22,8 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from loopback import bench_synchronous
 from onebox_bus import Bus, Consumer, Message
 from onebox_bus.testing import migrated_sqlite
+
+SYNCHRONOUS = bench_synchronous()
 
 BATCH = 100
 KEYS = 100
@@ -43,7 +46,7 @@ RAW_CLAIM = """UPDATE q SET state = 1, visible_at = ? WHERE id IN
 def raw_connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
     conn.executescript(RAW_SCHEMA)
     return conn
 
@@ -172,7 +175,7 @@ def child(role: str, kind: str, path: str, n: int, batch: int) -> None:
         else:
             raw_consume(conn, n, batch)
         return
-    with Bus.from_url(f"sqlite:///{path}", busy_timeout=30) as bus:
+    with Bus.from_url(f"sqlite:///{path}", busy_timeout=30, synchronous=SYNCHRONOUS) as bus:
         _ready()
         if role == "produce":
             bus_publish(bus, n, batch)
@@ -239,7 +242,9 @@ def main() -> None:
         migrated_sqlite(template)
 
         def fresh_bus(name: str) -> Bus:
-            return Bus.from_url(migrated_sqlite(folder / f"{name}.db", template=template))
+            return Bus.from_url(
+                migrated_sqlite(folder / f"{name}.db", template=template), synchronous=SYNCHRONOUS
+            )
 
         def fresh_raw(name: str) -> sqlite3.Connection:
             return raw_connect(str(folder / f"{name}.db"))

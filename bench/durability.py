@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import statistics
 import subprocess
 import sys
 from pathlib import Path
 
+from paired import alternate, summarize
+
 ROOT = Path(__file__).resolve().parent.parent
-NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?")
 MODES = ("NORMAL", "FULL")
 
 
@@ -45,11 +44,6 @@ def run(script: str, args: list[str], mode: str) -> list[str]:
     return done.stdout.splitlines()
 
 
-def numbers(line: str) -> list[float]:
-    """The numbers on a line (thousands separators allowed)."""
-    return [float(x.replace(",", "")) for x in NUMBER.findall(line)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("script", help="the bench script, relative to the repo root")
@@ -58,29 +52,8 @@ def main() -> None:
     cut = argv.index("--") if "--" in argv else len(argv)
     opts = parser.parse_args(argv[:cut])
     extra = argv[cut + 1 :]
-    runs: dict[str, list[list[str]]] = {mode: [] for mode in MODES}
-    for n in range(opts.rounds):
-        order = MODES if n % 2 == 0 else MODES[::-1]
-        for mode in order:
-            print(f"round {n + 1} synchronous={mode}", flush=True)
-            lines = run(opts.script, extra, mode)
-            runs[mode].append(lines)
-            for line in lines:
-                print(f"  {mode:>6}| {line}", flush=True)
-    print(f"\n{opts.script}: medians over {opts.rounds} rounds, NORMAL -> FULL (ratio FULL/NORMAL)")
-    for index, line in enumerate(runs["FULL"][0]):
-        normal = [numbers(r[index]) for r in runs["NORMAL"] if index < len(r)]
-        full = [numbers(r[index]) for r in runs["FULL"] if index < len(r)]
-        if not full[0] or not normal or len(normal[0]) != len(full[0]):
-            continue
-        label = NUMBER.sub("#", line).strip()[:60]
-        cells = []
-        for col in range(len(full[0])):
-            a = statistics.median(r[col] for r in normal if col < len(r))
-            b = statistics.median(r[col] for r in full if col < len(r))
-            ratio = f"{b / a:.3f}" if a else "-"
-            cells.append(f"{a:g} -> {b:g} ({ratio})")
-        print(f"{label:<60}  " + "; ".join(cells))
+    runs = alternate(MODES, opts.rounds, lambda mode: run(opts.script, extra, mode))
+    summarize(runs, MODES, opts.script)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ import time
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
+from typing import cast
+
+from onebox_bus import Synchronous
 
 #: (method, path, lower-cased headers, body) -> (status, headers, body)
 Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
@@ -30,6 +33,19 @@ def free_port() -> int:
 #: ONEBOX_ settings a bench passes through to the servers it starts (bench/durability.py
 #: runs the same bench with ``synchronous`` FULL and NORMAL in turn).
 PASSED_THROUGH = ("ONEBOX_DATABASE_SYNCHRONOUS",)
+
+
+def bench_synchronous() -> Synchronous:
+    """The ``synchronous`` level for the databases a bench opens in its own process: the
+    services' setting (``ONEBOX_DATABASE_SYNCHRONOUS``) when set, else their default (FULL).
+
+    The raw baselines use the same level, so a ratio never compares an fsync per commit with
+    none (bench/ab.py passes the setting to both trees; an older tree ignores it).
+    """
+    value = os.environ.get("ONEBOX_DATABASE_SYNCHRONOUS", "FULL").upper()
+    if value not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise SystemExit(f"ONEBOX_DATABASE_SYNCHRONOUS={value!r}: use NORMAL, FULL or EXTRA")
+    return cast("Synchronous", value)
 
 
 def bench_env(**settings: str) -> dict[str, str]:

@@ -141,6 +141,8 @@ class Platforms:
             "ONEBOX_LEASE_SECONDS": str(LEASE_SECONDS),
             "ONEBOX_IDLE_POLL_SECONDS": "0.05",
             "ONEBOX_LOG_LEVEL": "warning",
+            # every message is counted as answered on its own: no burst folding here
+            "ONEBOX_BURST_POLICY": "off",
         }
 
 

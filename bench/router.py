@@ -9,8 +9,9 @@ ledger row, cache store), and an in-process instant provider.
 
 Part 2 — the message set replayed as `onebox eval` does (every row once, then Zipf-like
 repeats, each the first message of a new chat), each figure beside its baseline from the same
-run: exact-repeat and first-seen paraphrase hits against a cache keyed on the raw text (same
-privacy rule); the replay's cost against sending every message to Claude, both with the same
+run: exact-repeat and first-seen paraphrase hits, with the cache anchored on each business's
+FAQ (``--faq``, default ``bench/data/faq``) and without, against a cache keyed on the raw text
+(same privacy rule); the replay's cost against sending every message to Claude, both with the same
 cache and without any; the whole route's latency on exact and paraphrase hits (p50, p99)
 against an indexed SQLite read of the raw text; and the personal-content patterns on 100 KB
 adversarial inputs against the former quadratic email pattern.
@@ -41,7 +42,7 @@ from onebox_router._schema import metadata
 from onebox_router.personal import PATTERNS, personal_reasons
 from onebox_router.testing import FakeOpenAIServer, FunctionProvider
 
-from onebox._eval import Replayed, Row, evaluate, load_rows
+from onebox._eval import Replayed, Row, evaluate, load_faqs, load_rows
 
 SYSTEM = (
     "You are the assistant of Casa Verde, a plant shop in Lisbon. Answer in two or three short "
@@ -141,6 +142,8 @@ async def bench_overhead(tmp: Path, rounds: int) -> None:
 
 DEFAULT_STREAM = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "router-dev.jsonl"
 
+DEFAULT_FAQ = Path(__file__).resolve().parent / "data" / "faq"
+
 
 def pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
@@ -201,29 +204,45 @@ def privacy_check_times() -> tuple[float, str, float]:
     return worst, worst_name, time.perf_counter() - started
 
 
-async def bench_dev_set(path: Path, seed: int, repeats: int, tmp: Path) -> None:
+async def bench_dev_set(
+    path: Path, seed: int, repeats: int, tmp: Path, faq_dir: Path | None
+) -> None:
     rows = load_rows(path)
-    report = await evaluate(rows, seed=seed, repeats=repeats)
+    faqs = load_faqs(faq_dir, {row.business for row in rows}) if faq_dir else {}
+    plain = await evaluate(rows, seed=seed, repeats=repeats)
+    report = await evaluate(rows, seed=seed, repeats=repeats, faqs=faqs) if faqs else plain
     data = report.as_dict()
     passes = data["passes"]
     assert isinstance(passes, dict)
     total, first = passes["total"], passes["pass1"]
+    plain_passes = plain.as_dict()["passes"]
+    assert isinstance(plain_passes, dict)
+    plain_total, plain_first = plain_passes["total"], plain_passes["pass1"]
     replayed = report.replayed
     raw_exact, raw_paraphrase = raw_text_baseline(rows, replayed)
     print()
     print(f"Part 2 - {path.name}: {len(rows)} rows once (seed {seed}), then {repeats} "
           "Zipf-like repeats; each row the first message of a new chat")  # fmt: skip
-    print(f"  {'':38}{'onebox':>14}{'raw-text lookup':>18}")
-    print(f"  {'exact-repeat hits':38}{total['exact_hits']:>8} / {total['exact_possible']:<4}"
-          f"{raw_exact:>12} / {total['exact_possible']}")  # fmt: skip
-    print(f"  {'first-seen paraphrase hits':38}{first['paraphrase_hits']:>8} / "
-          f"{first['paraphrase_possible']:<4}{raw_paraphrase:>12} / "
-          f"{first['paraphrase_possible']}")  # fmt: skip
+    print(f"  FAQs anchoring the cache: {len(faqs)} of {len({r.business for r in rows})} "
+          f"businesses ({faq_dir or 'none'})")  # fmt: skip
+    print(f"  {'':30}{'onebox + FAQ':>14}{'onebox, no FAQ':>16}{'raw-text lookup':>18}")
+    possible = total["exact_possible"]
+    print(f"  {'exact-repeat hits':30}{total['exact_hits']:>8} / {possible:<4}"
+          f"{plain_total['exact_hits']:>10} / {possible:<4}"
+          f"{raw_exact:>12} / {possible}")  # fmt: skip
+    possible = first["paraphrase_possible"]
+    print(f"  {'first-seen paraphrase hits':30}{first['paraphrase_hits']:>8} / {possible:<4}"
+          f"{plain_first['paraphrase_hits']:>10} / {possible:<4}"
+          f"{raw_paraphrase:>12} / {possible}")  # fmt: skip
+    perfect = total["perfect_cache_hits"]
     ours_hits = total["exact_hits"] + total["paraphrase_hits"]
-    print(f"  {'hits / a perfect cache':38}{ours_hits / total['perfect_cache_hits']:>13.1%}"
-          f"{(raw_exact + raw_paraphrase) / total['perfect_cache_hits']:>18.1%}")  # fmt: skip
-    print(f"  false hits {total['false_hits']}, personal leaks {total['personal_leaks']} "
-          "(targets 0, 0)")  # fmt: skip
+    plain_hits = plain_total["exact_hits"] + plain_total["paraphrase_hits"]
+    raw_share = (raw_exact + raw_paraphrase) / perfect
+    print(f"  {'hits / a perfect cache':30}{ours_hits / perfect:>13.1%}"
+          f"{plain_hits / perfect:>16.1%}{raw_share:>18.1%}")  # fmt: skip
+    print(f"  false hits {total['false_hits']} / {plain_total['false_hits']}, personal leaks "
+          f"{total['personal_leaks']} / {plain_total['personal_leaks']} (with / without FAQ; "
+          "targets 0, 0)")  # fmt: skip
     labels = data["labels"]
     assert isinstance(labels, dict)
     print(f"  classifier: complex recall {labels['complex']['recall']:.2f} (target >= 0.85), "
@@ -285,6 +304,12 @@ async def main() -> None:
         default=DEFAULT_STREAM,
         help="a JSON-lines message set (default ../shared/data/router-dev.jsonl)",
     )
+    parser.add_argument(
+        "--faq",
+        type=Path,
+        default=DEFAULT_FAQ,
+        help="folder of FAQs named <business>.md (default bench/data/faq); '' for none",
+    )
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=300)
@@ -296,7 +321,8 @@ async def main() -> None:
         tmp = Path(folder)
         if not args.skip_overhead:
             await bench_overhead(tmp, args.rounds)
-        await bench_dev_set(args.stream, args.seed, args.repeats, tmp)
+        faq = args.faq if args.faq and str(args.faq) not in ("", ".") else None
+        await bench_dev_set(args.stream, args.seed, args.repeats, tmp, faq)
 
 
 if __name__ == "__main__":

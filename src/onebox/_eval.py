@@ -22,7 +22,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,7 +30,9 @@ import orjson
 from onebox_bus import Database
 from onebox_router import (
     CompletionRequest,
+    ConfigError,
     Conversation,
+    FaqEntry,
     OfflineProvider,
     ResponseCache,
     Router,
@@ -232,9 +234,12 @@ def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def build_eval_router(database: Path, settings: RouterSettings) -> tuple[Router, Database]:
+def build_eval_router(
+    database: Path, settings: RouterSettings, *, faq: Sequence[FaqEntry] | None = None
+) -> tuple[Router, Database]:
     """A router on a new database (returned too: the caller closes it), with the configured
-    policy and in-process fake providers."""
+    policy and in-process fake providers; `faq` (default: the configured FAQ file) answers
+    offline and anchors the cache."""
     from onebox_bus import upgrade  # loaded on use (Alembic is heavy)
 
     url = f"sqlite:///{database}"
@@ -260,21 +265,46 @@ def build_eval_router(database: Path, settings: RouterSettings) -> tuple[Router,
             for cls, chain in policy.chains.items()
         },
     )
+    entries = list(faq) if faq is not None else load_faq(settings.faq_file)
     cache = ResponseCache(
-        db, clock=time.time, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity
-    )
+        db, clock=time.time, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity,
+        anchors=entries if faq is not None else (),
+    )  # fmt: skip
     router = Router(
         policy=policy,
         providers=providers,
-        offline=OfflineProvider(load_faq(settings.faq_file)),
+        offline=OfflineProvider(entries),
         cache=cache,
         answer_version="eval",
     )
     return router, db
 
 
-async def evaluate(rows: Sequence[Row], *, seed: int = 16, repeats: int = 500) -> Report:
-    """Replay `rows` (see the module docstring) and score the router's answers."""
+def load_faqs(folder: Path, businesses: Iterable[str]) -> dict[str, list[FaqEntry]]:
+    """The FAQ of each business that has one in `folder` (``<business>.md``)."""
+    faqs: dict[str, list[FaqEntry]] = {}
+    for business in sorted(set(businesses)):
+        path = folder / f"{business}.md"
+        if path.is_file():
+            try:
+                faqs[business] = load_faq(path)
+            except ConfigError as exc:
+                raise EvalError(str(exc)) from None
+    return faqs
+
+
+async def evaluate(
+    rows: Sequence[Row],
+    *,
+    seed: int = 16,
+    repeats: int = 500,
+    faqs: Mapping[str, Sequence[FaqEntry]] | None = None,
+) -> Report:
+    """Replay `rows` (see the module docstring) and score the router's answers.
+
+    With `faqs`, each business that has one gets its own router whose cache is anchored on
+    its FAQ (and whose offline answers come from it); the others share the default router.
+    """
     settings = RouterSettings(
         groq_api_key=SecretStr("eval-fake"),
         anthropic_api_key=SecretStr("eval-fake"),
@@ -284,6 +314,11 @@ async def evaluate(rows: Sequence[Row], *, seed: int = 16, repeats: int = 500) -
     scores = {"pass1": PassScore(), "pass2": PassScore(), "total": PassScore()}
     with tempfile.TemporaryDirectory(prefix="onebox-eval-") as tmp:
         router, db = build_eval_router(Path(tmp) / "eval.db", settings)
+        routers: dict[str, tuple[Router, Database]] = {}
+        for number, (business, faq) in enumerate(sorted((faqs or {}).items())):
+            routers[business] = build_eval_router(
+                Path(tmp) / f"eval-{number}.db", settings, faq=faq
+            )
         written_for: dict[str, int] = {}
         seen_texts: set[tuple[str, str]] = set()
         seen_groups: set[tuple[str, str]] = set()
@@ -296,8 +331,9 @@ async def evaluate(rows: Sequence[Row], *, seed: int = 16, repeats: int = 500) -
                     channel="eval",
                     conversation_id=f"eval-{number}",
                 )
-                reply = await router.route(conv)
-                await router.flush()
+                routed = routers[row.business][0] if row.business in routers else router
+                reply = await routed.route(conv)
+                await routed.flush()
                 report.cost_usd += reply.cost_usd
                 if row.label is not None:
                     report.confusion[(row.label, reply.classification)] += 1
@@ -349,8 +385,9 @@ async def evaluate(rows: Sequence[Row], *, seed: int = 16, repeats: int = 500) -
                     seen_texts.add(key_text)
                     seen_groups.add(key_group)
         finally:
-            await router.aclose()
-            db.close()
+            for closing, database in [(router, db), *routers.values()]:
+                await closing.aclose()
+                database.close()
     report.passes = scores
     return report
 

@@ -211,3 +211,33 @@ async def test_a_reply_that_cannot_be_encoded_is_dead_lettered_at_once(
     assert "64-bit" in (dead.error or "")
     assert fake_api.sent_texts(11) == []
     assert fake_api.sent_texts(12) == ["a normal reply"]
+
+
+async def test_a_typing_signal_becomes_send_chat_action_before_the_reply(
+    start_agent: Any, fake_api: FakeBotAPI
+) -> None:
+    async with start_agent(fake_api) as agent:
+        bus = agent.runtime.bus
+        signal = OutboundMessage(
+            channel="telegram", conversation_id="1", text="", correlation_id="c-1",
+            reply_to="77", signal="typing",
+        )  # fmt: skip
+        bus.publish(TOPIC, signal.to_payload(), key=signal.key, max_attempts=1)
+        publish(bus, 1, "Your order ships today.", reply_to="77")
+        fake_api.block(3)
+        blocked = OutboundMessage(
+            channel="telegram", conversation_id="3", text="", correlation_id="c-3",
+            signal="typing",
+        )  # fmt: skip
+        bus.publish(TOPIC, blocked.to_payload(), key=blocked.key, max_attempts=1)
+        await until(lambda: settled(bus, 3), within=20)
+        dead = bus.dead_letters(topic=TOPIC)
+
+    [action] = [c for c in fake_api.calls("sendChatAction") if c.status == 200]
+    assert action.params == {"chat_id": "1", "action": "typing"}
+    [sent] = fake_api.sent(1)
+    assert action.at <= sent.at  # shown before the reply, never after it
+    assert dead == []  # a failed signal (blocked chat) is dropped, not dead-lettered
+    assert [c.status for c in fake_api.calls("sendChatAction") if c.params["chat_id"] == "3"] == [
+        403
+    ]

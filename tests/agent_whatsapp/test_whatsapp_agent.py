@@ -603,3 +603,46 @@ async def test_an_error_meta_marks_permanent_is_dead_lettered_at_once(agent: Age
     assert dead.attempts == 1
     assert "graph api error 131000" in (dead.error or "")
     assert len(agent.graph.message_requests()) == 1
+
+
+async def test_a_typing_signal_marks_read_with_the_indicator_before_the_reply(
+    agent: Agent,
+) -> None:
+    item = wa.text("do you deliver to Braga?")
+    await agent.post(wa.payload(item))
+    signal = OutboundMessage(
+        channel="whatsapp", conversation_id=CONV, text="", correlation_id="corr-1",
+        reply_to=item.wamid, signal="typing",
+    )  # fmt: skip
+    bus = agent.runtime.bus
+    bus.publish(OUT, signal.to_payload(), key=signal.key, max_attempts=1)
+    agent.reply("Yes, in 2 days.", reply_to=item.wamid)
+    [sent] = await wait_for(agent.graph.texts)
+    assert agent.graph.typing_indicators() == [item.wamid]
+    typing_call = next(r for r in agent.graph.message_requests() if "typing_indicator" in r.body)
+    assert typing_call.body == {
+        "messaging_product": "whatsapp",
+        "status": "read",
+        "message_id": item.wamid,
+        "typing_indicator": {"type": "text"},
+    }
+    # the signal goes first, never after the reply
+    assert typing_call.arrived_monotonic <= sent.arrived_monotonic
+    stats = bus.stats()[OUT]
+    assert stats.dead == 0
+
+
+async def test_the_fake_refuses_an_unknown_typing_indicator(graph: wa.FakeGraphApi) -> None:
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            f"{graph.url}/v21.0/{wa.PHONE_NUMBER_ID}/messages",
+            headers={"authorization": f"Bearer {wa.ACCESS_TOKEN}"},
+            json={
+                "messaging_product": "whatsapp",
+                "status": "read",
+                "message_id": "wamid.X",
+                "typing_indicator": {"type": "audio"},
+            },
+        )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == 100

@@ -39,6 +39,7 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., L
                 "database_url": db_url,
                 "admin_token": TOKEN,
                 "deadline_seconds": 5.0,
+                "burst_max_seconds": 4.0,  # a burst is answered inside the 5 s window
                 "idle_poll_seconds": 0.05,
                 "metrics_flush_seconds": 0.2,
                 **overrides,

@@ -81,7 +81,7 @@ async def test_dashboard_in_headless_chromium(db_url: str, tmp_path: Path) -> No
                  raw_days=2, every_minutes=30)  # fmt: skip
     settings = OrchestratorSettings(
         database_url=db_url, admin_token=TOKEN, host="0.0.0.0", deadline_seconds=5.0,
-        idle_poll_seconds=0.05, metrics_flush_seconds=0.2,
+        idle_poll_seconds=0.05, metrics_flush_seconds=0.2, burst_max_seconds=3.0,
     )  # fmt: skip
     with FakeOpenAIServer(flavour="groq") as groq:
         groq.push(groq.server_error(), groq.slow(2.0))  # one failure, one timeout

@@ -105,3 +105,25 @@ def test_the_replay_is_every_row_once_then_seeded_zipf_repeats(message_set: Path
     assert len(drawn) == 200
     counts = sorted((drawn.count(i) for i in set(drawn)), reverse=True)
     assert counts[0] > 3 * counts[-1]  # the head is drawn far more often than the tail
+
+
+def test_eval_with_an_faq_anchors_the_business_cache_on_it(
+    message_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    faqs = tmp_path / "faqs"
+    faqs.mkdir()
+    (faqs / "lido.md").write_text(
+        "## What time does the pool open?\nAt 7:00.\n\n"
+        "## How much is a swim for a child?\n€2.\n\n## How much is a swim for an adult?\n€4.\n",
+        encoding="utf-8",
+    )
+    args = ["eval", str(message_set), "--json", "--repeats", "0", "--seed", "3"]
+    assert main(args) == 0
+    plain = orjson.loads(capsys.readouterr().out)["passes"]["pass1"]
+    assert main([*args, "--faq", str(faqs)]) == 0
+    anchored = orjson.loads(capsys.readouterr().out)["passes"]["pass1"]
+    assert (anchored["false_hits"], anchored["personal_leaks"]) == (0, 0)
+    assert anchored["paraphrase_hits"] >= plain["paraphrase_hits"]
+    (faqs / "lido.md").write_text("no question here\n", encoding="utf-8")
+    assert main([*args, "--faq", str(faqs)]) == 2
+    assert "holds no question" in capsys.readouterr().err

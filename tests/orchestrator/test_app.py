@@ -57,6 +57,7 @@ async def app_parts(
                 "database_url": db_url,
                 "admin_token": TOKEN,
                 "deadline_seconds": 5.0,
+                "burst_max_seconds": 4.0,  # a burst is answered inside the 5 s window
                 "idle_poll_seconds": 0.05,
                 **overrides,
             }

@@ -46,7 +46,8 @@ def replies(db_url: str) -> list[tuple[OutboundMessage, float]]:
         ).fetchall()
     finally:
         conn.close()
-    return [(OutboundMessage.from_payload(bytes(p)), float(t)) for p, t in rows]
+    replies = [(OutboundMessage.from_payload(bytes(p)), float(t)) for p, t in rows]
+    return [(r, t) for r, t in replies if r.signal is None]  # not the typing signals
 
 
 @pytest.fixture
@@ -66,7 +67,10 @@ async def app(db_url: str, groq: FakeOpenAIServer, tmp_path: Path) -> AsyncItera
     async with httpx.AsyncClient() as http:
         router = build_router(router_settings, http=http, db=db)
         settings = OrchestratorSettings(
-            database_url=db_url, deadline_seconds=DEADLINE, idle_poll_seconds=0.05
+            database_url=db_url,
+            deadline_seconds=DEADLINE,
+            idle_poll_seconds=0.05,
+            burst_policy="off",
         )
         yield create_app(settings, router=router)
         await router.aclose()

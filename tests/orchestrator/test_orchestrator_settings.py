@@ -51,3 +51,43 @@ def test_bad_deadline_names_the_variable(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "ONEBOX_DEADLINE_SECONDS" in err
+
+
+def test_burst_settings_default_and_build_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = build_settings(OrchestratorSettings, credentials_directory=None)
+    policy = settings.burst_policy_value()
+    assert (policy.name, policy.window.quiet_s, policy.window.max_s) == ("decide", 1.5, 6.0)
+    monkeypatch.setenv("ONEBOX_BURST_POLICY", "fold")
+    monkeypatch.setenv("ONEBOX_BURST_QUIET_SECONDS", "0.5")
+    monkeypatch.setenv("ONEBOX_BURST_MAX_SECONDS", "3")
+    policy = build_settings(OrchestratorSettings).burst_policy_value()
+    assert (policy.name, policy.window.quiet_s, policy.window.max_s) == ("fold", 0.5, 3.0)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"ONEBOX_BURST_POLICY": "sometimes"}, ["ONEBOX_BURST_POLICY"]),
+        ({"ONEBOX_BURST_QUIET_SECONDS": "-1"}, ["ONEBOX_BURST_QUIET_SECONDS"]),
+        (
+            {"ONEBOX_BURST_QUIET_SECONDS": "4", "ONEBOX_BURST_MAX_SECONDS": "2"},
+            ["ONEBOX_BURST_QUIET_SECONDS", "ONEBOX_BURST_MAX_SECONDS"],
+        ),
+        (
+            {"ONEBOX_BURST_MAX_SECONDS": "8", "ONEBOX_DEADLINE_SECONDS": "8"},
+            ["ONEBOX_BURST_MAX_SECONDS", "ONEBOX_DEADLINE_SECONDS"],
+        ),
+    ],
+)
+def test_bad_burst_settings_are_refused_naming_the_variables(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: list[str]
+) -> None:
+    from onebox_service import SettingsError
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        build_settings(OrchestratorSettings, credentials_directory=None)
+    message = str(caught.value)
+    assert all(name in message for name in named), message
+    assert "\n" not in message

@@ -186,3 +186,55 @@ async def test_sandbox_records_replies_with_text(bus: Bus, db: Database, clock: 
     await sender.handle(claim_one(bus))
     (row,) = sandbox_replies(sender.deliveries, "sb1")
     assert (row.status, row.sandbox, row.text) == ("sent", True, "hi there")
+
+
+def typing_signal(conversation: str = "42") -> bytes:
+    return OutboundMessage(
+        channel="test", conversation_id=conversation, text="", correlation_id="c1",
+        reply_to="m1", signal="typing",
+    ).to_payload()  # fmt: skip
+
+
+@pytest.mark.anyio
+async def test_a_typing_signal_is_shown_once_and_acked_without_a_delivery(
+    bus: Bus, db: Database, clock: FakeClock
+) -> None:
+    channel = ScriptedChannel("test")
+    sender = make_sender(bus, db, channel, clock)
+    bus.publish(TOPIC, typing_signal(), key="test:42", max_attempts=1)
+    await sender.handle(claim_one(bus))
+    assert [s.reply_to for s in channel.typing] == ["m1"]
+    assert channel.calls == []  # not a reply: no send, no pacing, no delivery record
+    assert sender.deliveries.by_correlation("c1") == []
+    assert bus.stats()[TOPIC].done == 1
+
+
+@pytest.mark.anyio
+async def test_a_stale_or_redelivered_typing_signal_is_dropped_never_dead_lettered(
+    bus: Bus, db: Database, clock: FakeClock
+) -> None:
+    channel = ScriptedChannel("test")
+    sender = make_sender(bus, db, channel, clock, signal_ttl=5.0)
+    bus.publish(TOPIC, typing_signal("1"), key="test:1", max_attempts=1)
+    clock.advance(6.0)  # the reply may be out by now: showing "typing" would be a lie
+    await sender.handle(claim_one(bus))
+    bus.publish(TOPIC, typing_signal("2"), key="test:2", max_attempts=2)
+    # a crash after the call: the lease ran out; the next attempt, still fresh, is dropped
+    bus.nack(claim_one(bus), "lease expired", retry_after=0.0)
+    redelivered = claim_one(bus)
+    assert redelivered.attempt == 2
+    await sender.handle(redelivered)
+    assert channel.typing == []
+    stats = bus.stats()[TOPIC]
+    assert (stats.done, stats.dead) == (2, 0)
+
+
+@pytest.mark.anyio
+async def test_a_channel_without_typing_acks_the_signal(
+    bus: Bus, db: Database, clock: FakeClock
+) -> None:
+    sender = make_sender(bus, db, SandboxChannel("test", clock=clock), clock)
+    bus.publish(TOPIC, typing_signal(), key="test:42", max_attempts=1)
+    await sender.handle(claim_one(bus))
+    stats = bus.stats()[TOPIC]
+    assert (stats.done, stats.dead) == (1, 0)

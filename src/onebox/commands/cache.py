@@ -4,7 +4,8 @@ The response cache (table ``router_cache``) keeps answers to questions that were
 reuse, under the question's normalised words (never the customer's own text). A wrong answer
 is removed with ``forget`` (KEY is the row's id from ``list``, or its 64-character key); a
 running orchestrator never serves a deleted row again. ``clear`` deletes every row and says
-how many went. Exit codes: 0 done, 1 unknown row or unusable database, 2 bad input.
+how many went. ``list --by reuse`` lists the most served answers first, with how many times
+each was served. Exit codes: 0 done, 1 unknown row or unusable database, 2 bad input.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def register(sub: Any) -> None:
     cache = p.add_subparsers(dest="cache_command", required=True)
     listing = cache.add_parser("list", help="the live cached answers, newest first")
     listing.add_argument("--limit", type=int, default=100, help="at most this many (100)")
+    listing.add_argument("--by", choices=("newest", "reuse"), default="newest",
+                         help="order: newest first (default) or most reused first")  # fmt: skip
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(handler=run_list)
     show = cache.add_parser("show", help="one cached answer in full")
@@ -53,6 +56,7 @@ def _as_dict(row: CachedAnswer) -> dict[str, object]:
         "model": row.model,
         "created_at": row.created_at,
         "expires_at": row.expires_at,
+        "reuse_count": row.reuse_count,
     }
 
 
@@ -79,7 +83,7 @@ def run_list(args: argparse.Namespace) -> int:
         return _fail("--limit must be at least 1", 2)
     try:
         with owner_database(args) as (db, _settings):
-            rows = CacheAdmin(db, clock=time.time).list(limit=args.limit)
+            rows = CacheAdmin(db, clock=time.time).list(limit=args.limit, by=args.by)
     except CommandError as exc:
         return _fail(str(exc), exc.code)
     if args.json:
@@ -90,8 +94,9 @@ def run_list(args: argparse.Namespace) -> int:
     for row in rows:
         answer = " ".join(row.answer.split())
         answer = answer if len(answer) <= PREVIEW else answer[: PREVIEW - 1] + "…"
-        print(f"[{row.id}] {row.provider:<8} until {_when(row.expires_at)} UTC  "
-              f"{' '.join(row.tokens)[:40]!s:<40}  {answer}")  # fmt: skip
+        words = " ".join(row.tokens)[:40]
+        print(f"[{row.id}] {row.provider:<8} x{row.reuse_count:<5} until "
+              f"{_when(row.expires_at)} UTC  {words:<40}  {answer}")  # fmt: skip
     return 0
 
 
@@ -112,6 +117,7 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"id:        {row.id}\nkey:       {row.key}\nwords:     {' '.join(row.tokens)}\n"
           f"provider:  {row.provider} ({row.model})\n"
           f"stored:    {_when(row.created_at)} UTC\nexpires:   {_when(row.expires_at)} UTC\n"
+          f"served:    {row.reuse_count} time(s)\n"
           f"answer:\n{row.answer}")  # fmt: skip
     return 0
 

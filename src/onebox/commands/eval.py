@@ -19,7 +19,7 @@ import anyio
 import orjson
 import structlog
 
-from onebox._eval import EvalError, evaluate, load_rows, render
+from onebox._eval import EvalError, evaluate, load_faqs, load_rows, render
 
 
 def register(sub: Any) -> None:
@@ -29,6 +29,10 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=16, help="shuffle and draw seed (default 16)")
     p.add_argument("--repeats", type=int, default=500, help="pass-2 draws (default 500)")
     p.add_argument("--business", action="append", metavar="NAME", help="only rows of this business")
+    p.add_argument(
+        "--faq", type=Path, metavar="DIR",
+        help="folder of FAQs named <business>.md: anchors each business's cache on its FAQ",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=run)
 
@@ -45,11 +49,16 @@ def run(args: argparse.Namespace) -> int:
         if not rows:
             print("onebox eval: no row of the given --business", file=sys.stderr)
             return 2
+    try:
+        faqs = load_faqs(args.faq, {row.business for row in rows}) if args.faq else None
+    except EvalError as exc:
+        print(f"onebox eval: {exc}", file=sys.stderr)
+        return 2
     # One log line per reply would bury the report (and message text stays out of logs).
     previous = structlog.get_config()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     try:
-        report = anyio.run(lambda: evaluate(rows, seed=args.seed, repeats=args.repeats))
+        report = anyio.run(lambda: evaluate(rows, seed=args.seed, repeats=args.repeats, faqs=faqs))
     finally:
         structlog.configure(**previous)
     if args.json:

@@ -160,9 +160,14 @@ class TelegramBotAPI:
         )
         return result if isinstance(result, dict) else {}
 
-    async def send_chat_action(self, chat_id: int | str, action: str = "typing") -> bool:
+    async def send_chat_action(
+        self, chat_id: int | str, action: str = "typing", *, message_thread_id: int | None = None
+    ) -> bool:
         """``sendChatAction`` (shown for up to 5 s, or until the bot's next message)."""
-        return bool(await self.call("sendChatAction", {"chat_id": chat_id, "action": action}))
+        params: dict[str, Any] = {"chat_id": chat_id, "action": action}
+        if message_thread_id is not None:
+            params["message_thread_id"] = message_thread_id
+        return bool(await self.call("sendChatAction", params))
 
     async def answer_callback_query(self, callback_query_id: str) -> bool:
         """``answerCallbackQuery``: stop the spinner on the user's tapped button."""

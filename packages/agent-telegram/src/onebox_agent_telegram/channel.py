@@ -183,12 +183,22 @@ class TelegramChannel:
             except TelegramAPIError as exc:
                 raise PermanentDeliveryError(exc.description) from None
 
-    async def typing(self, chat_id: str) -> None:
-        """Show "typing..." in the chat (best effort: errors are logged, never raised)."""
+    async def show_typing(self, signal: OutboundMessage) -> bool:
+        """Show "typing..." in the chat (``sendChatAction``; `onebox_service.ShowsTyping`).
+
+        Best effort: errors are logged and answered False, never raised or retried.
+        """
+        thread = signal.meta.get("message_thread_id")
         try:
-            await self.api.send_chat_action(chat_id, "typing")
+            await self.api.send_chat_action(
+                signal.conversation_id,
+                "typing",
+                message_thread_id=int(thread) if thread and thread.lstrip("-").isdigit() else None,
+            )
         except (TelegramAPIError, TelegramNetworkError) as exc:
             log.info("telegram.chat_action_failed", error=type(exc).__name__)
+            return False
+        return True
 
 
 def _progress_key(reply: OutboundMessage) -> str:

@@ -164,6 +164,21 @@ class WhatsAppChannel:
             raise delivery_error(exc) from None
         return DeliveryReceipt(platform_message_ids=(sent.message_id,))
 
+    async def show_typing(self, signal: OutboundMessage) -> bool:
+        """Mark the customer's message read with the typing indicator (`ShowsTyping`).
+
+        WhatsApp shows it until the reply or for 25 s. Needs the message's wamid
+        (`OutboundMessage.reply_to`); best effort: errors are logged and answered False.
+        """
+        if not signal.reply_to:
+            return False
+        try:
+            await self.client.mark_read(signal.reply_to, typing=True)
+        except GraphApiError as exc:
+            log.info("whatsapp.typing_failed", code=exc.code, kind=exc.kind)
+            return False
+        return True
+
     async def _mark_read(self, message_id: str) -> None:
         try:
             await self.client.mark_read(message_id)

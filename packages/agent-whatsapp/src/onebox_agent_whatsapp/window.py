@@ -154,8 +154,9 @@ class InboundRecorder:
     """Writes the window rows of webhook requests behind them, coalesced into few commits.
 
     The inbound message itself is durable before the webhook answers 200 (the bus); the window
-    row is not needed for that, so it is written just after, many requests per transaction, on
-    the event loop when SQLite's lock is free (`Database.run`). If the process dies in
+    row is not needed for that, so it is written just after, many requests per transaction, as
+    one unit of the database's batcher (`Database.unit`), in the same commit as the next
+    webhooks' messages. If the process dies in
     between, the reply still carries its inbound message's arrival time, which the channel uses
     as a lower bound of the window.
     """
@@ -180,7 +181,9 @@ class InboundRecorder:
         await self._behind.flush()
 
     async def _write(self, rows: list[tuple[str, float]]) -> None:
-        await self.windows.db.run(lambda: self.windows.record_inbound(rows), durable=False)
+        # A unit of the database's batcher: the rows share the commit (and, under
+        # synchronous=FULL, the fsync) of the publishes of the webhooks arriving meanwhile.
+        await self.windows.db.unit(lambda _conn: self.windows.record_inbound(rows))
 
     def _failed(self, exc: Exception, rows: list[tuple[str, float]]) -> None:
         log.warning("whatsapp.window_write_failed", rows=len(rows), error=str(exc))

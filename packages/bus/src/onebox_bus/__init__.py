@@ -2,12 +2,13 @@
 
 from typing import TYPE_CHECKING
 
+from ._engine import normalise_url
 from ._schema import NAMING_CONVENTION, table_metadata
 from .batcher import Batcher
 from .behind import WriteBehind
 from .bus import Bus
 from .consumer import Consumer, Handler
-from .database import Database, LockWaitHook, Synchronous, normalise_url
+from .database import Database, LockWaitHook, Synchronous
 from .errors import (
     BusError,
     BusUnavailable,

@@ -97,6 +97,40 @@ UPDATE bus_messages SET visible_at = :lease_until
 WHERE id = :id AND state = 'claimed' AND attempts = :attempt
 """
 
+# A head given back to wait (a burst's quiet window): like RELEASE, but visible only later.
+DEFER = """
+UPDATE bus_messages SET state = 'ready', visible_at = :until, attempts = attempts - 1,
+    claimed_by = NULL
+WHERE id = :id AND state = 'claimed' AND attempts = :attempt
+"""
+
+# An early end to a wait: a deferred head made visible now (a follower arrived).
+UNDEFER = """
+UPDATE bus_messages SET visible_at = :now
+WHERE id = :id AND state = 'ready' AND visible_at > :now
+"""
+
+# The messages queued behind a head of the same key (active, later id).
+FOLLOWERS_WAITING = """
+SELECT COUNT(*) FROM bus_messages
+WHERE topic = :topic AND key = :key AND state IN ('ready', 'claimed') AND id > :id
+"""
+
+# Claims the messages queued behind a head its caller holds (checked in the same
+# transaction): per-key FIFO keeps every other consumer off them, so whatever their state
+# (ready, deferred, or claimed by a consumer that died), they are the head holder's to take.
+_FOLLOWERS = """
+UPDATE bus_messages
+SET state = 'claimed', attempts = attempts + 1, visible_at = :lease_until,
+    claimed_by = :consumer
+WHERE id IN (
+    SELECT id FROM bus_messages
+    WHERE topic = :topic AND key = :key AND state IN ('ready', 'claimed') AND id > :id
+    ORDER BY id LIMIT :limit)
+RETURNING {columns}, state
+"""
+CLAIM_FOLLOWERS = _FOLLOWERS.format(columns=COLUMNS)
+
 # Two queries so each is answered from its own partial index, never a scan of history.
 STATS_ACTIVE = """
 SELECT topic, state, COUNT(*), MIN(created_at)

@@ -294,6 +294,85 @@ class Bus(Publishing, Operations):
         """Give a claimed message back unprocessed (graceful stop): no attempt is counted."""
         self._settle("RELEASE", [message], now=self.clock())
 
+    def defer(self, messages: Iterable[Message], *, until: float) -> None:
+        """Give claimed messages back unprocessed, claimable again only from `until`.
+
+        No attempt is counted. Used by a consumer that waits for more of a conversation (a
+        burst) without holding a worker: while a deferred head waits, per-key FIFO keeps the
+        later messages of its key queued behind it, and a crash loses nothing.
+        """
+        self._settle("DEFER", messages, until=until)
+
+    def undefer(self, message: Message) -> bool:
+        """Make a deferred `message` claimable now; False when it is no longer deferred."""
+        sql, now = self._sql["UNDEFER"], self.clock()
+
+        def work(cur: Any) -> bool:
+            cur.execute(sql, {"id": message.id, "now": now})
+            return bool(cur.rowcount)
+
+        return self._write(work)
+
+    def followers_waiting(self, message: Message) -> int:
+        """How many messages of `message`'s topic and key are queued behind it (a read)."""
+        if message.key is None:
+            return 0
+        rows = self._read(
+            self._sql["FOLLOWERS_WAITING"],
+            {"topic": message.topic, "key": message.key, "id": message.id},
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def claim_followers(
+        self, head: Message, *, lease: float, consumer: str = "", limit: int = 20
+    ) -> list[Message]:
+        """Claim up to `limit` messages queued behind `head` (same topic and key), in order.
+
+        The caller must hold `head`: that is checked in the same transaction.
+
+        Raises:
+            LeaseLost: `head` is no longer the caller's.
+        """
+        if head.key is None:
+            return []
+        now = self.clock()
+        token, sql = self._sql["CLAIM_TOKEN"], self._sql["CLAIM_FOLLOWERS"]
+        params = {
+            "topic": head.topic,
+            "key": head.key,
+            "id": head.id,
+            "limit": limit,
+            "lease_until": now + lease,
+            "consumer": consumer[:100],
+        }
+
+        def work(cur: Any) -> list[Any]:
+            cur.execute(token, {"id": head.id})
+            row = cur.fetchone()
+            if row is None or row[0] != "claimed" or int(row[1]) != head.attempt:
+                raise LeaseLost(head.id)
+            cur.execute(sql, params)
+            return list(cur.fetchall())
+
+        rows = self._write(work)
+        followers = [
+            Message(
+                id=int(r[0]),
+                topic=r[1],
+                payload=bytes(r[2]),
+                key=r[3],
+                dedupe_key=r[4],
+                correlation_id=r[5],
+                attempt=int(r[6]),
+                max_attempts=int(r[7]),
+                created_at=float(r[8]),
+                lease_until=float(r[9]),
+            )
+            for r in rows
+        ]
+        followers.sort(key=lambda m: m.id)
+        return followers
+
     def extend(self, message: Message, *, lease: float) -> Message:
         """Extend a claim's lease to `lease` seconds from now; returns the updated message."""
         until = self.clock() + lease
@@ -329,6 +408,10 @@ _STATEMENTS = (
     "RELEASE",
     "KILL",
     "EXTEND",
+    "DEFER",
+    "UNDEFER",
+    "FOLLOWERS_WAITING",
+    "CLAIM_FOLLOWERS",
     "STATS_ACTIVE",
     "STATS_FINISHED",
     "DEAD_LIST",

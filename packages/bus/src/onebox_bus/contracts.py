@@ -16,6 +16,8 @@ from typing import Any, Literal, Self
 import orjson
 
 ChannelName = Literal["telegram", "whatsapp"]
+Signal = Literal["typing"]
+"""What an `OutboundMessage` without text asks the sender to show."""
 CHANNELS: tuple[ChannelName, ...] = ("telegram", "whatsapp")
 
 INBOUND = "inbound"
@@ -125,6 +127,9 @@ class OutboundMessage(_Envelope):
         reply_to: the platform message id this answers, when it answers one.
         received_at: when the inbound message's webhook arrived (for end-to-end latency).
         meta: channel details (e.g. the WhatsApp phone number id to send from).
+        signal: None for a reply; ``"typing"`` for a typing signal (no text: the sender
+            shows the platform's typing indicator for `reply_to`'s conversation, once, never
+            retried, and drops it when it is older than a few seconds).
     """
 
     channel: str
@@ -134,6 +139,7 @@ class OutboundMessage(_Envelope):
     reply_to: str | None = None
     received_at: float | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    signal: Signal | None = None
 
     @property
     def key(self) -> str:

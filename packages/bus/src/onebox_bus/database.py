@@ -28,22 +28,17 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio.to_thread
-import sqlalchemy
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from . import _dialect
+from . import _dialect, _engine
 from .errors import BusError, BusUnavailable, ConfigError
 
 if TYPE_CHECKING:
@@ -55,7 +50,6 @@ Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 LockWaitHook = Callable[[float, bool], None]
 #: A ``BEGIN`` faster than this did not wait for another writer (it is not reported).
 LOCK_WAIT_MIN_SECONDS = 0.001
-JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 class WouldWait(Exception):
@@ -155,66 +149,12 @@ class Database:
     # -- the engine --------------------------------------------------------------------
 
     def _create_engine(self, *, readonly: bool) -> Engine:
-        url = normalise_url(self.url)
         if not self.sqlite:
-            engine = sqlalchemy.create_engine(
-                url,
-                pool_pre_ping=True,
-                max_overflow=-1,
-                connect_args={"connect_timeout": max(1, int(self.busy_timeout))},
-            )
-            lock_ms = int(self.busy_timeout * 1000)
-
-            @event.listens_for(engine, "connect")
-            def on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
-                dbapi_connection.execute(f"SET lock_timeout = {lock_ms}")
-                dbapi_connection.commit()
-
-            return engine
-        path = _dialect.sqlite_path(self.dialect)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot create the database folder {str(path.parent)!r}: {exc.strerror}"
-            ) from None
-        create_private(path)
-        engine = sqlalchemy.create_engine(
-            url,
-            connect_args={"timeout": self.busy_timeout, "check_same_thread": False},
-            max_overflow=-1,
-        )
-        busy_ms = int(self.busy_timeout * 1000)
-        synchronous = self.synchronous
-
-        @event.listens_for(engine, "connect")
-        def on_connect(dbapi_connection: Any, _record: Any) -> None:
-            # Python's sqlite3 would open DEFERRED transactions on its own: take that over.
-            dbapi_connection.isolation_level = None
-            cur = dbapi_connection.cursor()
-            cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
-            mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise ConfigError(
-                    f"database {str(path)!r} cannot use WAL mode (journal_mode={mode!r})"
-                )
-            cur.execute(f"PRAGMA synchronous = {synchronous}")
-            cur.execute("PRAGMA foreign_keys = ON")
-            cur.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
-            cur.close()
-
-        default_begin = "DEFERRED" if readonly else "IMMEDIATE"
-
-        @event.listens_for(engine, "begin")
-        def on_begin(conn: Connection) -> None:
-            # Pooled connections of other readers (dashboards, tools) that use engine.begin().
-            options = conn.get_execution_options()
-            if options.get("isolation_level") == "AUTOCOMMIT":
-                return
-            mode = options.get("onebox_begin", default_begin)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
-
-        return engine
+            return _engine.postgres_engine(self.url, busy_timeout=self.busy_timeout)
+        return _engine.sqlite_engine(
+            self.url, _dialect.sqlite_path(self.dialect), busy_timeout=self.busy_timeout,
+            synchronous=self.synchronous, readonly=readonly,
+        )  # fmt: skip
 
     def _check(self, *, write: bool) -> None:
         """Open this thread's connection now, so a bad path or server fails at start."""
@@ -551,58 +491,6 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def file_mode(folder: Path) -> int:
-    """The mode a new database file gets in `folder`: 0600, or 0640 for the folder's group.
-
-    When the folder belongs to a group other than the process's (``/var/lib/onebox`` owned by
-    the ``onebox`` group, say), the file is made readable by that group (backups, `onebox
-    status` run as another member); never by others: messages and phone numbers are in it.
-    """
-    try:
-        folder_gid = folder.stat().st_gid
-    except OSError:
-        return 0o600
-    return 0o640 if folder_gid != os.getegid() else 0o600
-
-
-def create_private(path: Path) -> None:
-    """Create the SQLite file `path` with `file_mode` if it does not exist yet.
-
-    SQLite creates ``-wal`` and ``-shm`` with the database file's permissions, so they follow.
-    An existing file readable or writable by others loses those bits (when we own it).
-    """
-    if str(path) in ("", ":memory:"):
-        return
-    mode = file_mode(path.parent)
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
-    except FileExistsError:
-        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            with contextlib.suppress(OSError):
-                st = name.stat()
-                if st.st_mode & 0o007 and st.st_uid == os.geteuid():
-                    os.chmod(name, stat.S_IMODE(st.st_mode) & ~0o007)
-        return
-    except OSError:
-        return  # the connect that follows names the file and the reason
-    try:
-        if mode == 0o640:
-            with contextlib.suppress(OSError):
-                os.fchown(fd, -1, path.parent.stat().st_gid)
-        os.fchmod(fd, mode)  # the umask may have taken bits we asked for; never adds others
-    finally:
-        os.close(fd)
-
-
-def normalise_url(url: str) -> URL:
-    """The URL with the driver onebox installs (``postgresql`` -> ``postgresql+psycopg``)."""
-    dialect = _dialect.parse_url(url)
-    parsed = dialect.url
-    if dialect.kind == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
 
 
 def _orig(exc: BaseException) -> BaseException:

@@ -22,7 +22,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 
-from .database import Database, normalise_url
+from ._engine import normalise_url
+from .database import Database
 from .errors import ConfigError, SchemaError
 
 ENTRY_POINT_GROUP = "onebox.migrations"

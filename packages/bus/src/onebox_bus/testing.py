@@ -44,7 +44,8 @@ def migrated_postgres(base_url: str, schema: str) -> str:
     """
     from sqlalchemy import text
 
-    from .database import Database, normalise_url
+    from ._engine import normalise_url
+    from .database import Database
 
     url = normalise_url(base_url)
     with Database(url.render_as_string(hide_password=False)) as db, db.transaction() as conn:

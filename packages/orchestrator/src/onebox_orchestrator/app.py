@@ -33,6 +33,7 @@ from .dashboard import (
 )
 from .desk import HandoffDesk
 from .escalation import EscalationRules
+from .gathering import BurstGate, BurstWatch
 from .handler import InboundHandler, ReplyRouter
 from .handoffs import HandoffStore
 from .holding import HoldingReplies
@@ -43,6 +44,7 @@ from .persona import FAQ_LIMIT, Personas, faq_text
 from .questions import QuestionGroups
 from .retention import all_purges
 from .settings import OrchestratorSettings
+from .signals import TypingSignals
 from .workers import inbound_lease
 
 SERVICE = "orchestrator"
@@ -107,6 +109,12 @@ def create_app(
             idle_seconds=60.0 * (business.handoff.idle_minutes if business else 30),
             clock=clock,
         )
+    lease = inbound_lease(settings.deadline_seconds, settings.lease_seconds)
+    watch = BurstWatch(bus, clock=clock)
+    gate = BurstGate(
+        bus=bus, policy=settings.burst_policy_value(), lease=lease, clock=clock, watch=watch
+    )
+    typing = TypingSignals(bus, after=settings.typing_after_seconds)
     handler = InboundHandler(
         bus=bus,
         router=router,
@@ -121,6 +129,8 @@ def create_app(
         desk=desk,
         questions=questions,
         faq=faq,
+        gate=gate,
+        typing=typing if settings.typing_signal else None,
     )
     if faq is not None:
 
@@ -131,15 +141,17 @@ def create_app(
             handler.personas = handler.personas.with_faq(text)
 
         faq.subscribe(follow)
-    runtime.add_consumer(
+    consumer = runtime.add_consumer(
         INBOUND,
         handler,
         name="inbound",
         concurrency=settings.max_concurrency,
-        lease=inbound_lease(settings.deadline_seconds, settings.lease_seconds),
+        lease=lease,
         min_poll=0.005,
         max_poll=settings.idle_poll_seconds,
     )
+    watch.wake = consumer.wake
+    runtime.add_worker(watch)
     if desk is not None:
         runtime.add_consumer(
             OPERATOR,

@@ -27,6 +27,13 @@ reply, which promises no person). Handing over
 is the same unit of work: open the handoff, publish the escalation post to the operator chat,
 publish the customer's reply (which says a person will answer), store the turns, ack.
 
+Bursts (`gathering`): with a `BurstGate`, the handler holding a conversation's head claims
+the text messages queued behind it and answers them as one question (joined in order, one
+reply, every message acked in the reply's unit); under the ``decide`` policy a burst whose
+latest message is a fragment is given back to the bus until its quiet window ends, and under
+``fold`` messages arriving while the answer is prepared are folded into it. With
+`TypingSignals`, routing that takes a while shows the platform's typing signal.
+
 A router failure (it promises never to raise, so this is a bug or a bad deployment) sends a
 holding reply and dead-letters the message with the reason, in the same transaction; a
 retryable failure with attempts left is given back to the bus instead.
@@ -51,11 +58,13 @@ from sqlalchemy.engine import Connection
 
 from .desk import HandoffDesk
 from .escalation import NO_ESCALATION, Escalation, decide
+from .gathering import BurstGate, Part, joined
 from .handoffs import Handoff
 from .instruments import Instruments
 from .memory import ConversationMemory, Origin, StoredTurn
 from .persona import HOLDING_REPLY, Personas, unsupported_reply
 from .questions import QuestionGroups
+from .signals import TypingSignals
 from .voice import language_instruction, transcribed, unheard, voice_error_reply
 
 log = structlog.get_logger("onebox.orchestrator")
@@ -120,6 +129,8 @@ class InboundHandler:
         desk: HandoffDesk | None = None,
         questions: QuestionGroups | None = None,
         faq: LiveFaq | None = None,
+        gate: BurstGate | None = None,
+        typing: TypingSignals | None = None,
     ) -> None:
         self.bus = bus
         self.router = router
@@ -140,6 +151,10 @@ class InboundHandler:
         self.faq = faq
         """The database's FAQ, checked before each routing (its listeners update the personas
         and the router's offline answers when the owner changed it)."""
+        self.gate = gate
+        """Gathers bursts (None: every message is answered on its own)."""
+        self.typing = typing
+        """Shows the typing signal while routing (None: never)."""
 
     async def __call__(self, message: Message) -> None:
         """Handle one message; settles it (ack or dead letter) before returning."""
@@ -163,14 +178,23 @@ class InboundHandler:
                         await self._relay(message, inbound, handoff)
                         return
                     idle = handoff
-            answer = await self._answer(message, inbound)
+            try:
+                parts = await self._gather(message, inbound)
+                if parts is None:
+                    return  # given back to the bus to wait for the rest of the burst
+                answer = await self._answer(message, joined(parts))
+                answer, parts = await self._fold(message, parts, answer)
+            except LeaseLost:
+                log.warning("message.lease_lost")
+                return
+            inbound = joined(parts)
             history: list[StoredTurn] = []
             if answer.escalation.escalate and self.desk is not None:
                 history = await self.bus.run_async(lambda: self.memory.recent(inbound.key))
             try:
                 await self.bus.db.unit(
                     lambda conn: self._commit(
-                        conn, message, inbound, answer, idle=idle, history=history
+                        conn, parts, inbound, answer, idle=idle, history=history
                     )
                 )
             except LeaseLost:
@@ -192,8 +216,34 @@ class InboundHandler:
                 latency_ms=round(latency * 1000, 1),
                 cost_usd=answer.cost_usd,
                 attempt=message.attempt,
+                messages=len(parts),
                 **extra,
             )
+
+    async def _gather(self, message: Message, inbound: InboundMessage) -> list[Part] | None:
+        head = Part(message=message, inbound=inbound)
+        if self.gate is None:
+            return [head]
+        return await self.gate.gather(head)
+
+    async def _fold(
+        self, message: Message, parts: list[Part], answer: Answer
+    ) -> tuple[Answer, list[Part]]:
+        """``fold``: messages that arrived while the answer was prepared join it; answer again."""
+        gate = self.gate
+        if gate is None or gate.policy.name != "fold":
+            return answer, parts
+        first_at = parts[0].inbound.received_at
+        while answer.outcome == "replied" and gate.policy.folds(
+            first_at=first_at, now=self.clock()
+        ):
+            new = await gate.more(parts)
+            if not new:
+                break
+            parts = [*parts, *new]
+            log.info("burst.folded", messages=len(parts))
+            answer = await self._answer(message, joined(parts))
+        return answer, parts
 
     def _open_handoff(self, key: str) -> Handoff | None:
         assert self.desk is not None
@@ -284,7 +334,11 @@ class InboundHandler:
         deadline = inbound.received_at + self.deadline_seconds
         try:
             with anyio.fail_after(max(0.0, deadline - self.clock()) + ROUTER_OVERRUN):
-                reply = await self.router.route(conversation, deadline=deadline)
+                if self.typing is None:
+                    reply = await self.router.route(conversation, deadline=deadline)
+                else:
+                    async with self.typing.shown(message, inbound):
+                        reply = await self.router.route(conversation, deadline=deadline)
         except Exception as exc:
             retryable = bool(getattr(exc, "retryable", False))
             if retryable and message.attempt < message.max_attempts and self.clock() < deadline:
@@ -346,13 +400,15 @@ class InboundHandler:
     def _commit(
         self,
         conn: Connection,
-        message: Message,
+        parts: list[Part],
         inbound: InboundMessage,
         answer: Answer,
         *,
         idle: Handoff | None = None,
         history: list[StoredTurn] | None = None,
     ) -> None:
+        message = parts[0].message
+        messages = [p.message for p in parts]
         if self.desk is not None:
             if idle is not None:
                 self.desk.resume(
@@ -400,7 +456,13 @@ class InboundHandler:
             question_group=group,
             customer_name=inbound.sender_name,
         )
-        if answer.dead_reason is not None:
-            self.bus.dead_letter(message, answer.dead_reason)
-        else:
-            self.bus.ack(message)
+        if self.journal is not None:
+            for part in parts[:-1]:
+                self.journal.record(
+                    part.inbound.correlation_id, "folded", into=inbound.correlation_id
+                )
+        for each in messages:
+            if answer.dead_reason is not None:
+                self.bus.dead_letter(each, answer.dead_reason)
+        if answer.dead_reason is None:
+            self.bus.ack_many(messages)

@@ -10,10 +10,13 @@ it that section with the processing window and the FAQ file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
 from onebox_router import RouterSettings
 from onebox_service import RoutingSettings, ServiceSettings, TelegramChatId
-from pydantic import Field
+from pydantic import Field, model_validator
+
+from .bursts import BurstPolicy, BurstWindow, PolicyName
 
 
 class OrchestratorSettings(ServiceSettings):
@@ -46,6 +49,15 @@ class OrchestratorSettings(ServiceSettings):
         public_host: the public name(s) the dashboard is reached under through the reverse
             proxy (``ONEBOX_PUBLIC_HOST=bot.example.com``, comma-separated for several);
             besides loopback names, the only ``Host`` the dashboard answers.
+        burst_policy: how a burst of messages is answered (``ONEBOX_BURST_POLICY``):
+            ``decide`` (a fragment or a bare greeting waits for more, a complete question is
+            answered at once), ``fold`` (answer at once, fold messages that arrive before the
+            reply is committed) or ``off`` (every message on its own); `onebox_orchestrator.bursts`.
+        burst_quiet_seconds: a fragment waits this long after the burst's latest message.
+        burst_max_seconds: a burst is answered at most this long after its first message.
+        typing_signal: show the platform's typing signal while an answer is prepared.
+        typing_after_seconds: routing time before the first typing signal (a faster answer
+            sends none).
         routing: the providers and the routing file (`RoutingSettings`).
     """
 
@@ -68,7 +80,34 @@ class OrchestratorSettings(ServiceSettings):
     operator_chat_id: TelegramChatId | None = None
     handoff_enabled: bool = True
     public_host: str = ""
+    burst_policy: PolicyName = "decide"
+    burst_quiet_seconds: float = Field(default=1.5, ge=0, le=30)
+    burst_max_seconds: float = Field(default=6.0, ge=0, le=60)
+    typing_signal: bool = True
+    typing_after_seconds: float = Field(default=0.8, ge=0, le=60)
     routing: RoutingSettings = RoutingSettings()
+
+    @model_validator(mode="after")
+    def _burst_fits(self) -> Self:
+        if self.burst_quiet_seconds > self.burst_max_seconds:
+            raise ValueError(
+                f"ONEBOX_BURST_QUIET_SECONDS ({self.burst_quiet_seconds:g}) must not exceed "
+                f"ONEBOX_BURST_MAX_SECONDS ({self.burst_max_seconds:g})"
+            )
+        if self.burst_policy != "off" and self.burst_max_seconds >= self.deadline_seconds:
+            raise ValueError(
+                f"ONEBOX_BURST_MAX_SECONDS ({self.burst_max_seconds:g}) must be under "
+                f"ONEBOX_DEADLINE_SECONDS ({self.deadline_seconds:g}): a burst's answer is "
+                "routed inside the processing window counted from its first message"
+            )
+        return self
+
+    def burst_policy_value(self) -> BurstPolicy:
+        """The burst policy these settings describe."""
+        return BurstPolicy(
+            name=self.burst_policy,
+            window=BurstWindow(quiet_s=self.burst_quiet_seconds, max_s=self.burst_max_seconds),
+        )
 
     def router_settings(self) -> RouterSettings:
         """What the router is built from: the routing section, the window and the FAQ file."""

@@ -28,7 +28,8 @@ they survive restarts.
 ``router_cache`` — the response cache: ``key`` is SHA-256 over the namespace (system prompt,
 class, FAQ and configuration version) and the question's normalised signature; ``signature``
 (normalised tokens, never the raw text) rebuilds the paraphrase index; rows expire at
-``expires_at``.
+``expires_at``; ``reuse_count`` is how many times the row was served (hits are counted in
+memory and added in batches written behind the replies, so a hit itself writes nothing).
 
 ``router_faq`` — the business's FAQ entries (`onebox_router.faqstore`): the FAQ file's entries
 imported on start (``source = 'file'``) and the owner's (``'owner'``). ``content_key`` is
@@ -77,8 +78,10 @@ cache = Table(
     Column("model", String(200), nullable=False),
     Column("created_at", Double, nullable=False),
     Column("expires_at", Double, nullable=False),
+    Column("reuse_count", BigInteger, nullable=False, server_default="0"),
     Index("ix_router_cache_namespace_id", "namespace", "id"),
     Index("ix_router_cache_expires_at", "expires_at"),
+    Index("ix_router_cache_reuse_count", "reuse_count"),
 )
 
 faq = Table(

@@ -118,15 +118,21 @@ def build_router(
         ledger = Ledger(db)
         if policy.cache_enabled:
             cache = ResponseCache(
-                db, clock=clock, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity
-            )
+                db, clock=clock, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity,
+                ttl_by_class=policy.cache_ttl_by_class,
+                anchors=entries,
+            )  # fmt: skip
     offline = OfflineProvider(
         entries, threshold=policy.offline_similarity, fallback=holding or FALLBACK_TEXT
     )
     if faq is not None:
+        anchored = cache
 
         def follow(current: list[StoredFaq]) -> None:
-            offline.replace([stored.entry() for stored in current])
+            latest = [stored.entry() for stored in current]
+            offline.replace(latest)
+            if anchored is not None:
+                anchored.anchor(latest)
 
         faq.subscribe(follow)
     return Router(

@@ -13,9 +13,11 @@ answered by it. `delete_answers` deletes them inside the FAQ change's transactio
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import orjson
 import sqlalchemy as sa
@@ -45,6 +47,12 @@ class CachedAnswer:
     model: str
     created_at: float
     expires_at: float
+    #: How many times it was served (counts reach the table in batches, a little behind).
+    reuse_count: int = 0
+
+
+#: How `CacheAdmin.list` orders its rows.
+CacheOrder = Literal["newest", "reuse"]
 
 
 def _parse(stored: str) -> Signature:
@@ -64,6 +72,7 @@ def _to_answer(row: sa.Row[tuple[object, ...]]) -> CachedAnswer:
         model=m["model"],
         created_at=float(m["created_at"]),
         expires_at=float(m["expires_at"]),
+        reuse_count=int(m["reuse_count"]),
     )
 
 
@@ -129,15 +138,23 @@ class CacheAdmin:
         self._db = db
         self._clock = clock
 
-    def list(self, *, limit: int = 100) -> list[CachedAnswer]:
-        """The live cached answers, newest first (at most `limit`)."""
+    def list(self, *, limit: int = 100, by: CacheOrder = "newest") -> list[CachedAnswer]:
+        """The live cached answers (at most `limit`), newest first or most reused first."""
+        order: tuple[sa.UnaryExpression[int], ...]
+        if by == "reuse":
+            order = (table.c.reuse_count.desc(), table.c.id.desc())
+        elif by == "newest":
+            order = (table.c.id.desc(),)
+        else:
+            raise ValueError(f"unknown order {by!r}: 'newest' or 'reuse'")
         query = (
-            sa.select(table)
-            .where(table.c.expires_at > self._clock())
-            .order_by(table.c.id.desc())
-            .limit(limit)
+            sa.select(table).where(table.c.expires_at > self._clock()).order_by(*order).limit(limit)
         )
         return [_to_answer(r) for r in self._db.read(lambda c: c.execute(query).all())]
+
+    def most_reused(self, limit: int = 20) -> builtins.list[CachedAnswer]:
+        """The live cached answers served most often, most first (at most `limit`)."""
+        return self.list(limit=limit, by="reuse")
 
     def count(self) -> int:
         """How many rows the table holds (expired ones included)."""

@@ -9,6 +9,7 @@ complaints), and the depth of the conversation. Short FAQ-style questions score 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -100,37 +101,51 @@ class Classifier:
     def classify(self, conversation: Conversation) -> Classification:
         """Classify the last turn of `conversation`, explaining the score."""
         text = conversation.question
-        words = len(text.split())
-        reasons: list[tuple[str, float]] = []
-
-        def add(name: str, weight: float) -> None:
-            reasons.append((name, weight))
-
-        if words > 40:
-            add("long", 0.5)
-        elif words > 22:
-            add("longish", 0.3)
-        questions = text.count("?")
-        if questions >= 2:
-            add("questions", min(0.15 * questions, 0.45))
-        reasoning = len(_REASONING.findall(text))
-        if reasoning:
-            add("reasoning", min(0.3 * reasoning, 0.6))
-        if _NUMBER.search(text) and _COMPARISON.search(text):
-            add("arithmetic", 0.3)
-        if _CONDITIONAL.search(text):
-            add("conditional", 0.2)
-        if _MULTI_STEP.search(text):
-            add("multi_step", 0.2)
-        if _SENSITIVE.search(text):
-            add("sensitive", 0.5)
-        if _SECOND_QUESTION.search(text):
-            add("several_questions", 0.25)
-        if _PEOPLE.search(text):
-            add("scenario", 0.25)
-        depth = len(conversation.history)
-        if depth >= 6:
-            add("deep_conversation", 0.2)
+        reasons = list(_remembered(text) if len(text) <= MEMO_CHARS else _text_reasons(text))
+        if len(conversation.history) >= 6:
+            reasons.append(("deep_conversation", 0.2))
         score = round(sum(weight for _, weight in reasons), 3)
         label: MessageClass = "complex" if score >= self.threshold else "simple"
         return Classification(label=label, score=score, reasons=tuple(reasons))
+
+
+#: Texts up to this long have their reasons remembered (customers repeat short questions).
+MEMO_CHARS = 500
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered(text: str) -> tuple[tuple[str, float], ...]:
+    return _text_reasons(text)
+
+
+def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
+    """What the message's own text weighs (its place in the conversation aside)."""
+    words = len(text.split())
+    reasons: list[tuple[str, float]] = []
+
+    def add(name: str, weight: float) -> None:
+        reasons.append((name, weight))
+
+    if words > 40:
+        add("long", 0.5)
+    elif words > 22:
+        add("longish", 0.3)
+    questions = text.count("?")
+    if questions >= 2:
+        add("questions", min(0.15 * questions, 0.45))
+    reasoning = len(_REASONING.findall(text))
+    if reasoning:
+        add("reasoning", min(0.3 * reasoning, 0.6))
+    if _NUMBER.search(text) and _COMPARISON.search(text):
+        add("arithmetic", 0.3)
+    if _CONDITIONAL.search(text):
+        add("conditional", 0.2)
+    if _MULTI_STEP.search(text):
+        add("multi_step", 0.2)
+    if _SENSITIVE.search(text):
+        add("sensitive", 0.5)
+    if _SECOND_QUESTION.search(text):
+        add("several_questions", 0.25)
+    if _PEOPLE.search(text):
+        add("scenario", 0.25)
+    return tuple(reasons)

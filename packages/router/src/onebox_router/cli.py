@@ -47,7 +47,11 @@ def _policy(settings: RouterSettings) -> dict[str, object]:
         },
         "deadline_s": policy.deadline_s,
         "classifier_threshold": policy.classifier_threshold,
-        "cache": {"enabled": policy.cache_enabled, "ttl_s": policy.cache_ttl_s},
+        "cache": {
+            "enabled": policy.cache_enabled,
+            "ttl_s": policy.cache_ttl_s,
+            "ttl_by_class": dict(policy.cache_ttl_by_class),
+        },
     }
 
 

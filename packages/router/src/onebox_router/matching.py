@@ -1,14 +1,16 @@
 """Question matching: normalise a customer's question into a signature, and compare signatures.
 
-Used by the response cache (exact and paraphrase hits) and by the offline FAQ answerer.
-Normalisation folds what does not change the answer (case, accents, punctuation, whitespace,
-courtesy words, plurals and verb endings, common synonyms) and keeps what does: numbers,
-dates, weekdays and months, negations, and the words whose opposites flip an answer
-("open"/"close", "on"/"off", "cheapest"/"most expensive"), numbers in their order. Those
-*critical* tokens must be identical for two questions to match at all, and neither question may
-swap a content word for another ("fig" for "ivy", "price" for "duration"); only then does a
-weighted token overlap (with character trigrams for misspellings) decide.
-"""
+`Signature` and `make_signature` are what the cache stores (`onebox_router.paraphrase` builds
+the signatures it uses, `onebox_router.anchor` keys them on the FAQ). The first-generation
+`signature` and `similarity` below stay public for callers of ``onebox_router.signature``;
+neither the cache nor the offline answerer uses them any more. Normalisation folds what does not
+change the answer (case, accents, punctuation, whitespace, courtesy words, plurals and verb
+endings, common synonyms) and keeps what does: numbers, dates, weekdays and months, negations,
+and the words whose opposites flip an answer ("open"/"close", "on"/"off", "cheapest"/"most
+expensive"), numbers in their order. Those *critical* tokens must be identical for two questions
+to match at all, and neither question may swap a content word for another ("fig" for "ivy",
+"price" for "duration"); only then does a weighted token overlap (with character trigrams for
+misspellings) decide."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """`OfflineProvider`: answers without any model, so the router always has something to say.
 
-It matches the customer's question against the business's FAQ (a markdown file of question /
-answer pairs) with the same matching as the cache, and answers with the FAQ entry when the match
-is good; otherwise it says politely that a person will follow up. It never fails, costs nothing
-and takes microseconds, which is why the router keeps a small reserve of the deadline for it.
+It maps the customer's question onto the business's FAQ (a markdown file of question / answer
+pairs) the way the cache anchors questions (`onebox_router.anchor`), and answers with the FAQ
+entry when the question maps to one with no detail of its own the entry does not fix (a day,
+a person, a payment method) and little else besides; otherwise it says politely that a person
+will follow up. It never fails, costs nothing and takes microseconds, which is why the router
+keeps a small reserve of the deadline for it.
 
 FAQ format: each question is a markdown heading (``## Do you ship abroad?``) followed by its
 answer paragraph(s), or a ``Q: ...`` line followed by an ``A: ...`` line (``**Q:**`` works too).
@@ -17,9 +19,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .anchor import FaqAnchors
 from .conversation import Completion
 from .errors import ConfigError
-from .matching import Signature, signature, similarity
+from .paraphrase import signature
 from .provider import CompletionRequest
 
 FALLBACK_TEXT = "Thanks for your message! I can't answer that here; please contact us directly."
@@ -111,23 +114,29 @@ class OfflineProvider:
         fallback: str | Callable[[str], str] = FALLBACK_TEXT,
     ) -> None:
         self.name = name
-        self._faq: list[tuple[Signature, FaqEntry]] = [(signature(e.question), e) for e in faq]
+        self._entries = list(faq)
+        self._anchors = FaqAnchors(self._entries)
         self._threshold = threshold
         self._fallback = fallback
 
     def replace(self, faq: list[FaqEntry]) -> None:
         """Answer from `faq` from the next question on (the owner changed the FAQ)."""
-        self._faq = [(signature(e.question), e) for e in faq]
+        entries = list(faq)
+        self._anchors, self._entries = FaqAnchors(entries), entries
 
     def match(self, question: str) -> FaqEntry | None:
-        """The FAQ entry that answers `question`, or None."""
-        wanted = signature(question)
-        best, best_score = None, 0.0
-        for sig, entry in self._faq:
-            score = similarity(wanted, sig)
-            if score > best_score:
-                best, best_score = entry, score
-        return best if best_score >= self._threshold else None
+        """The FAQ entry that answers `question`, or None.
+
+        The entry the question maps to, when every slot of the question is one the entry
+        fixes (the language aside: the entry is written in one) and at least `threshold` of
+        what the question says is in the entry, or all of it but one word when at least two
+        agree ("do you sell bonsai trees?" / "Do you sell bonsai?").
+        """
+        found = self._anchors.match(signature(question))
+        if found is None or found.extra_slots:
+            return None
+        close = found.score >= self._threshold or (found.extra_topics == 1 and found.shared >= 2)
+        return self._entries[found.index] if close else None
 
     def answer(self, question: str) -> Completion:
         """The FAQ answer or the fallback, synchronously (it never fails).
@@ -145,7 +154,7 @@ class OfflineProvider:
         return Completion(text=entry.answer, model="faq")
 
     def _faq_entries(self) -> list[FaqEntry]:
-        return [entry for _, entry in self._faq]
+        return self._entries
 
     async def complete(self, request: CompletionRequest) -> Completion:
         """Answer the last turn of `request`."""

@@ -72,6 +72,8 @@ _PHRASE = re.compile(
     + r")(?![\w])"
 )
 _CONTRACTION = re.compile(r"n't\b")
+#: English contractions that say nothing ("who've", "we're", "you'll", "I'd", "I'm").
+_CONTRACTED = re.compile(r"(?<=[a-z])'(?:ve|re|ll|d|m)\b")
 _SWITCH_ON = re.compile(r"\b(?:turn|switch|put|set)\s+(?:\w+\s+){0,2}?on\b")
 _SPLIT = re.compile(r"[^\w+]+")
 _NUMBER_SPLIT = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
@@ -102,7 +104,8 @@ def language(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    folded = _LEADING_GREETING.sub(" ", _CONTRACTION.sub(" not", fold(text)), count=1)
+    folded = _CONTRACTED.sub(" ", _CONTRACTION.sub(" not", fold(text)))
+    folded = _LEADING_GREETING.sub(" ", folded, count=1)
     folded = _PHRASE.sub(lambda m: f" {PHRASES[m.group(0)]} ", folded)
     out: list[str] = []
     for raw in folded.split():
@@ -163,8 +166,21 @@ def _stem(word: str) -> str:
     return word
 
 
+#: Texts up to this long have their signature remembered (customers repeat short questions).
+MEMO_CHARS = 500
+
+
 def signature(text: str) -> Signature:
     """Topic tokens and critical tokens (slots, language) of a message."""
+    return _remembered(text) if len(text) <= MEMO_CHARS else _signature(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered(text: str) -> Signature:
+    return _signature(text)
+
+
+def _signature(text: str) -> Signature:
     lang = language(text)
     topics: set[str] = set()
     critical: set[str] = {f"lang={lang}"}
@@ -217,7 +233,7 @@ def _grams(word: str) -> frozenset[str]:
     return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
-def _misspelt(word: str, others: frozenset[str]) -> bool:
+def misspelt(word: str, others: frozenset[str]) -> bool:
     if word.startswith("@") or len(word) < 4:
         return False
     grams = _grams(word)
@@ -236,8 +252,8 @@ def similarity(a: Signature, b: Signature) -> float:
         return 0.0
     if a.tokens == b.tokens:
         return 1.0
-    only_a = frozenset(t for t in a.tokens - b.tokens if not _misspelt(t, b.tokens - a.tokens))
-    only_b = frozenset(t for t in b.tokens - a.tokens if not _misspelt(t, a.tokens - b.tokens))
+    only_a = frozenset(t for t in a.tokens - b.tokens if not misspelt(t, b.tokens - a.tokens))
+    only_b = frozenset(t for t in b.tokens - a.tokens if not misspelt(t, a.tokens - b.tokens))
     if only_a and only_b:
         return 0.0
     shared = len(a.tokens | b.tokens) - len(only_a) - len(only_b)

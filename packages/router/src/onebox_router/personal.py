@@ -28,6 +28,7 @@ expression (the former pattern backtracked quadratically on long runs of word ch
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -310,8 +311,23 @@ def _codes(folded: str) -> bool:
 MAX_CHECKED_CHARS = 4_000
 
 
+#: Texts up to this long have their verdict remembered (customers repeat short questions).
+MEMO_CHARS = 500
+
+
 def personal_reasons(text: str) -> list[str]:
     """The kinds of personal content found in `text`, in a stable order (empty when none)."""
+    if len(text) <= MEMO_CHARS:
+        return list(_remembered(text))
+    return _reasons(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered(text: str) -> tuple[str, ...]:
+    return tuple(_reasons(text))
+
+
+def _reasons(text: str) -> list[str]:
     if len(text) > MAX_CHECKED_CHARS:
         return ["long_message"]
     folded = fold(text)

@@ -27,6 +27,11 @@ by ``ONEBOX_ROUTING_FILE``::
     ttl_seconds = 86400
     similarity = 0.8
 
+    [cache.ttl_by_class]        # optional; each key falls back to ttl_seconds
+    simple = 604800             # answers to simple questions
+    complex = 3600              # answers to complex ones
+    faq = 2592000               # answers to questions keyed on an FAQ entry (wins over both)
+
 Providers without a key or URL are left out of the chains; so is a paid provider whose model has
 no known price (fail closed). ``offline`` always ends every chain. A bad file raises `ConfigError`.
 """
@@ -35,7 +40,8 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 import structlog
@@ -83,9 +89,16 @@ class _Classifier(_Strict):
     threshold: float = Field(default=0.5, gt=0)
 
 
+class _TtlByClass(_Strict):
+    simple: float | None = Field(default=None, gt=0)
+    complex: float | None = Field(default=None, gt=0)
+    faq: float | None = Field(default=None, gt=0)
+
+
 class _Cache(_Strict):
     enabled: bool = True
     ttl_seconds: float = Field(default=86_400.0, gt=0)
+    ttl_by_class: _TtlByClass = _TtlByClass()
     similarity: float = Field(default=0.8, gt=0, le=1)
 
 
@@ -144,6 +157,9 @@ class RoutingPolicy:
     classifier_threshold: float = 0.5
     cache_enabled: bool = True
     cache_ttl_s: float = 86_400.0
+    #: Time to live per message class and for FAQ-keyed answers (``faq``); others use
+    #: `cache_ttl_s`.
+    cache_ttl_by_class: Mapping[str, float] = field(default_factory=dict)
     cache_similarity: float = 0.8
     breaker_failures: int = 3
     breaker_cooldown_s: float = 30.0
@@ -278,6 +294,7 @@ def load_policy(settings: RouterSettings) -> RoutingPolicy:
         classifier_threshold=file.classifier.threshold,
         cache_enabled=file.cache.enabled,
         cache_ttl_s=file.cache.ttl_seconds,
+        cache_ttl_by_class=file.cache.ttl_by_class.model_dump(exclude_none=True),
         cache_similarity=file.cache.similarity,
         breaker_failures=file.breaker.failures,
         breaker_cooldown_s=file.breaker.cooldown_seconds,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -30,7 +31,6 @@ from .conversation import Completion, Conversation, MessageClass, Reply
 from .errors import BREAKER_KINDS, ConfigError, ProviderError
 from .ledger import CallRecord, Ledger, month_start, next_month_start
 from .offline import OfflineProvider
-from .paraphrase import signature
 from .policy import ProviderConfig, RoutingPolicy
 from .prices import FREE
 from .privacy import cache_exclusion
@@ -39,13 +39,18 @@ from .ratelimit import Quota
 
 log = structlog.get_logger()
 T = TypeVar("T")
-#: One route's call records and, when its answer may be cached, (namespace, question, reply).
-_Saved = tuple[list[CallRecord], tuple[str, str, Reply] | None]
+#: One route's call records; when its answer may be cached, (namespace, question, reply);
+#: and the cached rows served since the last write (row id -> times).
+_Saved = tuple[list[CallRecord], tuple[str, str, Reply] | None, dict[int, int]]
 
 #: An attempt with less time than this left is not started.
 MIN_ATTEMPT_S = 0.05
 #: Spend totals are re-read from the ledger this often (other processes spend too).
 SPEND_REFRESH_S = 60.0
+#: Cache hits are counted in memory and written (`ResponseCache.record_reuse`) with the next
+#: route's rows, or on their own once this many have gathered or the oldest is this old.
+REUSE_BATCH = 200
+REUSE_FLUSH_S = 30.0
 
 
 @dataclass(slots=True)
@@ -106,6 +111,8 @@ class Router:
         self._classifier = Classifier(threshold=policy.classifier_threshold)
         self._version = f"{policy.version}:{answer_version}"
         self._behind: WriteBehind[_Saved] = WriteBehind(self._write, on_error=self._write_failed)
+        self._served: Counter[int] = Counter()
+        self._served_since = 0.0
         self.states: dict[str, ProviderState] = {}
         for cls, chain in policy.chains.items():
             for name in chain:
@@ -174,6 +181,7 @@ class Router:
             hit = await self._lookup(self.cache, ns, conversation.question, deadline)
             self._metrics.lookup(hit.match if hit else "miss")
             if hit is not None:
+                self._count_reuse(hit.id)
                 return Reply(
                     text=hit.answer, provider="cache", model=hit.model, cached=True,
                     classification=cls, reason=why, latency_s=time.perf_counter() - started,
@@ -355,7 +363,7 @@ class Router:
     async def _lookup(
         self, cache: ResponseCache, ns: str, question: str, deadline: float
     ) -> CacheHit | None:
-        sig = signature(question)
+        sig = cache.signature(question)
         if cache.inline_reads:
             # On SQLite (WAL) a read never waits for a writer: both lookups run on the loop,
             # without a thread hand-off (which alone costs more than the paraphrase match).
@@ -373,25 +381,46 @@ class Router:
             return None
         return await self._io(deadline, cache.lookup, ns, question)
 
+    def _count_reuse(self, row_id: int) -> None:
+        """Count one serving of cached row `row_id`, in memory (written in batches, behind)."""
+        if not self._served:
+            self._served_since = self._clock()
+        self._served[row_id] += 1
+        if (
+            self._served.total() >= REUSE_BATCH
+            or self._clock() - self._served_since >= REUSE_FLUSH_S
+        ):
+            self._behind.add(([], None, self._take_served()))
+
+    def _take_served(self) -> dict[int, int]:
+        served, self._served = dict(self._served), Counter()
+        return served
+
     def _save(self, records: list[CallRecord], store: tuple[str, str, Reply] | None) -> None:
-        """Queue the call records (and the answer to cache) to be written behind the reply."""
+        """Queue the call records (and the answer to cache) to be written behind the reply,
+        with the cache hits counted since the last write."""
         if self._ledger is not None or (store is not None and self.cache is not None):
-            self._behind.add((records, store))
+            self._behind.add((records, store, self._take_served() if self._served else {}))
 
     async def _write(self, batch: list[_Saved]) -> None:
         await anyio.to_thread.run_sync(self._persist, batch)
 
     def _persist(self, batch: list[_Saved]) -> None:
         if self._ledger is not None:
-            self._ledger.record([record for records, _ in batch for record in records])
+            self._ledger.record([record for records, _, _ in batch for record in records])
         if self.cache is not None:
-            entries = [store for _, store in batch if store is not None]
+            entries = [store for _, store, _ in batch if store is not None]
             self.cache.store_many(
                 [
                     (ns, question, reply.text, reply.provider, reply.model)
                     for ns, question, reply in entries
-                ]
+                ],
+                classes=[reply.classification for _, _, reply in entries],
             )
+            served: Counter[int] = Counter()
+            for _, _, counts in batch:
+                served.update(counts)
+            self.cache.record_reuse(served)
 
     def _write_failed(self, exc: Exception, batch: list[_Saved]) -> None:
         log.error(
@@ -399,7 +428,10 @@ class Router:
         )
 
     async def flush(self) -> None:
-        """Wait until the call records and cache entries of past routes are written."""
+        """Wait until the call records, cache entries and reuse counts of past routes are
+        written."""
+        if self._served:
+            self._behind.add(([], None, self._take_served()))
         await self._behind.flush()
 
     async def _io(self, deadline: float, fn: Callable[..., T], *args: Any) -> T | None:

@@ -366,7 +366,7 @@ GENERIC |= _split(
     "talk speak chat hablar falar parler accept accepts accepted aceptan aceptais aceitam acceptez"
 )
 NEGATIONS = _split(
-    "not no never without none nothing nor cannot can't won't nunca jamas jamais sin sem sans "
+    "not no non never without none nothing nor cannot can't won't nunca jamas jamais sin sem sans "
     "ni nem pas rien aucun ninguno nenhum nada"
 )
 NUMBER_WORDS: dict[str, str] = {}

@@ -22,7 +22,7 @@ from .business import (
     load_business,
     parse_business,
 )
-from .channel import Channel, DeliveryReceipt
+from .channel import Channel, DeliveryReceipt, ShowsTyping
 from .deliveries import STATUS_RANK, Delivery, DeliveryStatus, DeliveryStore, StatusChange
 from .errors import (
     BadWebhook,
@@ -147,6 +147,7 @@ __all__ = [
     "ServiceSettings",
     "SettingsError",
     "SettingsSection",
+    "ShowsTyping",
     "StatusChange",
     "SystemdEnvironment",
     "SystemdNotifier",

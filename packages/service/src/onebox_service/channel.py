@@ -9,7 +9,7 @@ structurally. `send` makes the platform calls for one reply and returns a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from onebox_bus.contracts import OutboundMessage
 
@@ -41,4 +41,17 @@ class Channel(Protocol):
 
     async def send(self, reply: OutboundMessage) -> DeliveryReceipt:
         """Deliver one reply, or raise a `DeliveryError` subclass saying what to do next."""
+        ...
+
+
+@runtime_checkable
+class ShowsTyping(Protocol):
+    """A channel that can show the platform's typing signal (`OutboundMessage.signal`)."""
+
+    async def show_typing(self, signal: OutboundMessage) -> bool:
+        """Show "typing..." in the signal's conversation, once.
+
+        A courtesy: platform errors are logged and answered False, never raised, and never
+        retried (the reply may be on its way).
+        """
         ...

@@ -16,6 +16,11 @@ delivery and ack. Errors choose the bus action:
                                so it is dead-lettered at once with the reason;
 - anything else             -> the consumer's one ``except Exception`` nacks it.
 
+A typing signal (``signal="typing"``, no text) is shown once through the channel's
+`ShowsTyping.show_typing` and acked whatever happens: never paced with the replies, never
+retried (a redelivered one, after a crash, is dropped; the reply may already have gone), never
+dead-lettered, and dropped unsent when older than `signal_ttl` seconds.
+
 The window no sender can close: the platform accepted the message and the process died
 before the delivery record committed. The platform has no idempotency key, so that reply is
 sent again after the lease runs out. The window is one HTTP call wide: nothing else happens
@@ -35,7 +40,7 @@ from onebox_bus import Bus, Clock, Consumer, Message, Sleep
 from onebox_bus.contracts import OutboundMessage, outbound_topic
 from onebox_metrics import Collector
 
-from .channel import Channel, DeliveryReceipt
+from .channel import Channel, DeliveryReceipt, ShowsTyping
 from .deliveries import DeliveryStore
 from .errors import ChannelConfigError, PermanentDeliveryError, RateLimited, TransientDeliveryError
 from .journal import MessageJournal
@@ -75,8 +80,10 @@ class Sender:
         max_poll: float = 1.0,
         name: str | None = None,
         journal: MessageJournal | None = None,
+        signal_ttl: float = 5.0,
     ) -> None:
         self.bus = bus
+        self.signal_ttl = signal_ttl
         # Message events: default to the journal the runtime attached to the delivery store.
         self.journal = journal if journal is not None else getattr(deliveries, "journal", None)
         self.channel = channel
@@ -101,6 +108,11 @@ class Sender:
         self._outcomes = collector.counter(
             "onebox_deliveries_total",
             "Outbound replies by channel and outcome.",
+            labels=("channel", "outcome"),
+        )
+        self._signals = collector.counter(
+            "onebox_typing_signals_total",
+            "Typing signals by channel and outcome (shown, failed, dropped, unsupported).",
             labels=("channel", "outcome"),
         )
         self._latency = collector.histogram(
@@ -146,6 +158,9 @@ class Sender:
             await self._bus(lambda: self.bus.dead_letter(message, reason))
             self._outcomes.inc(channel=name, outcome="undecodable")
             log.warning("delivery.undecodable", error=type(exc).__name__)
+            return
+        if reply.signal is not None:
+            await self._signal(message, reply)
             return
         # Only a redelivered message (attempt > 1) can have been sent before.
         if message.attempt > 1 and await anyio.to_thread.run_sync(
@@ -193,6 +208,19 @@ class Sender:
                 journal.record(reply.correlation_id, step, outcome=outcome)
         else:
             await self._sent(message, reply, receipt)
+
+    async def _signal(self, message: Message, reply: OutboundMessage) -> None:
+        name = self.channel.name
+        if reply.signal != "typing" or not isinstance(self.channel, ShowsTyping):
+            outcome = "unsupported"
+        elif message.attempt > 1 or self.clock() - message.created_at > self.signal_ttl:
+            outcome = "dropped"
+        else:
+            shown = await self.channel.show_typing(reply)
+            outcome = "shown" if shown else "failed"
+        await self._bus(lambda: self.bus.ack(message))
+        self._signals.inc(channel=name, outcome=outcome)
+        log.debug("delivery.signal", signal=reply.signal, outcome=outcome)
 
     async def _pace(self, message: Message, reply: OutboundMessage) -> Message:
         key, group = reply.conversation_id, self._group_of(reply)

@@ -45,6 +45,7 @@ class ScriptedChannel:
         self.script: deque[Outcome] = deque(script)
         self.clock = clock
         self.calls: list[tuple[float, OutboundMessage]] = []
+        self.typing: list[OutboundMessage] = []
         self._ids = itertools.count(1)
 
     @property
@@ -63,6 +64,11 @@ class ScriptedChannel:
                 return outcome
             return outcome(reply)
         return DeliveryReceipt(platform_message_ids=(f"{self._name}-{next(self._ids)}",))
+
+    async def show_typing(self, signal: OutboundMessage) -> bool:
+        """Record a typing signal (`ShowsTyping`); always shown."""
+        self.typing.append(signal)
+        return True
 
 
 class NotifyListener:

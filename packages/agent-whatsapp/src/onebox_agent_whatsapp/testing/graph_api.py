@@ -256,6 +256,17 @@ class FakeGraphApi:
             if r.status == 200 and isinstance(r.body, dict) and r.body.get("type") == "text"
         ]
 
+    def typing_indicators(self) -> list[str]:
+        """The message ids marked read with a typing indicator, in arrival order."""
+        return [
+            r.body["message_id"]
+            for r in self.message_requests()
+            if r.status == 200
+            and isinstance(r.body, dict)
+            and r.body.get("status") == "read"
+            and "typing_indicator" in r.body
+        ]
+
     def read_receipts(self) -> list[str]:
         """The message ids marked read, in arrival order."""
         return [
@@ -346,8 +357,17 @@ class FakeGraphApi:
         if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
             return _error(100, "(#100) The parameter messaging_product is required.", 400)
         if body.get("status") == "read":
-            if not isinstance(body.get("message_id"), str):
+            if not isinstance(body.get("message_id"), str) or not body["message_id"]:
                 return _error(100, "(#100) The parameter message_id is required.", 400)
+            if "typing_indicator" in body:
+                indicator = body["typing_indicator"]
+                if not isinstance(indicator, dict) or indicator.get("type") != "text":
+                    return _error(
+                        100,
+                        "(#100) Invalid parameter",
+                        400,
+                        details="Param typing_indicator['type'] must be one of {TEXT}.",
+                    )
             return _ok({"success": True})
         to = body.get("to") or body.get("recipient")
         if not isinstance(to, str) or not to:

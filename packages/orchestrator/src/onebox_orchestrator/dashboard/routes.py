@@ -7,6 +7,8 @@
   required in the cookie and the ``X-CSRF-Token`` header);
 - ``GET/POST /login``: the admin-token form setting an HttpOnly, SameSite=Strict cookie
   (failed attempts limited per client and overall: 429 with ``Retry-After``);
+- ``GET /cache``, ``POST /api/cache/{id}/forget``...: the most reused cached answers
+  (`onebox_orchestrator.dashboard.cache`);
 - ``GET /static/dashboard.css|js``, ``owner.js``: our stylesheet and scripts (public, nothing
   secret);
 - the owner's view (`conversations`, `unanswered`): ``/conversations``, ``/unanswered``, their
@@ -55,6 +57,7 @@ from .access import (
     Access,
     LoginLimiter,
 )
+from .cache import cache_handlers
 from .conversations import conversation_handlers
 from .figures import Summary, WorkerState
 from .page import render_content, render_login, render_page
@@ -241,6 +244,7 @@ def dashboard_handlers(
         log.info("dashboard.replayed", ids=data.ids, replayed=count)
         return Response({"replayed": count}, headers=SECURITY_HEADERS)
 
+    cached = cache_handlers(bus=bus, access=access, headers=SECURITY_HEADERS, clock=clock)
     owned: list[ControllerRouterHandler] = []
     if owner is not None:
         owned += conversation_handlers(owner.conversations, headers=SECURITY_HEADERS)
@@ -250,7 +254,7 @@ def dashboard_handlers(
         )  # fmt: skip
     protected = Router(
         "/",
-        route_handlers=[page, fragment, api_summary, replay, *owned],
+        route_handlers=[page, fragment, api_summary, replay, *cached, *owned],
         guards=[guard],
         exception_handlers={NotAuthorizedException: unauthorized},
     )
