@@ -26,6 +26,11 @@ OPERATOR = "operator"
 the person behind the bot, never a customer. Same `InboundMessage` envelope; a reply carries
 ``meta["reply_to_message_id"]``."""
 
+FROM_OPERATOR = "from_operator"
+"""``OutboundMessage.meta`` key set (to ``"1"``) on a reply a person wrote in the operator chat:
+it answers no customer message of its own, so its arrival time says nothing about the
+customer's last message (WhatsApp's 24-hour window)."""
+
 ContentKind = Literal[
     "text",
     "command",

@@ -24,8 +24,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from onebox_bus import Bus, Message
-from onebox_bus.contracts import InboundMessage, OutboundMessage, conversation_key, outbound_topic
-from onebox_service import DeliveryStore, is_open, next_opening, opening_phrase
+from onebox_bus.contracts import (
+    FROM_OPERATOR,
+    InboundMessage,
+    OutboundMessage,
+    conversation_key,
+    outbound_topic,
+)
+from onebox_service import (
+    REASON,
+    DeliveryStore,
+    WhatsAppTemplate,
+    is_open,
+    next_opening,
+    opening_phrase,
+    with_failure_notice,
+)
 from sqlalchemy.engine import Connection
 
 from .escalation import Escalation, EscalationRules
@@ -172,6 +186,46 @@ class HandoffDesk:
             lines.append(line)
         lines.append("Reply /done to a post to hand its conversation back to the bot.")
         return "\n".join(lines)
+
+    def reply_template(self) -> WhatsAppTemplate | None:
+        """The business file's template for operator replies outside WhatsApp's window.
+
+        The first template that takes the operator's text, else the first one; None without.
+        """
+        business = self.holding.business
+        templates = business.whatsapp_templates if business is not None else ()
+        ordered = sorted(templates, key=lambda t: not t.takes_text)  # stable: file order kept
+        return ordered[0] if ordered else None
+
+    def operator_reply_meta(
+        self, handoff: Handoff, *, correlation_id: str, reply_to: str | None
+    ) -> dict[str, str]:
+        """The meta of an operator's reply to `handoff`'s customer.
+
+        It marks the reply as the operator's, names the WhatsApp template to send when the
+        customer's window has closed, and carries the notice the customer's channel posts
+        here if the reply cannot be delivered (`onebox_service.failures`).
+        """
+        meta = {**handoff.reply_meta, FROM_OPERATOR: "1"}
+        text = f"{who(handoff)}: your reply was not delivered: {REASON}."
+        if handoff.channel == "whatsapp":
+            template = self.reply_template()
+            if template is not None:
+                meta.update(template.to_meta())
+            else:
+                text += (
+                    " WhatsApp lets a business write freely only within 24 hours of the "
+                    "customer's last message; after that only an approved template goes "
+                    "through, and the business file names none ([[whatsapp_templates]])."
+                )
+        notice = OutboundMessage(
+            channel=OPERATOR_CHANNEL,
+            conversation_id=self.chat,
+            text=text,
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+        )
+        return with_failure_notice(meta, notice)
 
     # -- writes (inside the caller's unit of work) --------------------------------------
 

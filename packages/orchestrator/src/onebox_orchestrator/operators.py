@@ -236,7 +236,11 @@ class OperatorHandler:
             text=text,
             correlation_id=inbound.correlation_id,
             received_at=inbound.received_at,
-            meta=dict(handoff.reply_meta),
+            meta=self.desk.operator_reply_meta(
+                handoff,
+                correlation_id=inbound.correlation_id,
+                reply_to=inbound.platform_message_id or None,
+            ),
         )
 
         def work(conn: Connection) -> None:
