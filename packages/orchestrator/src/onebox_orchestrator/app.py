@@ -2,8 +2,8 @@
 
 `create_app` wires the kit's runtime (bus, engine, collector, notifier, lifespan) and the
 router into the inbound handler, adds the `inbound` consumer and the retention sweep as
-lifespan workers (and, with an operator chat, the ``operator`` consumer and the handoff
-desk), and mounts the kit's /health and /metrics, this package's admin routes and
+lifespan workers (and, with an operator chat, the ``operator`` consumer, the handoff
+desk and its idle timer), and mounts the kit's /health and /metrics, this package's admin routes and
 the dashboard (``/``, ``/api/summary``: `onebox_orchestrator.dashboard`).
 
 (No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
@@ -33,6 +33,7 @@ from .escalation import EscalationRules
 from .handler import InboundHandler, ReplyRouter
 from .handoffs import HandoffStore
 from .holding import HoldingReplies
+from .idle import IDLE_EVERY, IdleResumer
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .operators import OperatorHandler
@@ -120,6 +121,7 @@ def create_app(
             min_poll=0.005,
             max_poll=settings.idle_poll_seconds,
         )
+        runtime.add_worker(IdleResumer(desk, every=min(IDLE_EVERY, desk.idle_seconds / 4)))
     cache = router.cache if isinstance(router, Router) else None
     runtime.add_worker(
         RetentionWorker(

@@ -349,16 +349,28 @@ class HandoffDesk:
         )
 
     def resume(
-        self, conn: Connection, *, message: Message, handoff: Handoff, correlation_id: str
-    ) -> None:
-        """Close a handoff nobody answered for ``idle_minutes``; tell the operator chat."""
+        self,
+        conn: Connection,
+        *,
+        handoff: Handoff,
+        message: Message | None = None,
+        correlation_id: str | None = None,
+    ) -> bool:
+        """Close a handoff nobody answered for ``idle_minutes``; tell the operator chat.
+
+        Called by the handler (before answering the customer's next message) and by the idle
+        timer (`idle.IdleResumer`); whichever comes first closes it, and the notice is
+        deduplicated per handoff. Returns False when it was already closed.
+        """
+        del message  # the notice belongs to the handoff, not to the message that found it idle
         if not self.store.close(conn, handoff.id, by="idle"):
-            return
+            return False
         self.say(
             f"{who(handoff)}: no answer here for {minutes(self.idle_seconds)}, so the bot "
             "answers this conversation again.",
-            correlation_id=correlation_id,
-            dedupe_key=f"handoff-resume:{message.id}",
+            correlation_id=correlation_id or handoff.post_correlation_id,
+            dedupe_key=f"handoff-resume:{handoff.id}",
             reply_to=handoff.post_message_id,
             topic_id=handoff.topic_id,
         )
+        return True
