@@ -49,7 +49,7 @@ from onebox_service import MessageJournal
 from sqlalchemy.engine import Connection
 
 from .desk import HandoffDesk
-from .escalation import NO_ESCALATION, Escalation, decide
+from .escalation import FIXED, NO_ESCALATION, Escalation, decide, failures_in_a_row
 from .handoffs import Handoff
 from .instruments import Instruments
 from .memory import ConversationMemory, StoredTurn
@@ -210,7 +210,7 @@ class InboundHandler:
                 escalation=Escalation(escalate=True, reason="voice_not_transcribed", detail=why),
             )
         if heard is None and (voice := voice_error_reply(inbound)) is not None:
-            return Answer(text=voice, outcome="unsupported", provider="fixed")
+            return await self._fixed(inbound, voice)
         if heard is not None and self.journal is not None:
             self.journal.record(
                 inbound.correlation_id, "transcribed", provider=heard.provider,
@@ -221,7 +221,7 @@ class InboundHandler:
             inbound.content_kind not in READABLE_KINDS or not inbound.text.strip()
         ):
             kind = inbound.content_kind if inbound.content_kind not in READABLE_KINDS else "unknown"
-            return Answer(text=unsupported_reply(kind), outcome="unsupported", provider="fixed")
+            return await self._fixed(inbound, unsupported_reply(kind))
         if self.desk is not None:
             asked = decide(inbound.text, rules=self.desk.rules)
             if asked.escalate:
@@ -251,16 +251,24 @@ class InboundHandler:
                 reply = await self.router.route(conversation, deadline=deadline)
         except Exception as exc:
             retryable = bool(getattr(exc, "retryable", False))
-            if retryable and message.attempt < message.max_attempts and self.clock() < deadline:
+            # With a desk, the second failure of the chain on this message goes to a person.
+            repeated = self._unanswered(inbound.text, failures=message.attempt)
+            if (
+                retryable
+                and repeated.reason != "repeated_failure"
+                and message.attempt < message.max_attempts
+                and self.clock() < deadline
+            ):
                 raise  # the consumer gives it back to the bus; the next attempt routes again
             reason = f"router failed: {type(exc).__name__}: {exc}"[:500]
             log.error("router.failed", error=type(exc).__name__, reason=reason)
+            escalation = repeated if repeated.escalate else self._unanswered(inbound.text)
             return Answer(
                 text=self.holding(inbound.text),
                 outcome="holding",
                 provider="none",
                 dead_reason=reason,
-                escalation=self._unanswered(inbound.text),
+                escalation=escalation,
             )
         if self.journal is not None:
             self.journal.record(
@@ -284,10 +292,27 @@ class InboundHandler:
             text=reply.text, outcome="replied", provider=reply.provider, cost_usd=reply.cost_usd
         )
 
-    def _unanswered(self, text: str) -> Escalation:
+    def _unanswered(self, text: str, *, failures: int = 0) -> Escalation:
+        """Unanswered (`failures` = 0), or the chain failed `failures` times on this message."""
         if self.desk is None:
             return NO_ESCALATION
-        return decide(text, rules=self.desk.rules, unanswered=True)
+        return decide(text, rules=self.desk.rules, unanswered=not failures, failures=failures)
+
+    async def _fixed(self, inbound: InboundMessage, text: str) -> Answer:
+        """A fixed reply ("I can only read text"), or a handoff when it would be the second
+        fixed reply in a row of this conversation (the bot failing the customer twice)."""
+        if self.desk is not None:
+            history = await self.bus.run_async(lambda: self.memory.recent(inbound.key))
+            failures = failures_in_a_row(history) + 1
+            repeated = decide("", rules=self.desk.rules, failures=failures)
+            if repeated.escalate:
+                return Answer(
+                    text=self.desk.holding.handed_over(inbound.text),
+                    outcome="escalated",
+                    provider="none",
+                    escalation=repeated,
+                )
+        return Answer(text=text, outcome="unsupported", provider=FIXED)
 
     def _commit(
         self,

@@ -83,6 +83,5 @@ class IdleResumer:
         return closed
 
 
-
 def _resume(desk: HandoffDesk, handoff: Handoff, conn: Connection) -> bool:
     return desk.resume(conn, handoff=handoff)
