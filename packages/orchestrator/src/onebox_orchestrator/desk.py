@@ -237,8 +237,13 @@ class HandoffDesk:
         dedupe_key: str,
         reply_to: str | None = None,
         topic_id: int | None = None,
+        key: str | None = None,
+        delay: float = 0.0,
     ) -> int:
-        """Publish `text` to the operator chat (in the caller's transaction)."""
+        """Publish `text` to the operator chat (in the caller's transaction).
+
+        `key` orders it (default: the chat's own order); `delay` holds it back (seconds).
+        """
         meta = {"message_thread_id": str(topic_id)} if topic_id is not None else {}
         post = OutboundMessage(
             channel=OPERATOR_CHANNEL,
@@ -251,10 +256,33 @@ class HandoffDesk:
         return self.bus.publish(
             outbound_topic(OPERATOR_CHANNEL),
             post.to_payload(),
-            key=conversation_key(OPERATOR_CHANNEL, self.chat),
+            key=key or conversation_key(OPERATOR_CHANNEL, self.chat),
             dedupe_key=dedupe_key,
             correlation_id=correlation_id,
+            delay=delay,
         )
+
+    def handoff_key(self, handoff_id: int) -> str:
+        """The bus key of the posts about a handoff whose escalation waits for the opening.
+
+        Its relays queue behind the held post (per-key FIFO) without holding up the rest of
+        the operator chat (answers to commands, other handoffs).
+        """
+        return f"{conversation_key(OPERATOR_CHANNEL, self.chat)}#handoff-{handoff_id}"
+
+    def notify_time(self) -> float | None:
+        """When an escalation now reaches the operator: None for at once, else the opening.
+
+        Only with ``notify = "at_opening"`` in the business file, hours set, and closed now.
+        """
+        business = self.holding.business
+        if business is None or business.hours is None or business.handoff.notify != "at_opening":
+            return None
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        if is_open(business, now):
+            return None
+        opening = next_opening(business, now)
+        return opening.timestamp() if opening is not None else None
 
     def escalate(
         self,
@@ -265,7 +293,11 @@ class HandoffDesk:
         escalation: Escalation,
         history: Sequence[StoredTurn],
     ) -> int:
-        """Open the conversation's handoff and publish its escalation post; returns its id."""
+        """Open the conversation's handoff and publish its escalation post; returns its id.
+
+        Out of hours with ``notify = "at_opening"`` the post is held until the next opening.
+        """
+        notify_at = self.notify_time()
         handoff_id = self.store.open(
             conn,
             conversation_key=inbound.key,
@@ -275,13 +307,17 @@ class HandoffDesk:
             reason=escalation.reason or "unanswered",
             post_correlation_id=inbound.correlation_id,
             reply_meta=inbound.meta,
+            notify_at=notify_at,
         )
         name = inbound.sender_name or inbound.conversation_id
         why = _WHY.get(escalation.reason or "", "{detail}").format(detail=escalation.detail)
         lines = [
             f"New handoff #{handoff_id}: {channel_name(inbound.channel)} · {name}",
             f"Why: {why}.",
-            self.hours_state(),
+            self.hours_state()
+            if notify_at is None
+            else "The customer wrote while the business was closed; this post waited for "
+            "the opening, and the customer was told when a person would reply.",
             "",
             "Last turns:",
         ]
@@ -302,6 +338,8 @@ class HandoffDesk:
             "\n".join(lines),
             correlation_id=inbound.correlation_id,
             dedupe_key=f"handoff-post:{message.id}",
+            key=self.handoff_key(handoff_id) if notify_at is not None else None,
+            delay=max(0.0, notify_at - self.clock()) if notify_at is not None else 0.0,
         )
         return handoff_id
 
@@ -335,6 +373,7 @@ class HandoffDesk:
             dedupe_key=f"handoff-relay:{message.id}",
             reply_to=post_message_id,
             topic_id=handoff.topic_id,
+            key=self.handoff_key(handoff.id) if handoff.notify_at is not None else None,
         )
         if post_message_id is not None and handoff.post_message_id is None:
             self.store.set_post_message(conn, handoff.id, post_message_id)

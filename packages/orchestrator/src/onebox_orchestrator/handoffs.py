@@ -45,6 +45,8 @@ class Handoff:
         closed_by: who closed it (``operator`` or ``idle``).
         bot_off: the operator turned the bot off for this conversation (``/bot off``): it
             stays with the person however long they are silent, until ``/bot on`` or ``/done``.
+        notify_at: when the escalation post reaches the operator chat, if not at once
+            (``notify = "at_opening"`` out of hours): the idle clock starts then.
     """
 
     id: int
@@ -63,11 +65,13 @@ class Handoff:
     closed_at: float | None = None
     closed_by: ClosedBy | None = None
     bot_off: bool = False
+    notify_at: float | None = None
 
     @property
     def last_activity(self) -> float:
-        """When the handoff last saw its operator (or was opened)."""
-        return self.last_operator_at if self.last_operator_at is not None else self.opened_at
+        """When the handoff last saw its operator (or the operator was told of it)."""
+        told = self.notify_at if self.notify_at is not None else self.opened_at
+        return max(told, self.last_operator_at or 0.0)
 
     def idle(self, now: float, *, idle_seconds: float) -> bool:
         """True when no operator message came for `idle_seconds` (never with the bot off)."""
@@ -97,6 +101,7 @@ def _to_handoff(row: Row[tuple[object, ...]]) -> Handoff:
         closed_at=m["closed_at"],
         closed_by=m["closed_by"],
         bot_off=bool(m["bot_off"]),
+        notify_at=m["notify_at"],
     )
 
 
@@ -173,6 +178,7 @@ class HandoffStore:
         post_correlation_id: str,
         reply_meta: Mapping[str, str] | None = None,
         topic_id: int | None = None,
+        notify_at: float | None = None,
     ) -> int:
         """Open a handoff (the caller checked none is open); returns its id."""
         result = conn.execute(
@@ -188,6 +194,7 @@ class HandoffStore:
                 topic_id=topic_id,
                 opened_at=self.clock(),
                 bot_off=False,
+                notify_at=notify_at,
             )
         )
         key = result.inserted_primary_key
