@@ -28,6 +28,7 @@ from .dashboard import (
     record_process_start,
     worker_health,
 )
+from .dashboard.handoffs import handoff_handlers
 from .desk import HandoffDesk
 from .escalation import EscalationRules
 from .handler import InboundHandler, ReplyRouter
@@ -141,15 +142,17 @@ def create_app(
         return memory
 
     startup: list[Callable[[], None]] = []
+    access = Access(
+        host=settings.host,
+        token=settings.admin_token,
+        public_hosts=settings.public_host.split(","),
+        clock=clock,
+    )
     dashboard = dashboard_handlers(
         engine=runtime.engine,
         bus=bus,
-        access=Access(
-            host=settings.host,
-            token=settings.admin_token,
-            public_hosts=settings.public_host.split(","),
-            clock=clock,
-        ),
+        access=access,
+        extra=handoff_handlers(desk=desk, access=access, clock=clock) if desk else (),
         budgets=provider_budgets(router),
         workers=worker_health(runtime),
         clock=clock,

@@ -48,6 +48,9 @@ NOT_ESCALATION = (
 )
 
 
+FROM_DASHBOARD = "dashboard"
+"""``meta["source"]`` of an operator message written in the dashboard's reply box."""
+
 _NUMBERED = re.compile(r"^#(\d{1,18})\s+(.+)$", re.DOTALL)
 _NUMBER = re.compile(r"(?:^|\s)#?(\d{1,18})$")
 
@@ -172,14 +175,22 @@ class OperatorHandler:
         return self._forward(message, inbound, handoff, text), "forwarded"
 
     def _answer(
-        self, message: Message, inbound: InboundMessage, text: str
+        self,
+        message: Message,
+        inbound: InboundMessage,
+        text: str,
+        change: Callable[[Connection], str | None] | None = None,
     ) -> Callable[[Connection], None]:
+        """The unit of work answering `text` in the operator chat (after `change`, which may
+        give another text) and acking the operator's message."""
+
         def work(conn: Connection) -> None:
+            said = (change(conn) if change is not None else None) or text
             self.desk.say(
-                text,
+                said,
                 correlation_id=inbound.correlation_id,
                 dedupe_key=f"operator-answer:{message.id}",
-                reply_to=inbound.platform_message_id or None,
+                reply_to=_reply_to(inbound),
             )
             self.bus.ack(message)
 
@@ -188,44 +199,24 @@ class OperatorHandler:
     def _bot_off(
         self, message: Message, inbound: InboundMessage, handoff: Handoff
     ) -> Callable[[Connection], None]:
-        def work(conn: Connection) -> None:
-            if handoff.state == "open":
-                self.desk.store.set_bot_off(conn, handoff.id, True)
-                text = (
-                    f"The bot is off for {who(handoff)}: it stays silent there until "
-                    "/bot on or /done."
-                )
-            else:
-                text = f"{who(handoff)} is already back with the bot; nothing changed."
-            self.desk.say(
-                text,
-                correlation_id=inbound.correlation_id,
-                dedupe_key=f"operator-answer:{message.id}",
-                reply_to=inbound.platform_message_id or None,
-            )
-            self.bus.ack(message)
+        def change(conn: Connection) -> str | None:
+            if handoff.state != "open":
+                return f"{who(handoff)} is already back with the bot; nothing changed."
+            self.desk.store.set_bot_off(conn, handoff.id, True)
+            return None
 
-        return work
+        off = f"The bot is off for {who(handoff)}: it stays silent there until /bot on or /done."
+        return self._answer(message, inbound, off, change)
 
     def _done(
         self, message: Message, inbound: InboundMessage, handoff: Handoff
     ) -> Callable[[Connection], None]:
-        def work(conn: Connection) -> None:
-            closed = self.desk.store.close(conn, handoff.id, by="operator")
-            text = (
-                f"{who(handoff)} is back with the bot."
-                if closed
-                else f"{who(handoff)} was already back with the bot."
-            )
-            self.desk.say(
-                text,
-                correlation_id=inbound.correlation_id,
-                dedupe_key=f"operator-answer:{message.id}",
-                reply_to=inbound.platform_message_id or None,
-            )
-            self.bus.ack(message)
+        def change(conn: Connection) -> str | None:
+            if self.desk.store.close(conn, handoff.id, by="operator"):
+                return None
+            return f"{who(handoff)} was already back with the bot."
 
-        return work
+        return self._answer(message, inbound, f"{who(handoff)} is back with the bot.", change)
 
     def _forward(
         self, message: Message, inbound: InboundMessage, handoff: Handoff, text: str
@@ -237,9 +228,7 @@ class OperatorHandler:
             correlation_id=inbound.correlation_id,
             received_at=inbound.received_at,
             meta=self.desk.operator_reply_meta(
-                handoff,
-                correlation_id=inbound.correlation_id,
-                reply_to=inbound.platform_message_id or None,
+                handoff, correlation_id=inbound.correlation_id, reply_to=_reply_to(inbound)
             ),
         )
 
@@ -252,6 +241,14 @@ class OperatorHandler:
                 correlation_id=inbound.correlation_id,
             )
             self.desk.store.touch_operator(conn, handoff.id)
+            if inbound.meta.get("source") == FROM_DASHBOARD:
+                self.desk.say(
+                    f"{who(handoff)}: answered from the dashboard:\n{text}",
+                    correlation_id=inbound.correlation_id,
+                    dedupe_key=f"operator-answer:{message.id}",
+                    reply_to=handoff.post_message_id,
+                    topic_id=handoff.topic_id,
+                )
             self.desk.memory.record_turn(
                 conn,
                 conversation_key=handoff.conversation_key,
@@ -265,6 +262,13 @@ class OperatorHandler:
             self.bus.ack(message)
 
         return work
+
+
+def _reply_to(inbound: InboundMessage) -> str | None:
+    """The operator's message to answer in the chat (None for a reply from the dashboard)."""
+    if inbound.meta.get("source") == FROM_DASHBOARD:
+        return None
+    return inbound.platform_message_id or None
 
 
 def _named_handoff(text: str) -> int | None:

@@ -19,7 +19,7 @@ Content-Security-Policy allowing only our own files.
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs
@@ -124,6 +124,7 @@ def dashboard_handlers(
     on_startup: list[Callable[[], None]] | None = None,
     side_threads: list[threading.Thread] | None = None,
     limiter: LoginLimiter | None = None,
+    extra: Sequence[ControllerRouterHandler] = (),
 ) -> list[ControllerRouterHandler]:
     """The dashboard's routes, for `create_service_app(route_handlers=...)`.
 
@@ -137,6 +138,7 @@ def dashboard_handlers(
         side_threads: the warm-up thread is added here, for the runtime to join before it
             closes the database.
         limiter: limits failed sign-ins (default: `LoginLimiter` on `clock`).
+        extra: more pages behind the same guard (the handoffs: `handoffs.handoff_handlers`).
     """
     limiter = limiter or LoginLimiter(clock=clock)
     reader = SummaryReader(engine, bus=bus, budgets=budgets, workers=workers, clock=clock)
@@ -212,7 +214,7 @@ def dashboard_handlers(
 
     protected = Router(
         "/",
-        route_handlers=[page, fragment, api_summary, replay],
+        route_handlers=[page, fragment, api_summary, replay, *extra],
         guards=[guard],
         exception_handlers={NotAuthorizedException: unauthorized},
     )
