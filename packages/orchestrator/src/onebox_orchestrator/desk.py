@@ -60,6 +60,14 @@ _WHY = {
     "unanswered": "the bot could not answer",
     "repeated_failure": "the bot failed {detail} times in this conversation",
     "voice_not_transcribed": "a voice note the bot could not listen to ({detail})",
+    "media_not_read": "the customer sent {detail}, which the bot cannot open",
+}
+_MEDIA_WORDS = {
+    "image": "a photo",
+    "sticker": "a sticker",
+    "document": "a document",
+    "location": "a location",
+    "video": "a video",
 }
 
 _VOICE_KINDS = {"voice": "voice note", "audio": "audio file", "video_note": "video note"}
@@ -98,6 +106,24 @@ def _unheard_lines(inbound: InboundMessage) -> list[str]:
         said,
         "The bot could not listen to it. Reply here to ask the customer to type it, or call "
         "them back.",
+    ]
+
+
+def media_words(kind: str) -> str:
+    """``a photo`` for ``image``: how a post names content the bot cannot open."""
+    return _MEDIA_WORDS.get(kind, f"a {kind}")
+
+
+def _media_lines(inbound: InboundMessage) -> list[str]:
+    """The post's lines for a photo, sticker, document, location or video."""
+    what = inbound.meta.get("summary") or media_words(inbound.content_kind)
+    said = f"Customer: [{_clip(what)} on {channel_name(inbound.channel)}]"
+    if inbound.text.strip():
+        said += f" with the caption: {_clip(inbound.text)}"
+    return [
+        said,
+        "The bot cannot open it and only text is relayed: open the chat on the customer's "
+        "phone number or app to see it, and reply here to answer them.",
     ]
 
 
@@ -326,6 +352,8 @@ class HandoffDesk:
             lines.append(f"{speaker}: {_clip(turn.text)}")
         if escalation.reason == "voice_not_transcribed":
             lines += _unheard_lines(inbound)
+        elif escalation.reason == "media_not_read":
+            lines += _media_lines(inbound)
         else:
             lines.append(f"Customer: {_clip(inbound.text or f'[{inbound.content_kind}]')}")
         lines += [

@@ -18,8 +18,9 @@ Triggers, first match wins:
    row (`failures_in_a_row`: a sticker, a voice note too long to hear, ...), where the
    customer was not answered twice.
 
-The handler also escalates a voice note no transcription provider could listen to
-(``voice_not_transcribed``, `voice.unheard`) when the desk is configured.
+The handler also escalates, when the desk is configured, a voice note no transcription
+provider could listen to (``voice_not_transcribed``, `voice.unheard`) and an image, sticker,
+document, location or video (``media_not_read``, `MEDIA_KINDS`).
 
 Nothing here posts, stores or reads a clock: the caller acts on the `Escalation`.
 """
@@ -51,7 +52,12 @@ EscalationReason = Literal[
     "unanswered",
     "repeated_failure",
     "voice_not_transcribed",
+    "media_not_read",
 ]
+
+MEDIA_KINDS = frozenset({"image", "sticker", "document", "location", "video"})
+"""Content the bot cannot read: with a desk it escalates (``media_not_read``) instead of the
+polite "I can only read text" reply."""
 
 _PERSON = (
     r"(?:real |actual |live |human )?(?:human|person|someone|somebody|agent|operator|"

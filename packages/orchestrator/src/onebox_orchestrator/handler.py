@@ -5,7 +5,8 @@ Steps for a claimed `inbound` message:
 1. decode the `InboundMessage` (a payload that cannot be decoded is dead-lettered at once:
    there is no conversation to answer);
 2. content the bot cannot read (photo, sticker...) gets a fixed polite reply, without the
-   router; a voice note the agent transcribed is read like text (answered in the spoken
+   router (with a handoff desk, a photo, sticker, document, location or video is handed to a
+   person instead); a voice note the agent transcribed is read like text (answered in the spoken
    language, a ``transcribed`` trace event), one it could not gets a fixed reply saying
    what to do (`voice`);
 3. otherwise load the conversation's last turns, build the `Conversation` with the channel's
@@ -48,8 +49,8 @@ from onebox_router import Conversation, Reply, Turn
 from onebox_service import MessageJournal
 from sqlalchemy.engine import Connection
 
-from .desk import HandoffDesk
-from .escalation import FIXED, NO_ESCALATION, Escalation, decide, failures_in_a_row
+from .desk import HandoffDesk, media_words
+from .escalation import FIXED, MEDIA_KINDS, NO_ESCALATION, Escalation, decide, failures_in_a_row
 from .handoffs import Handoff
 from .instruments import Instruments
 from .memory import ConversationMemory, StoredTurn
@@ -217,6 +218,16 @@ class InboundHandler:
                 model=heard.model, seconds=heard.audio_seconds, cost_usd=heard.cost_usd,
                 language=heard.language or "",
             )  # fmt: skip
+        if heard is None and self.desk is not None and inbound.content_kind in MEDIA_KINDS:
+            # A photo, sticker, document, location or video: a person can look at it.
+            return Answer(
+                text=self.desk.holding.handed_over(inbound.text),
+                outcome="escalated",
+                provider="none",
+                escalation=Escalation(
+                    escalate=True, reason="media_not_read", detail=media_words(inbound.content_kind)
+                ),
+            )
         if heard is None and (
             inbound.content_kind not in READABLE_KINDS or not inbound.text.strip()
         ):
