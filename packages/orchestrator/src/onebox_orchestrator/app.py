@@ -89,6 +89,7 @@ def create_app(
             rules=EscalationRules.from_handoff(business.handoff if business else None),
             idle_seconds=60.0 * (business.handoff.idle_minutes if business else 30),
             clock=clock,
+            topics=settings.operator_topics,
         )
     handler = InboundHandler(
         bus=bus,

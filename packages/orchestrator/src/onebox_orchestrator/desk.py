@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from onebox_bus import Bus, Message
 from onebox_bus.contracts import (
+    FORUM_TOPIC,
     FROM_OPERATOR,
     InboundMessage,
     OutboundMessage,
@@ -142,6 +143,8 @@ class HandoffDesk:
         rules: the business file's escalation rules.
         idle_seconds: without an operator message for this long the bot resumes.
         clock: unix seconds now.
+        topics: the operator chat is a forum supergroup: each escalation post opens its own
+            topic, named like the handoff (``#3 WhatsApp · Maria``).
     """
 
     bus: Bus
@@ -153,6 +156,7 @@ class HandoffDesk:
     rules: EscalationRules = field(default_factory=EscalationRules)
     idle_seconds: float = 30 * 60.0
     clock: Callable[[], float] = time.time
+    topics: bool = False
 
     @property
     def chat(self) -> str:
@@ -265,12 +269,15 @@ class HandoffDesk:
         topic_id: int | None = None,
         key: str | None = None,
         delay: float = 0.0,
+        forum_topic: str | None = None,
     ) -> int:
         """Publish `text` to the operator chat (in the caller's transaction).
 
         `key` orders it (default: the chat's own order); `delay` holds it back (seconds).
         """
         meta = {"message_thread_id": str(topic_id)} if topic_id is not None else {}
+        if forum_topic is not None:
+            meta[FORUM_TOPIC] = forum_topic[:128]
         post = OutboundMessage(
             channel=OPERATOR_CHANNEL,
             conversation_id=self.chat,
@@ -368,6 +375,9 @@ class HandoffDesk:
             dedupe_key=f"handoff-post:{message.id}",
             key=self.handoff_key(handoff_id) if notify_at is not None else None,
             delay=max(0.0, notify_at - self.clock()) if notify_at is not None else 0.0,
+            forum_topic=f"#{handoff_id} {channel_name(inbound.channel)} · {name}"
+            if self.topics
+            else None,
         )
         return handoff_id
 

@@ -148,6 +148,11 @@ class HandoffStore:
         )
         return self._one(query, conn)
 
+    def by_topic(self, topic_id: int, conn: Connection | None = None) -> Handoff | None:
+        """The handoff whose forum topic in the operator chat is `topic_id`."""
+        query = select(table).where(table.c.topic_id == topic_id).order_by(table.c.id.desc())
+        return self._one(query.limit(1), conn)
+
     def get(self, handoff_id: int, conn: Connection | None = None) -> Handoff | None:
         """One handoff by id."""
         return self._one(select(table).where(table.c.id == handoff_id), conn)
@@ -223,6 +228,10 @@ class HandoffStore:
             .where(table.c.id == handoff_id, table.c.state == "open")
             .values(bot_off=off, last_operator_at=self.clock())
         )
+
+    def set_topic(self, conn: Connection, handoff_id: int, topic_id: int) -> None:
+        """Remember the forum topic of a handoff (learnt from the operator's first message)."""
+        conn.execute(update(table).where(table.c.id == handoff_id).values(topic_id=topic_id))
 
     def set_post_message(self, conn: Connection, handoff_id: int, message_id: str) -> None:
         """Remember the operator chat's message id of the escalation post."""

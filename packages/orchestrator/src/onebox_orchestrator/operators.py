@@ -52,6 +52,7 @@ FROM_DASHBOARD = "dashboard"
 """``meta["source"]`` of an operator message written in the dashboard's reply box."""
 
 _NUMBERED = re.compile(r"^#(\d{1,18})\s+(.+)$", re.DOTALL)
+_TOPIC_NAME = re.compile(r"^#(\d{1,18})\s")
 _NUMBER = re.compile(r"(?:^|\s)#?(\d{1,18})$")
 
 
@@ -103,6 +104,9 @@ class OperatorHandler:
                 handoff = await self.bus.run_async(lambda: self.desk.resolve(reply_to))
             elif named is not None:
                 handoff = await self.bus.run_async(lambda: self.desk.store.get(named))
+            learnt: int | None = None
+            if handoff is None and reply_to and self.desk.topics:
+                handoff, learnt = await self.bus.run_async(lambda: self._by_topic(inbound))
             text = inbound.text
             if named is not None and (by_number := numbered(text)) is not None:
                 text = by_number[1]
@@ -117,6 +121,8 @@ class OperatorHandler:
                     replied=bool(reply_to) or named is not None,
                     text=text,
                 )
+            if learnt is not None and handoff is not None:
+                work = _learning_topic(work, self.desk, handoff.id, learnt)
             try:
                 await self.bus.db.unit(work)
             except LeaseLost:
@@ -127,6 +133,23 @@ class OperatorHandler:
                 outcome=outcome,
                 handoff_id=handoff.id if handoff is not None else None,
             )
+
+    def _by_topic(self, inbound: InboundMessage) -> tuple[Handoff | None, int | None]:
+        """The handoff of the forum topic the operator wrote in, and its topic id when this
+        is the first time the topic is seen (found by the ``#3`` of the topic's name)."""
+        thread = inbound.meta.get("message_thread_id", "")
+        if not thread.isdigit():
+            return None, None
+        found = self.desk.store.by_topic(int(thread))
+        if found is not None:
+            return found, None
+        match = _TOPIC_NAME.match(inbound.meta.get("topic_name", ""))
+        if match is None:
+            return None, None
+        found = self.desk.store.get(int(match.group(1)))
+        if found is None or found.topic_id is not None:
+            return None, None  # a name copied onto another topic names nothing
+        return found, int(thread)
 
     def _plan(
         self,
@@ -262,6 +285,18 @@ class OperatorHandler:
             self.bus.ack(message)
 
         return work
+
+
+def _learning_topic(
+    work: Callable[[Connection], None], desk: HandoffDesk, handoff_id: int, topic_id: int
+) -> Callable[[Connection], None]:
+    """`work`, remembering the handoff's forum topic in the same unit."""
+
+    def learn(conn: Connection) -> None:
+        desk.store.set_topic(conn, handoff_id, topic_id)
+        work(conn)
+
+    return learn
 
 
 def _reply_to(inbound: InboundMessage) -> str | None:
