@@ -24,8 +24,9 @@ from .handoffs import Handoff
 
 log = structlog.get_logger("onebox.orchestrator.idle")
 
-IDLE_EVERY = 15.0
-"""Seconds between two looks at the open handoffs (a quarter of ``idle_minutes`` if shorter)."""
+IDLE_EVERY = 5.0
+"""Seconds between two looks at the open handoffs (a quarter of ``idle_minutes`` if shorter);
+well inside the kit's ``worker_stall_seconds``, so /health sees the loop alive."""
 
 
 class IdleResumer:
