@@ -78,6 +78,7 @@ class Platforms:
         self.deliver("telegram", update_bytes(update), headers)
 
 
+@pytest.mark.timeout(600)
 def test_sigkilled_agents_mid_handoff_lose_no_relay_and_send_none_twice(
     up_stack: Callable[..., UpStack], fakes: tuple[FakeBotAPI, wa.FakeGraphApi]
 ) -> None:
