@@ -9,7 +9,14 @@ posts keep their order), always inside the caller's unit of work:
   the customer's reply and the inbound ack;
 - `relay` sends a customer's message of a conversation in a person's hands to the operator
   chat (as a reply to the escalation post once its message id is known) and remembers it;
-- `resume` closes a handoff nobody answered for ``idle_minutes`` and says so there.
+- `resume` closes a handoff nobody answered for ``idle_minutes`` and says so there (called
+  by the handler and by the idle timer, `idle.IdleResumer`).
+
+Out of hours with ``notify = "at_opening"`` the post is held until the next opening
+(`notify_time`; its relays queue behind it under `handoff_key`). With forum topics
+(``ONEBOX_OPERATOR_TOPICS``) the post opens the conversation's own topic. An operator's reply
+carries what its channel needs to deliver it or to say why it could not
+(`operator_reply_meta`: the WhatsApp template outside the 24-hour window, the failure notice).
 
 The escalation post's message id in the operator chat is learned from the Telegram sender's
 delivery records (`post_message_id`), which is also how an operator's reply is matched to its
