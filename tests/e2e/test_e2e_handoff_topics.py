@@ -46,7 +46,10 @@ def test_each_handoff_gets_its_topic_and_is_answered_there(
 
         def in_the_topic(thread: int, name: str, text: str) -> None:
             drive.update_id += 1
-            update = topic_update(drive.update_id, FORUM, text, thread_id=thread, topic_name=name)
+            update = topic_update(
+                drive.update_id, FORUM, text, thread_id=thread, topic_name=name,
+                message_id=50_000 + drive.update_id,  # the chat's ids: none of the bot's
+            )  # fmt: skip
             response = http.post(
                 stack.urls["telegram"] + "/webhook/telegram",
                 content=update_bytes(update),

@@ -235,7 +235,12 @@ class HandoffDesk:
         return ordered[0] if ordered else None
 
     def operator_reply_meta(
-        self, handoff: Handoff, *, correlation_id: str, reply_to: str | None
+        self,
+        handoff: Handoff,
+        *,
+        correlation_id: str,
+        reply_to: str | None,
+        topic_id: int | None = None,
     ) -> dict[str, str]:
         """The meta of an operator's reply to `handoff`'s customer.
 
@@ -261,6 +266,7 @@ class HandoffDesk:
             text=text,
             correlation_id=correlation_id,
             reply_to=reply_to,
+            meta={"message_thread_id": str(topic_id)} if topic_id is not None else {},
         )
         return with_failure_notice(meta, notice)
 

@@ -22,6 +22,7 @@ with whatever it causes, so a crash repeats it whole or not at all:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -52,6 +53,7 @@ FROM_DASHBOARD = "dashboard"
 """``meta["source"]`` of an operator message written in the dashboard's reply box."""
 
 _NUMBERED = re.compile(r"^#(\d{1,18})\s+(.+)$", re.DOTALL)
+_IN_TOPIC = "operator_topic"
 _TOPIC_NAME = re.compile(r"^#(\d{1,18})\s")
 _NUMBER = re.compile(r"(?:^|\s)#?(\d{1,18})$")
 
@@ -107,6 +109,12 @@ class OperatorHandler:
             learnt: int | None = None
             if handoff is None and reply_to and self.desk.topics:
                 handoff, learnt = await self.bus.run_async(lambda: self._by_topic(inbound))
+                topic = learnt or (handoff.topic_id if handoff is not None else None)
+                if topic is not None:
+                    # Answers go explicitly into the topic the operator wrote in.
+                    inbound = dataclasses.replace(
+                        inbound, meta={**inbound.meta, _IN_TOPIC: str(topic)}
+                    )
             text = inbound.text
             if named is not None and (by_number := numbered(text)) is not None:
                 text = by_number[1]
@@ -214,6 +222,7 @@ class OperatorHandler:
                 correlation_id=inbound.correlation_id,
                 dedupe_key=f"operator-answer:{message.id}",
                 reply_to=_reply_to(inbound),
+                topic_id=_topic_of(inbound),
             )
             self.bus.ack(message)
 
@@ -251,7 +260,10 @@ class OperatorHandler:
             correlation_id=inbound.correlation_id,
             received_at=inbound.received_at,
             meta=self.desk.operator_reply_meta(
-                handoff, correlation_id=inbound.correlation_id, reply_to=_reply_to(inbound)
+                handoff,
+                correlation_id=inbound.correlation_id,
+                reply_to=_reply_to(inbound),
+                topic_id=_topic_of(inbound),
             ),
         )
 
@@ -297,6 +309,12 @@ def _learning_topic(
         work(conn)
 
     return learn
+
+
+def _topic_of(inbound: InboundMessage) -> int | None:
+    """The forum topic the operator's message was found to be written in, if any."""
+    topic = inbound.meta.get(_IN_TOPIC, "")
+    return int(topic) if topic.isdigit() else None
 
 
 def _reply_to(inbound: InboundMessage) -> str | None:

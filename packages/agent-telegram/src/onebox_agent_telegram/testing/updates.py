@@ -80,7 +80,13 @@ def reply_update(
 
 
 def topic_update(
-    update_id: int, chat_id: int, text: str, *, thread_id: int, topic_name: str
+    update_id: int,
+    chat_id: int,
+    text: str,
+    *,
+    thread_id: int,
+    topic_name: str,
+    message_id: int | None = None,
 ) -> dict[str, Any]:
     """A message written in the forum topic `thread_id` of the supergroup `chat_id`, replying
     to no message in particular: Telegram marks it ``is_topic_message`` and makes it a reply
@@ -96,7 +102,7 @@ def topic_update(
     }
     return message_update(
         update_id, chat_id, text, chat_type="supergroup", message_thread_id=thread_id,
-        is_topic_message=True, reply_to_message=root,
+        is_topic_message=True, reply_to_message=root, message_id=message_id,
     )  # fmt: skip
 
 
