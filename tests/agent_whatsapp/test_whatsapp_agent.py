@@ -368,6 +368,7 @@ async def test_template_is_sent_outside_the_window_when_configured(
     make_agent: Callable[..., Any],
 ) -> None:
     agent: Agent = await make_agent(whatsapp_template_name="follow_up")
+    agent.graph.add_template("follow_up", "en_US")
     await agent.post(wa.payload(wa.text("hi", timestamp=agent.clock())))
     await agent.window_recorded()
     agent.clock.advance(30 * HOUR)

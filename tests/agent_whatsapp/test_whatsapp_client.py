@@ -56,6 +56,7 @@ async def test_bsuid_recipient_and_template_and_mark_read(
     graph: FakeGraphApi, http: httpx.AsyncClient
 ) -> None:
     client = make_client(graph, http)
+    graph.add_template("follow_up", "en_US")
     await client.send_text("US.13491208655302741918", "hello")
     template = await client.send_template("16505551234", name="follow_up", language="en_US")
     await client.mark_read("wamid.IN", typing=True)

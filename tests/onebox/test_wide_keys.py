@@ -13,6 +13,7 @@ import pytest
 from onebox_agent_whatsapp.window import ConversationWindows
 from onebox_bus import Bus, Database
 from onebox_bus.testing import FakeClock, migrated_postgres
+from onebox_orchestrator.handoffs import HandoffStore
 from onebox_orchestrator.memory import ConversationMemory
 from onebox_service import DeliveryReceipt, DeliveryStore
 
@@ -66,3 +67,24 @@ def test_a_500_character_conversation_id_is_remembered_delivered_and_windowed(
     windows = ConversationWindows(db, clock=clock)
     windows.record_inbound([(LONG, clock())])
     assert windows.state(LONG).last_inbound_at == clock()
+
+
+def test_a_500_character_conversation_is_handed_over(db: Database) -> None:
+    clock = FakeClock()
+    store = HandoffStore(db, clock=clock)
+    with db.transaction() as conn:
+        handoff_id = store.open(
+            conn,
+            conversation_key=f"whatsapp:{LONG}",
+            channel="whatsapp",
+            conversation_id=LONG,
+            customer_name=None,
+            reason="unanswered",
+            post_correlation_id="c1",
+            notify_at=clock() + 60,
+        )
+    handoff = store.open_for(f"whatsapp:{LONG}")
+    assert handoff is not None
+    assert handoff.id == handoff_id
+    assert handoff.conversation_id == LONG
+    assert handoff.notify_at == clock() + 60

@@ -160,6 +160,14 @@ class TelegramBotAPI:
         )
         return result if isinstance(result, dict) else {}
 
+    async def create_forum_topic(self, chat_id: int | str, name: str) -> int:
+        """``createForumTopic`` in a forum supergroup; returns its ``message_thread_id``."""
+        result = await self.call("createForumTopic", {"chat_id": chat_id, "name": name[:128]})
+        thread = result.get("message_thread_id") if isinstance(result, dict) else None
+        if not isinstance(thread, int):
+            raise TelegramNetworkError("createForumTopic answered without a message_thread_id")
+        return thread
+
     async def send_chat_action(
         self, chat_id: int | str, action: str = "typing", *, message_thread_id: int | None = None
     ) -> bool:

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import structlog
-from onebox_bus.contracts import OutboundMessage
+from onebox_bus.contracts import FORUM_TOPIC, OutboundMessage
 from onebox_service import (
     ChannelConfigError,
     DeliveryReceipt,
@@ -112,6 +112,8 @@ class TelegramChannel:
         progress_key = _progress_key(reply)
         sent = self._progress.setdefault(progress_key, [])
         thread = reply.meta.get("message_thread_id")
+        if not thread and not sent and (topic := reply.meta.get(FORUM_TOPIC)):
+            thread = str(await self._create_topic(chat_id, topic))
         for index in range(len(sent), len(parts)):
             if index > 0 and self.pacer is not None:
                 await pace(
@@ -182,6 +184,17 @@ class TelegramChannel:
                 raise TransientDeliveryError(str(exc)[:300]) from None
             except TelegramAPIError as exc:
                 raise PermanentDeliveryError(exc.description) from None
+
+    async def _create_topic(self, chat_id: str, name: str) -> int:
+        """Open the forum topic a post asks for (``meta["forum_topic"]``); its thread id."""
+        try:
+            return await self.api.create_forum_topic(chat_id, name)
+        except TelegramRetryAfter as exc:
+            raise RateLimited(exc.retry_after, reason="telegram 429") from None
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            raise TransientDeliveryError(str(exc)[:300]) from None
+        except TelegramAPIError as exc:
+            raise PermanentDeliveryError(f"createForumTopic: {exc.description}") from None
 
     async def show_typing(self, signal: OutboundMessage) -> bool:
         """Show "typing..." in the chat (``sendChatAction``; `onebox_service.ShowsTyping`).

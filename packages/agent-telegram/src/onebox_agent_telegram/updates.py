@@ -52,10 +52,18 @@ class FileRef(msgspec.Struct):
     file_size: int | None = None
 
 
+class TopicCreated(msgspec.Struct):
+    """A forum topic's first (service) message: its name."""
+
+    name: str = ""
+
+
 class RepliedTo(msgspec.Struct):
-    """The message a message replies to (only its id is read)."""
+    """The message a message replies to (its id; in a forum topic, the topic's name when
+    it is the topic's first message, as a message written in a topic replies to it)."""
 
     message_id: int
+    forum_topic_created: TopicCreated | None = None
 
 
 class Message(msgspec.Struct):
@@ -291,6 +299,8 @@ def _from_message(
         meta["message_thread_id"] = str(msg.message_thread_id)
     if msg.reply_to_message is not None:
         meta["reply_to_message_id"] = str(msg.reply_to_message.message_id)
+        if msg.reply_to_message.forum_topic_created is not None:
+            meta["topic_name"] = msg.reply_to_message.forum_topic_created.name[:128]
     sender_chat = msg.sender_chat
     inbound = InboundMessage(
         channel=CHANNEL,

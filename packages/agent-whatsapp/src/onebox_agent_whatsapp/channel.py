@@ -1,7 +1,10 @@
 """`WhatsAppChannel`: the kit's `Channel` for the Cloud API, with the 24-hour window.
 
 For one reply: check the conversation's window (closed: an approved template if one is
-configured, else a permanent failure that the sender dead-letters with the reason), mark the
+configured, else a permanent failure that the sender dead-letters with the reason; an
+operator's reply uses the template it names, from the business file, with the operator's text
+as its parameter when the template takes one, and is retried as that template when the API
+answers 131047 to the free-form text), mark the
 customer's message read (best effort), then send the text split at 4096 characters. Graph API
 errors become the kit's delivery errors by ``error.code``: rate limits -> `RateLimited`,
 re-engagement / invalid recipient / policy -> `PermanentDeliveryError`, 5xx and timeouts ->
@@ -11,6 +14,7 @@ answer also marks the conversation so no further free-form reply is tried.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +22,7 @@ import anyio
 import anyio.to_thread
 import structlog
 from onebox_bus import Clock, Sleep
-from onebox_bus.contracts import OutboundMessage
+from onebox_bus.contracts import FROM_OPERATOR, OutboundMessage
 from onebox_service import (
     ChannelConfigError,
     DeliveryError,
@@ -26,6 +30,7 @@ from onebox_service import (
     PermanentDeliveryError,
     RateLimited,
     TransientDeliveryError,
+    WhatsAppTemplate,
 )
 
 from .client import GraphApiClient
@@ -39,6 +44,9 @@ log = structlog.get_logger("onebox.whatsapp.channel")
 #: Limits that hold for the whole phone number, not one customer.
 _GLOBAL_LIMITS = frozenset({4, 80007, 130429, 131048})
 _PART_RETRIES = 3
+TEMPLATE_TEXT_LIMIT = 1024
+"""Characters a template's body parameter may hold."""
+_SPACES = re.compile(r"[ \t\r\n]+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +55,10 @@ class Template:
 
     name: str
     language: str = "en_US"
+
+
+class _WindowClosed(Exception):
+    """The API refused free-form text (131047) to a reply that names a template."""
 
 
 def delivery_error(error: GraphApiError) -> DeliveryError | ChannelConfigError:
@@ -109,8 +121,11 @@ class WhatsAppChannel:
         """Deliver one reply, or raise the kit's delivery error saying what to do next."""
         to = recipient_of(reply.conversation_id)
         state = await self.windows.db.run(lambda: self.windows.state(reply.conversation_id))
-        if reply.received_at is not None and (
-            state.last_inbound_at is None or reply.received_at > state.last_inbound_at
+        by_operator = reply.meta.get(FROM_OPERATOR) == "1"
+        if (
+            not by_operator
+            and reply.received_at is not None
+            and (state.last_inbound_at is None or reply.received_at > state.last_inbound_at)
         ):
             # The reply's own inbound message is a lower bound of the customer's last message.
             state = WindowState(
@@ -129,7 +144,10 @@ class WhatsAppChannel:
         ids: list[str] = []
         for index, part in enumerate(parts):
             context = reply.reply_to if index == 0 else None
-            ids.append(await self._send_part(reply, to, part, context=context, sent=len(ids)))
+            try:
+                ids.append(await self._send_part(reply, to, part, context=context, sent=len(ids)))
+            except _WindowClosed as closed_now:
+                return await self._outside_window(reply, to, f"131047: {closed_now}")
         return DeliveryReceipt(platform_message_ids=tuple(ids))
 
     async def _send_part(
@@ -142,6 +160,8 @@ class WhatsAppChannel:
             except GraphApiError as exc:
                 if exc.code == REENGAGEMENT_REQUIRED:
                     await self._mark_closed(reply.conversation_id, exc.reason)
+                    if sent == 0 and WhatsAppTemplate.from_meta(reply.meta) is not None:
+                        raise _WindowClosed(exc.reason) from None
                 # Parts already sent would be sent again if the whole reply were retried:
                 # wait out a short limit here instead, a few times.
                 retry = sent > 0 and exc.kind in ("rate_limited", "transient")
@@ -152,16 +172,39 @@ class WhatsAppChannel:
                 await self._sleep(exc.retry_after or float(attempt))
 
     async def _outside_window(self, reply: OutboundMessage, to: str, why: str) -> DeliveryReceipt:
-        if self.template is None:
+        named = WhatsAppTemplate.from_meta(reply.meta)
+        if reply.meta.get(FROM_OPERATOR) == "1":
+            # An operator's text must not be replaced by a generic template: only the one
+            # the business file names for operator replies, else the operator is told.
+            template = named
+        elif self.template is not None:
+            template = WhatsAppTemplate(name=self.template.name, language=self.template.language)
+        else:
+            template = None
+        if template is None:
             log.info("whatsapp.window_closed", action="dead_letter")
-            raise PermanentDeliveryError(why)
-        log.info("whatsapp.window_closed", action="template", template=self.template.name)
+            raise PermanentDeliveryError(f"{why}; no approved template is configured")
+        components = None
+        if template.takes_text:
+            text = _SPACES.sub(" ", reply.text).strip()
+            if not text:
+                raise PermanentDeliveryError(f"{why}; the template's text would be empty")
+            if len(text) > TEMPLATE_TEXT_LIMIT:
+                raise PermanentDeliveryError(
+                    f"{why}; the text is too long for template {template.name!r} "
+                    f"({len(text)} characters, at most {TEMPLATE_TEXT_LIMIT})"
+                )
+            components = [{"type": "body", "parameters": [{"type": "text", "text": text}]}]
+        log.info("whatsapp.window_closed", action="template", template=template.name)
         try:
             sent = await self.client.send_template(
-                to, name=self.template.name, language=self.template.language
+                to, name=template.name, language=template.language, components=components
             )
         except GraphApiError as exc:
-            raise delivery_error(exc) from None
+            error = delivery_error(exc)
+            if isinstance(error, PermanentDeliveryError):
+                raise PermanentDeliveryError(f"template {template.name!r}: {exc.reason}") from None
+            raise error from None
         return DeliveryReceipt(platform_message_ids=(sent.message_id,))
 
     async def show_typing(self, signal: OutboundMessage) -> bool:

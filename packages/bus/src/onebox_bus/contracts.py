@@ -28,6 +28,16 @@ OPERATOR = "operator"
 the person behind the bot, never a customer. Same `InboundMessage` envelope; a reply carries
 ``meta["reply_to_message_id"]``."""
 
+FROM_OPERATOR = "from_operator"
+"""``OutboundMessage.meta`` key set (to ``"1"``) on a reply a person wrote in the operator chat:
+it answers no customer message of its own, so its arrival time says nothing about the
+customer's last message (WhatsApp's 24-hour window)."""
+
+FORUM_TOPIC = "forum_topic"
+"""``OutboundMessage.meta`` key naming a forum topic to open in a Telegram forum supergroup
+(the operator chat with topics on) and to post the message into (``createForumTopic``); its
+later messages are replies to it, which Telegram keeps in that topic."""
+
 ContentKind = Literal[
     "text",
     "command",

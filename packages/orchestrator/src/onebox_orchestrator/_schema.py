@@ -96,9 +96,9 @@ handoffs = Table(
     Column(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("conversation_key", String(200), nullable=False),
+    Column("conversation_key", String(1024), nullable=False),
     Column("channel", String(32), nullable=False),
-    Column("conversation_id", String(200), nullable=False),
+    Column("conversation_id", String(1024), nullable=False),
     Column("customer_name", String(200), nullable=True),
     Column("state", String(16), nullable=False),
     Column("reason", String(32), nullable=False),
@@ -111,6 +111,7 @@ handoffs = Table(
     Column("closed_at", Double, nullable=True),
     Column("closed_by", String(16), nullable=True),
     Column("bot_off", Boolean, nullable=False, default=False),
+    Column("notify_at", Double, nullable=True),
     Index("ix_orchestrator_handoffs_key_state", "conversation_key", "state"),
     Index("ix_orchestrator_handoffs_post", "post_correlation_id"),
 )

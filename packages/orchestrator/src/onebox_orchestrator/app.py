@@ -2,8 +2,8 @@
 
 `create_app` wires the kit's runtime (bus, engine, collector, notifier, lifespan) and the
 router into the inbound handler, adds the `inbound` consumer and the retention sweep as
-lifespan workers (and, with an operator chat, the ``operator`` consumer and the handoff
-desk), and mounts the kit's /health and /metrics, this package's admin routes and
+lifespan workers (and, with an operator chat, the ``operator`` consumer, the handoff
+desk and its idle timer), and mounts the kit's /health and /metrics, this package's admin routes and
 the dashboard (``/``, ``/api/summary``: `onebox_orchestrator.dashboard`).
 
 (No ``from __future__ import annotations``: Litestar resolves handler types at runtime.)
@@ -31,12 +31,14 @@ from .dashboard import (
     record_process_start,
     worker_health,
 )
+from .dashboard.handoffs import handoff_handlers
 from .desk import HandoffDesk
 from .escalation import EscalationRules
 from .gathering import BurstGate, BurstWatch
 from .handler import InboundHandler, ReplyRouter
 from .handoffs import HandoffStore
 from .holding import HoldingReplies
+from .idle import IDLE_EVERY, IdleResumer
 from .instruments import Instruments
 from .memory import ConversationMemory
 from .operators import OperatorHandler
@@ -108,6 +110,7 @@ def create_app(
             rules=EscalationRules.from_handoff(business.handoff if business else None),
             idle_seconds=60.0 * (business.handoff.idle_minutes if business else 30),
             clock=clock,
+            topics=settings.operator_topics,
         )
     lease = inbound_lease(settings.deadline_seconds, settings.lease_seconds)
     watch = BurstWatch(bus, clock=clock)
@@ -162,6 +165,7 @@ def create_app(
             min_poll=0.005,
             max_poll=settings.idle_poll_seconds,
         )
+        runtime.add_worker(IdleResumer(desk, every=min(IDLE_EVERY, desk.idle_seconds / 4)))
     cache = router.cache if isinstance(router, Router) else None
     runtime.add_worker(
         RetentionWorker(
@@ -181,15 +185,17 @@ def create_app(
         return memory
 
     startup: list[Callable[[], None]] = []
+    access = Access(
+        host=settings.host,
+        token=settings.admin_token,
+        public_hosts=settings.public_host.split(","),
+        clock=clock,
+    )
     dashboard = dashboard_handlers(
         engine=runtime.engine,
         bus=bus,
-        access=Access(
-            host=settings.host,
-            token=settings.admin_token,
-            public_hosts=settings.public_host.split(","),
-            clock=clock,
-        ),
+        access=access,
+        extra=handoff_handlers(desk=desk, access=access, clock=clock) if desk else (),
         budgets=provider_budgets(router),
         workers=worker_health(runtime),
         clock=clock,

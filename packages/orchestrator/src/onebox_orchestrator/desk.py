@@ -9,7 +9,14 @@ posts keep their order), always inside the caller's unit of work:
   the customer's reply and the inbound ack;
 - `relay` sends a customer's message of a conversation in a person's hands to the operator
   chat (as a reply to the escalation post once its message id is known) and remembers it;
-- `resume` closes a handoff nobody answered for ``idle_minutes`` and says so there.
+- `resume` closes a handoff nobody answered for ``idle_minutes`` and says so there (called
+  by the handler and by the idle timer, `idle.IdleResumer`).
+
+Out of hours with ``notify = "at_opening"`` the post is held until the next opening
+(`notify_time`; its relays queue behind it under `handoff_key`). With forum topics
+(``ONEBOX_OPERATOR_TOPICS``) the post opens the conversation's own topic. An operator's reply
+carries what its channel needs to deliver it or to say why it could not
+(`operator_reply_meta`: the WhatsApp template outside the 24-hour window, the failure notice).
 
 The escalation post's message id in the operator chat is learned from the Telegram sender's
 delivery records (`post_message_id`), which is also how an operator's reply is matched to its
@@ -24,8 +31,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from onebox_bus import Bus, Message
-from onebox_bus.contracts import InboundMessage, OutboundMessage, conversation_key, outbound_topic
-from onebox_service import DeliveryStore, is_open, next_opening, opening_phrase
+from onebox_bus.contracts import (
+    FORUM_TOPIC,
+    FROM_OPERATOR,
+    InboundMessage,
+    OutboundMessage,
+    conversation_key,
+    outbound_topic,
+)
+from onebox_service import (
+    REASON,
+    DeliveryStore,
+    WhatsAppTemplate,
+    is_open,
+    next_opening,
+    opening_phrase,
+    with_failure_notice,
+)
 from sqlalchemy.engine import Connection
 
 from .escalation import Escalation, EscalationRules
@@ -46,6 +68,14 @@ _WHY = {
     "unanswered": "the bot could not answer",
     "repeated_failure": "the bot failed {detail} times in this conversation",
     "voice_not_transcribed": "a voice note the bot could not listen to ({detail})",
+    "media_not_read": "the customer sent {detail}, which the bot cannot open",
+}
+_MEDIA_WORDS = {
+    "image": "a photo",
+    "sticker": "a sticker",
+    "document": "a document",
+    "location": "a location",
+    "video": "a video",
 }
 
 _VOICE_KINDS = {"voice": "voice note", "audio": "audio file", "video_note": "video note"}
@@ -87,6 +117,24 @@ def _unheard_lines(inbound: InboundMessage) -> list[str]:
     ]
 
 
+def media_words(kind: str) -> str:
+    """``a photo`` for ``image``: how a post names content the bot cannot open."""
+    return _MEDIA_WORDS.get(kind, f"a {kind}")
+
+
+def _media_lines(inbound: InboundMessage) -> list[str]:
+    """The post's lines for a photo, sticker, document, location or video."""
+    what = inbound.meta.get("summary") or media_words(inbound.content_kind)
+    said = f"Customer: [{_clip(what)} on {channel_name(inbound.channel)}]"
+    if inbound.text.strip():
+        said += f" with the caption: {_clip(inbound.text)}"
+    return [
+        said,
+        "The bot cannot open it and only text is relayed: open the chat on the customer's "
+        "phone number or app to see it, and reply here to answer them.",
+    ]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HandoffDesk:
     """Posts to the operator chat and keeps the handoffs (see the module docstring).
@@ -102,6 +150,8 @@ class HandoffDesk:
         rules: the business file's escalation rules.
         idle_seconds: without an operator message for this long the bot resumes.
         clock: unix seconds now.
+        topics: the operator chat is a forum supergroup: each escalation post opens its own
+            topic, named like the handoff (``#3 WhatsApp · Maria``).
     """
 
     bus: Bus
@@ -113,6 +163,7 @@ class HandoffDesk:
     rules: EscalationRules = field(default_factory=EscalationRules)
     idle_seconds: float = 30 * 60.0
     clock: Callable[[], float] = time.time
+    topics: bool = False
 
     @property
     def chat(self) -> str:
@@ -173,6 +224,52 @@ class HandoffDesk:
         lines.append("Reply /done to a post to hand its conversation back to the bot.")
         return "\n".join(lines)
 
+    def reply_template(self) -> WhatsAppTemplate | None:
+        """The business file's template for operator replies outside WhatsApp's window.
+
+        The first template that takes the operator's text, else the first one; None without.
+        """
+        business = self.holding.business
+        templates = business.whatsapp_templates if business is not None else ()
+        ordered = sorted(templates, key=lambda t: not t.takes_text)  # stable: file order kept
+        return ordered[0] if ordered else None
+
+    def operator_reply_meta(
+        self,
+        handoff: Handoff,
+        *,
+        correlation_id: str,
+        reply_to: str | None,
+        topic_id: int | None = None,
+    ) -> dict[str, str]:
+        """The meta of an operator's reply to `handoff`'s customer.
+
+        It marks the reply as the operator's, names the WhatsApp template to send when the
+        customer's window has closed, and carries the notice the customer's channel posts
+        here if the reply cannot be delivered (`onebox_service.failures`).
+        """
+        meta = {**handoff.reply_meta, FROM_OPERATOR: "1"}
+        text = f"{who(handoff)}: your reply was not delivered: {REASON}."
+        if handoff.channel == "whatsapp":
+            template = self.reply_template()
+            if template is not None:
+                meta.update(template.to_meta())
+            else:
+                text += (
+                    " WhatsApp lets a business write freely only within 24 hours of the "
+                    "customer's last message; after that only an approved template goes "
+                    "through, and the business file names none ([[whatsapp_templates]])."
+                )
+        notice = OutboundMessage(
+            channel=OPERATOR_CHANNEL,
+            conversation_id=self.chat,
+            text=text,
+            correlation_id=correlation_id,
+            reply_to=reply_to,
+            meta={"message_thread_id": str(topic_id)} if topic_id is not None else {},
+        )
+        return with_failure_notice(meta, notice)
+
     # -- writes (inside the caller's unit of work) --------------------------------------
 
     def say(
@@ -183,9 +280,17 @@ class HandoffDesk:
         dedupe_key: str,
         reply_to: str | None = None,
         topic_id: int | None = None,
+        key: str | None = None,
+        delay: float = 0.0,
+        forum_topic: str | None = None,
     ) -> int:
-        """Publish `text` to the operator chat (in the caller's transaction)."""
+        """Publish `text` to the operator chat (in the caller's transaction).
+
+        `key` orders it (default: the chat's own order); `delay` holds it back (seconds).
+        """
         meta = {"message_thread_id": str(topic_id)} if topic_id is not None else {}
+        if forum_topic is not None:
+            meta[FORUM_TOPIC] = forum_topic[:128]
         post = OutboundMessage(
             channel=OPERATOR_CHANNEL,
             conversation_id=self.chat,
@@ -197,10 +302,33 @@ class HandoffDesk:
         return self.bus.publish(
             outbound_topic(OPERATOR_CHANNEL),
             post.to_payload(),
-            key=conversation_key(OPERATOR_CHANNEL, self.chat),
+            key=key or conversation_key(OPERATOR_CHANNEL, self.chat),
             dedupe_key=dedupe_key,
             correlation_id=correlation_id,
+            delay=delay,
         )
+
+    def handoff_key(self, handoff_id: int) -> str:
+        """The bus key of the posts about a handoff whose escalation waits for the opening.
+
+        Its relays queue behind the held post (per-key FIFO) without holding up the rest of
+        the operator chat (answers to commands, other handoffs).
+        """
+        return f"{conversation_key(OPERATOR_CHANNEL, self.chat)}#handoff-{handoff_id}"
+
+    def notify_time(self) -> float | None:
+        """When an escalation now reaches the operator: None for at once, else the opening.
+
+        Only with ``notify = "at_opening"`` in the business file, hours set, and closed now.
+        """
+        business = self.holding.business
+        if business is None or business.hours is None or business.handoff.notify != "at_opening":
+            return None
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        if is_open(business, now):
+            return None
+        opening = next_opening(business, now)
+        return opening.timestamp() if opening is not None else None
 
     def escalate(
         self,
@@ -211,7 +339,11 @@ class HandoffDesk:
         escalation: Escalation,
         history: Sequence[StoredTurn],
     ) -> int:
-        """Open the conversation's handoff and publish its escalation post; returns its id."""
+        """Open the conversation's handoff and publish its escalation post; returns its id.
+
+        Out of hours with ``notify = "at_opening"`` the post is held until the next opening.
+        """
+        notify_at = self.notify_time()
         handoff_id = self.store.open(
             conn,
             conversation_key=inbound.key,
@@ -221,13 +353,17 @@ class HandoffDesk:
             reason=escalation.reason or "unanswered",
             post_correlation_id=inbound.correlation_id,
             reply_meta=inbound.meta,
+            notify_at=notify_at,
         )
         name = inbound.sender_name or inbound.conversation_id
         why = _WHY.get(escalation.reason or "", "{detail}").format(detail=escalation.detail)
         lines = [
             f"New handoff #{handoff_id}: {channel_name(inbound.channel)} · {name}",
             f"Why: {why}.",
-            self.hours_state(),
+            self.hours_state()
+            if notify_at is None
+            else "The customer wrote while the business was closed; this post waited for "
+            "the opening, and the customer was told when a person would reply.",
             "",
             "Last turns:",
         ]
@@ -236,6 +372,8 @@ class HandoffDesk:
             lines.append(f"{speaker}: {_clip(turn.text)}")
         if escalation.reason == "voice_not_transcribed":
             lines += _unheard_lines(inbound)
+        elif escalation.reason == "media_not_read":
+            lines += _media_lines(inbound)
         else:
             lines.append(f"Customer: {_clip(inbound.text or f'[{inbound.content_kind}]')}")
         lines += [
@@ -248,6 +386,11 @@ class HandoffDesk:
             "\n".join(lines),
             correlation_id=inbound.correlation_id,
             dedupe_key=f"handoff-post:{message.id}",
+            key=self.handoff_key(handoff_id) if notify_at is not None else None,
+            delay=max(0.0, notify_at - self.clock()) if notify_at is not None else 0.0,
+            forum_topic=f"#{handoff_id} {channel_name(inbound.channel)} · {name}"
+            if self.topics
+            else None,
         )
         return handoff_id
 
@@ -281,6 +424,7 @@ class HandoffDesk:
             dedupe_key=f"handoff-relay:{message.id}",
             reply_to=post_message_id,
             topic_id=handoff.topic_id,
+            key=self.handoff_key(handoff.id) if handoff.notify_at is not None else None,
         )
         if post_message_id is not None and handoff.post_message_id is None:
             self.store.set_post_message(conn, handoff.id, post_message_id)
@@ -297,16 +441,28 @@ class HandoffDesk:
         )
 
     def resume(
-        self, conn: Connection, *, message: Message, handoff: Handoff, correlation_id: str
-    ) -> None:
-        """Close a handoff nobody answered for ``idle_minutes``; tell the operator chat."""
+        self,
+        conn: Connection,
+        *,
+        handoff: Handoff,
+        message: Message | None = None,
+        correlation_id: str | None = None,
+    ) -> bool:
+        """Close a handoff nobody answered for ``idle_minutes``; tell the operator chat.
+
+        Called by the handler (before answering the customer's next message) and by the idle
+        timer (`idle.IdleResumer`); whichever comes first closes it, and the notice is
+        deduplicated per handoff. Returns False when it was already closed.
+        """
+        del message  # the notice belongs to the handoff, not to the message that found it idle
         if not self.store.close(conn, handoff.id, by="idle"):
-            return
+            return False
         self.say(
             f"{who(handoff)}: no answer here for {minutes(self.idle_seconds)}, so the bot "
             "answers this conversation again.",
-            correlation_id=correlation_id,
-            dedupe_key=f"handoff-resume:{message.id}",
+            correlation_id=correlation_id or handoff.post_correlation_id,
+            dedupe_key=f"handoff-resume:{handoff.id}",
             reply_to=handoff.post_message_id,
             topic_id=handoff.topic_id,
         )
+        return True

@@ -13,10 +13,14 @@ Triggers, first match wins:
    recognised in the four languages.
 4. ``unanswered``: the router could not answer this message (the holding reply was given).
 5. ``repeated_failure``: the conversation has failed `EscalationRules.failure_limit` times
-   (2 by default), as counted by the caller.
+   (2 by default), as counted by the caller: the provider chain failing again on the same
+   message (the handler then escalates instead of retrying), or a second fixed reply in a
+   row (`failures_in_a_row`: a sticker, a voice note too long to hear, ...), where the
+   customer was not answered twice.
 
-The handler also escalates a voice note no transcription provider could listen to
-(``voice_not_transcribed``, `voice.unheard`) when the desk is configured.
+The handler also escalates, when the desk is configured, a voice note no transcription
+provider could listen to (``voice_not_transcribed``, `voice.unheard`) and an image, sticker,
+document, location or video (``media_not_read``, `MEDIA_KINDS`).
 
 Nothing here posts, stores or reads a clock: the caller acts on the `Escalation`.
 """
@@ -25,10 +29,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from onebox_service import Handoff
+
+
+class StoredTurnLike(Protocol):
+    """What `failures_in_a_row` reads of a remembered turn (`memory.StoredTurn`)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def provider(self) -> str | None: ...
+
 
 EscalationReason = Literal[
     "asked_for_person",
@@ -37,7 +52,12 @@ EscalationReason = Literal[
     "unanswered",
     "repeated_failure",
     "voice_not_transcribed",
+    "media_not_read",
 ]
+
+MEDIA_KINDS = frozenset({"image", "sticker", "document", "location", "video"})
+"""Content the bot cannot read: with a desk it escalates (``media_not_read``) instead of the
+polite "I can only read text" reply."""
 
 _PERSON = (
     r"(?:real |actual |live |human )?(?:human|person|someone|somebody|agent|operator|"
@@ -124,6 +144,26 @@ class EscalationRules:
         if handoff is None:
             return cls()
         return cls(keywords=handoff.keywords, intents=handoff.intents)
+
+
+FIXED = "fixed"
+"""The provider name of a fixed reply (the bot could not read the message: no answer)."""
+
+
+def failures_in_a_row(turns: Sequence[StoredTurnLike]) -> int:
+    """How many of the conversation's last bot turns in a row were fixed replies.
+
+    The customer's own turns in between are skipped; any other bot or operator turn ends the
+    run.
+    """
+    count = 0
+    for turn in reversed(turns):
+        if turn.role != "assistant":
+            continue
+        if turn.provider != FIXED:
+            break
+        count += 1
+    return count
 
 
 INTENTS = tuple(_INTENTS)

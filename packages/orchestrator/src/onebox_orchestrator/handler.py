@@ -5,7 +5,8 @@ Steps for a claimed `inbound` message:
 1. decode the `InboundMessage` (a payload that cannot be decoded is dead-lettered at once:
    there is no conversation to answer);
 2. content the bot cannot read (photo, sticker...) gets a fixed polite reply, without the
-   router; a voice note the agent transcribed is read like text (answered in the spoken
+   router (with a handoff desk, a photo, sticker, document, location or video is handed to a
+   person instead); a voice note the agent transcribed is read like text (answered in the spoken
    language, a ``transcribed`` trace event), one it could not gets a fixed reply saying
    what to do (`voice`);
 3. otherwise load the conversation's last turns, build the `Conversation` with the channel's
@@ -56,8 +57,8 @@ from onebox_router import Conversation, LiveFaq, Reply, Turn
 from onebox_service import MessageJournal
 from sqlalchemy.engine import Connection
 
-from .desk import HandoffDesk
-from .escalation import NO_ESCALATION, Escalation, decide
+from .desk import HandoffDesk, media_words
+from .escalation import FIXED, MEDIA_KINDS, NO_ESCALATION, Escalation, decide, failures_in_a_row
 from .gathering import BurstGate, Part, joined
 from .handoffs import Handoff
 from .instruments import Instruments
@@ -286,23 +287,29 @@ class InboundHandler:
                 origin="handoff",
             )
         if heard is None and (voice := voice_error_reply(inbound)) is not None:
-            return Answer(text=voice, outcome="unsupported", provider="fixed", origin="fixed")
+            return await self._fixed(inbound, voice)
         if heard is not None and self.journal is not None:
             self.journal.record(
                 inbound.correlation_id, "transcribed", provider=heard.provider,
                 model=heard.model, seconds=heard.audio_seconds, cost_usd=heard.cost_usd,
                 language=heard.language or "",
             )  # fmt: skip
+        if heard is None and self.desk is not None and inbound.content_kind in MEDIA_KINDS:
+            # A photo, sticker, document, location or video: a person can look at it.
+            return Answer(
+                text=self.desk.holding.handed_over(inbound.text),
+                outcome="escalated",
+                provider="none",
+                escalation=Escalation(
+                    escalate=True, reason="media_not_read", detail=media_words(inbound.content_kind)
+                ),
+                origin="handoff",
+            )
         if heard is None and (
             inbound.content_kind not in READABLE_KINDS or not inbound.text.strip()
         ):
             kind = inbound.content_kind if inbound.content_kind not in READABLE_KINDS else "unknown"
-            return Answer(
-                text=unsupported_reply(kind),
-                outcome="unsupported",
-                provider="fixed",
-                origin="fixed",
-            )
+            return await self._fixed(inbound, unsupported_reply(kind))
         if self.desk is not None:
             asked = decide(inbound.text, rules=self.desk.rules)
             if asked.escalate:
@@ -341,16 +348,24 @@ class InboundHandler:
                         reply = await self.router.route(conversation, deadline=deadline)
         except Exception as exc:
             retryable = bool(getattr(exc, "retryable", False))
-            if retryable and message.attempt < message.max_attempts and self.clock() < deadline:
+            # With a desk, the second failure of the chain on this message goes to a person.
+            repeated = self._unanswered(inbound.text, failures=message.attempt)
+            if (
+                retryable
+                and repeated.reason != "repeated_failure"
+                and message.attempt < message.max_attempts
+                and self.clock() < deadline
+            ):
                 raise  # the consumer gives it back to the bus; the next attempt routes again
             reason = f"router failed: {type(exc).__name__}: {exc}"[:500]
             log.error("router.failed", error=type(exc).__name__, reason=reason)
+            escalation = repeated if repeated.escalate else self._unanswered(inbound.text)
             return Answer(
                 text=self.holding(inbound.text),
                 outcome="holding",
                 provider="none",
                 dead_reason=reason,
-                escalation=self._unanswered(inbound.text),
+                escalation=escalation,
                 origin="holding",
                 unanswered=True,
             )
@@ -392,10 +407,28 @@ class InboundHandler:
             self.faq.refresh()
         return self.memory.recent(key)
 
-    def _unanswered(self, text: str) -> Escalation:
+    def _unanswered(self, text: str, *, failures: int = 0) -> Escalation:
+        """Unanswered (`failures` = 0), or the chain failed `failures` times on this message."""
         if self.desk is None:
             return NO_ESCALATION
-        return decide(text, rules=self.desk.rules, unanswered=True)
+        return decide(text, rules=self.desk.rules, unanswered=not failures, failures=failures)
+
+    async def _fixed(self, inbound: InboundMessage, text: str) -> Answer:
+        """A fixed reply ("I can only read text"), or a handoff when it would be the second
+        fixed reply in a row of this conversation (the bot failing the customer twice)."""
+        if self.desk is not None:
+            history = await self.bus.run_async(lambda: self.memory.recent(inbound.key))
+            failures = failures_in_a_row(history) + 1
+            repeated = decide("", rules=self.desk.rules, failures=failures)
+            if repeated.escalate:
+                return Answer(
+                    text=self.desk.holding.handed_over(inbound.text),
+                    outcome="escalated",
+                    provider="none",
+                    escalation=repeated,
+                    origin="handoff",
+                )
+        return Answer(text=text, outcome="unsupported", provider=FIXED, origin="fixed")
 
     def _commit(
         self,

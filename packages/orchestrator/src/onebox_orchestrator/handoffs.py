@@ -45,6 +45,8 @@ class Handoff:
         closed_by: who closed it (``operator`` or ``idle``).
         bot_off: the operator turned the bot off for this conversation (``/bot off``): it
             stays with the person however long they are silent, until ``/bot on`` or ``/done``.
+        notify_at: when the escalation post reaches the operator chat, if not at once
+            (``notify = "at_opening"`` out of hours): the idle clock starts then.
     """
 
     id: int
@@ -63,11 +65,13 @@ class Handoff:
     closed_at: float | None = None
     closed_by: ClosedBy | None = None
     bot_off: bool = False
+    notify_at: float | None = None
 
     @property
     def last_activity(self) -> float:
-        """When the handoff last saw its operator (or was opened)."""
-        return self.last_operator_at if self.last_operator_at is not None else self.opened_at
+        """When the handoff last saw its operator (or the operator was told of it)."""
+        told = self.notify_at if self.notify_at is not None else self.opened_at
+        return max(told, self.last_operator_at or 0.0)
 
     def idle(self, now: float, *, idle_seconds: float) -> bool:
         """True when no operator message came for `idle_seconds` (never with the bot off)."""
@@ -97,6 +101,7 @@ def _to_handoff(row: Row[tuple[object, ...]]) -> Handoff:
         closed_at=m["closed_at"],
         closed_by=m["closed_by"],
         bot_off=bool(m["bot_off"]),
+        notify_at=m["notify_at"],
     )
 
 
@@ -143,6 +148,11 @@ class HandoffStore:
         )
         return self._one(query, conn)
 
+    def by_topic(self, topic_id: int, conn: Connection | None = None) -> Handoff | None:
+        """The handoff whose forum topic in the operator chat is `topic_id`."""
+        query = select(table).where(table.c.topic_id == topic_id).order_by(table.c.id.desc())
+        return self._one(query.limit(1), conn)
+
     def get(self, handoff_id: int, conn: Connection | None = None) -> Handoff | None:
         """One handoff by id."""
         return self._one(select(table).where(table.c.id == handoff_id), conn)
@@ -173,6 +183,7 @@ class HandoffStore:
         post_correlation_id: str,
         reply_meta: Mapping[str, str] | None = None,
         topic_id: int | None = None,
+        notify_at: float | None = None,
     ) -> int:
         """Open a handoff (the caller checked none is open); returns its id."""
         result = conn.execute(
@@ -188,6 +199,7 @@ class HandoffStore:
                 topic_id=topic_id,
                 opened_at=self.clock(),
                 bot_off=False,
+                notify_at=notify_at,
             )
         )
         key = result.inserted_primary_key
@@ -216,6 +228,10 @@ class HandoffStore:
             .where(table.c.id == handoff_id, table.c.state == "open")
             .values(bot_off=off, last_operator_at=self.clock())
         )
+
+    def set_topic(self, conn: Connection, handoff_id: int, topic_id: int) -> None:
+        """Remember the forum topic of a handoff (learnt from the operator's first message)."""
+        conn.execute(update(table).where(table.c.id == handoff_id).values(topic_id=topic_id))
 
     def set_post_message(self, conn: Connection, handoff_id: int, message_id: str) -> None:
         """Remember the operator chat's message id of the escalation post."""

@@ -51,11 +51,6 @@ def load_holding(
         except BusinessFileError as exc:
             print(f"onebox: invalid setting {exc}", file=sys.stderr)
             raise SystemExit(2) from None
-    if business is not None and business.handoff.notify == "at_opening":
-        log.warning(
-            "handoff.notify_at_once",
-            detail="notify = at_opening is not implemented yet: escalations are posted at once",
-        )
     return HoldingReplies(
         business=business, person_notified=settings.posts_escalations, clock=clock
     )

@@ -22,6 +22,7 @@ with whatever it causes, so a crash repeats it whole or not at all:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -48,7 +49,12 @@ NOT_ESCALATION = (
 )
 
 
+FROM_DASHBOARD = "dashboard"
+"""``meta["source"]`` of an operator message written in the dashboard's reply box."""
+
 _NUMBERED = re.compile(r"^#(\d{1,18})\s+(.+)$", re.DOTALL)
+_IN_TOPIC = "operator_topic"
+_TOPIC_NAME = re.compile(r"^#(\d{1,18})\s")
 _NUMBER = re.compile(r"(?:^|\s)#?(\d{1,18})$")
 
 
@@ -100,6 +106,15 @@ class OperatorHandler:
                 handoff = await self.bus.run_async(lambda: self.desk.resolve(reply_to))
             elif named is not None:
                 handoff = await self.bus.run_async(lambda: self.desk.store.get(named))
+            learnt: int | None = None
+            if handoff is None and reply_to and self.desk.topics:
+                handoff, learnt = await self.bus.run_async(lambda: self._by_topic(inbound))
+                topic = learnt or (handoff.topic_id if handoff is not None else None)
+                if topic is not None:
+                    # Answers go explicitly into the topic the operator wrote in.
+                    inbound = dataclasses.replace(
+                        inbound, meta={**inbound.meta, _IN_TOPIC: str(topic)}
+                    )
             text = inbound.text
             if named is not None and (by_number := numbered(text)) is not None:
                 text = by_number[1]
@@ -114,6 +129,8 @@ class OperatorHandler:
                     replied=bool(reply_to) or named is not None,
                     text=text,
                 )
+            if learnt is not None and handoff is not None:
+                work = _learning_topic(work, self.desk, handoff.id, learnt)
             try:
                 await self.bus.db.unit(work)
             except LeaseLost:
@@ -124,6 +141,23 @@ class OperatorHandler:
                 outcome=outcome,
                 handoff_id=handoff.id if handoff is not None else None,
             )
+
+    def _by_topic(self, inbound: InboundMessage) -> tuple[Handoff | None, int | None]:
+        """The handoff of the forum topic the operator wrote in, and its topic id when this
+        is the first time the topic is seen (found by the ``#3`` of the topic's name)."""
+        thread = inbound.meta.get("message_thread_id", "")
+        if not thread.isdigit():
+            return None, None
+        found = self.desk.store.by_topic(int(thread))
+        if found is not None:
+            return found, None
+        match = _TOPIC_NAME.match(inbound.meta.get("topic_name", ""))
+        if match is None:
+            return None, None
+        found = self.desk.store.get(int(match.group(1)))
+        if found is None or found.topic_id is not None:
+            return None, None  # a name copied onto another topic names nothing
+        return found, int(thread)
 
     def _plan(
         self,
@@ -172,14 +206,23 @@ class OperatorHandler:
         return self._forward(message, inbound, handoff, text), "forwarded"
 
     def _answer(
-        self, message: Message, inbound: InboundMessage, text: str
+        self,
+        message: Message,
+        inbound: InboundMessage,
+        text: str,
+        change: Callable[[Connection], str | None] | None = None,
     ) -> Callable[[Connection], None]:
+        """The unit of work answering `text` in the operator chat (after `change`, which may
+        give another text) and acking the operator's message."""
+
         def work(conn: Connection) -> None:
+            said = (change(conn) if change is not None else None) or text
             self.desk.say(
-                text,
+                said,
                 correlation_id=inbound.correlation_id,
                 dedupe_key=f"operator-answer:{message.id}",
-                reply_to=inbound.platform_message_id or None,
+                reply_to=_reply_to(inbound),
+                topic_id=_topic_of(inbound),
             )
             self.bus.ack(message)
 
@@ -188,44 +231,24 @@ class OperatorHandler:
     def _bot_off(
         self, message: Message, inbound: InboundMessage, handoff: Handoff
     ) -> Callable[[Connection], None]:
-        def work(conn: Connection) -> None:
-            if handoff.state == "open":
-                self.desk.store.set_bot_off(conn, handoff.id, True)
-                text = (
-                    f"The bot is off for {who(handoff)}: it stays silent there until "
-                    "/bot on or /done."
-                )
-            else:
-                text = f"{who(handoff)} is already back with the bot; nothing changed."
-            self.desk.say(
-                text,
-                correlation_id=inbound.correlation_id,
-                dedupe_key=f"operator-answer:{message.id}",
-                reply_to=inbound.platform_message_id or None,
-            )
-            self.bus.ack(message)
+        def change(conn: Connection) -> str | None:
+            if handoff.state != "open":
+                return f"{who(handoff)} is already back with the bot; nothing changed."
+            self.desk.store.set_bot_off(conn, handoff.id, True)
+            return None
 
-        return work
+        off = f"The bot is off for {who(handoff)}: it stays silent there until /bot on or /done."
+        return self._answer(message, inbound, off, change)
 
     def _done(
         self, message: Message, inbound: InboundMessage, handoff: Handoff
     ) -> Callable[[Connection], None]:
-        def work(conn: Connection) -> None:
-            closed = self.desk.store.close(conn, handoff.id, by="operator")
-            text = (
-                f"{who(handoff)} is back with the bot."
-                if closed
-                else f"{who(handoff)} was already back with the bot."
-            )
-            self.desk.say(
-                text,
-                correlation_id=inbound.correlation_id,
-                dedupe_key=f"operator-answer:{message.id}",
-                reply_to=inbound.platform_message_id or None,
-            )
-            self.bus.ack(message)
+        def change(conn: Connection) -> str | None:
+            if self.desk.store.close(conn, handoff.id, by="operator"):
+                return None
+            return f"{who(handoff)} was already back with the bot."
 
-        return work
+        return self._answer(message, inbound, f"{who(handoff)} is back with the bot.", change)
 
     def _forward(
         self, message: Message, inbound: InboundMessage, handoff: Handoff, text: str
@@ -236,7 +259,12 @@ class OperatorHandler:
             text=text,
             correlation_id=inbound.correlation_id,
             received_at=inbound.received_at,
-            meta=dict(handoff.reply_meta),
+            meta=self.desk.operator_reply_meta(
+                handoff,
+                correlation_id=inbound.correlation_id,
+                reply_to=_reply_to(inbound),
+                topic_id=_topic_of(inbound),
+            ),
         )
 
         def work(conn: Connection) -> None:
@@ -248,6 +276,14 @@ class OperatorHandler:
                 correlation_id=inbound.correlation_id,
             )
             self.desk.store.touch_operator(conn, handoff.id)
+            if inbound.meta.get("source") == FROM_DASHBOARD:
+                self.desk.say(
+                    f"{who(handoff)}: answered from the dashboard:\n{text}",
+                    correlation_id=inbound.correlation_id,
+                    dedupe_key=f"operator-answer:{message.id}",
+                    reply_to=handoff.post_message_id,
+                    topic_id=handoff.topic_id,
+                )
             self.desk.memory.record_turn(
                 conn,
                 conversation_key=handoff.conversation_key,
@@ -262,6 +298,31 @@ class OperatorHandler:
             self.bus.ack(message)
 
         return work
+
+
+def _learning_topic(
+    work: Callable[[Connection], None], desk: HandoffDesk, handoff_id: int, topic_id: int
+) -> Callable[[Connection], None]:
+    """`work`, remembering the handoff's forum topic in the same unit."""
+
+    def learn(conn: Connection) -> None:
+        desk.store.set_topic(conn, handoff_id, topic_id)
+        work(conn)
+
+    return learn
+
+
+def _topic_of(inbound: InboundMessage) -> int | None:
+    """The forum topic the operator's message was found to be written in, if any."""
+    topic = inbound.meta.get(_IN_TOPIC, "")
+    return int(topic) if topic.isdigit() else None
+
+
+def _reply_to(inbound: InboundMessage) -> str | None:
+    """The operator's message to answer in the chat (None for a reply from the dashboard)."""
+    if inbound.meta.get("source") == FROM_DASHBOARD:
+        return None
+    return inbound.platform_message_id or None
 
 
 def _named_handoff(text: str) -> int | None:

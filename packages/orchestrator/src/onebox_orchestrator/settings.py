@@ -46,6 +46,9 @@ class OrchestratorSettings(ServiceSettings):
             where a person takes over conversations.
         handoff_enabled: post escalations to the operator chat and relay its replies (on by
             default; off keeps the operator chat unused and promises no person).
+        operator_topics: the operator chat is a forum supergroup: each escalation opens its
+            own topic (``createForumTopic``), where the conversation's posts go and where the
+            operator answers without replying to a post.
         public_host: the public name(s) the dashboard is reached under through the reverse
             proxy (``ONEBOX_PUBLIC_HOST=bot.example.com``, comma-separated for several);
             besides loopback names, the only ``Host`` the dashboard answers.
@@ -79,6 +82,7 @@ class OrchestratorSettings(ServiceSettings):
     business_file: Path | None = None
     operator_chat_id: TelegramChatId | None = None
     handoff_enabled: bool = True
+    operator_topics: bool = False
     public_host: str = ""
     burst_policy: PolicyName = "decide"
     burst_quiet_seconds: float = Field(default=1.5, ge=0, le=30)

@@ -35,6 +35,7 @@ from .errors import (
     TransientDeliveryError,
     WebhookRejected,
 )
+from .failures import ON_DEAD, REASON, failure_notice, with_failure_notice
 from .http import AiohttpTransport, outbound_client
 from .journal import (
     JourneyEvent,
@@ -104,7 +105,9 @@ __all__ = [
     "AUDIO_TYPES",
     "LANGUAGES",
     "MAX_TEXT_CHARS",
+    "ON_DEAD",
     "PROXY_HEADERS",
+    "REASON",
     "STATUS_RANK",
     "AiohttpTransport",
     "BadWebhook",
@@ -172,6 +175,7 @@ __all__ = [
     "direct_from_loopback",
     "download_audio",
     "evaluate_thresholds",
+    "failure_notice",
     "format_journey",
     "guess_language",
     "health_handler",
@@ -205,4 +209,5 @@ __all__ = [
     "systemd_environment",
     "trace_handlers",
     "webhook_post",
+    "with_failure_notice",
 ]

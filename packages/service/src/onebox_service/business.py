@@ -90,11 +90,32 @@ class Handoff:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WhatsAppTemplate:
-    """An approved WhatsApp template for messages outside the 24-hour window."""
+    """An approved WhatsApp template for messages outside the 24-hour window.
+
+    An operator's reply to a WhatsApp customer carries the template in its ``meta``
+    (`to_meta`), so the WhatsApp agent, which knows the window, can send it when the window
+    has closed (`from_meta`).
+    """
 
     name: str
     language: str
     takes_text: bool = False
+
+    def to_meta(self) -> dict[str, str]:
+        """The template as ``OutboundMessage.meta`` entries."""
+        return {
+            "template": self.name,
+            "template_language": self.language,
+            "template_takes_text": "1" if self.takes_text else "0",
+        }
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, str]) -> WhatsAppTemplate | None:
+        """The template a reply's meta names, or None."""
+        name, language = meta.get("template"), meta.get("template_language")
+        if not name or not language:
+            return None
+        return cls(name=name, language=language, takes_text=meta.get("template_takes_text") == "1")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,6 +8,8 @@ delivery and ack. Errors choose the bus action:
 - `RateLimited`             -> nack with ``retry_after`` exactly as the platform said, and the
                                pacer holds that conversation (or everything) as long;
 - `PermanentDeliveryError`  -> dead letter with the reason, and a ``failed`` delivery record;
+                               a reply that carries a failure notice (`failures`: an
+                               operator's reply) has it published in the same transaction;
 - `TransientDeliveryError`,
   `ChannelConfigError`      -> nack with backoff (dead after the message's max attempts);
 - `TypeError`, `ValueError`,
@@ -37,12 +39,13 @@ import anyio
 import anyio.to_thread
 import structlog
 from onebox_bus import Bus, Clock, Consumer, Message, Sleep
-from onebox_bus.contracts import OutboundMessage, outbound_topic
+from onebox_bus.contracts import OutboundMessage, conversation_key, outbound_topic
 from onebox_metrics import Collector
 
 from .channel import Channel, DeliveryReceipt, ShowsTyping
 from .deliveries import DeliveryStore
 from .errors import ChannelConfigError, PermanentDeliveryError, RateLimited, TransientDeliveryError
+from .failures import failure_notice
 from .journal import MessageJournal
 from .pacing import Pacer, PacingLimits
 
@@ -267,8 +270,16 @@ class Sender:
     async def _retry(
         self, message: Message, reply: OutboundMessage, reason: str, *, retry_after: float | None
     ) -> None:
-        again = await self._bus(lambda: self.bus.nack(message, reason, retry_after=retry_after))
-        if again:
+        notice = failure_notice(reply, reason)
+
+        def nack() -> bool:
+            with self.bus.transaction():
+                again = self.bus.nack(message, reason, retry_after=retry_after)
+                if not again and notice is not None:
+                    self._publish_notice(message, notice)
+                return again
+
+        if await self._bus(nack):
             log.info("delivery.retry", reason=reason, retry_after=retry_after)
             return
         await self._record_failed(message, reply, reason)
@@ -276,8 +287,27 @@ class Sender:
 
     async def _dead(self, message: Message, reply: OutboundMessage, reason: str) -> None:
         await self._record_failed(message, reply, reason)
-        await self._bus(lambda: self.bus.dead_letter(message, reason))
+        notice = failure_notice(reply, reason)
+
+        def dead() -> None:
+            with self.bus.transaction():
+                if notice is not None:
+                    self._publish_notice(message, notice)
+                self.bus.dead_letter(message, reason)
+
+        await self._bus(dead)
         log.warning("delivery.dead", reason=reason, attempts=message.attempt)
+
+    def _publish_notice(self, message: Message, notice: OutboundMessage) -> None:
+        """Publish a dead reply's failure notice (inside the caller's transaction)."""
+        self.bus.publish(
+            outbound_topic(notice.channel),
+            notice.to_payload(),
+            key=conversation_key(notice.channel, notice.conversation_id),
+            dedupe_key=f"dead-notice:{message.id}",
+            correlation_id=notice.correlation_id,
+        )
+        log.info("delivery.failure_notice", channel=notice.channel)
 
     async def _record_failed(self, message: Message, reply: OutboundMessage, reason: str) -> None:
         await anyio.to_thread.run_sync(

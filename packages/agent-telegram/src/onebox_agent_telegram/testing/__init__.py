@@ -36,6 +36,7 @@ from .updates import (
     reply_update,
     service_message_update,
     sticker_update,
+    topic_update,
     update_bytes,
 )
 
@@ -57,6 +58,7 @@ __all__ = [
     "service_message_update",
     "serving",
     "sticker_update",
+    "topic_update",
     "until",
     "update_bytes",
     "wait_until",

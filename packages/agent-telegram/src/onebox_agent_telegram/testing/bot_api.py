@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ._forum import Forums
+
 DEFAULT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "onebox", "username": "onebox_bot"}
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,50}$")
@@ -96,6 +98,7 @@ class _State:
     webhook: dict[str, Any] = field(default_factory=dict)
     message_ids: dict[str, itertools.count[int]] = field(default_factory=dict)
     files: dict[str, _File] = field(default_factory=dict)
+    forums: Forums = field(default_factory=Forums)
 
 
 def _message_id(body: Any) -> int | None:
@@ -289,6 +292,21 @@ class FakeBotAPI:
         """The group became a supergroup: 400 with ``migrate_to_chat_id`` from now on."""
         with self._lock:
             self._state.migrated[str(chat_id)] = new_chat_id
+
+    def make_forum(self, chat_id: int | str) -> None:
+        """Turn topics on in the supergroup `chat_id` (``createForumTopic`` works there)."""
+        with self._lock:
+            self._state.forums.make(str(chat_id))
+
+    def topics(self, chat_id: int | str) -> dict[int, str]:
+        """The topics created in `chat_id`: message_thread_id -> name."""
+        with self._lock:
+            return dict(self._state.forums.topics.get(str(chat_id), {}))
+
+    def thread_of(self, chat_id: int | str, message_id: int) -> int | None:
+        """The topic the message `message_id` the bot sent to `chat_id` is in (None: none)."""
+        with self._lock:
+            return self._state.forums.threads.get((str(chat_id), message_id))
 
     def add_file(
         self,
@@ -527,6 +545,8 @@ class FakeBotAPI:
             return scripted
         if method == "sendMessage":
             return self._send_message(params, arrived)
+        if method == "createForumTopic":
+            return self._create_forum_topic(chat_id, params)
         if method == "sendChatAction":
             if chat_id is None:
                 return _error(400, "Bad Request: chat_id is empty")
@@ -593,8 +613,12 @@ class FakeBotAPI:
         if refused is not None:
             return refused
         with self._lock:
+            thread, wrong = self._state.forums.place(chat_id, params)
+            if wrong is not None:
+                return _error(400, wrong)
             counter = self._state.message_ids.setdefault(chat_id, itertools.count(1))
             message_id = next(counter)
+            in_topic = self._state.forums.record(chat_id, message_id, thread)
         numeric = int(chat_id) if re.fullmatch(r"-?\d+", chat_id) else 0
         chat_obj: dict[str, Any] = {"id": numeric}
         if numeric > 0:
@@ -608,8 +632,23 @@ class FakeBotAPI:
             "chat": chat_obj,
             "date": int(time.time()),
             "text": shown,
+            **in_topic,
         }
         return 200, {"ok": True, "result": result}
+
+    def _create_forum_topic(self, chat_id: str | None, params: dict[str, Any]) -> Any:
+        if chat_id is None:
+            return _error(400, "Bad Request: chat_id is empty")
+        refused = self._chat_check(chat_id)
+        if refused is not None:
+            return refused
+        with self._lock:
+            wrong = self._state.forums.check_create(chat_id, params.get("name"))
+            if wrong is not None:
+                return _error(400, wrong)
+            counter = self._state.message_ids.setdefault(chat_id, itertools.count(1))
+            topic = self._state.forums.create(chat_id, str(params["name"]), next(counter))
+        return 200, {"ok": True, "result": topic}
 
     def _set_webhook(self, params: dict[str, Any]) -> Any:
         url = params.get("url")

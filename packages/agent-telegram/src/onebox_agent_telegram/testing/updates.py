@@ -79,6 +79,33 @@ def reply_update(
     return message_update(update_id, chat_id, text, reply_to_message=replied)
 
 
+def topic_update(
+    update_id: int,
+    chat_id: int,
+    text: str,
+    *,
+    thread_id: int,
+    topic_name: str,
+    message_id: int | None = None,
+) -> dict[str, Any]:
+    """A message written in the forum topic `thread_id` of the supergroup `chat_id`, replying
+    to no message in particular: Telegram marks it ``is_topic_message`` and makes it a reply
+    to the topic's first (service) message, which carries the topic's name."""
+    root = {
+        "message_id": thread_id,
+        "from": BOT_USER,
+        "chat": _chat(chat_id, "supergroup"),
+        "date": 1_800_000_000,
+        "message_thread_id": thread_id,
+        "forum_topic_created": {"name": topic_name, "icon_color": 7322096},
+        "is_topic_message": True,
+    }
+    return message_update(
+        update_id, chat_id, text, chat_type="supergroup", message_thread_id=thread_id,
+        is_topic_message=True, reply_to_message=root, message_id=message_id,
+    )  # fmt: skip
+
+
 def edited_message_update(
     update_id: int, chat_id: int, text: str = "hello, edited", **kw: Any
 ) -> dict[str, Any]:

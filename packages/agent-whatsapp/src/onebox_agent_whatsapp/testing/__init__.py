@@ -19,11 +19,8 @@ from ._accounts import (
     PHONE_NUMBER_ID,
     WABA_ID,
 )
-from .graph_api import (
-    ERRORS,
-    FakeGraphApi,
-    RecordedRequest,
-)
+from ._graph_errors import ERRORS
+from .graph_api import FakeGraphApi, RecordedRequest
 from .webhooks import (
     Change,
     Inbound,

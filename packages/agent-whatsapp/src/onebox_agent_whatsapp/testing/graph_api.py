@@ -8,6 +8,13 @@ with the same bearer token; `expire_next_download` makes the next download of a 
 as an expired one does. Tests script errors (`fail_next`) and slow answers
 (`delay_next`) and read every request back with its arrival time (`requests`). `handle` is the
 protocol without the transport, for another loopback server (a benchmark's).
+
+The 24-hour window is enforced as Meta does for every customer the fake was told wrote
+(`customer_wrote`): free-form text more than 24 hours after that customer's last message is
+refused with 131047 (the fake's `clock` may be a test's controlled clock). Templates are
+checked strictly against the approved ones (`add_template`): an unknown name or language
+answers 132001, a wrong number of body parameters 132000, a text parameter with a newline, a
+tab, more than four consecutive spaces or over 1024 characters answers 100.
 """
 
 from __future__ import annotations
@@ -20,65 +27,13 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ._accounts import ACCESS_TOKEN, DISPLAY_PHONE_NUMBER, PHONE_NUMBER_ID
-
-#: The Cloud API's error answers by code: (HTTP status, type, message, details).
-ERRORS: dict[int, tuple[int, str, str, str]] = {
-    1: (500, "OAuthException", "An unknown error occurred", "Invalid request or server error."),
-    2: (503, "OAuthException", "Service temporarily unavailable", "Temporary downtime."),
-    4: (400, "OAuthException", "(#4) Application request limit reached", "Too many calls."),
-    100: (400, "OAuthException", "(#100) Invalid parameter", "Invalid parameter."),
-    190: (401, "OAuthException", "Error validating access token", "Session has expired."),
-    368: (
-        403,
-        "OAuthException",
-        "(#368) Temporarily blocked for policies violations",
-        "The account was restricted for violating the platform policy.",
-    ),
-    80007: (
-        400,
-        "OAuthException",
-        "(#80007) Rate limit issues",
-        "The WhatsApp Business Account has reached its rate limit.",
-    ),
-    130429: (
-        400,
-        "OAuthException",
-        "(#130429) Rate limit hit",
-        "Cloud API message throughput has been reached.",
-    ),
-    131000: (500, "OAuthException", "(#131000) Something went wrong", "Something went wrong."),
-    131026: (
-        400,
-        "OAuthException",
-        "(#131026) Message Undeliverable",
-        "Unable to deliver the message to the recipient.",
-    ),
-    131030: (
-        400,
-        "OAuthException",
-        "(#131030) Recipient phone number not in allowed list",
-        "Add the recipient phone number to the recipient list and try again.",
-    ),
-    131047: (
-        400,
-        "OAuthException",
-        "(#131047) Re-engagement message",
-        "Message failed to send because more than 24 hours have passed since the customer "
-        "last replied to this number.",
-    ),
-    131056: (
-        400,
-        "OAuthException",
-        "(#131056) (Business Account, Consumer Account) pair rate limit hit",
-        "Too many messages sent from the sender phone number to the same recipient phone "
-        "number in a short period of time.",
-    ),
-}
+from ._graph_errors import ERRORS, _error, _error_body, _ok, _Script, _scripted_error
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,13 +50,6 @@ class RecordedRequest:
     answer: Any
 
 
-@dataclass(slots=True, kw_only=True)
-class _Script:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Media:
     data: bytes
@@ -109,6 +57,10 @@ class _Media:
 
 
 ATTACHMENTS_PATH = "/whatsapp_business/attachments/"
+WINDOW = 24 * 3600.0
+TEMPLATE_PARAM_LIMIT = 1024
+_TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
+_BAD_PARAM = re.compile(r"[\n\t]| {5,}")
 
 
 class FakeGraphApi:
@@ -126,12 +78,16 @@ class FakeGraphApi:
         phone_number_id: str = PHONE_NUMBER_ID,
         display_phone_number: str = DISPLAY_PHONE_NUMBER,
         verified_name: str = "Onebox Test Shop",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.access_token = access_token
         self.phone_number_id = phone_number_id
         self.display_phone_number = display_phone_number
         self.verified_name = verified_name
+        self.clock = clock
         self.requests: list[RecordedRequest] = []
+        self._last_inbound: dict[str, float] = {}
+        self._templates: dict[tuple[str, str], int] = {}
         self._scripts: deque[_Script] = deque()
         self._delays: deque[float] = deque()
         self._ids = itertools.count(1)
@@ -223,6 +179,16 @@ class FakeGraphApi:
         with self._lock:
             self._media[media_id] = _Media(data=data, mime_type=mime_type)
 
+    def customer_wrote(self, wa_id: str, *, at: float | None = None) -> None:
+        """The customer `wa_id` wrote at `at` (default: the fake's clock now): their window."""
+        with self._lock:
+            self._last_inbound[wa_id] = self.clock() if at is None else at
+
+    def add_template(self, name: str, language: str, *, body_params: int = 0) -> None:
+        """Approve the template `name` in `language` with `body_params` body variables."""
+        with self._lock:
+            self._templates[(name, language)] = body_params
+
     def expire_next_download(self, *, times: int = 1) -> None:
         """The next `times` downloads of a media URL answer 404, as an expired URL does."""
         with self._lock:
@@ -265,6 +231,14 @@ class FakeGraphApi:
             and isinstance(r.body, dict)
             and r.body.get("status") == "read"
             and "typing_indicator" in r.body
+        ]
+
+    def templates(self) -> list[RecordedRequest]:
+        """Accepted template sends, in arrival order."""
+        return [
+            r
+            for r in self.message_requests()
+            if r.status == 200 and isinstance(r.body, dict) and r.body.get("type") == "template"
         ]
 
     def read_receipts(self) -> list[str]:
@@ -385,16 +359,14 @@ class FakeGraphApi:
                     400,
                     details="Param text['body'] must be at most 4096 characters long.",
                 )
+            with self._lock:
+                wrote = self._last_inbound.get(to)
+            if wrote is not None and self.clock() - wrote > WINDOW:
+                return _scripted_error(131047)
         elif kind == "template":
-            template = body.get("template")
-            ok = (
-                isinstance(template, dict)
-                and isinstance(template.get("name"), str)
-                and isinstance(template.get("language"), dict)
-                and isinstance(template["language"].get("code"), str)
-            )
-            if not ok:
-                return _error(100, "(#100) The parameter template['name'] is required.", 400)
+            refused = self._check_template(body.get("template"))
+            if refused is not None:
+                return refused
         else:
             return _error(100, f"(#100) Param type {kind!r} is not supported here.", 400)
         wamid = f"wamid.FAKE{next(self._ids):012d}"
@@ -408,6 +380,57 @@ class FakeGraphApi:
                 "messages": [message],
             }
         )
+
+    def _check_template(self, template: object) -> _Script | None:
+        """None when `template` names an approved template with the right parameters."""
+        if not isinstance(template, dict) or not isinstance(template.get("name"), str):
+            return _error(100, "(#100) The parameter template['name'] is required.", 400)
+        language = template.get("language")
+        code = language.get("code") if isinstance(language, dict) else None
+        if not isinstance(code, str):
+            return _error(100, "(#100) The parameter template['language'] is required.", 400)
+        name = template["name"]
+        with self._lock:
+            expected = self._templates.get((name, code))
+        if not _TEMPLATE_NAME.fullmatch(name) or expected is None:
+            return _scripted_error(
+                132001, details=f"template name ({name}) does not exist in {code}"
+            )
+        components = template.get("components", [])
+        if not isinstance(components, list):
+            return _error(100, "(#100) Invalid parameter", 400, details="components: not a list")
+        texts: list[str] = []
+        for component in components:
+            if not isinstance(component, dict) or component.get("type") not in (
+                "header",
+                "body",
+                "button",
+            ):
+                return _error(100, "(#100) Invalid parameter", 400, details="component type")
+            if component["type"] != "body":
+                return _scripted_error(132000, details="the template has no header or buttons")
+            for param in component.get("parameters", []):
+                if not isinstance(param, dict) or param.get("type") != "text":
+                    return _error(100, "(#100) Invalid parameter", 400, details="param type")
+                text = param.get("text")
+                if not isinstance(text, str) or not text:
+                    return _error(100, "(#100) The parameter text is required.", 400)
+                if _BAD_PARAM.search(text) or len(text) > TEMPLATE_PARAM_LIMIT:
+                    return _error(
+                        100,
+                        "(#100) Invalid parameter",
+                        400,
+                        details="Param text cannot have new-line/tab characters or more than "
+                        "4 consecutive spaces, and at most 1024 characters",
+                    )
+                texts.append(text)
+        if len(texts) != expected:
+            return _scripted_error(
+                132000,
+                details=f"body: number of localizable_params ({len(texts)}) does not match "
+                f"the expected number of params ({expected})",
+            )
+        return None
 
     def handle(
         self, method: str, path: str, headers: dict[str, str], raw: bytes
@@ -479,39 +502,3 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
-
-
-def _ok(data: dict[str, Any]) -> _Script:
-    return _Script(status=200, body=json.dumps(data).encode())
-
-
-def _error_body(
-    code: int,
-    kind: str,
-    message: str,
-    details: str | None,
-    subcode: int | None = None,
-    *,
-    is_transient: bool | None = None,
-) -> bytes:
-    error: dict[str, Any] = {"message": message, "type": kind, "code": code}
-    if subcode is not None:
-        error["error_subcode"] = subcode
-    if is_transient is not None:
-        error["is_transient"] = is_transient
-    if details:
-        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
-    error["fbtrace_id"] = "AbCdEfGhIjKlMnOp"
-    return json.dumps({"error": error}).encode()
-
-
-def _error(
-    code: int,
-    message: str,
-    status: int,
-    *,
-    kind: str = "OAuthException",
-    subcode: int | None = None,
-    details: str | None = None,
-) -> _Script:
-    return _Script(status=status, body=_error_body(code, kind, message, details, subcode))

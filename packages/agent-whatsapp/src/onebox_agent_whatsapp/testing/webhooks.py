@@ -15,7 +15,7 @@ from typing import Any
 from onebox_agent_whatsapp.signature import sign
 
 from ._accounts import APP_SECRET, CUSTOMER, DISPLAY_PHONE_NUMBER, PHONE_NUMBER_ID, WABA_ID
-from .graph_api import ERRORS
+from ._graph_errors import ERRORS
 
 _wamids = itertools.count(1)
 

@@ -24,7 +24,7 @@ Content-Security-Policy allowing only our own files.
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -150,6 +150,7 @@ def dashboard_handlers(
     side_threads: list[threading.Thread] | None = None,
     limiter: LoginLimiter | None = None,
     owner: OwnerView | None = None,
+    extra: Sequence[ControllerRouterHandler] = (),
 ) -> list[ControllerRouterHandler]:
     """The dashboard's routes, for `create_service_app(route_handlers=...)`.
 
@@ -164,6 +165,7 @@ def dashboard_handlers(
             closes the database.
         limiter: limits failed sign-ins (default: `LoginLimiter` on `clock`).
         owner: the conversations and unanswered questions (None: those pages are not mounted).
+        extra: more pages behind the same guard (the handoffs: `handoffs.handoff_handlers`).
     """
     limiter = limiter or LoginLimiter(clock=clock)
     reader = SummaryReader(engine, bus=bus, budgets=budgets, workers=workers, clock=clock)
@@ -254,7 +256,7 @@ def dashboard_handlers(
         )  # fmt: skip
     protected = Router(
         "/",
-        route_handlers=[page, fragment, api_summary, replay, *cached, *owned],
+        route_handlers=[page, fragment, api_summary, replay, *cached, *owned, *extra],
         guards=[guard],
         exception_handlers={NotAuthorizedException: unauthorized},
     )
