@@ -19,7 +19,7 @@ from onebox_agent_whatsapp import testing as wa
 from onebox_agent_whatsapp.app import create_app
 from onebox_agent_whatsapp.settings import WhatsAppSettings
 from onebox_agent_whatsapp.window import ConversationWindows
-from onebox_bus import Bus
+from onebox_bus import Bus, Database
 from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
 from onebox_bus.testing import FakeClock, migrated_sqlite
 from onebox_metrics import Collector
@@ -647,3 +647,23 @@ async def test_the_fake_refuses_an_unknown_typing_indicator(graph: wa.FakeGraphA
         )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == 100
+
+
+async def test_window_rows_left_behind_are_written_before_the_database_closes(
+    db_url: str, graph: wa.FakeGraphApi, clock: FakeClock
+) -> None:
+    settings = settings_for(db_url, graph)
+    runtime = open_runtime(settings, service="whatsapp", clock=clock)
+    async with AsyncTestClient(create_app(settings, clock=clock, runtime=runtime)) as client:
+        body = wa.meta_bytes(wa.payload(wa.text("hi, are you open?")))
+        response = await client.post(
+            "/webhook/whatsapp", content=body, headers=wa.signed_headers(body, wa.APP_SECRET)
+        )
+        assert response.status_code == 200
+        # leave at once: the window row is still queued behind the webhook's answer
+    reader = Database(db_url)
+    try:
+        state = ConversationWindows(reader, clock=clock).state(CONV)
+        assert state.last_inbound_at == 1_800_000_000.0
+    finally:
+        reader.close()

@@ -247,3 +247,35 @@ async def test_unexpected_error_is_logged_with_traceback_and_a_bare_500(
         "error",
     )
     assert isinstance(line["exc_info"], RuntimeError)
+
+
+@pytest.mark.anyio
+async def test_before_stop_hooks_write_while_the_database_is_open(db_url: str) -> None:
+    runtime = make_runtime(db_url)
+    written: list[int] = []
+    late: list[str] = []
+
+    async def write_left_behind() -> None:
+        # what a write-behind flush does at shutdown: one more commit on the shared database
+        written.append(runtime.bus.publish("left-behind", {"n": 1}))
+
+    async def on_shutdown() -> None:
+        try:
+            runtime.bus.publish("too-late", {"n": 2})
+        except Exception as exc:  # noqa: BLE001 - recorded: the database is closed by now
+            late.append(type(exc).__name__)
+
+    async def failing() -> None:
+        raise RuntimeError("a hook that fails does not stop the others")
+
+    runtime.before_stop += [failing, write_left_behind]
+    app = create_service_app(runtime, on_shutdown=[on_shutdown])
+    async with AsyncTestClient(app) as client:
+        assert (await client.get("/health")).status_code == 200
+    assert len(written) == 1
+    assert late, "Litestar's on_shutdown hooks run after the runtime closed the database"
+    check = make_runtime(db_url)
+    try:
+        assert check.bus.stats()["left-behind"].ready == 1
+    finally:
+        check.close()

@@ -120,8 +120,11 @@ def create_app(
     app = create_service_app(
         runtime,
         route_handlers=webhook.route_handlers(),
-        on_shutdown=[webhook.recorder.flush, *([owned_http.aclose] if owned_http else [])],
+        on_shutdown=[owned_http.aclose] if owned_http else [],
     )
+    # Before the database closes (an on_shutdown hook would run after: a write on a closed
+    # SQLite connection crashed the process).
+    runtime.before_stop.append(webhook.recorder.flush)
     app.state["sender"] = sender
     app.state["channel"] = channel
     return app

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -115,6 +115,10 @@ class ServiceRuntime:
         #: Side threads that use the database (a warm-up read): joined before it is closed,
         #: since closing a SQLite connection another thread is reading on crashes the process.
         self.side_threads: list[threading.Thread] = []
+        #: Called (awaited, in order) when the app shuts down, before the workers stop and the
+        #: database closes: write what was left behind (e.g. window rows). Litestar's own
+        #: ``on_shutdown`` hooks run after the lifespan has closed the database.
+        self.before_stop: list[Callable[[], Awaitable[object]]] = []
         self.consumed_topics: list[str] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._closed = False
@@ -247,6 +251,12 @@ class ServiceRuntime:
         try:
             yield
         finally:
+            for hook in self.before_stop:
+                try:
+                    await hook()
+                except Exception as exc:  # noqa: BLE001 - the others and the close still run
+                    log.error("service.before_stop_failed", hook=getattr(hook, "__qualname__",
+                              "?"), error=type(exc).__name__)  # fmt: skip
             await self.stop()
             self.close()
 
