@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import anyio
 import pytest
 from onebox_bus import Bus, Database
 from onebox_bus.retention import DAY, oldest, purge_before
-from onebox_bus.testing import FakeClock, migrated_postgres
+from onebox_bus.testing import FakeClock
 from onebox_service import ServiceSettings, WebhookEventStore
 from onebox_service.retention import Purge, RetentionWorker, shared_purges
 from sqlalchemy import text
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Database]:
-    if request.param == "postgresql":
-        base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
-        if not base:
-            pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-        db_url = migrated_postgres(base, "onebox_retention_test")
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
     with Database(db_url) as database:
         yield database
 
