@@ -2,7 +2,8 @@
 
 Turns live in ``orchestrator_turns`` (this package's Alembic branch). `record` takes the
 connection of the unit of work that publishes the reply and acks the inbound message, so
-memory and the bus never disagree; `purge` deletes turns older than the retention.
+memory and the bus never disagree. Turns older than the retention are not read; the
+retention worker deletes them (`onebox_orchestrator.retention`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from onebox_bus import Database
-from sqlalchemy import Integer, bindparam, delete, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -44,7 +45,6 @@ _CONVERSATIONS = (
     .order_by(_LAST_ID.desc())
     .limit(bindparam("limit", type_=Integer))
 )
-_PURGE = delete(turns).where(turns.c.created_at < bindparam("before"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,8 +177,3 @@ class ConversationMemory:
             ConversationSummary(key=r[0], channel=r[1], turns=int(r[2]), last_at=float(r[3]))
             for r in rows
         ]
-
-    def purge(self) -> int:
-        """Delete turns older than the retention; returns how many."""
-        before = self.clock() - self.retention
-        return self.db.write(lambda conn: int(conn.execute(_PURGE, {"before": before}).rowcount))
