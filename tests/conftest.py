@@ -1,12 +1,21 @@
-"""Shared fixtures: no ONEBOX_* variable leaks into a test; migrated SQLite files; anyio."""
+"""Shared fixtures: no ONEBOX_* variable leaks into a test; migrated databases; anyio.
+
+`db_url` is the database of every store- and handler-level test. A test that asks for it
+(directly or through another fixture) runs twice: on a fresh SQLite file, and on PostgreSQL
+in a migrated schema emptied before the test (skipped, with the reason, when
+ONEBOX_TEST_POSTGRES_URL is unset; CI sets it). Tests that start real processes (tests/e2e,
+tests/infra) and tests marked ``sqlite_only("why")`` run on SQLite only.
+"""
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from onebox_bus.testing import migrated_sqlite
+from onebox_bus.testing import PostgresTestSchema, migrated_sqlite
 from onebox_router.testing import AudioToolsMissing, SpeechFiles, make_speech
 
 
@@ -30,10 +39,69 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+POSTGRES_VARIABLE = "ONEBOX_TEST_POSTGRES_URL"
+PG_SCHEMA = "onebox_test"
+# Folders whose tests start real processes: doubling them would double the suite's time for
+# little; the PostgreSQL processes are proven by tests/e2e/test_multihost.py and the bus suite.
+SQLITE_ONLY_FOLDERS = frozenset({"e2e", "infra"})
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if os.environ.get(POSTGRES_VARIABLE):
+        return f"database tests: SQLite and PostgreSQL (schema {PG_SCHEMA})"
+    return f"database tests: SQLite only ({POSTGRES_VARIABLE} unset: PostgreSQL half skipped)"
+
+
+def _on_postgres(definition: pytest.Item) -> bool:
+    folder = definition.path.relative_to(definition.config.rootpath).parts[1:2]
+    if folder and folder[0] in SQLITE_ONLY_FOLDERS:
+        return False
+    return definition.get_closest_marker("sqlite_only") is None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_kind" in metafunc.fixturenames and _on_postgres(metafunc.definition):
+        kinds = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+        metafunc.parametrize("database_kind", kinds, indirect=True)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path, template_db: Path) -> str:
-    """A fresh migrated SQLite file for this test (a copy of the template)."""
-    return migrated_sqlite(tmp_path / "onebox.db", template=template_db)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql``: the database `db_url` points at for this test."""
+    kind: str = getattr(request, "param", "sqlite")
+    return kind
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[PostgresTestSchema]:
+    """The session's migrated PostgreSQL schema (emptied by `db_url` before each test)."""
+    base = os.environ.get(POSTGRES_VARIABLE)
+    if not base:
+        pytest.skip(f"PostgreSQL half skipped: set {POSTGRES_VARIABLE} to run it")
+    schema = PostgresTestSchema(base, PG_SCHEMA)
+    yield schema
+    schema.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_schema: PostgresTestSchema) -> str:
+    """The emptied PostgreSQL schema only (for a test about PostgreSQL itself)."""
+    return postgres_schema.reset()
+
+
+@pytest.fixture
+def db_url(
+    request: pytest.FixtureRequest, database_kind: str, tmp_path: Path, template_db: Path
+) -> Iterator[str]:
+    """A fresh migrated database for this test: a SQLite file, or the emptied PG schema."""
+    if database_kind == "sqlite":
+        yield migrated_sqlite(tmp_path / "onebox.db", template=template_db)
+        return
+    schema: PostgresTestSchema = request.getfixturevalue("postgres_schema")
+    yield schema.reset()
+    # A PostgreSQL connection left open warns when collected: collect now, so the warning
+    # (an error in this suite) names the test that left it, not a later one.
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

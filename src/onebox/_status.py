@@ -149,12 +149,31 @@ def _bus(db: Database) -> dict[str, Any]:
         }
         for topic, s in sorted(stats.items())
     }
+    try:
+        claims = [
+            {"topic": str(topic), "claimant": str(holder or "?"), "messages": int(count)}
+            for topic, holder, count in db.read(partial(_rows, CLAIMS))
+        ]
+    except (BusError, SQLAlchemyError) as exc:
+        return {"error": str(exc)[:200]}
     return {
         "topics": topics,
         "oldest_waiting_s": max((t["oldest_ready_age_s"] for t in topics.values()), default=0.0),
         "dead_letters": sum(t["dead"] for t in topics.values()),
         "wal_bytes": stats.wal_bytes,
+        "claims": claims,
     }
+
+
+#: Who holds the messages in hand now: ``<consumer>@<host>:<pid>`` (``Consumer.claimant``).
+CLAIMS = sa.text(
+    "SELECT topic, claimed_by, count(*) FROM bus_messages WHERE state = 'claimed'"
+    " GROUP BY topic, claimed_by ORDER BY topic, claimed_by"
+)
+
+
+def _rows(query: sa.TextClause, conn: sa.Connection) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in conn.execute(query)]
 
 
 def _cache(engine: sa.Engine) -> dict[str, Any]:
@@ -242,6 +261,13 @@ def render(report: Mapping[str, Any]) -> str:
             + ("  (see `onebox dead list`)" if bus["dead_letters"] else "")
             + f"   oldest waiting: {_age(bus['oldest_waiting_s'])}"
         )
+        if bus.get("claims"):
+            lines.append("  in hand:")
+            claims: list[tuple[str, ...]] = [
+                ("topic", "claimed by (consumer@host:pid)", "messages")
+            ]
+            claims += [(c["topic"], c["claimant"], str(c["messages"])) for c in bus["claims"]]
+            lines.extend("  " + line for line in _table(claims))
     lines.extend(_render_storage(report.get("storage")))
     cache = report["cache"]
     lines.append("")

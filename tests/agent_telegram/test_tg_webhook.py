@@ -155,6 +155,7 @@ async def test_block_and_migration_events_update_chat_state(
         assert migrated.migrated_to == "-1009999999999"
 
 
+@pytest.mark.sqlite_only("holds SQLite's file lock")
 async def test_locked_database_answers_503_and_loses_nothing(
     start_agent: Any, fake_api: FakeBotAPI, db_url: str
 ) -> None:

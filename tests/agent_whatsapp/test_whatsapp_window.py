@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -16,22 +15,15 @@ from onebox_agent_whatsapp.window import (
 )
 from onebox_bus import Bus, Database
 from onebox_bus.migrate import alembic_config
-from onebox_bus.testing import FakeClock, migrated_postgres
+from onebox_bus.testing import FakeClock
 
 CONV = "106540352242922:16505551234"
 DAY = 86400.0
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def windows(
-    request: pytest.FixtureRequest, db_url: str, clock: FakeClock
-) -> Iterator[ConversationWindows]:
+@pytest.fixture
+def windows(db_url: str, clock: FakeClock) -> Iterator[ConversationWindows]:
     """The window store on SQLite and, when ONEBOX_TEST_POSTGRES_URL is set, PostgreSQL."""
-    if request.param == "postgresql":
-        base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
-        if not base:
-            pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-        db_url = migrated_postgres(base, "onebox_whatsapp_test")
     bus = Bus.from_url(db_url, clock=clock)
     yield ConversationWindows(bus.db, clock=clock)
     bus.close()

@@ -1,4 +1,5 @@
-"""``onebox backup`` while a writer process publishes, rotation, and a litestream round trip."""
+"""``onebox backup`` while a writer process publishes, rotation, a litestream round trip, and
+pg_dump on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from onebox_bus import Bus
 
 from onebox.cli import main as onebox
 
@@ -86,8 +88,6 @@ def test_backup_folder_rotation_and_refusals(
     assert onebox(["--database-url", url, "backup", str(existing)]) == 1
     assert "never overwrite" in capsys.readouterr().err
     assert existing.stat().st_size > 100  # untouched
-    assert onebox(["--database-url", "postgresql://u@h/db", "backup", str(tmp_path / "x")]) == 1
-    assert "pg_dump" in capsys.readouterr().err
     assert onebox(["--database-url", url, "backup", str(tmp_path / "f.db"), "--keep", "2"]) == 2
 
 
@@ -118,3 +118,40 @@ def test_litestream_replicates_and_restores_to_a_folder(
         conn.close()
     assert count(out) == before
     assert shutil.which("litestream") == litestream
+
+
+def test_postgres_backup_is_a_pg_dump_archive_holding_the_messages(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pg_restore = require_tool("pg_restore")
+    require_tool("pg_dump")
+    with Bus.from_url(postgres_url) as bus:
+        for i in range(20):
+            bus.publish("inbound", {"text": f"kept-{i}"}, key=f"k{i % 3}")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "onebox-20250101T000000Z.dump").write_bytes(b"old")
+    assert onebox(["--database-url", postgres_url, "backup", f"{folder}/", "--keep", "1"]) == 0
+    assert "archive readable by pg_restore" in capsys.readouterr().out
+    [dump] = list(folder.iterdir())
+    assert dump.name.startswith("onebox-2")
+    assert dump.name.endswith(".dump")
+    assert dump.name != "onebox-20250101T000000Z.dump"
+    data = subprocess.run(
+        [pg_restore, "--data-only", "--table=bus_messages", "--file=-", str(dump)],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    # payloads are bytea: COPY writes them in hex
+    assert all(f'kept-{i}"'.encode().hex().encode() in data for i in range(20))
+
+
+def test_postgres_backup_without_pg_dump_names_the_tool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no PostgreSQL client tools here
+    url = "postgresql+psycopg://onebox@127.0.0.1:5432/onebox"
+    assert onebox(["--database-url", url, "backup", str(tmp_path / "x.dump")]) == 1
+    err = capsys.readouterr().err
+    assert "pg_dump" in err
+    assert "postgresql-client" in err
+    assert not (tmp_path / "x.dump").exists()

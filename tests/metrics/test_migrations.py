@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import sqlalchemy
 from alembic import command
+from onebox_bus import Database
 from onebox_bus.cli import main as migrate_main
 from onebox_bus.migrate import alembic_config, expected_heads, sources
 
@@ -27,8 +29,8 @@ def test_migrate_command_creates_the_metrics_tables_and_check_finds_no_differenc
 
 def test_the_metrics_branch_downgrades_and_upgrades_again(tmp_path: Path, db_url: str) -> None:
     command.downgrade(alembic_config(db_url), "metrics@base")
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    with Database(db_url) as db:
+        tables = set(sqlalchemy.inspect(db.engine).get_table_names())
     assert "metrics_samples" not in tables
     assert "bus_messages" in tables
     command.upgrade(alembic_config(db_url), "heads")

@@ -43,8 +43,8 @@ def test_every_threshold_has_a_warn_below_its_fail() -> None:
         assert t.fail is None or (t.warn < t.fail if t.direction == "above" else t.warn > t.fail)
 
 
-def test_current_values_come_from_the_metrics_table(obs_url: str) -> None:
-    db = Database(obs_url)
+def test_current_values_come_from_the_metrics_table(db_url: str) -> None:
+    db = Database(db_url)
     try:
         collector = Collector("orchestrator", db)
         vitals = RuntimeVitals(collector)

@@ -26,12 +26,12 @@ WEBHOOK = "/webhook/telegram"
 
 
 async def test_trace_shows_every_step_of_a_message_in_order(
-    tmp_path: Path, obs_url: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     faq = tmp_path / "faq.md"
     faq.write_text("## When are you open?\nMonday to Friday, 9 to 19.\n", encoding="utf-8")
-    db = Database(obs_url)
-    common = {"database_url": obs_url, "events_flush_seconds": 0.2, "log_format": "console"}
+    db = Database(db_url)
+    common = {"database_url": db_url, "events_flush_seconds": 0.2, "log_format": "console"}
     async with httpx.AsyncClient() as http:
         router = build_router(RouterSettings(faq_file=faq), http=http, db=db)
         agent = telegram_app(TelegramSettings(telegram_secret_token=SECRET, **common), http=http)
@@ -67,16 +67,16 @@ async def test_trace_shows_every_step_of_a_message_in_order(
     assert routed.service == "orchestrator"
     assert "provider" in routed.detail
 
-    assert onebox(["--database-url", obs_url, "trace", cids[1]]) == 0
+    assert onebox(["--database-url", db_url, "trace", cids[1]]) == 0
     out = capsys.readouterr().out
     positions = [out.index(f" {step} ") for step in expected]
     assert positions == sorted(positions)
     assert "total" in out
     assert "When are you open" not in out  # the message text is never recorded
 
-    assert onebox(["--database-url", obs_url, "trace", "--slow", "0s"]) == 0
+    assert onebox(["--database-url", db_url, "trace", "--slow", "0s"]) == 0
     listed = capsys.readouterr().out
     assert all(cid in listed for cid in cids)
-    assert onebox(["--database-url", obs_url, "trace", "--slow", "1h"]) == 0
+    assert onebox(["--database-url", db_url, "trace", "--slow", "1h"]) == 0
     assert "no message took longer than 3600s" in capsys.readouterr().out
-    assert onebox(["--database-url", obs_url, "trace", "no-such-id"]) == 1
+    assert onebox(["--database-url", db_url, "trace", "no-such-id"]) == 1

@@ -1,12 +1,16 @@
-"""``onebox purge`` runs the retention rules once; ``onebox status`` shows what they keep."""
+"""``onebox purge`` runs the retention rules once; ``onebox status`` shows what they keep
+and who holds the messages in hand."""
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from pathlib import Path
 
+import anyio
 import pytest
-from onebox_bus import Bus, Database
+from onebox_bus import Bus, Consumer, Database, Message
 from onebox_bus.retention import DAY
 from onebox_bus.testing import migrated_sqlite
 from onebox_service import WebhookEventStore
@@ -28,9 +32,9 @@ def _seed(url: str) -> None:
 
 
 def test_purge_deletes_what_is_past_retention_and_status_shows_size_and_oldest_rows(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = migrated_sqlite(tmp_path / "onebox.db")
+    url = db_url
     _seed(url)
     before = collect(database_url=url, urls={}, state=None)["storage"]
     assert before["database_bytes"] > 0
@@ -60,3 +64,36 @@ def test_a_bad_retention_setting_names_the_variable(
     url = migrated_sqlite(tmp_path / "onebox.db")
     assert main(["--database-url", url, "purge"]) == 2
     assert "ONEBOX_ROUTER_CALLS_RETENTION_DAYS" in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+async def test_status_names_the_host_and_process_holding_each_claim(db_url: str) -> None:
+    started, release = anyio.Event(), anyio.Event()
+    with Bus.from_url(db_url) as bus:
+
+        async def hold(message: Message) -> None:
+            started.set()
+            await release.wait()
+            await anyio.to_thread.run_sync(bus.ack, message)
+
+        bus.publish("inbound", {"text": "mine"}, key="telegram:1")
+        bus.publish("inbound", {"text": "theirs"}, key="telegram:2")
+        # another orchestrator (another host) holds the second message
+        bus.claim("inbound", limit=1, consumer="inbound@host-b:4242")
+        consumer = Consumer(bus, "inbound", hold, name="inbound", min_poll=0.005, max_poll=0.05)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(consumer.run)
+            with anyio.fail_after(10):
+                await started.wait()
+            report = collect(database_url=db_url, urls={}, state=None)
+            release.set()
+            consumer.stop()
+    mine = f"inbound@{socket.gethostname()}:{os.getpid()}"
+    assert consumer.claimant == mine
+    assert report["bus"]["claims"] == [
+        {"topic": "inbound", "claimant": "inbound@host-b:4242", "messages": 1},
+        {"topic": "inbound", "claimant": mine, "messages": 1},
+    ]
+    screen = render(report)
+    assert mine in screen
+    assert "inbound@host-b:4242" in screen

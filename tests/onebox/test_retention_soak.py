@@ -7,8 +7,10 @@ per message and hourly metrics flushes. The orchestrator's retention rules (the 
 worker runs every hour) run at each simulated hour's end. Retention is shortened to 4 days
 (everything else as shipped) so the 30 days cover several horizons.
 
-After the horizon every table's row count stays bounded by what four days bring, and the
-file stops growing: purged pages are reused by the next inserts (no VACUUM).
+After the horizon every table's row count stays bounded by what four days bring, the
+file stops growing (purged pages are reused by the next inserts, no VACUUM), and so does the
+resident memory of the process doing all of it (read from /proc at the end of each day and
+printed with the rows; run with -s to see them).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from onebox_orchestrator.retention import all_purges
 from onebox_orchestrator.settings import OrchestratorSettings
 from onebox_router.cache import ResponseCache, namespace
 from onebox_router.ledger import CallRecord, Ledger
-from onebox_service import MessageJournal, WebhookEventStore
+from onebox_service import DeliveryReceipt, DeliveryStore, MessageJournal, WebhookEventStore
 from onebox_service.retention import run_purges
 from sqlalchemy import text
 
@@ -38,14 +40,20 @@ RETENTION_DAYS = 4.0
 TABLES = (
     "bus_messages", "service_webhook_events", "service_events", "metrics_samples",
     "orchestrator_turns", "orchestrator_conversations", "orchestrator_question_groups",
-    "router_calls", "router_cache",
+    "router_calls", "router_cache", "service_deliveries",
 )  # fmt: skip
+PAGE = os.sysconf("SC_PAGE_SIZE")
 NS = namespace("You are Casa Verde's assistant.", "simple", "v1")
 
 
 def _counts(db: Database) -> dict[str, int]:
     conn = db.connection()
     return {t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0) for t in TABLES}
+
+
+def _rss_bytes() -> int:
+    """This process's resident memory now (not its peak)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE
 
 
 def _file_bytes(db: Database, path: Path) -> int:
@@ -66,6 +74,7 @@ def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path)
             "metrics_samples_retention_days": RETENTION_DAYS,
             "history_retention_days": RETENTION_DAYS,
             "router_calls_retention_days": RETENTION_DAYS,
+            "deliveries_retention_days": RETENTION_DAYS,
             "retention_batch_rows": 200,
         }
     )
@@ -74,6 +83,7 @@ def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path)
     events = WebhookEventStore(db, clock=clock)
     journal = MessageJournal("orchestrator", db, clock=clock, retention=1e9)  # purged by rule
     ledger = Ledger(db)
+    deliveries = DeliveryStore(db, clock=clock)
     cache = ResponseCache(db, clock=clock, ttl_s=86400.0)
     memory = ConversationMemory(db, clock=clock)
     questions = QuestionGroups(db, clock=clock)
@@ -83,6 +93,7 @@ def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path)
     per_hour = PER_DAY // HOURS + 1
     seq = 0
     daily: list[tuple[dict[str, int], int]] = []
+    rss: list[int] = []
     try:
         for _day in range(DAYS):
             for _hour in range(HOURS):
@@ -116,6 +127,12 @@ def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path)
                         for m in claimed
                     ])  # fmt: skip
                     replies.inc(len(claimed), channel="telegram")
+                    for m in claimed:
+                        deliveries.record_sent(
+                            channel="telegram", conversation_id=m.key or "",
+                            correlation_id=m.correlation_id, bus_message_id=m.id,
+                            receipt=DeliveryReceipt(platform_message_ids=(str(m.id),)),
+                        )  # fmt: skip
                 journal.flush()
                 events.record("telegram", "refused", "bad secret", status_code=401)
                 cache.store_many([(NS, f"Do you open at {seq % 500} on day {_day}?", "Yes.",
@@ -125,12 +142,13 @@ def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path)
                 clock.advance(3600.0)
                 run_purges(purges)
             daily.append((_counts(db), _file_bytes(db, path)))
+            rss.append(_rss_bytes())
     finally:
         db.close()
 
-    for day, (counts, size) in enumerate(daily, 1):  # shown with -s
-        print(
-            f"day {day:2}: {size / 1024:8.0f} KiB "
+    for day, ((counts, size), resident) in enumerate(zip(daily, rss, strict=True), 1):
+        print(  # shown with -s
+            f"day {day:2}: {size / 1024:8.0f} KiB file, {resident / 2**20:6.1f} MiB RSS "
             + " ".join(f"{t}={n}" for t, n in counts.items())
         )
     horizon = int(RETENTION_DAYS) + 2  # past the horizon, with a day for the last purge
@@ -144,3 +162,7 @@ def test_thirty_days_of_traffic_leave_the_rows_and_the_file_flat(tmp_path: Path)
     sizes = [size for _, size in after]
     assert max(sizes) <= sizes[0] * 1.15, sizes  # pages reused: the file stops growing
     assert daily[-1][1] < daily[horizon][1] * (DAYS / horizon) / 2  # unlike the rows written
+    # Resident memory flat too: what grows with the days (the router's in-memory index, the
+    # buffers) is bounded by the horizon. Allocator noise gets a few MiB.
+    settled_rss = rss[horizon:]
+    assert max(settled_rss) <= settled_rss[0] * 1.05 + 8 * 2**20, [r // 2**20 for r in rss]

@@ -6,13 +6,12 @@ row (SQLite ignores the length, so only the PostgreSQL half could fail).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from onebox_agent_whatsapp.window import ConversationWindows
 from onebox_bus import Bus, Database
-from onebox_bus.testing import FakeClock, migrated_postgres
+from onebox_bus.testing import FakeClock
 from onebox_orchestrator.handoffs import HandoffStore
 from onebox_orchestrator.memory import ConversationMemory
 from onebox_service import DeliveryReceipt, DeliveryStore
@@ -20,13 +19,8 @@ from onebox_service import DeliveryReceipt, DeliveryStore
 LONG = "x" * 500
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Database]:
-    if request.param == "postgresql":
-        base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
-        if not base:
-            pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-        db_url = migrated_postgres(base, "onebox_wide_keys_test")
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
     with Database(db_url) as database:
         yield database
 

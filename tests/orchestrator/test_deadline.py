@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -38,14 +37,15 @@ async def wait_until_done(bus: Bus, count: int) -> None:
 
 def replies(db_url: str) -> list[tuple[OutboundMessage, float]]:
     """Every reply on ``outbound.telegram`` with the time its row was committed."""
-    conn = sqlite3.connect(db_url.removeprefix("sqlite:///"))
-    try:
-        rows = conn.execute(
-            "SELECT payload, created_at FROM bus_messages WHERE topic = 'outbound.telegram' "
-            "ORDER BY id"
-        ).fetchall()
-    finally:
-        conn.close()
+    with Database(db_url) as db:
+        rows = (
+            db.connection()
+            .exec_driver_sql(
+                "SELECT payload, created_at FROM bus_messages WHERE topic = 'outbound.telegram' "
+                "ORDER BY id"
+            )
+            .fetchall()
+        )
     replies = [(OutboundMessage.from_payload(bytes(p)), float(t)) for p, t in rows]
     return [(r, t) for r, t in replies if r.signal is None]  # not the typing signals
 

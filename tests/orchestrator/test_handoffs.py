@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -10,19 +9,14 @@ import sqlalchemy
 from alembic import command
 from onebox_bus import Database
 from onebox_bus.migrate import alembic_config
-from onebox_bus.testing import FakeClock, migrated_postgres
+from onebox_bus.testing import FakeClock
 from onebox_orchestrator.handoffs import HandoffStore
 
 KEY = "whatsapp:106540352242922:16505551234"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, db_url: str) -> Iterator[HandoffStore]:
-    if request.param == "postgresql":
-        base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
-        if not base:
-            pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-        db_url = migrated_postgres(base, "onebox_handoffs_test")
+@pytest.fixture
+def store(db_url: str) -> Iterator[HandoffStore]:
     with Database(db_url) as db:
         yield HandoffStore(db, clock=FakeClock(1_000.0))
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from onebox_bus import Bus
+from onebox_bus.retention import DAY
 from onebox_bus.testing import FakeClock
 from onebox_orchestrator.memory import ConversationMemory
 from onebox_orchestrator.persona import Personas, unsupported_reply
+from onebox_orchestrator.retention import all_purges
+from onebox_orchestrator.settings import OrchestratorSettings
 
 
 def remember(memory: ConversationMemory, key: str, inbound_id: int, text: str) -> None:
@@ -63,14 +66,18 @@ def test_a_rolled_back_transaction_leaves_no_turns(bus: Bus) -> None:
 
 def test_retention_hides_and_purges_old_turns(db_url: str) -> None:
     clock = FakeClock()
+    settings = OrchestratorSettings(history_retention_days=1.0)
     with Bus.from_url(db_url, clock=clock) as bus:
-        memory = ConversationMemory(bus.db, clock=bus.clock, retention=3600.0)
+        memory = ConversationMemory(bus.db, clock=bus.clock, retention=DAY)
         remember(memory, "telegram:1", 1, "old")
-        clock.advance(3601.0)
+        clock.advance(DAY + 1.0)
         remember(memory, "telegram:1", 2, "new")
         assert [t.text for t in memory.recent("telegram:1")] == ["new", "re: new"]
-        assert memory.purge() == 2
-        assert memory.purge() == 0
+        [turns] = [
+            p for p in all_purges(bus.db, settings, clock=clock) if p.name == "orchestrator_turns"
+        ]
+        assert turns.run() == 2
+        assert turns.run() == 0
 
 
 def test_personas_from_settings_files_and_faq(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND
 from onebox_orchestrator.testing import make_inbound, publish_inbound
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only("real processes: tests/e2e holds them")]
 
 TOTAL = 300
 CHATS = 12

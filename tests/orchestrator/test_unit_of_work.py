@@ -6,24 +6,18 @@ it commits whole or not at all. The same holds for the sender's "record the deli
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from onebox_bus import Bus, Database, LeaseLost, Message
-from onebox_bus.testing import FakeClock, migrated_postgres
+from onebox_bus.testing import FakeClock
 from onebox_orchestrator.memory import ConversationMemory
 from onebox_service import DeliveryReceipt, DeliveryStore
 from sqlalchemy import text
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Database]:
-    if request.param == "postgresql":
-        base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
-        if not base:
-            pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-        db_url = migrated_postgres(base, "onebox_unit_test")
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
     with Database(db_url) as database:
         yield database
 

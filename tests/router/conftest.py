@@ -1,15 +1,13 @@
-"""Fixtures for the router's tests: real SQLite files, loopback fake providers, a fake clock."""
+"""Fixtures for the router's tests: the migrated database, loopback fake providers, a clock."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from onebox_bus import Database
 from onebox_bus.testing import FakeClock
-from onebox_router._schema import metadata
 from onebox_router.testing import FakeAnthropicServer, FakeOpenAIServer
 
 
@@ -19,10 +17,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    """A real SQLite file holding the router's tables."""
-    db = Database(f"sqlite:///{tmp_path / 'router.db'}")
-    metadata.create_all(db.engine)
+def db(db_url: str) -> Iterator[Database]:
+    """The migrated shared database (a SQLite file, and PostgreSQL when configured)."""
+    db = Database(db_url)
     yield db
     db.close()
 

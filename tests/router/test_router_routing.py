@@ -1,14 +1,14 @@
-"""Every routing path, end to end through real HTTP on loopback and a real SQLite file."""
+"""Every routing path, end to end through real HTTP on loopback and a real database."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 from onebox_bus import Database
-from onebox_bus.testing import FakeClock
+from onebox_bus.testing import FakeClock, refuse_inserts
 from onebox_router import (
     AnthropicProvider,
     CallRecord,
@@ -36,6 +36,7 @@ from sqlalchemy import select
 from structlog.testing import capture_logs
 
 pytestmark = pytest.mark.anyio
+OPEN_ROUTERS: list[Router] = []
 
 GROQ_PRICE = Price(input_per_mtok=0.05, output_per_mtok=0.08)
 CLAUDE_PRICE = Price(input_per_mtok=3.0, output_per_mtok=15.0)
@@ -92,10 +93,20 @@ def make_router(
         providers=configs, chains={"simple": simple, "complex": complex_},
         offline_reserve_s=reserve_s, breaker_cooldown_s=breaker_cooldown_s,
     )  # fmt: skip
-    return Router(
+    router = Router(
         policy=policy, providers=providers, offline=OfflineProvider(load_faq(None)),
         cache=ResponseCache(db, clock=clock), ledger=Ledger(db), clock=clock,
     )  # fmt: skip
+    OPEN_ROUTERS.append(router)
+    return router
+
+
+@pytest.fixture(autouse=True)
+async def _close_routers(db: Database) -> AsyncIterator[None]:
+    """Close each router before its database: its writes behind a reply run in a thread."""
+    yield
+    while OPEN_ROUTERS:
+        await OPEN_ROUTERS.pop().aclose()
 
 
 def call_rows(db: Database) -> list[tuple[str, str]]:
@@ -148,13 +159,8 @@ async def test_timeout_falls_through_to_the_next_provider(
 async def test_a_refused_record_write_is_logged_and_the_reply_still_goes_out(
     http: httpx.AsyncClient, db: Database, clock: FakeClock, groq: FakeOpenAIServer
 ) -> None:
-    from sqlalchemy import text
-
     with db.engine.begin() as conn:  # the database refuses the call records (as a full disk would)
-        conn.execute(text(
-            "CREATE TRIGGER refuse_calls BEFORE INSERT ON router_calls "
-            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
-        ))  # fmt: skip
+        refuse_inserts(conn, "router_calls")
     router = make_router(http, db, clock, groq=groq)
     with capture_logs() as logs:
         reply = await router.route(conversation("Do you sell gift cards?"), deadline=clock() + 30)
@@ -276,6 +282,7 @@ async def test_all_down_answers_offline_from_the_faq(
     other = await router.route(conversation("Can you paint my fence?"), deadline=clock() + 30)
     assert other.provider == "offline"
     assert other.text == FALLBACK_TEXT  # no person promised: nobody was told
+    await router.flush()
     assert ("offline", "ok") in call_rows(db)
 
 

@@ -1,21 +1,12 @@
-"""Fixtures for the service kit's tests: a migrated SQLite template, runtimes, a fake clock."""
+"""Fixtures for the service kit's tests: runtimes on `db_url` (SQLite and PostgreSQL), a clock."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from onebox_bus.testing import FakeClock
 from onebox_service import ServiceRuntime, ServiceSettings, SystemdEnvironment, open_runtime
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, template_db: Path) -> str:
-    path = tmp_path / "onebox.db"
-    shutil.copyfile(template_db, path)
-    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -135,6 +135,7 @@ async def test_malformed_is_400_recorded_and_ignored_update_is_200_recorded(
 
 
 @pytest.mark.anyio
+@pytest.mark.sqlite_only("holds SQLite's file lock")
 async def test_locked_database_is_503_and_nothing_lost(db_url: str) -> None:
     runtime = make_runtime(db_url, busy_timeout_seconds=0.2)
     path = db_url.removeprefix("sqlite:///")

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from onebox_bus import Database
+from onebox_bus.testing import allow_inserts, refuse_inserts
 from onebox_service.journal import MessageJournal, read_journey
 from sqlalchemy.exc import SQLAlchemyError
 
-REFUSE_POISON = """
-CREATE TRIGGER refuse_poison BEFORE INSERT ON service_events WHEN NEW.step = 'poison'
-BEGIN SELECT RAISE(ABORT, 'refused'); END
-"""
-
 
 def stored_ids(db_url: str) -> list[str]:
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        return [
-            row[0] for row in conn.execute("SELECT correlation_id FROM service_events ORDER BY id")
-        ]
+    with Database(db_url) as db:
+        rows = db.connection().exec_driver_sql(
+            "SELECT correlation_id FROM service_events ORDER BY id"
+        )
+        return [row[0] for row in rows]
 
 
 def test_a_flush_writes_every_event_in_chunks_in_the_order_recorded(db_url: str) -> None:
@@ -40,9 +35,9 @@ def test_a_flush_writes_every_event_in_chunks_in_the_order_recorded(db_url: str)
 def test_a_refused_chunk_keeps_it_and_the_rest_buffered_ahead_of_newer_events(
     db_url: str,
 ) -> None:
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        conn.execute(REFUSE_POISON)
     db = Database(db_url)
+    with db.transaction() as conn:
+        refuse_inserts(conn, "service_events", when="NEW.step = 'poison'")
     journal = MessageJournal("test", db, clock=lambda: 1000.0, chunk_rows=100)
     for i in range(350):
         journal.record(f"c{i}", "poison" if i == 250 else "published")
@@ -54,8 +49,8 @@ def test_a_refused_chunk_keeps_it_and_the_rest_buffered_ahead_of_newer_events(
     assert stored_ids(db_url) == [f"c{i}" for i in range(200)]
     assert journal.pending() == 150
     journal.record("later", "sent")
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        conn.execute("DROP TRIGGER refuse_poison")
+    with db.transaction() as conn:
+        allow_inserts(conn, "service_events")
 
     assert journal.flush() == 151
     assert stored_ids(db_url) == [f"c{i}" for i in range(350)] + ["later"]

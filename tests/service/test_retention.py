@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import anyio
 import pytest
 from onebox_bus import Bus, Database
 from onebox_bus.retention import DAY, oldest, purge_before
-from onebox_bus.testing import FakeClock, migrated_postgres
-from onebox_service import ServiceSettings, WebhookEventStore
+from onebox_bus.testing import FakeClock
+from onebox_service import DeliveryReceipt, DeliveryStore, ServiceSettings, WebhookEventStore
 from onebox_service.retention import Purge, RetentionWorker, shared_purges
 from sqlalchemy import text
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Database]:
-    if request.param == "postgresql":
-        base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
-        if not base:
-            pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-        db_url = migrated_postgres(base, "onebox_retention_test")
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
     with Database(db_url) as database:
         yield database
 
@@ -90,3 +84,27 @@ async def test_the_worker_purges_at_start_and_keeps_going_when_a_rule_fails() ->
         worker.stop()
     assert ran == ["broken", "fine"]
     assert not worker.running
+
+
+def test_delivery_records_are_purged_after_their_own_setting(db: Database) -> None:
+    clock = FakeClock()
+    deliveries = DeliveryStore(db, clock=clock)
+    send = {"channel": "telegram", "conversation_id": "42", "correlation_id": None}
+    deliveries.record_sent(receipt=DeliveryReceipt(platform_message_ids=("old",)), **send)
+    deliveries.record_failed(error="blocked", **send)
+    clock.advance(11 * DAY)
+    deliveries.record_sent(receipt=DeliveryReceipt(platform_message_ids=("new",)), **send)
+    settings = ServiceSettings(deliveries_retention_days=10)
+    rules = {p.name: p for p in shared_purges(db, settings, clock=clock)}
+    assert rules["service_deliveries"].days == 10
+    assert rules["service_deliveries"].run() == 2
+    assert _count(db, "service_deliveries") == 1
+    [kept] = db.connection().exec_driver_sql("SELECT platform_message_id FROM service_deliveries")
+    assert kept[0] == "new"
+
+
+def test_the_deliveries_setting_is_read_from_its_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ONEBOX_DELIVERIES_RETENTION_DAYS", "3")
+    assert ServiceSettings().deliveries_retention_days == 3.0

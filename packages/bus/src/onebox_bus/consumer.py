@@ -9,6 +9,9 @@ handler settles each message itself (ack, nack, dead-letter, usually inside
 `bus.transaction()` with what it publishes); if it raises, the message is nacked with the
 error. On stop, claiming ends, in-flight messages get `grace` seconds to finish, and the
 rest are released unprocessed.
+
+Each claim is stored with the consumer's `claimant`, ``<name>@<host>:<pid>``, so the
+claims of several processes and hosts on one database are told apart (``claimed_by``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 
@@ -58,6 +63,7 @@ class Consumer:
         self.bus = bus
         self.topic = topic
         self.name = name
+        self._host = socket.gethostname()
         self.concurrency = max(1, concurrency)
         self.lease = lease
         self.min_poll = min_poll
@@ -76,6 +82,12 @@ class Consumer:
         self._busy_at = time.monotonic()
         self.running = False
         self.handled = 0
+
+    @property
+    def claimant(self) -> str:
+        """Who holds this consumer's claims: ``<name>@<host>:<pid>`` (the pid read now: a fork
+        is a new claimant)."""
+        return f"{self.name}@{self._host}:{os.getpid()}"
 
     @property
     def in_flight(self) -> int:
@@ -156,7 +168,7 @@ class Consumer:
             self.running = False
 
     def _claim(self, limit: int) -> list[Message]:
-        return self.bus.claim(self.topic, limit=limit, lease=self.lease, consumer=self.name)
+        return self.bus.claim(self.topic, limit=limit, lease=self.lease, consumer=self.claimant)
 
     async def _maintain_forever(self) -> None:
         while True:

@@ -4,7 +4,8 @@ Turns live in ``orchestrator_turns`` (this package's Alembic branch). `record` t
 connection of the unit of work that publishes the reply and acks the inbound message, so
 memory and the bus never disagree; each turn records how it was made (`Origin`), and the
 conversation's row in ``orchestrator_conversations`` (what the owner's view lists) is upserted
-in the same statement batch. `purge` deletes turns older than the retention.
+in the same statement batch. Turns older than the retention are not read; the retention worker
+deletes them (`onebox_orchestrator.retention`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from onebox_bus import Database
-from sqlalchemy import Integer, bindparam, delete, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -70,7 +71,6 @@ _CONVERSATIONS = (
     .order_by(_LAST_ID.desc())
     .limit(bindparam("limit", type_=Integer))
 )
-_PURGE = delete(turns).where(turns.c.created_at < bindparam("before"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -243,8 +243,3 @@ class ConversationMemory:
             ConversationSummary(key=r[0], channel=r[1], turns=int(r[2]), last_at=float(r[3]))
             for r in rows
         ]
-
-    def purge(self) -> int:
-        """Delete turns older than the retention; returns how many."""
-        before = self.clock() - self.retention
-        return self.db.write(lambda conn: int(conn.execute(_PURGE, {"before": before}).rowcount))

@@ -10,7 +10,7 @@ id                 integer pk
 created_at         double       unix seconds (UTC) when the attempt ended
 provider           varchar(50)  ``groq``, ``claude``, ``local``, ``offline``...
 model              varchar(200) the model that answered (as reported), or was asked for
-class              varchar(10)  ``simple`` / ``complex``
+class              varchar(20)  ``simple``, ``complex`` or ``transcription``
 input_tokens       integer      usage reported by the provider (0 on failure)
 output_tokens      integer
 cost_usd           double       our price table x usage (0 for free providers, failures)
@@ -54,7 +54,7 @@ calls = Table(
     Column("created_at", Double, nullable=False),
     Column("provider", String(50), nullable=False),
     Column("model", String(200), nullable=False),
-    Column("class", String(10), nullable=False),
+    Column("class", String(20), nullable=False),
     Column("input_tokens", Integer, nullable=False, server_default="0"),
     Column("output_tokens", Integer, nullable=False, server_default="0"),
     Column("cost_usd", Double, nullable=False, server_default="0"),

@@ -46,6 +46,7 @@ deliveries = Table(
     Index("ix_service_deliveries_platform", "channel", "platform_message_id"),
     Index("ix_service_deliveries_correlation", "correlation_id"),
     Index("ix_service_deliveries_bus_message", "bus_message_id"),
+    Index("ix_service_deliveries_created_at", "created_at"),
 )
 
 webhook_events = Table(

@@ -187,6 +187,8 @@ class ServiceSettings(EnvSettings):
         bus_done_retention_days: done bus messages older than this are deleted.
         webhook_events_retention_days: recorded webhook refusals/errors older than this are
             deleted.
+        deliveries_retention_days: delivery records (what was sent, its text, the platform's
+            id) older than this are deleted.
         metrics_samples_retention_days: metrics rows (raw and rolled up) older than this are
             deleted.
         voice_enabled: agents transcribe voice notes (``ONEBOX_VOICE_ENABLED``); off, a voice
@@ -227,6 +229,7 @@ class ServiceSettings(EnvSettings):
     retention_batch_rows: int = Field(default=1000, ge=1, le=100_000)
     bus_done_retention_days: float = Field(default=7.0, gt=0)
     webhook_events_retention_days: float = Field(default=30.0, gt=0)
+    deliveries_retention_days: float = Field(default=30.0, gt=0)
     metrics_samples_retention_days: float = Field(default=90.0, gt=0)
     voice_enabled: bool = True
     media_dir: Path | None = None
