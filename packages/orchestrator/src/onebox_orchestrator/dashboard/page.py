@@ -317,15 +317,17 @@ def _document(title: str, body: str, *, csrf: str | None = None) -> str:
     )
 
 
-def render_page(summary: Summary, *, window: str, csrf: str) -> str:
-    """The whole dashboard document."""
+def render_page(summary: Summary, *, window: str, csrf: str, handoffs: bool = False) -> str:
+    """The whole dashboard document (`handoffs`: link the handoffs page, mounted with a desk)."""
     tabs = "".join(
         f'<a href="/?window={w}"{" aria-current=page" if w == window else ""}>{escape(label)}</a>'
         for w, (label, _, _) in WINDOWS.items()
     )
     pages = (
         '<nav class="tabs" aria-label="Pages"><a href="/conversations">Conversations</a>'
-        '<a href="/unanswered">Unanswered</a></nav>'
+        '<a href="/unanswered">Unanswered</a><a href="/cache">Cached answers</a>'
+        + ('<a href="/handoffs">Handoffs</a>' if handoffs else "")
+        + "</nav>"
     )
     header = (
         '<header><h1>onebox</h1><nav class="tabs">' + tabs + "</nav>" + pages + ""

@@ -218,7 +218,9 @@ def dashboard_handlers(
     @get("/", media_type="text/html")
     async def page(request: Request[Any, Any, Any]) -> Response[str]:
         csrf, cookie = csrf_for(request)
-        html = render_page(await summary(), window=_window(request), csrf=csrf)
+        html = render_page(
+            await summary(), window=_window(request), csrf=csrf, handoffs=bool(extra)
+        )
         return Response(html, media_type="text/html", headers=SECURITY_HEADERS, cookies=[cookie])
 
     @get("/fragment", media_type="text/html")
