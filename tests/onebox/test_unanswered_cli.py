@@ -67,3 +67,21 @@ def test_a_bad_limit_and_a_missing_database_are_clear(
     missing = f"sqlite:///{tmp_path / 'nowhere' / 'onebox.db'}"
     assert main(["--database-url", missing, "unanswered"]) == 1
     assert "onebox unanswered:" in capsys.readouterr().err
+
+
+def test_faq_add_from_the_command_line_answers_the_groups_it_covers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = migrated_sqlite(tmp_path / "onebox.db")
+    _seed(url)
+    answer = "Yes: gift cards from 10 to 100 euros, at the counter or online."
+    assert main(["--database-url", url, "faq", "add", "--question", "Do you sell gift cards?",
+                 "--answer", answer, "--json"]) == 0  # fmt: skip
+    added = orjson.loads(capsys.readouterr().out)
+    assert len(added["answered_groups"]) == 1
+    assert main(["--database-url", url, "unanswered", "--json"]) == 0
+    still_open = orjson.loads(capsys.readouterr().out)["groups"]
+    assert [g["question"] for g in still_open] == ["Can I bring my dog?"]  # the dog stays open
+    assert main(["--database-url", url, "unanswered", "--answered", "--json"]) == 0
+    [answered] = orjson.loads(capsys.readouterr().out)["groups"]
+    assert (answered["count"], answered["answer"]) == (2, answer)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from onebox_orchestrator.questions import QuestionGroups
 from onebox_router import ConfigError, FaqError, StoredFaq, faq_store
 
 from onebox._database import CommandError, owner_database
@@ -58,6 +59,10 @@ def run_add(args: argparse.Namespace) -> int:
         with owner_database(args) as (db, settings):
             store = faq_store(settings.router_settings(), db)
             entry = store.add(args.question, args.answer)
+            # the unanswered groups this entry answers leave the owner's list
+            settled = QuestionGroups(db).settle(
+                args.question, faq_id=str(entry.id), answer=args.answer
+            )
     except FaqError as exc:
         return _fail(f"{exc}; nothing was stored", 2)
     except ConfigError as exc:
@@ -65,10 +70,12 @@ def run_add(args: argparse.Namespace) -> int:
     except CommandError as exc:
         return _fail(str(exc), exc.code)
     if args.json:
-        print(orjson.dumps(_as_dict(entry) | {"superseded": store.superseded}).decode())
+        extra = {"superseded": store.superseded, "answered_groups": settled}
+        print(orjson.dumps(_as_dict(entry) | extra).decode())
     else:
         print(f"FAQ entry {entry.id} stored; {store.superseded} cached answer(s) it supersedes "
-              "were deleted. The bot uses it from the next message.")  # fmt: skip
+              f"were deleted; {len(settled)} unanswered question group(s) it answers were "
+              "marked answered. The bot uses it from the next message.")  # fmt: skip
     return 0
 
 

@@ -214,3 +214,23 @@ class QuestionGroups:
             .values(answered_at=self.clock(), faq_id=faq_id, answer=answer)
         )
         return bool(conn.execute(query).rowcount)
+
+    def settle(self, question: str, *, faq_id: str | None, answer: str) -> list[int]:
+        """Mark answered the open groups `question` would join (an FAQ entry added outside the
+        dashboard, e.g. ``onebox faq add``); their ids."""
+        sig = signature(question[:MAX_QUESTION])
+        if sig.empty:
+            return []
+        critical = " ".join(sorted(sig.critical))[:500]
+
+        def work(conn: Connection) -> list[int]:
+            settled = []
+            for gid, tokens in conn.execute(_CANDIDATES, {"critical": critical}).all():
+                score = similarity(sig, make_signature(tokens.split(), sig.critical))
+                if score >= GROUP_THRESHOLD and self.mark_answered(
+                    conn, int(gid), faq_id=faq_id, answer=answer
+                ):
+                    settled.append(int(gid))
+            return settled
+
+        return self.db.write(work)
