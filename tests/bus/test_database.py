@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
 import pytest
-from onebox_bus import BusUnavailable, Database
+from onebox_bus import BusError, BusUnavailable, Database
 from sqlalchemy import text
 
 
@@ -164,3 +165,47 @@ def test_a_postgresql_connection_killed_by_the_server_is_replaced(postgres_url: 
             db.ping()
         db.ping()  # a fresh connection
         assert db.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+
+
+def test_close_waits_for_a_transaction_running_on_another_thread(db_url: str) -> None:
+    db = Database(db_url)
+    with db.transaction() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS t_close (n INTEGER)"))
+    inside, release, closed = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with db.transaction() as conn:
+                conn.execute(text("INSERT INTO t_close (n) VALUES (1)"))
+                inside.set()
+                assert release.wait(10)
+                conn.execute(text("INSERT INTO t_close (n) VALUES (2)"))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert inside.wait(10)
+    closer = threading.Thread(target=lambda: (db.close(), closed.set()))
+    closer.start()
+    # once close() has begun, new work is refused at once rather than racing the close
+    deadline, refused = time.monotonic() + 10, ""
+    while not refused:
+        try:
+            db.read(lambda c: c.execute(text("SELECT 1")).scalar())
+        except BusError as exc:
+            refused = str(exc)
+        assert time.monotonic() < deadline, "close() never began"
+        time.sleep(0.005)
+    assert "closed" in refused
+    assert not closed.is_set(), "close() returned while another thread was inside a transaction"
+    release.set()
+    thread.join(10)
+    closer.join(10)
+    assert closed.is_set()
+    assert errors == []
+    with Database(db_url) as check:
+        assert check.read(lambda c: c.execute(text("SELECT COUNT(*) FROM t_close")).scalar()) == 2
+        with check.transaction() as conn:
+            conn.execute(text("DROP TABLE t_close"))

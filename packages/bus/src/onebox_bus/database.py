@@ -50,6 +50,8 @@ Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 LockWaitHook = Callable[[float, bool], None]
 #: A ``BEGIN`` faster than this did not wait for another writer (it is not reported).
 LOCK_WAIT_MIN_SECONDS = 0.001
+#: How long `Database.close` waits, beyond the busy timeout, for other threads' work to end.
+CLOSE_WAIT_SECONDS = 5.0
 
 
 class WouldWait(Exception):
@@ -128,6 +130,10 @@ class Database:
         self._handles: weakref.WeakSet[_Handle] = weakref.WeakSet()
         self._handles_lock = threading.Lock()
         self._closed = False
+        # Transactions and reads in flight on any thread: `close` waits for them, since
+        # closing a SQLite connection another thread is executing on crashes the process.
+        self._busy = 0
+        self._idle = threading.Condition()
         self._batcher: Batcher | None = None
         self.engine = self._create_engine(readonly=readonly)
         try:
@@ -263,22 +269,23 @@ class Database:
             finally:
                 local.depth -= 1
             return
-        self._begin(handle)
-        local.depth = 1
-        try:
-            yield conn
-        except BaseException:
+        with self._in_flight():
+            self._begin(handle)
+            local.depth = 1
+            try:
+                yield conn
+            except BaseException:
+                local.depth = 0
+                local.hooks.clear()
+                _rollback(handle)
+                raise
             local.depth = 0
-            local.hooks.clear()
-            _rollback(handle)
-            raise
-        local.depth = 0
-        try:
-            handle.raw.execute("COMMIT")
-        except Exception as exc:
-            local.hooks.clear()
-            _rollback(handle)
-            raise self.translate(exc) from exc
+            try:
+                handle.raw.execute("COMMIT")
+            except Exception as exc:
+                local.hooks.clear()
+                _rollback(handle)
+                raise self.translate(exc) from exc
         if local.hooks:
             hooks = list(local.hooks.values())
             local.hooks.clear()
@@ -361,9 +368,24 @@ class Database:
     def read(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` on this thread's connection (no transaction of its own)."""
         try:
-            return work(self.connection())
+            with self._in_flight():
+                return work(self.connection())
         except Exception as exc:
             raise self.translate(exc) from exc
+
+    @contextlib.contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        with self._idle:
+            if self._closed:
+                raise BusError("the database is closed")
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._busy -= 1
+                if not self._busy:
+                    self._idle.notify_all()
 
     def _write(self, work: Callable[[Any], T], *, raw: bool) -> T:
         if self._local.__dict__.get("depth"):
@@ -475,8 +497,16 @@ class Database:
             raise self.translate(exc) from exc
 
     def close(self) -> None:
-        """Close every connection this database opened and dispose of the engine."""
-        self._closed = True
+        """Close every connection this database opened and dispose of the engine.
+
+        Transactions and reads already running on other threads are waited for (at most the
+        busy timeout plus `CLOSE_WAIT_SECONDS`); new ones are refused with `BusError`.
+        """
+        with self._idle:
+            self._closed = True
+            self._idle.wait_for(
+                lambda: not self._busy, timeout=self.busy_timeout + CLOSE_WAIT_SECONDS
+            )
         if self._batcher is not None:
             self._batcher.close()
         with self._handles_lock:
