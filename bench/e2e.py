@@ -122,6 +122,9 @@ class Stack:
             "ONEBOX_WHATSAPP_RECIPIENT_INTERVAL_SECONDS": "0",
             "ONEBOX_WHATSAPP_MARK_READ": "false",
             "ONEBOX_LOG_LEVEL": "warning",
+            # The stream sends each conversation several questions at once and counts one
+            # reply per message: the pipe is measured, not the folding of bursts.
+            "ONEBOX_BURST_POLICY": "off",
         }
         if groq is not None:
             # The fake model has no quota: lift Groq's free-tier limits (30 requests and
