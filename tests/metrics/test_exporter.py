@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import stat
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from onebox_bus import Bus, Database
 from onebox_bus.testing import FakeClock
@@ -225,7 +227,9 @@ def test_export_every_keeps_writing_until_sigterm(tmp_path: Path, db_url: str) -
             "--every",
             "0.2",
         ],
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env={**os.environ, "ONEBOX_LOG_LEVEL": "debug"},
     )
     try:
         deadline = time.monotonic() + 60
@@ -237,10 +241,35 @@ def test_export_every_keeps_writing_until_sigterm(tmp_path: Path, db_url: str) -
             time.sleep(0.05)
         assert len(mtimes) >= 2, "the file was not rewritten"
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0
+        # Logged like the services: JSON lines (the debug level asked for shows each export).
+        events = [orjson.loads(line) for line in out.splitlines()]
+        assert {"event": "metrics.exported", "level": "debug"}.items() <= events[0].items()
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
-        assert proc.stderr is not None
-        proc.stderr.close()
+            proc.communicate()
+
+
+def test_a_bad_log_setting_is_named(tmp_path: Path, db_url: str) -> None:
+    for name, value in (("ONEBOX_LOG_LEVEL", "loud"), ("ONEBOX_LOG_FORMAT", "xml")):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from onebox_metrics.cli import main; raise SystemExit(main())",
+                "--database-url",
+                db_url,
+                "export",
+                "--dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, name: value},
+            check=False,
+        )
+        assert done.returncode != 0
+        assert name in done.stderr
+        assert not (tmp_path / "onebox.prom").exists()

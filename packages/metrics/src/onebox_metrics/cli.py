@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -20,6 +21,8 @@ from .exporter import FILENAME, export
 from .query import Series, read_series
 
 log = structlog.get_logger()
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def add_commands(sub: Any) -> None:
@@ -65,7 +68,40 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``onebox-metrics``."""
-    return run(build_parser().parse_args(argv))
+    args = build_parser().parse_args(argv)
+    configure_logging()
+    return run(args)
+
+
+def configure_logging() -> None:
+    """Log like the services: JSON lines at ``info`` unless ``ONEBOX_LOG_*`` say otherwise.
+
+    A bad level or format is refused by name (this package sits below the service kit, whose
+    logging setup it cannot import).
+    """
+    level_name = (settings.variable(settings.LOG_LEVEL) or "info").lower()
+    level = logging.getLevelNamesMapping().get(level_name.upper())
+    if level_name not in LOG_LEVELS or level is None:
+        raise SystemExit(f"onebox-metrics: {settings.LOG_LEVEL}: one of {', '.join(LOG_LEVELS)}")
+    form = (settings.variable(settings.LOG_FORMAT) or "json").lower()
+    if form not in ("json", "console"):
+        raise SystemExit(f"onebox-metrics: {settings.LOG_FORMAT}: json or console")
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if form == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=False,
+    )
 
 
 def _retention_days(args: argparse.Namespace) -> float:
