@@ -141,7 +141,10 @@ class Stack:
                     raise StackError("stopped before the services were healthy")
                 if self.clock() > deadline:
                     names = ", ".join(c.spec.name for c in pending if not c.healthy)
-                    raise StackError(f"not healthy within {timeout:g}s: {names}")
+                    raise StackError(
+                        f"not healthy within {timeout:g}s: {names} (a busy or small machine "
+                        "may need longer: --health-timeout SECONDS)"
+                    )
                 self._restart_due()
                 time.sleep(0.1)
 
