@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ._schema import cache as table
 from .anchor import FaqAnchors, QuestionAnswer, anchor_of
 from .matching import Signature, make_signature
+from .meaning import Meaning, Vector, VectorIndex, decode_vector, encode_vector
 from .paraphrase import signature, similarity
 
 
@@ -73,6 +74,7 @@ class _Namespace:
     entries: dict[int, _Entry] = field(default_factory=dict)
     by_token: dict[str, set[int]] = field(default_factory=dict)
     by_slots: dict[frozenset[str], set[int]] = field(default_factory=dict)
+    vectors: VectorIndex | None = None
 
 
 _ANSWER = (table.c.id, table.c.answer, table.c.provider, table.c.model)
@@ -85,20 +87,27 @@ _BY_ID = sa.select(*_ANSWER).where(
 
 
 _NEWER = (
-    sa.select(table.c.id, table.c.namespace, table.c.signature, table.c.expires_at)
+    sa.select(table.c.id, table.c.namespace, table.c.signature, table.c.expires_at, table.c.meaning)
     .where(table.c.id > sa.bindparam("last"))
     .order_by(table.c.id)
 )
 
 
 #: A re-stored answer is a new answer: its reuse count starts again.
-_REPLACED = ("answer", "provider", "model", "created_at", "expires_at", "reuse_count")
+_REPLACED = (
+    "answer", "provider", "model", "created_at", "expires_at", "reuse_count", "meaning",
+)  # fmt: skip
 
 _REUSED = (
     sa.update(table)
     .where(table.c.id == sa.bindparam("row_id"))
     .values(reuse_count=table.c.reuse_count + sa.bindparam("served"))
 )
+
+#: The least cosine between two questions' meanings (`onebox_router.meaning`) for a reuse when
+#: every slot agrees, both map to the same FAQ entry or none, and neither swaps a concept for
+#: another; chosen on the tuning split (the nearest questions of different intents there: 0.65).
+MEANING_THRESHOLD = 0.75
 
 #: The `ttl_by_class` key of answers to questions keyed on an FAQ entry.
 FAQ_CLASS = "faq"
@@ -146,6 +155,10 @@ class ResponseCache:
         ttl_by_class: a time to live per message class (``simple``, ``complex``) and for
             answers to questions keyed on an FAQ entry (``faq``, which wins); `ttl_s` for the
             rest.
+        meaning: a model of what questions mean (`onebox_router.meaning`): a question the
+            rules map to no FAQ entry may map to one by meaning, and a stored question whose
+            slots all agree may be reused when their meanings are at least
+            `meaning_threshold` alike. None: the rules alone.
     """
 
     def __init__(
@@ -158,6 +171,8 @@ class ResponseCache:
         anchors: Sequence[QuestionAnswer] = (),
         anchored_threshold: float = 0.5,
         ttl_by_class: Mapping[str, float] | None = None,
+        meaning: Meaning | None = None,
+        meaning_threshold: float = MEANING_THRESHOLD,
     ) -> None:
         self._db = db
         self._upsert = _upsert(db.kind)
@@ -170,7 +185,9 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._index: dict[str, _Namespace] = {}
         self._last_id = 0
-        self._anchors = FaqAnchors(anchors)
+        self._meaning = meaning
+        self.meaning_threshold = meaning_threshold
+        self._anchors = FaqAnchors(anchors, meaning=meaning)
 
     def anchor(self, entries: Sequence[QuestionAnswer]) -> None:
         """Key questions on these FAQ entries from now on (call again when the FAQ changes).
@@ -178,16 +195,16 @@ class ResponseCache:
         Answers stored under an entry that changed or went away are no longer found: the
         entry's key part is a hash of its question and answer.
         """
-        self._anchors = FaqAnchors(entries)
+        self._anchors = FaqAnchors(entries, meaning=self._meaning)
 
     def signature(self, question: str) -> Signature:
         """The signature `question` is looked up and stored under (anchored on the FAQ)."""
-        return self._anchors.key(signature(question))
+        return self._anchors.key(signature(question), question)
 
     def lookup(self, ns: str, question: str) -> CacheHit | None:
         """The cached answer to `question` (or a paraphrase of it) in namespace `ns`."""
         sig = self.signature(question)
-        return self.lookup_exact(ns, sig) or self.lookup_similar(ns, sig)
+        return self.lookup_exact(ns, sig) or self.lookup_similar(ns, sig, question)
 
     @property
     def inline_reads(self) -> bool:
@@ -212,17 +229,31 @@ class ResponseCache:
             id=row[0], answer=row[1], provider=row[2], model=row[3], match="exact", score=1.0
         )
 
-    def lookup_similar(self, ns: str, sig: Signature) -> CacheHit | None:
-        """The answer to the most similar stored question of `ns`, if similar enough."""
+    def lookup_similar(
+        self, ns: str, sig: Signature, question: str | None = None
+    ) -> CacheHit | None:
+        """The answer to the most similar stored question of `ns`, if similar enough.
+
+        With the `question`'s text and a meaning model, stored questions of the same slots
+        are compared by meaning too.
+        """
         if sig.empty:
             self.stats.misses += 1
             return None
         now = self._clock()
-        return self._db.read(lambda conn: self._similar(conn, ns, sig, now))
+        vector = self._vector(question)
+        return self._db.read(lambda conn: self._similar(conn, ns, sig, vector, now))
 
-    def _similar(self, conn: sa.Connection, ns: str, sig: Signature, now: float) -> CacheHit | None:
+    def _vector(self, question: str | None) -> Vector | None:
+        if question is None or self._meaning is None:
+            return None
+        return self._meaning.vector(question)
+
+    def _similar(
+        self, conn: sa.Connection, ns: str, sig: Signature, vector: Vector | None, now: float
+    ) -> CacheHit | None:
         self._sync(conn)
-        for entry_id, score in self._candidates(ns, sig, now):
+        for entry_id, score in self._candidates(ns, sig, now, vector):
             row = conn.execute(_BY_ID, {"id": entry_id, "now": now}).first()
             if row is not None:
                 self.stats.similar += 1
@@ -269,6 +300,7 @@ class ResponseCache:
             if sig.empty:
                 continue
             ttl = self.ttl_for(sig, classes[index] if classes else None)
+            vector = self._vector(question)
             rows.append(
                 {
                     "key": _key(ns, sig),
@@ -280,6 +312,7 @@ class ResponseCache:
                     "created_at": now,
                     "expires_at": now + ttl,
                     "reuse_count": 0,
+                    "meaning": None if vector is None else encode_vector(vector),
                 }
             )
         if not rows:
@@ -342,12 +375,24 @@ class ResponseCache:
         with self._lock:
             for row in rows:
                 tokens, critical = orjson.loads(row.signature)
-                self._add(row.namespace, row.id, make_signature(tokens, critical), row.expires_at)
+                vector = None
+                if row.meaning is not None and self._meaning is not None:
+                    vector = decode_vector(row.meaning)
+                    if vector is not None and len(vector) != self._meaning.dimensions:
+                        vector = None  # stored by another model
+                sig = make_signature(tokens, critical)
+                self._add(row.namespace, row.id, sig, row.expires_at, vector)
                 self._last_id = max(self._last_id, row.id)
 
-    def _add(self, ns: str, entry_id: int, sig: Signature, expires_at: float) -> None:
+    def _add(
+        self, ns: str, entry_id: int, sig: Signature, expires_at: float, vector: Vector | None
+    ) -> None:
         space = self._index.setdefault(ns, _Namespace())
         space.entries[entry_id] = _Entry(sig, expires_at)
+        if vector is not None:
+            if space.vectors is None:
+                space.vectors = VectorIndex(len(vector))
+            space.vectors.add(entry_id, vector)
         space.by_slots.setdefault(sig.critical, set()).add(entry_id)
         for token in sig.tokens:
             space.by_token.setdefault(token, set()).add(entry_id)
@@ -359,8 +404,11 @@ class ResponseCache:
             if space is not None and entry is not None:
                 _unindex(space, entry_id, entry.sig)
 
-    def _candidates(self, ns: str, sig: Signature, now: float) -> list[tuple[int, float]]:
-        """Entries of `ns` similar enough to `sig`, best first."""
+    def _candidates(
+        self, ns: str, sig: Signature, now: float, vector: Vector | None = None
+    ) -> list[tuple[int, float]]:
+        """Entries of `ns` similar enough to `sig` (or meaning the same as `vector`), best
+        first."""
         with self._lock:
             space = self._index.get(ns)
             if space is None:
@@ -383,12 +431,36 @@ class ResponseCache:
                 lenient = self._anchors.only_details_differ(sig, entry.sig)
                 if score >= (self.anchored_threshold if lenient else self.threshold):
                     scored.append((entry_id, score))
+            if vector is not None and space.vectors is not None:
+                found = {entry_id for entry_id, _ in scored}
+                for entry_id, cosine in space.vectors.near(vector, self.meaning_threshold):
+                    near = space.entries.get(entry_id)
+                    if (
+                        entry_id not in found
+                        and near is not None
+                        and near.expires_at > now
+                        and _same_question(sig, near.sig)
+                    ):
+                        scored.append((entry_id, cosine))
         scored.sort(key=lambda pair: (-pair[1], -pair[0]))
         return scored[:3]
 
 
+def _same_question(a: Signature, b: Signature) -> bool:
+    """Whether two questions close in meaning may share an answer: every slot agrees, they
+    map to the same FAQ entry (or both to none), and neither has a concept the other lacks
+    while lacking one the other has (the mat for the towel)."""
+    if a.critical != b.critical or anchor_of(a) != anchor_of(b):
+        return False
+    only_a = any(t.startswith("@") for t in a.tokens - b.tokens)
+    only_b = any(t.startswith("@") for t in b.tokens - a.tokens)
+    return not (only_a and only_b)
+
+
 def _unindex(space: _Namespace, entry_id: int, sig: Signature) -> None:
-    """Remove an entry from the namespace's slot and topic indexes."""
+    """Remove an entry from the namespace's slot, topic and meaning indexes."""
+    if space.vectors is not None:
+        space.vectors.remove(entry_id)
     same_slots = space.by_slots.get(sig.critical)
     if same_slots is not None:
         same_slots.discard(entry_id)
