@@ -108,15 +108,16 @@ def package_dir() -> Path | None:
     return Path(spec.origin).parent
 
 
-@functools.lru_cache(maxsize=1)
-def load_meaning() -> Meaning | None:
-    """The model from the installed wheel (loaded once per process), or None if unavailable.
+@functools.lru_cache(maxsize=4)
+def load_meaning(folder: Path | None = None) -> Meaning | None:
+    """The model from the installed wheel (or from `folder`, laid out as the wheel is), loaded
+    once per process; None, with a warning logged, when it cannot be loaded.
 
     Reads the two files with ``safetensors`` and ``tokenizers``; importing ``wordllama``
     itself is not needed (and would configure the root logger as a side effect).
     """
     try:
-        folder = package_dir()
+        folder = folder or package_dir()
         if folder is None:
             raise FileNotFoundError("the wordllama package is not installed")
         from safetensors.numpy import load_file
@@ -124,6 +125,8 @@ def load_meaning() -> Meaning | None:
 
         table = load_file(str(folder / WEIGHTS))["embedding.weight"]
         tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+        if len(table.shape) != 2 or table.shape[0] < tokenizer.get_vocab_size():
+            raise ValueError("the weights do not fit the tokenizer")
     except Exception as exc:  # noqa: BLE001 - any reason (missing, unreadable, another version)
         log.warning("router.meaning_unavailable", error=type(exc).__name__)
         return None
