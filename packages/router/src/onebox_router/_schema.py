@@ -79,7 +79,6 @@ cache = Table(
     Column("created_at", Double, nullable=False),
     Column("expires_at", Double, nullable=False),
     Column("reuse_count", BigInteger, nullable=False, server_default="0"),
-    Column("meaning", Text, nullable=True),
     Index("ix_router_cache_namespace_id", "namespace", "id"),
     Index("ix_router_cache_expires_at", "expires_at"),
     Index("ix_router_cache_reuse_count", "reuse_count"),

@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ._schema import cache as table
 from .anchor import FaqAnchors, QuestionAnswer, anchor_of
 from .matching import Signature, make_signature
-from .meaning import Meaning, Vector, VectorIndex, decode_vector, encode_vector
+from .meaning import Meaning
 from .paraphrase import signature, similarity
 
 
@@ -74,7 +74,6 @@ class _Namespace:
     entries: dict[int, _Entry] = field(default_factory=dict)
     by_token: dict[str, set[int]] = field(default_factory=dict)
     by_slots: dict[frozenset[str], set[int]] = field(default_factory=dict)
-    vectors: VectorIndex | None = None
 
 
 _ANSWER = (table.c.id, table.c.answer, table.c.provider, table.c.model)
@@ -87,27 +86,20 @@ _BY_ID = sa.select(*_ANSWER).where(
 
 
 _NEWER = (
-    sa.select(table.c.id, table.c.namespace, table.c.signature, table.c.expires_at, table.c.meaning)
+    sa.select(table.c.id, table.c.namespace, table.c.signature, table.c.expires_at)
     .where(table.c.id > sa.bindparam("last"))
     .order_by(table.c.id)
 )
 
 
 #: A re-stored answer is a new answer: its reuse count starts again.
-_REPLACED = (
-    "answer", "provider", "model", "created_at", "expires_at", "reuse_count", "meaning",
-)  # fmt: skip
+_REPLACED = ("answer", "provider", "model", "created_at", "expires_at", "reuse_count")
 
 _REUSED = (
     sa.update(table)
     .where(table.c.id == sa.bindparam("row_id"))
     .values(reuse_count=table.c.reuse_count + sa.bindparam("served"))
 )
-
-#: The least cosine between two questions' meanings (`onebox_router.meaning`) for a reuse when
-#: every slot agrees, both map to the same FAQ entry or none, and neither swaps a concept for
-#: another; chosen on the tuning split (the nearest questions of different intents there: 0.65).
-MEANING_THRESHOLD = 0.75
 
 #: The `ttl_by_class` key of answers to questions keyed on an FAQ entry.
 FAQ_CLASS = "faq"
@@ -156,9 +148,7 @@ class ResponseCache:
             answers to questions keyed on an FAQ entry (``faq``, which wins); `ttl_s` for the
             rest.
         meaning: a model of what questions mean (`onebox_router.meaning`): a question the
-            rules map to no FAQ entry may map to one by meaning, and a stored question whose
-            slots all agree may be reused when their meanings are at least
-            `meaning_threshold` alike. None: the rules alone.
+            rules map to no FAQ entry may map to one by meaning. None: the rules alone.
     """
 
     def __init__(
@@ -172,7 +162,6 @@ class ResponseCache:
         anchored_threshold: float = 0.5,
         ttl_by_class: Mapping[str, float] | None = None,
         meaning: Meaning | None = None,
-        meaning_threshold: float = MEANING_THRESHOLD,
     ) -> None:
         self._db = db
         self._upsert = _upsert(db.kind)
@@ -186,7 +175,6 @@ class ResponseCache:
         self._index: dict[str, _Namespace] = {}
         self._last_id = 0
         self._meaning = meaning
-        self.meaning_threshold = meaning_threshold
         self._anchors = FaqAnchors(anchors, meaning=meaning)
 
     def anchor(self, entries: Sequence[QuestionAnswer]) -> None:
@@ -204,7 +192,7 @@ class ResponseCache:
     def lookup(self, ns: str, question: str) -> CacheHit | None:
         """The cached answer to `question` (or a paraphrase of it) in namespace `ns`."""
         sig = self.signature(question)
-        return self.lookup_exact(ns, sig) or self.lookup_similar(ns, sig, question)
+        return self.lookup_exact(ns, sig) or self.lookup_similar(ns, sig)
 
     @property
     def inline_reads(self) -> bool:
@@ -229,31 +217,17 @@ class ResponseCache:
             id=row[0], answer=row[1], provider=row[2], model=row[3], match="exact", score=1.0
         )
 
-    def lookup_similar(
-        self, ns: str, sig: Signature, question: str | None = None
-    ) -> CacheHit | None:
-        """The answer to the most similar stored question of `ns`, if similar enough.
-
-        With the `question`'s text and a meaning model, stored questions of the same slots
-        are compared by meaning too.
-        """
+    def lookup_similar(self, ns: str, sig: Signature) -> CacheHit | None:
+        """The answer to the most similar stored question of `ns`, if similar enough."""
         if sig.empty:
             self.stats.misses += 1
             return None
         now = self._clock()
-        vector = self._vector(question)
-        return self._db.read(lambda conn: self._similar(conn, ns, sig, vector, now))
+        return self._db.read(lambda conn: self._similar(conn, ns, sig, now))
 
-    def _vector(self, question: str | None) -> Vector | None:
-        if question is None or self._meaning is None:
-            return None
-        return self._meaning.vector(question)
-
-    def _similar(
-        self, conn: sa.Connection, ns: str, sig: Signature, vector: Vector | None, now: float
-    ) -> CacheHit | None:
+    def _similar(self, conn: sa.Connection, ns: str, sig: Signature, now: float) -> CacheHit | None:
         self._sync(conn)
-        for entry_id, score in self._candidates(ns, sig, now, vector):
+        for entry_id, score in self._candidates(ns, sig, now):
             row = conn.execute(_BY_ID, {"id": entry_id, "now": now}).first()
             if row is not None:
                 self.stats.similar += 1
@@ -300,7 +274,6 @@ class ResponseCache:
             if sig.empty:
                 continue
             ttl = self.ttl_for(sig, classes[index] if classes else None)
-            vector = self._vector(question)
             rows.append(
                 {
                     "key": _key(ns, sig),
@@ -312,7 +285,6 @@ class ResponseCache:
                     "created_at": now,
                     "expires_at": now + ttl,
                     "reuse_count": 0,
-                    "meaning": None if vector is None else encode_vector(vector),
                 }
             )
         if not rows:
@@ -375,24 +347,12 @@ class ResponseCache:
         with self._lock:
             for row in rows:
                 tokens, critical = orjson.loads(row.signature)
-                vector = None
-                if row.meaning is not None and self._meaning is not None:
-                    vector = decode_vector(row.meaning)
-                    if vector is not None and len(vector) != self._meaning.dimensions:
-                        vector = None  # stored by another model
-                sig = make_signature(tokens, critical)
-                self._add(row.namespace, row.id, sig, row.expires_at, vector)
+                self._add(row.namespace, row.id, make_signature(tokens, critical), row.expires_at)
                 self._last_id = max(self._last_id, row.id)
 
-    def _add(
-        self, ns: str, entry_id: int, sig: Signature, expires_at: float, vector: Vector | None
-    ) -> None:
+    def _add(self, ns: str, entry_id: int, sig: Signature, expires_at: float) -> None:
         space = self._index.setdefault(ns, _Namespace())
         space.entries[entry_id] = _Entry(sig, expires_at)
-        if vector is not None:
-            if space.vectors is None:
-                space.vectors = VectorIndex(len(vector))
-            space.vectors.add(entry_id, vector)
         space.by_slots.setdefault(sig.critical, set()).add(entry_id)
         for token in sig.tokens:
             space.by_token.setdefault(token, set()).add(entry_id)
@@ -404,11 +364,8 @@ class ResponseCache:
             if space is not None and entry is not None:
                 _unindex(space, entry_id, entry.sig)
 
-    def _candidates(
-        self, ns: str, sig: Signature, now: float, vector: Vector | None = None
-    ) -> list[tuple[int, float]]:
-        """Entries of `ns` similar enough to `sig` (or meaning the same as `vector`), best
-        first."""
+    def _candidates(self, ns: str, sig: Signature, now: float) -> list[tuple[int, float]]:
+        """Entries of `ns` similar enough to `sig`, best first."""
         with self._lock:
             space = self._index.get(ns)
             if space is None:
@@ -431,36 +388,12 @@ class ResponseCache:
                 lenient = self._anchors.only_details_differ(sig, entry.sig)
                 if score >= (self.anchored_threshold if lenient else self.threshold):
                     scored.append((entry_id, score))
-            if vector is not None and space.vectors is not None:
-                found = {entry_id for entry_id, _ in scored}
-                for entry_id, cosine in space.vectors.near(vector, self.meaning_threshold):
-                    near = space.entries.get(entry_id)
-                    if (
-                        entry_id not in found
-                        and near is not None
-                        and near.expires_at > now
-                        and _same_question(sig, near.sig)
-                    ):
-                        scored.append((entry_id, cosine))
         scored.sort(key=lambda pair: (-pair[1], -pair[0]))
         return scored[:3]
 
 
-def _same_question(a: Signature, b: Signature) -> bool:
-    """Whether two questions close in meaning may share an answer: every slot agrees, they
-    map to the same FAQ entry (or both to none), and neither has a concept the other lacks
-    while lacking one the other has (the mat for the towel)."""
-    if a.critical != b.critical or anchor_of(a) != anchor_of(b):
-        return False
-    only_a = any(t.startswith("@") for t in a.tokens - b.tokens)
-    only_b = any(t.startswith("@") for t in b.tokens - a.tokens)
-    return not (only_a and only_b)
-
-
 def _unindex(space: _Namespace, entry_id: int, sig: Signature) -> None:
-    """Remove an entry from the namespace's slot, topic and meaning indexes."""
-    if space.vectors is not None:
-        space.vectors.remove(entry_id)
+    """Remove an entry from the namespace's slot and topic indexes."""
     same_slots = space.by_slots.get(sig.critical)
     if same_slots is not None:
         same_slots.discard(entry_id)

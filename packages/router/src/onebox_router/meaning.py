@@ -19,7 +19,6 @@ When the wheel, ``numpy`` or ``tokenizers`` is missing or the files cannot be re
 
 from __future__ import annotations
 
-import base64
 import functools
 import importlib.util
 import threading
@@ -135,74 +134,3 @@ def load_meaning(folder: Path | None = None) -> Meaning | None:
         return list(tokenizer.encode(text, add_special_tokens=False).ids)
 
     return Meaning(table, encode)
-
-
-def encode_vector(vector: Vector) -> str:
-    """A vector as text for the cache table (half precision, base64: 684 characters)."""
-    import numpy as np
-
-    return base64.b64encode(vector.astype(np.float16).tobytes()).decode("ascii")
-
-
-def decode_vector(text: str) -> Vector | None:
-    """The vector `encode_vector` wrote, or None when the text is not one."""
-    import numpy as np
-
-    try:
-        raw = np.frombuffer(base64.b64decode(text, validate=True), dtype=np.float16)
-    except (ValueError, TypeError):
-        return None
-    vector: Vector = raw.astype(np.float32)
-    return vector
-
-
-class VectorIndex:
-    """Row vectors by id, searched in one matrix product (rows grow in place, ids are kept)."""
-
-    def __init__(self, dimensions: int) -> None:
-        import numpy as np
-
-        self._np = np
-        self._rows = np.zeros((16, dimensions), dtype=np.float32)
-        self._ids: list[int] = []
-        self._row_of: dict[int, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._row_of)
-
-    def add(self, entry_id: int, vector: Vector) -> None:
-        """Index `vector` under `entry_id` (replacing an earlier one)."""
-        self.remove(entry_id)
-        if len(self._ids) == self._rows.shape[0]:
-            if len(self._row_of) < len(self._ids) // 2:
-                self._compact()
-            if len(self._ids) == self._rows.shape[0]:
-                grown = self._np.zeros((2 * len(self._ids), self._rows.shape[1]), self._np.float32)
-                grown[: len(self._ids)] = self._rows[: len(self._ids)]
-                self._rows = grown
-        self._rows[len(self._ids)] = vector
-        self._row_of[entry_id] = len(self._ids)
-        self._ids.append(entry_id)
-
-    def remove(self, entry_id: int) -> None:
-        """Forget `entry_id` (its row is zeroed and reused at the next compaction)."""
-        row = self._row_of.pop(entry_id, None)
-        if row is not None:
-            self._rows[row] = 0.0
-            self._ids[row] = -1
-
-    def near(self, vector: Vector, least: float) -> list[tuple[int, float]]:
-        """(id, cosine) of the rows whose cosine with `vector` is at least `least`."""
-        if not self._row_of:
-            return []
-        scores = self._rows[: len(self._ids)] @ vector
-        rows = self._np.flatnonzero(scores >= least)
-        return [(self._ids[r], float(scores[r])) for r in rows if self._ids[r] >= 0]
-
-    def _compact(self) -> None:
-        keep = [(i, r) for r, i in enumerate(self._ids) if i >= 0]
-        rows = self._rows[[r for _, r in keep]] if keep else self._rows[:0]
-        self._rows = self._np.zeros_like(self._rows)
-        self._rows[: len(keep)] = rows
-        self._ids = [i for i, _ in keep]
-        self._row_of = {i: n for n, i in enumerate(self._ids)}

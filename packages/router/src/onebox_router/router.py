@@ -367,17 +367,14 @@ class Router:
         if cache.inline_reads:
             # On SQLite (WAL) a read never waits for a writer: both lookups run on the loop,
             # without a thread hand-off (which alone costs more than the paraphrase match).
-            lookups: tuple[tuple[str, Callable[[], CacheHit | None]], ...] = (
-                ("lookup_exact", lambda: cache.lookup_exact(ns, sig)),
-                ("lookup_similar", lambda: cache.lookup_similar(ns, sig, question)),
-            )
-            for operation, lookup in lookups:
+            for lookup in (cache.lookup_exact, cache.lookup_similar):
                 try:
-                    hit = lookup()
+                    hit = lookup(ns, sig)
                 except (SQLAlchemyError, BusError, sqlite3.Error) as exc:
                     log.error(
-                        "router.database_error", operation=operation, error=type(exc).__name__
-                    )
+                        "router.database_error", operation=lookup.__name__,
+                        error=type(exc).__name__,
+                    )  # fmt: skip
                     return None
                 if hit is not None:
                     return hit
