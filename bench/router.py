@@ -10,13 +10,11 @@ ledger row, cache store), and an in-process instant provider.
 Part 2 — the message set replayed as `onebox eval` does (every row once, then Zipf-like
 repeats, each the first message of a new chat), each figure beside its baseline from the same
 run: exact-repeat and first-seen paraphrase hits, with the cache anchored on each business's
-FAQ (``--faq``, default ``bench/data/faq``) and without, each with the offline meaning model
-and with the rules alone, against a cache keyed on the raw text (same privacy rule); the meaning
-model's load time, memory and time per message; the replay's cost against sending every
-message to Claude, both with the same cache and without any; the whole route's latency on
-exact and paraphrase hits (p50, p99) against an indexed SQLite read of the raw text; and the
-personal-content patterns on 100 KB adversarial inputs against the former quadratic email
-pattern.
+FAQ (``--faq``, default ``bench/data/faq``) and without, against a cache keyed on the raw text
+(same privacy rule); the replay's cost against sending every message to Claude, both with the same
+cache and without any; the whole route's latency on exact and paraphrase hits (p50, p99)
+against an indexed SQLite read of the raw text; and the personal-content patterns on 100 KB
+adversarial inputs against the former quadratic email pattern.
 """
 
 from __future__ import annotations
@@ -31,8 +29,6 @@ import re
 import sqlite3
 import statistics
 import string
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,7 +39,6 @@ import structlog
 from onebox_bus import Database
 from onebox_router import Conversation, Price, RouterSettings, Turn, build_router, lookup_price
 from onebox_router._schema import metadata
-from onebox_router.meaning import load_meaning
 from onebox_router.personal import PATTERNS, personal_reasons
 from onebox_router.testing import FakeOpenAIServer, FunctionProvider
 
@@ -191,36 +186,6 @@ def raw_lookup_latency(rows: list[Row], replayed: list[Replayed], tmp: Path) -> 
     return samples
 
 
-def meaning_costs(rows: list[Row]) -> None:
-    """The meaning model's load time and memory (in a fresh process) and time per message."""
-    probe = (
-        "import resource, time\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "started = time.perf_counter()\n"
-        "from onebox_router.meaning import load_meaning\n"
-        "assert load_meaning() is not None\n"
-        "took = time.perf_counter() - started\n"
-        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "print(took, before, after)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
-    )
-    took, before, after = done.stdout.split()
-    meaning = load_meaning()
-    assert meaning is not None
-    texts = [row.text for row in rows]
-    samples = []
-    for text in texts:
-        started = time.perf_counter()
-        meaning._vector(text)  # uncached, as for a text never seen
-        samples.append(time.perf_counter() - started)
-    print(f"  meaning model: load {float(took):.2f} s (import included), peak RSS "
-          f"{int(before) / 1024:.0f} -> {int(after) / 1024:.0f} MB in a fresh process; one "
-          f"message's vector p50 {fmt(pct(samples, 0.5))}, "
-          f"p99 {fmt(pct(samples, 0.99))}")  # fmt: skip
-
-
 def privacy_check_times() -> tuple[float, str, float]:
     """(worst seconds of any personal pattern on 100 KB, its input, old email pattern on 20 KB)."""
     units = ["a", "1", "a1", "1 ", "1.", "a-", "a@", "\n", "my ", "i ", "room ", "it's "]
@@ -246,13 +211,6 @@ async def bench_dev_set(
     faqs = load_faqs(faq_dir, {row.business for row in rows}) if faq_dir else {}
     plain = await evaluate(rows, seed=seed, repeats=repeats)
     report = await evaluate(rows, seed=seed, repeats=repeats, faqs=faqs) if faqs else plain
-    # The same replays without the meaning model: what it adds, like for like.
-    rules_plain = await evaluate(rows, seed=seed, repeats=repeats, meaning=False)
-    rules = (
-        await evaluate(rows, seed=seed, repeats=repeats, faqs=faqs, meaning=False)
-        if faqs
-        else rules_plain
-    )
     data = report.as_dict()
     passes = data["passes"]
     assert isinstance(passes, dict)
@@ -285,17 +243,6 @@ async def bench_dev_set(
     print(f"  false hits {total['false_hits']} / {plain_total['false_hits']}, personal leaks "
           f"{total['personal_leaks']} / {plain_total['personal_leaks']} (with / without FAQ; "
           "targets 0, 0)")  # fmt: skip
-    print("  the same without the meaning model (rules alone), with FAQ / without:")
-    for name, other in (("rules + FAQ", rules), ("rules, no FAQ", rules_plain)):
-        o_passes = other.as_dict()["passes"]
-        assert isinstance(o_passes, dict)
-        o_total, o_first = o_passes["total"], o_passes["pass1"]
-        o_hits = o_total["exact_hits"] + o_total["paraphrase_hits"]
-        print(f"    {name:16} exact {o_total['exact_hits']} / {o_total['exact_possible']}, "
-              f"first-seen paraphrase {o_first['paraphrase_hits']} / "
-              f"{o_first['paraphrase_possible']}, of perfect {o_hits / perfect:.1%}, "
-              f"false hits {o_total['false_hits']}, leaks {o_total['personal_leaks']}")  # fmt: skip
-    meaning_costs(rows)
     labels = data["labels"]
     assert isinstance(labels, dict)
     print(f"  classifier: complex recall {labels['complex']['recall']:.2f} (target >= 0.85), "

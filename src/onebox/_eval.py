@@ -42,7 +42,6 @@ from onebox_router import (
     load_policy,
     lookup_price,
 )
-from onebox_router.meaning import load_meaning
 from onebox_router.testing import FunctionProvider
 from pydantic import SecretStr
 
@@ -236,15 +235,11 @@ def _tokens(text: str) -> int:
 
 
 def build_eval_router(
-    database: Path,
-    settings: RouterSettings,
-    *,
-    faq: Sequence[FaqEntry] | None = None,
-    meaning: bool = True,
+    database: Path, settings: RouterSettings, *, faq: Sequence[FaqEntry] | None = None
 ) -> tuple[Router, Database]:
     """A router on a new database (returned too: the caller closes it), with the configured
     policy and in-process fake providers; `faq` (default: the configured FAQ file) answers
-    offline and anchors the cache; `meaning` False keeps the model out whatever the policy."""
+    offline and anchors the cache."""
     from onebox_bus import upgrade  # loaded on use (Alembic is heavy)
 
     url = f"sqlite:///{database}"
@@ -274,7 +269,6 @@ def build_eval_router(
     cache = ResponseCache(
         db, clock=time.time, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity,
         anchors=entries if faq is not None else (),
-        meaning=load_meaning() if meaning and policy.cache_meaning else None,
     )  # fmt: skip
     router = Router(
         policy=policy,
@@ -305,13 +299,11 @@ async def evaluate(
     seed: int = 16,
     repeats: int = 500,
     faqs: Mapping[str, Sequence[FaqEntry]] | None = None,
-    meaning: bool = True,
 ) -> Report:
     """Replay `rows` (see the module docstring) and score the router's answers.
 
     With `faqs`, each business that has one gets its own router whose cache is anchored on
     its FAQ (and whose offline answers come from it); the others share the default router.
-    `meaning` False measures the cache without the meaning model.
     """
     settings = RouterSettings(
         groq_api_key=SecretStr("eval-fake"),
@@ -321,11 +313,11 @@ async def evaluate(
     report = Report()
     scores = {"pass1": PassScore(), "pass2": PassScore(), "total": PassScore()}
     with tempfile.TemporaryDirectory(prefix="onebox-eval-") as tmp:
-        router, db = build_eval_router(Path(tmp) / "eval.db", settings, meaning=meaning)
+        router, db = build_eval_router(Path(tmp) / "eval.db", settings)
         routers: dict[str, tuple[Router, Database]] = {}
         for number, (business, faq) in enumerate(sorted((faqs or {}).items())):
             routers[business] = build_eval_router(
-                Path(tmp) / f"eval-{number}.db", settings, faq=faq, meaning=meaning
+                Path(tmp) / f"eval-{number}.db", settings, faq=faq
             )
         written_for: dict[str, int] = {}
         seen_texts: set[tuple[str, str]] = set()

@@ -63,9 +63,6 @@ output_price = 0.05
 
 [classifier]
 threshold = 0.8
-
-[cache]
-meaning = false
 """,
         encoding="utf-8",
     )
@@ -77,8 +74,6 @@ meaning = false
     assert groq.price.input_per_mtok == 0.59
     assert policy.providers["openrouter"].price.output_per_mtok == 0.05
     assert policy.classifier_threshold == 0.8
-    assert policy.cache_meaning is False
-    assert load_policy(RouterSettings()).cache_meaning is True
 
 
 def test_a_paid_model_without_a_price_is_left_out(tmp_path: Path) -> None:

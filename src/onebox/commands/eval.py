@@ -33,10 +33,6 @@ def register(sub: Any) -> None:
         "--faq", type=Path, metavar="DIR",
         help="folder of FAQs named <business>.md: anchors each business's cache on its FAQ",
     )  # fmt: skip
-    p.add_argument(
-        "--no-meaning", dest="meaning", action="store_false",
-        help="match without the offline meaning model (to measure what it adds)",
-    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=run)
 
@@ -62,11 +58,7 @@ def run(args: argparse.Namespace) -> int:
     previous = structlog.get_config()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     try:
-        report = anyio.run(
-            lambda: evaluate(
-                rows, seed=args.seed, repeats=args.repeats, faqs=faqs, meaning=args.meaning
-            )
-        )
+        report = anyio.run(lambda: evaluate(rows, seed=args.seed, repeats=args.repeats, faqs=faqs))
     finally:
         structlog.configure(**previous)
     if args.json:

@@ -27,10 +27,9 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from .matching import Signature, make_signature
-from .meaning import Meaning, Vector
 from .paraphrase import misspelt, signature
 
 #: Slot kinds an entry may fix without the message saying them (the way of asking).
@@ -44,13 +43,8 @@ WITHIN: dict[str, dict[str, str]] = {
 COMMON = 3
 #: How many keyed signatures are remembered (customers repeat short questions).
 MEMO_SIZE = 4096
-_K = TypeVar("_K")
 #: The prefix of an anchor topic token.
 ANCHOR = "@faq:"
-#: By meaning (`onebox_router.meaning`): the least cosine between a message and the entry's
-#: question, and the least lead over the next entry's (both chosen on the tuning split).
-MEANING_MIN = 0.7
-MEANING_MARGIN = 0.15
 
 
 class QuestionAnswer(Protocol):
@@ -84,7 +78,6 @@ class _Entry:
     topics: frozenset[str]
     slots: dict[str, frozenset[str]]
     covered: frozenset[str]
-    vector: Vector | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,20 +109,15 @@ class FaqAnchors:
         entries: the business's FAQ entries (question and answer each).
     """
 
-    def __init__(
-        self, entries: Sequence[QuestionAnswer] = (), *, meaning: Meaning | None = None
-    ) -> None:
+    def __init__(self, entries: Sequence[QuestionAnswer] = ()) -> None:
         self._entries: list[_Entry] = []
         self._keys: dict[Signature, Signature] = {}
-        self._by_text: dict[str, Signature] = {}
-        self._meaning = meaning
         for entry in entries:
             sig = signature(entry.question)
             if sig.empty:
                 continue
             covered = signature(entry.answer).tokens
-            vector = meaning.vector(entry.question) if meaning is not None else None
-            self._entries.append(_Entry(entry_id(entry), sig.tokens, _slots(sig), covered, vector))
+            self._entries.append(_Entry(entry_id(entry), sig.tokens, _slots(sig), covered))
         counts = Counter(topic for entry in self._entries for topic in entry.topics)
         #: Topics of many entries ("class" in a studio's FAQ): a message may leave them out.
         self._common = frozenset(topic for topic, n in counts.items() if n >= COMMON)
@@ -157,51 +145,6 @@ class FaqAnchors:
         if len(best) != 1:
             return None
         index, support = best[0]
-        return self._keyed(index, sig, slots, support, by_meaning=False)
-
-    def match_meaning(self, sig: Signature, text: str) -> AnchorMatch | None:
-        """The entry whose question `text` means, when the rules mapped it to none.
-
-        The nearest entry by `onebox_router.meaning`, at least `MEANING_MIN` and ahead of the
-        next one by `MEANING_MARGIN`, whose slots the message has (as in `match`); the key is
-        built as in `match`, so every slot the entry does not fix and every topic it does not
-        know stay in it.
-        """
-        if self._meaning is None or not self._entries or sig.empty:
-            return None
-        vector = self._meaning.vector(text)
-        if vector is None:
-            return None
-        scores = sorted(
-            ((self._meaning.cosine(vector, e.vector), i) for i, e in enumerate(self._entries)
-             if e.vector is not None),
-            reverse=True,
-        )  # fmt: skip
-        if not scores:
-            return None
-        best, index = scores[0]
-        runner_up = scores[1][0] if len(scores) > 1 else -1.0
-        if best < MEANING_MIN or best - runner_up < MEANING_MARGIN:
-            return None
-        slots = _slots(sig)
-        entry = self._entries[index]
-        for kind, values in entry.slots.items():
-            mine = slots.get(kind)
-            if (mine is None and kind not in IMPLIED) or (
-                mine is not None and not _covered(kind, mine, values)
-            ):
-                return None  # the entry is about a day, a person... the message does not name
-        return self._keyed(index, sig, slots, 1, by_meaning=True)
-
-    def _keyed(
-        self,
-        index: int,
-        sig: Signature,
-        slots: dict[str, frozenset[str]],
-        support: int,
-        *,
-        by_meaning: bool,
-    ) -> AnchorMatch | None:
         entry = self._entries[index]
         # Every slot the entry does not fix stays (the language among them).
         extra_slots = {slot for slot in sig.critical if not _fixed(entry, slot, slots)}
@@ -211,7 +154,7 @@ class FaqAnchors:
             return None  # it also asks what another entry is about ("how long ... delivery")
         # The message asks the entry's question: its key has the entry's topics, except
         # common ones it left out when the entry has no slot (all of which it has).
-        led = by_meaning or any(kind not in IMPLIED for kind in entry.slots)
+        led = any(kind not in IMPLIED for kind in entry.slots)
         present = {
             t
             for t in entry.topics
@@ -240,31 +183,16 @@ class FaqAnchors:
             for t in a.tokens ^ b.tokens
         )
 
-    def key(self, sig: Signature, text: str | None = None) -> Signature:
-        """`sig` keyed on the entry it maps to, or `sig` itself when it maps to none.
-
-        With the message's `text` and a model, a message the rules map to no entry may map to
-        one by meaning (`match_meaning`).
-        """
+    def key(self, sig: Signature) -> Signature:
+        """`sig` keyed on the entry it maps to, or `sig` itself when it maps to none."""
         keyed = self._keys.get(sig)
         if keyed is None:
             found = self.match(sig)
             keyed = sig if found is None else found.signature
-            _remember(self._keys, sig, keyed)
-        if keyed is not sig or text is None or self._meaning is None:
-            return keyed
-        meant = self._by_text.get(text)
-        if meant is None:
-            found = self.match_meaning(sig, text)
-            meant = sig if found is None else found.signature
-            _remember(self._by_text, text, meant)
-        return meant
-
-
-def _remember(memo: dict[_K, Signature], key: _K, keyed: Signature) -> None:
-    if len(memo) >= MEMO_SIZE:
-        memo.clear()
-    memo[key] = keyed
+            if len(self._keys) >= MEMO_SIZE:
+                self._keys.clear()
+            self._keys[sig] = keyed
+        return keyed
 
 
 def _support(

@@ -20,7 +20,6 @@ from .anthropic import AnthropicProvider
 from .cache import ResponseCache
 from .faqstore import FaqStore, LiveFaq, StoredFaq
 from .ledger import Ledger
-from .meaning import load_meaning
 from .offline import FALLBACK_TEXT, OfflineProvider, load_faq
 from .openai import OpenAICompatProvider
 from .policy import ProviderConfig, RoutingPolicy, load_policy
@@ -121,7 +120,7 @@ def build_router(
             cache = ResponseCache(
                 db, clock=clock, ttl_s=policy.cache_ttl_s, threshold=policy.cache_similarity,
                 ttl_by_class=policy.cache_ttl_by_class,
-                anchors=entries, meaning=load_meaning() if policy.cache_meaning else None,
+                anchors=entries,
             )  # fmt: skip
     offline = OfflineProvider(
         entries, threshold=policy.offline_similarity, fallback=holding or FALLBACK_TEXT

@@ -31,7 +31,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ._schema import cache as table
 from .anchor import FaqAnchors, QuestionAnswer, anchor_of
 from .matching import Signature, make_signature
-from .meaning import Meaning
 from .paraphrase import signature, similarity
 
 
@@ -147,8 +146,6 @@ class ResponseCache:
         ttl_by_class: a time to live per message class (``simple``, ``complex``) and for
             answers to questions keyed on an FAQ entry (``faq``, which wins); `ttl_s` for the
             rest.
-        meaning: a model of what questions mean (`onebox_router.meaning`): a question the
-            rules map to no FAQ entry may map to one by meaning. None: the rules alone.
     """
 
     def __init__(
@@ -161,7 +158,6 @@ class ResponseCache:
         anchors: Sequence[QuestionAnswer] = (),
         anchored_threshold: float = 0.5,
         ttl_by_class: Mapping[str, float] | None = None,
-        meaning: Meaning | None = None,
     ) -> None:
         self._db = db
         self._upsert = _upsert(db.kind)
@@ -174,8 +170,7 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._index: dict[str, _Namespace] = {}
         self._last_id = 0
-        self._meaning = meaning
-        self._anchors = FaqAnchors(anchors, meaning=meaning)
+        self._anchors = FaqAnchors(anchors)
 
     def anchor(self, entries: Sequence[QuestionAnswer]) -> None:
         """Key questions on these FAQ entries from now on (call again when the FAQ changes).
@@ -183,11 +178,11 @@ class ResponseCache:
         Answers stored under an entry that changed or went away are no longer found: the
         entry's key part is a hash of its question and answer.
         """
-        self._anchors = FaqAnchors(entries, meaning=self._meaning)
+        self._anchors = FaqAnchors(entries)
 
     def signature(self, question: str) -> Signature:
         """The signature `question` is looked up and stored under (anchored on the FAQ)."""
-        return self._anchors.key(signature(question), question)
+        return self._anchors.key(signature(question))
 
     def lookup(self, ns: str, question: str) -> CacheHit | None:
         """The cached answer to `question` (or a paraphrase of it) in namespace `ns`."""

@@ -166,34 +166,6 @@ def _stem(word: str) -> str:
     return word
 
 
-#: Each slot or concept's first plain word in the tables ("pay=cash" -> "cash").
-_CANONICAL: dict[str, str] = {}
-for _word, _meaning in WORDS.items():
-    if "_" not in _word and _word.isalpha():
-        _CANONICAL.setdefault(_meaning, _word)
-
-
-def content_words(text: str) -> list[str]:
-    """The words of `text` that say what it is about, each known word as its concept's first
-    word ("horário" and "opening times" -> "open"; "notes and coins" -> "cash").
-
-    Generic words, negations, numbers and the way of asking are left out: slots are compared
-    on their own, so what remains is the topic (for `onebox_router.meaning`).
-    """
-    out: list[str] = []
-    for word in _words(text):
-        if word in NEGATIONS or word.isdigit() or word in NUMBER_WORDS:
-            continue
-        meaning = _lookup(word)
-        if meaning is not None:
-            if not meaning.startswith("~") and meaning in _CANONICAL:
-                out.append(_CANONICAL[meaning])
-            continue
-        if word not in GENERIC and len(word) > 1 and word.isalpha():
-            out.append(word)
-    return out
-
-
 #: Texts up to this long have their signature remembered (customers repeat short questions).
 MEMO_CHARS = 500
 

@@ -26,7 +26,6 @@ by ``ONEBOX_ROUTING_FILE``::
     [cache]
     ttl_seconds = 86400
     similarity = 0.8
-    meaning = true              # map rewordings to FAQ entries by meaning too (offline model)
 
     [cache.ttl_by_class]        # optional; each key falls back to ttl_seconds
     simple = 604800             # answers to simple questions
@@ -101,7 +100,6 @@ class _Cache(_Strict):
     ttl_seconds: float = Field(default=86_400.0, gt=0)
     ttl_by_class: _TtlByClass = _TtlByClass()
     similarity: float = Field(default=0.8, gt=0, le=1)
-    meaning: bool = True
 
 
 class _Breaker(_Strict):
@@ -163,8 +161,6 @@ class RoutingPolicy:
     #: `cache_ttl_s`.
     cache_ttl_by_class: Mapping[str, float] = field(default_factory=dict)
     cache_similarity: float = 0.8
-    #: Whether the cache may map a question to an FAQ entry by meaning (`onebox_router.meaning`).
-    cache_meaning: bool = True
     breaker_failures: int = 3
     breaker_cooldown_s: float = 30.0
     offline_reserve_s: float = 0.05
@@ -300,7 +296,6 @@ def load_policy(settings: RouterSettings) -> RoutingPolicy:
         cache_ttl_s=file.cache.ttl_seconds,
         cache_ttl_by_class=file.cache.ttl_by_class.model_dump(exclude_none=True),
         cache_similarity=file.cache.similarity,
-        cache_meaning=file.cache.meaning,
         breaker_failures=file.breaker.failures,
         breaker_cooldown_s=file.breaker.cooldown_seconds,
         offline_reserve_s=file.deadline.offline_reserve_seconds,
