@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from paired import alternate, read_echo, summarize
+from paired import alternate, read_echo, run_script, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 SIDES = ("A", "B")
@@ -32,18 +32,7 @@ def source_path(tree: Path) -> str:
 
 
 def run(tree: Path, script: str, args: list[str]) -> list[str]:
-    env = {**os.environ, "PYTHONPATH": source_path(tree)}
-    done = subprocess.run(
-        [sys.executable, str(tree / script), *args],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{script} failed in {tree}:\n{done.stderr[-2000:]}")
-    return done.stdout.splitlines()
+    return run_script(tree, script, args, {"PYTHONPATH": source_path(tree)}, str(tree))
 
 
 def main() -> None:

@@ -17,12 +17,10 @@ fsyncs only at checkpoints, so the last commits may roll back after one.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-from paired import alternate, summarize
+from paired import alternate, run_script, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = ("NORMAL", "FULL")
@@ -30,18 +28,7 @@ MODES = ("NORMAL", "FULL")
 
 def run(script: str, args: list[str], mode: str) -> list[str]:
     """The script's output lines under ``synchronous=mode``."""
-    env = {**os.environ, "ONEBOX_DATABASE_SYNCHRONOUS": mode}
-    done = subprocess.run(
-        [sys.executable, str(ROOT / script), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{script} failed under {mode}:\n{done.stderr[-2000:]}")
-    return done.stdout.splitlines()
+    return run_script(ROOT, script, args, {"ONEBOX_DATABASE_SYNCHRONOUS": mode}, mode)
 
 
 def main() -> None:

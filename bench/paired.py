@@ -9,9 +9,13 @@ figures.
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 #: A number as a bench prints it (``3,009`` is one number; ``p99`` is not a number).
 NUMBER = re.compile(r"(?<![\w.,])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])-?\d+(?:\.\d+)?")
@@ -37,6 +41,23 @@ def alternate(sides: tuple[str, str], rounds: int, run: Run) -> dict[str, list[l
             for line in lines:
                 print(f"  {side}| {line}", flush=True)
     return runs
+
+
+def run_script(
+    tree: Path, script: str, args: list[str], env: Mapping[str, str], side: str
+) -> list[str]:
+    """The output lines of ``python tree/script args`` with `env` over this environment."""
+    done = subprocess.run(
+        [sys.executable, str(tree / script), *args],
+        cwd=tree,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{script} failed ({side}):\n{done.stderr[-2000:]}")
+    return done.stdout.splitlines()
 
 
 def read_echo(text: str, sides: tuple[str, str]) -> dict[str, list[list[str]]]:
