@@ -12,8 +12,11 @@ Steps for a claimed `inbound` message:
    head claims the text messages queued behind it and answers them as one question (joined in
    order, one reply, every message acked in the reply's unit); under the ``decide`` policy a
    burst whose latest message is a fragment is given back to the bus until its quiet window
-   ends, and under ``fold`` messages arriving while the answer is prepared are folded into it;
-4. decide the answer (`answering.Answerer`: a routed reply, a fixed one, or a handoff);
+   ends;
+4. decide the answer (`answering.Answerer`: a routed reply, a fixed one, or a handoff); under
+   ``decide`` and ``fold``, messages that arrived while it was prepared are folded into the
+   burst and it is answered again (``decide`` gives a burst that now ends with a fragment
+   back to the bus to wait instead);
 5. in ONE bus transaction (`settling.Settler`): the reply published (dedupe key
    ``reply:<inbound id>``), both turns stored, a handoff opened when the answer escalates, and
    every message of the burst acked. A lost lease rolls all of it back; a crash before the
@@ -152,7 +155,10 @@ class InboundHandler:
                 if parts is None:
                     return  # given back to the bus to wait for the rest of the burst
                 answer = await self.answerer.answer(message, joined(parts))
-                answer, parts = await self._fold(message, parts, answer)
+                folded = await self._fold(message, parts, answer)
+                if folded is None:
+                    return  # a fragment arrived meanwhile: the burst waits for the rest
+                answer, parts = folded
             except LeaseLost:
                 log.warning("message.lease_lost")
                 return
@@ -203,20 +209,19 @@ class InboundHandler:
 
     async def _fold(
         self, message: Message, parts: list[Part], answer: Answer
-    ) -> tuple[Answer, list[Part]]:
-        """``fold``: messages that arrived while the answer was prepared join it; answer again."""
+    ) -> tuple[Answer, list[Part]] | None:
+        """``decide``, ``fold``: messages that arrived while the answer was prepared join it and
+        it is answered again; None when the burst was given back to wait for more."""
         gate = self.gate
-        if gate is None or gate.policy.name != "fold":
+        if gate is None:
             return answer, parts
-        first_at = parts[0].inbound.received_at
-        while answer.outcome == "replied" and gate.policy.folds(
-            first_at=first_at, now=self.clock()
-        ):
-            new = await gate.more(parts)
-            if not new:
+        while answer.outcome == "replied":
+            later = await gate.later(parts)
+            if later is None:
+                return None
+            if later is parts:
                 break
-            parts = [*parts, *new]
-            log.info("burst.folded", messages=len(parts))
+            parts = later
             answer = await self.answerer.answer(message, joined(parts))
         return answer, parts
 
