@@ -5,24 +5,32 @@ First, on ``bench/data/bursts-stream.jsonl`` (hand-written apart from the classi
 
 - ``off`` (never wait): every message answered at once, on its own (the baseline);
 - ``always wait``: every message waits for a 1.5 s quiet window (capped 6 s after the first);
-- ``decide``: a fragment or bare greeting waits like that, a complete question does not;
+- ``wait only``: a fragment or bare greeting waits like that, a complete question does not,
+  and nothing is folded (the ``decide`` policy before folding);
 - ``fold``: answer at once; a message arriving before the reply is committed is folded in
-  and the joined text routed again.
+  and the joined text routed again;
+- ``decide`` (the default): ``wait only`` and ``fold`` together (a fragment folded in makes
+  the burst wait its quiet window).
 
-Measured twice (`bursts_stream`): in virtual time (exact semantics, routing takes
-``--route-ms``) and in real time (the real handler, gate and watch on a real SQLite bus, the
-stream published at its own pace). Printed per policy: replies per burst (bursts and
-greeting + question: the ideal is 1) and the share answered with exactly one, replies per
-spaced conversation (the ideal is 4), router calls per message (``fold`` routes again), the
-share of complete questions (a request of one message) answered more than 0.25 s later than
-under ``off``, their added latency against ``off`` (p50/p99, paired per question) and their
-latency (mean, p50, p99) with the ratio of means to ``off``.
+Measured at each routing time of ``--route-ms`` (default 0.8 s and 2.5 s), in virtual time
+(exact semantics, `onebox_orchestrator.bursts.simulate`) and in real time (the real handler,
+gate and watch on a real SQLite bus, the stream published at its own pace, after a discarded
+warm-up run). Printed per policy: replies per burst (bursts and greeting + question: the
+ideal is 1) and the share answered with exactly one, replies per spaced conversation (the
+ideal is 4), router calls per message (folding routes again), the share of complete
+questions (a request of one message) answered more than 0.25 s later than under ``off``,
+their added latency against ``off`` (p50/p99, paired per question) and their latency (mean,
+p50, p99) with the ratio of means to ``off``.
+
+First, `is_fragment` against the stream's requests, per half (``--split``: ``dev``, the
+odd-numbered conversations, is the half a change to the classifier may be studied on;
+``heldout``, the even-numbered ones, is only reported).
 
 Then the earlier synthetic stream (written with `is_fragment`, so not independent evidence),
 the issue's two cases and the classifier's cost per message beside a baseline loop.
 
-Run: ``uv run python bench/bursts.py [--route-ms 800] [--scale 1.0] [--no-real]
-[--conversations 2000] [--seed 7]``.
+Run: ``uv run python bench/bursts.py [--route-ms 800,2500] [--split all|dev|heldout]
+[--scale 1.0] [--no-real] [--conversations 2000] [--seed 7]``.
 """
 
 from __future__ import annotations
@@ -37,8 +45,18 @@ from pathlib import Path
 
 import anyio
 import structlog
-from bursts_stream import STREAM, Replies, baseline, load, replay_policy, run_real, score
-from onebox_orchestrator.bursts import BurstWindow, is_fragment, replay
+from bursts_stream import (
+    STREAM,
+    Replies,
+    Split,
+    baseline,
+    classifier_errors,
+    load,
+    replay_policy,
+    run_real,
+    score,
+)
+from onebox_orchestrator.bursts import BurstWindow, PolicyName, is_fragment, replay
 
 Arrivals = list[tuple[float, str]]
 
@@ -135,19 +153,25 @@ def measure(
 POLICIES: dict[str, tuple[Callable[[str], bool], BurstWindow]] = {
     "never wait": (lambda _text: False, BurstWindow()),
     "always wait 1.5 s": (lambda _text: True, BurstWindow()),
-    "decide from the message": (is_fragment, BurstWindow()),
-    "decide, quiet 3 s": (is_fragment, BurstWindow(quiet_s=3.0)),
+    "wait from the message": (is_fragment, BurstWindow()),
+    "wait, quiet 3 s": (is_fragment, BurstWindow(quiet_s=3.0)),
 }
 
 
-def stream_section(path: str, *, route_s: float, scale: float, real: bool) -> None:
-    """The policies on the independent stream, virtual and real time."""
-    convs = load(Path(path))
+VIRTUAL = ("off", "always", "wait only", "fold", "decide")
+REAL: tuple[PolicyName, ...] = ("off", "fold", "decide")
+
+
+def stream_section(
+    path: str, *, routes: list[float], scale: float, real: bool, split: Split
+) -> None:
+    """The policies on the independent stream, virtual and real time, per routing time."""
+    convs = load(Path(path), split=split)
     window = BurstWindow()
     kinds = Counter(c.kind for c in convs)
-    print(f"{Path(path).name}: {len(convs)} conversations {dict(kinds)}, "
-          f"{sum(len(c.complete) for c in convs)} complete questions; quiet 1.5 s, cap 6 s, "
-          f"routing {route_s * 1000:.0f} ms\n")  # fmt: skip
+    questions = sum(len(c.complete) for c in convs)
+    print(f"{Path(path).name} ({split}): {len(convs)} conversations {dict(kinds)}, "
+          f"{questions} complete questions; quiet 1.5 s, cap 6 s\n")  # fmt: skip
     header = ("policy", "replies/burst", "1 reply", "spaced", "calls/msg", "delayed", "+p50",
               "+p99", "mean", "p50", "p99", "x off")  # fmt: skip
     widths = (22, 13, 8, 7, 9, 8, 7, 7, 7, 7, 7, 6)
@@ -173,38 +197,58 @@ def stream_section(path: str, *, route_s: float, scale: float, real: bool) -> No
             row(name, m, m["mean"] / off["mean"])
         print()
 
-    virtual = {
-        name: {c.id: replay_policy(c, name, window=window, route_s=route_s) for c in convs}
-        for name in ("off", "always", "decide", "fold")
-    }
-    virtual["decide, quiet 3 s"] = {
-        c.id: replay_policy(c, "decide", window=BurstWindow(quiet_s=3.0), route_s=route_s)
-        for c in convs
-    }
-    table("virtual time (exact semantics):", virtual)
-    if not real:
-        return
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
-    measured = {
-        name: anyio.run(
-            lambda n=name: run_real(convs, n, window=window, route_s=route_s, scale=scale)
-        )
-        for name in ("off", "decide", "fold")
-    }
-    table(f"real time (real handler and SQLite bus, stream time x{scale:g}):", measured)
+    if real:
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+        warm = [c for c in convs if c.kind == "single"][:10]  # imports, caches: not measured
+        anyio.run(lambda: run_real(warm, "off", window=window, route_s=0.1, scale=scale))
+    for route_s in routes:
+        virtual = {
+            name: {c.id: replay_policy(c, name, window=window, route_s=route_s) for c in convs}
+            for name in VIRTUAL
+        }
+        virtual["decide, quiet 3 s"] = {
+            c.id: replay_policy(c, "decide", window=BurstWindow(quiet_s=3.0), route_s=route_s)
+            for c in convs
+        }
+        table(f"routing {route_s * 1000:.0f} ms, virtual time (exact semantics):", virtual)
+        if not real:
+            continue
+        measured = {
+            name: anyio.run(
+                lambda n=name, r=route_s: run_real(convs, n, window=window, route_s=r, scale=scale)
+            )
+            for name in REAL
+        }
+        table(f"routing {route_s * 1000:.0f} ms, real time (real handler and SQLite bus, "
+              f"stream time x{scale:g}):", measured)  # fmt: skip
+
+
+def classifier_section(path: str) -> None:
+    """`is_fragment` against the stream's labels, per half (``dev`` studied, ``heldout`` not)."""
+    print("is_fragment against the stream's requests (wrong, per kind of message):")
+    print(f"{'split':<9} {'complete judged fragment':>25} {'burst end judged fragment':>26} "
+          f"{'inner judged complete':>22}")  # fmt: skip
+    for split in ("dev", "heldout", "all"):
+        e = classifier_errors(load(Path(path), split=split), is_fragment)  # type: ignore[arg-type]
+        cells = [f"{e[k]:.0f}% of {e['n_' + k]:.0f}" for k in ("complete", "ends", "inner")]
+        print(f"{split:<9} {cells[0]:>25} {cells[1]:>26} {cells[2]:>22}")
+    print()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stream", default=str(STREAM))
-    parser.add_argument("--route-ms", type=float, default=800.0)
+    parser.add_argument("--route-ms", default="800,2500", help="routing times, comma-separated")
+    parser.add_argument("--split", choices=("all", "dev", "heldout"), default="all")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--no-real", action="store_true")
     parser.add_argument("--conversations", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    stream_section(args.stream, route_s=args.route_ms / 1000, scale=args.scale,
-                   real=not args.no_real)  # fmt: skip
+    routes = [float(ms) / 1000 for ms in args.route_ms.split(",")]
+    classifier_section(args.stream)
+    stream_section(args.stream, routes=routes, scale=args.scale, real=not args.no_real,
+                   split=args.split)  # fmt: skip
     print("synthetic stream written with is_fragment (not independent evidence):")
     bursts, singles = stream(args.conversations, args.seed)
     print(f"{len(bursts)} bursts ({sum(map(len, bursts))} messages), {len(singles)} single "

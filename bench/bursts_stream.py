@@ -2,9 +2,8 @@
 
 Two measurements of the same policies on the same stream (`bench/bursts.py` prints both):
 
-- virtual time (`replay_policy`): the policies' semantics replayed exactly, with a fixed
-  routing time for ``fold`` (a message arriving before the reply is committed is folded and
-  the joined text routed again);
+- virtual time (`replay_policy`): the policies' semantics replayed exactly
+  (`onebox_orchestrator.bursts.simulate`), every routing taking the same time;
 - real time (`run_real`): the real inbound handler, `BurstGate` and `BurstWatch` on a real
   SQLite bus and `Consumer`, the stream published at its own pace (times scaled by
   ``--scale``), a router that takes ``--route-ms`` per answer. Replies are matched to the
@@ -19,16 +18,17 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import anyio
 import anyio.to_thread
 from onebox_bus import Bus, Consumer
 from onebox_bus.contracts import INBOUND, outbound_topic
 from onebox_bus.testing import migrated_sqlite
-from onebox_orchestrator.bursts import BurstPolicy, BurstWindow, PolicyName, replay
+from onebox_orchestrator.bursts import BurstPolicy, BurstWindow, PolicyName, simulate
 from onebox_orchestrator.gathering import BurstGate, BurstWatch
 from onebox_orchestrator.handler import InboundHandler
 from onebox_orchestrator.memory import ConversationMemory
@@ -58,54 +58,69 @@ class Conv:
         return [r[0] for r in self.requests if len(r) == 1]
 
 
-def load(path: Path = STREAM) -> list[Conv]:
-    """The stream's conversations."""
+Split = Literal["all", "dev", "heldout"]
+"""The stream's halves: ``dev`` the odd-numbered conversations of each kind, ``heldout`` the
+even-numbered ones. A change to `is_fragment` is studied on ``dev`` only and reported on both."""
+
+
+def load(path: Path = STREAM, *, split: Split = "all") -> list[Conv]:
+    """The stream's conversations (those of `split`)."""
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
+        odd = int(row["id"].rsplit("-", 1)[1]) % 2 == 1
+        if split != "all" and odd != (split == "dev"):
+            continue
         arrivals = [(float(m["at"]), m["text"]) for m in row["messages"]]
         out.append(Conv(row["id"], row["kind"], arrivals, row["requests"]))
     return out
+
+
+def classifier_errors(convs: list[Conv], decide: Callable[[str], bool]) -> dict[str, float]:
+    """`decide` (``is_fragment``) against the stream's requests, in percent of each kind.
+
+    ``complete``: single-message requests judged fragments (they wait the quiet window);
+    ``ends``: last messages of a longer request judged fragments (its reply waits);
+    ``inner``: the other messages of a longer request judged complete (answered too early).
+    """
+    wrong = {"complete": 0, "ends": 0, "inner": 0}
+    total = dict.fromkeys(wrong, 0)
+    for c in convs:
+        for request in c.requests:
+            for k, index in enumerate(request):
+                text = c.arrivals[index][1]
+                kind = (
+                    "complete"
+                    if len(request) == 1
+                    else "ends"
+                    if k == len(request) - 1
+                    else "inner"
+                )
+                total[kind] += 1
+                wrong[kind] += decide(text) != (kind == "inner")
+    return {k: 100.0 * wrong[k] / total[k] if total[k] else 0.0 for k in wrong} | {
+        f"n_{k}": float(total[k]) for k in total
+    }
 
 
 Replies = list[tuple[float, int, int]]
 """(reply time, messages it answers, router calls it took) per reply."""
 
 
-def replay_fold(
-    arrivals: Sequence[tuple[float, str]], *, window: BurstWindow, route_s: float
-) -> Replies:
-    """``fold``: the replies, routing taking `route_s` per call."""
-    replies: Replies = []
-    i = 0
-    while i < len(arrivals):
-        first_at = arrivals[i][0]
-        taken = i + 1
-        send = first_at + route_s
-        calls = 1
-        while True:
-            more = [
-                j for j in range(taken, len(arrivals))
-                if arrivals[j][0] <= send and arrivals[j][0] <= first_at + window.max_s
-            ]  # fmt: skip
-            if not more or send >= first_at + window.max_s:
-                break
-            taken = more[-1] + 1
-            send += route_s
-            calls += 1
-        replies.append((send, taken - i, calls))
-        i = taken
-    return replies
-
-
 def replay_policy(conv: Conv, name: str, *, window: BurstWindow, route_s: float) -> Replies:
-    """Replies per policy, in virtual time (routing time added to every reply)."""
-    if name == "fold":
-        return replay_fold(conv.arrivals, window=window, route_s=route_s)
-    decide = {"off": lambda _t: False, "always": lambda _t: True}.get(name)
-    kwargs = {"decide": decide} if decide is not None else {}
-    replies = replay(conv.arrivals, window=window, **kwargs)  # type: ignore[arg-type]
-    return [(at + route_s, n, 1) for at, n in replies]
+    """Replies per policy, in virtual time (`simulate`).
+
+    Besides the policies: ``always`` waits the quiet window after every message, and
+    ``wait only`` is ``decide`` without folding (a burst closes when it is answered).
+    """
+    if name == "always":
+        return simulate(conv.arrivals, policy=BurstPolicy(window=window), route_s=route_s,
+                        decide=lambda _t: True, fold=False)  # fmt: skip
+    if name == "wait only":
+        policy = BurstPolicy(window=window)
+        return simulate(conv.arrivals, policy=policy, route_s=route_s, fold=False)
+    policy = BurstPolicy(name=name, window=window)  # type: ignore[arg-type]
+    return simulate(conv.arrivals, policy=policy, route_s=route_s)
 
 
 def covering(replies: Replies, index: int) -> float:

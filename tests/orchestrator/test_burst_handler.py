@@ -153,20 +153,54 @@ async def test_a_question_ends_the_wait_of_the_fragments_before_it(
     assert reply.text == "echo: hello\ndo you ship to Spain?"
 
 
-async def test_a_message_after_the_window_closed_is_a_new_question_even_when_claimed_late(
+async def test_a_backlog_is_answered_as_one_question_within_the_cap(
     bus: Bus, clock: FakeClock
 ) -> None:
     handler = make_handler(bus, EchoRouter(), clock)
     arrive(bus, clock, "What are your opening hours?")
     clock.advance(0.5)
-    arrive(bus, clock, "Do you deliver?")
-    clock.advance(5.0)  # a backlog (the consumer was down): claimed together, asked apart
+    arrive(bus, clock, "Do you deliver?")  # written before any reply: one answer to both
+    clock.advance(7.0)
+    arrive(bus, clock, "thanks")  # past the cap after the first: a new question
+    clock.advance(5.0)  # a backlog (the consumer was down): all three claimed late
     await pump(bus, handler)
     await pump(bus, handler)
     assert [r.text for r in replies(bus)] == [
-        "echo: What are your opening hours?",
-        "echo: Do you deliver?",
+        "echo: What are your opening hours?\nDo you deliver?",
+        "echo: thanks",
     ]
+    assert bus.stats()[INBOUND].done == 3
+
+
+async def test_a_question_that_arrives_while_the_answer_is_routed_is_folded_into_it(
+    bus: Bus, clock: FakeClock
+) -> None:
+    router = EchoRouter(during=lambda: arrive(bus, clock, "and to Portugal?"))
+    handler = make_handler(bus, router, clock)
+    arrive(bus, clock, "Do you ship to Spain?")
+    await pump(bus, handler)  # no clock advance: answered at once, then again with the second
+    [reply] = replies(bus)
+    assert reply.text == "echo: Do you ship to Spain?\nand to Portugal?"
+    assert router.questions == ["Do you ship to Spain?", "Do you ship to Spain?\nand to Portugal?"]
+    assert bus.stats()[INBOUND].done == 2
+
+
+async def test_a_fragment_that_arrives_while_the_answer_is_routed_makes_the_burst_wait(
+    bus: Bus, clock: FakeClock
+) -> None:
+    router = EchoRouter(during=lambda: arrive(bus, clock, "my order"))
+    handler = make_handler(bus, router, clock)
+    arrive(bus, clock, "Do you ship to Spain?")
+    await pump(bus, handler)
+    assert replies(bus) == []  # the answer was not sent: the customer is still typing
+    stats = bus.stats()[INBOUND]
+    assert (stats.ready, stats.claimed, stats.done) == (2, 0, 0)  # back on the bus, waiting
+    clock.advance(1.6)  # the quiet window after "my order" is over
+    await pump(bus, handler)
+    [reply] = replies(bus)
+    assert reply.text == "echo: Do you ship to Spain?\nmy order"
+    assert len(router.questions) == 2  # the first answer, then the whole burst once
+    assert bus.stats()[INBOUND].done == 2
 
 
 async def test_the_cap_answers_a_burst_that_keeps_going(bus: Bus, clock: FakeClock) -> None:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from onebox_orchestrator.bursts import BurstWindow, is_fragment, replay, reply_due
+from onebox_orchestrator.bursts import (
+    BurstPolicy,
+    BurstWindow,
+    PolicyName,
+    is_fragment,
+    replay,
+    reply_due,
+    simulate,
+)
 
 WINDOW = BurstWindow()
 
@@ -23,6 +31,9 @@ FRAGMENTS = [
     "queria saber uma coisa",
     "j'ai commandé un cactus",
     "👋",
+    "ok so",
+    "thanks, and",
+    "okay and another thing",
 ]
 COMPLETE = [
     "What are your opening hours?",
@@ -35,6 +46,14 @@ COMPLETE = [
     "Thanks, that's all I needed!",
     "I would like to order two medium terracotta pots for my balcony plants",
     "",
+    "thanks",
+    "ok",
+    "Ok thanks 🙏",
+    "perfect",
+    "vale, gracias",
+    "muito obrigada!",
+    "super merci",
+    "merci beaucoup, bonne journée",
 ]
 
 
@@ -66,9 +85,60 @@ def test_four_fragments_within_a_second_get_one_reply() -> None:
 
 def test_four_messages_ten_seconds_apart_get_four_replies() -> None:
     spaced = [(0.0, "hi"), (10.0, "order 4411"), (20.0, "where is it"), (30.0, "thanks")]
-    assert replay(spaced, window=WINDOW) == [(1.5, 1), (11.5, 1), (20.0, 1), (31.5, 1)]
+    # the greeting and the fragment wait; the question and the thanks are answered at once
+    assert replay(spaced, window=WINDOW) == [(1.5, 1), (11.5, 1), (20.0, 1), (30.0, 1)]
 
 
 def test_a_burst_that_keeps_going_is_answered_at_the_cap() -> None:
     chatty = [(float(t), "and") for t in range(0, 10)]
     assert replay(chatty, window=WINDOW) == [(6.0, 7), (10.5, 3)]
+
+
+STREAMS = [
+    [(0.0, "hi"), (0.3, "my order"), (0.6, "4411"), (0.9, "not arrived")],
+    [(0.0, "hi"), (10.0, "order 4411"), (20.0, "where is it"), (30.0, "thanks")],
+    [(float(t), "and") for t in range(0, 10)],
+    [(0.0, "What are your opening hours?"), (0.5, "Do you deliver?"), (0.9, "hello")],
+]
+
+
+def policy(name: PolicyName) -> BurstPolicy:
+    return BurstPolicy(name=name, window=WINDOW)
+
+
+@pytest.mark.parametrize("arrivals", STREAMS)
+def test_simulate_without_routing_time_is_the_reference_replay(
+    arrivals: list[tuple[float, str]],
+) -> None:
+    replies = simulate(arrivals, policy=policy("decide"), route_s=0.0, fold=False)
+    assert [(at, n) for at, n, _calls in replies] == replay(arrivals, window=WINDOW)
+
+
+def test_decide_folds_what_arrives_while_a_complete_question_is_routed() -> None:
+    arrivals = [(0.0, "do you ship to Spain?"), (0.5, "and to Portugal?"), (3.0, "thanks")]
+    assert simulate(arrivals, policy=policy("decide"), route_s=0.8) == [(1.6, 2, 2), (3.8, 1, 1)]
+    # without folding the second question is answered apart, after the first (per-key FIFO)
+    assert simulate(arrivals, policy=policy("decide"), route_s=0.8, fold=False) == [
+        (0.8, 1, 1), (1.6, 1, 1), (3.8, 1, 1),
+    ]  # fmt: skip
+
+
+def test_decide_waits_again_when_a_fragment_is_folded() -> None:
+    arrivals = [(0.0, "do you ship to Spain?"), (0.5, "my order"), (1.5, "is 4411.")]
+    # routed at 0, "my order" folded at 0.8: a fragment, the burst waits until 2.0, "is 4411."
+    # ends the wait at 1.5 (complete): routed again at once
+    assert simulate(arrivals, policy=policy("decide"), route_s=0.8) == [(2.3, 3, 2)]
+    # fold routes the fragment at once instead, then again for the last message: one call more
+    [(at, n, calls)] = simulate(arrivals, policy=policy("fold"), route_s=0.8)
+    assert (at, n, calls) == (pytest.approx(2.4), 3, 3)
+
+
+def test_off_answers_each_message_in_turn() -> None:
+    arrivals = [(0.0, "hi"), (0.3, "my order")]
+    assert simulate(arrivals, policy=policy("off"), route_s=0.8) == [(0.8, 1, 1), (1.6, 1, 1)]
+
+
+def test_nothing_is_folded_past_the_cap() -> None:
+    arrivals = [(0.0, "and"), (1.0, "and"), (2.0, "and"), (6.5, "where is it?")]
+    # the fragments wait until 3.5, routed until 5.5 (< 6: still folding, nothing came)
+    assert simulate(arrivals, policy=policy("decide"), route_s=2.0) == [(5.5, 3, 1), (8.5, 1, 1)]

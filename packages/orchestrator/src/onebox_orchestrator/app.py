@@ -22,6 +22,7 @@ from onebox_service import ServiceRuntime, create_service_app, open_runtime
 from onebox_service.retention import RetentionWorker
 
 from .admin import admin_handlers
+from .answering import ReplyRouter
 from .conversations import ConversationReader
 from .dashboard import (
     Access,
@@ -35,7 +36,7 @@ from .dashboard.handoffs import handoff_handlers
 from .desk import HandoffDesk
 from .escalation import EscalationRules
 from .gathering import BurstGate, BurstWatch
-from .handler import InboundHandler, ReplyRouter
+from .handler import InboundHandler
 from .handoffs import HandoffStore
 from .holding import HoldingReplies
 from .idle import IDLE_EVERY, IdleResumer

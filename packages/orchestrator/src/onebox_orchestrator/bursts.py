@@ -6,28 +6,29 @@ first of them to "hi". Waiting a fixed quiet window before every answer folds th
 delays every complete question too. So the wait is decided from the message: a fragment or a
 bare greeting waits for more, up to `BurstWindow.quiet_s` after the latest message and never
 more than `BurstWindow.max_s` after the first; a complete question is answered at once, with
-whatever fragments came before it.
+whatever fragments came before it, and what the customer writes while that answer is
+prepared is folded into it (the joined text answered again; a fragment makes it wait first).
 
 `is_fragment` is a pure, language-light classifier (English, Spanish, Portuguese, French);
-`reply_due` is the policy and `replay` its reference semantics over a stream of arrivals,
-used by the tests and by ``bench/bursts.py``. Nothing here sleeps or reads a clock.
+`reply_due` is the wait, `replay` its reference semantics over a stream of arrivals and
+`simulate` the policies' (routing time, folding, per-key order), used by the tests and by
+``bench/bursts.py``. Nothing here sleeps or reads a clock.
 
 `BurstPolicy` names what the orchestrator does (``ONEBOX_BURST_POLICY``):
 
-- ``decide`` (the default): the wait is decided from the message, as above;
-- ``fold``: every message is answered at once, and a message of the same conversation that
-  arrives before the reply is committed is folded into it (the joined text is answered
-  again); a fragment arriving after the reply has gone gets its own reply;
+- ``decide`` (the default): the wait is decided from the message, and a message of the same
+  conversation that arrives before the reply is committed (within the cap) is folded into it;
+- ``fold``: every message is answered at once, never waiting, and folded like that;
 - ``off``: every message is answered on its own, at once.
 
-``bench/bursts.py`` measures them against each other on ``bench/data/bursts-stream.jsonl``
-(written apart from `is_fragment`). With answers routed in 0.8 s (a cache hit or a fast model,
-the usual case), ``decide`` takes bursts from 2.85 replies to 1.6 (0.7 router calls per
-message) while ``fold`` only reaches 2.6, because customers type the next fragment more slowly
-than the answer is prepared; ``decide`` pays with a quarter of complete questions (no question
-mark, a "thanks") waiting the quiet window. Hence ``decide`` is the default. With answers
-taking 2.5 s, ``fold`` wins (1.1 replies per burst, no question delayed, 0.9 calls per
-message): choose it for a chain of slow models.
+``bench/bursts.py`` measures them on ``bench/data/bursts-stream.jsonl`` (written apart from
+`is_fragment`). Waiting alone took bursts from 2.85 replies to 1.6 with answers routed in
+0.8 s, because customers type the next fragment more slowly than the answer is prepared, and
+folding alone reached 2.6 there (1.1 with answers taking 2.5 s). Together they reach 1.35
+(0.8 s) and 1.05 (2.5 s) at the same router calls (0.7 per message) and the same delay as
+waiting alone: complete questions that look like fragments (14 %, no question mark) wait the
+quiet window. Hence ``decide`` does both; ``fold`` never delays a question and suits
+businesses whose customers rarely split messages.
 """
 
 from __future__ import annotations
@@ -46,6 +47,20 @@ _GREETING = re.compile(
     r"bonsoir|salut|coucou)(?: (?:there|all|team|equipo|pessoal|a todos|tout le monde))?"
     r"[\s!.,:;)(*~^-]*$"
 )
+_THANKS = (
+    r"(?:(?:many|muchas|mil|muito|muita) )?"
+    r"(?:thanks?(?: you| u)?|thx|ty|cheers|ok(?:ay)?|k|great|perfect|cool|nice|awesome|"
+    r"brilliant|lovely|fine|alright|got it|understood|noted|sounds good|no problem|no worries|"
+    r"bye|goodbye|see you|have a (?:nice|good|great) (?:day|one|evening)|"
+    r"gracias|vale|perfecto|genial|listo|de acuerdo|entendido|estupendo|adios|hasta luego|"
+    r"chao|obrigad[oa]|brigad[oa]|valeu|perfeito|otimo|certo|combinado|beleza|entendi|tchau|"
+    r"ate logo|ate mais|merci|d'accord|parfait|super|top|entendu|compris|au revoir|a bientot|"
+    r"bonne (?:journee|soiree))"
+    r"(?: (?:very much|so much|a lot|again|beaucoup|bien))?"
+)
+_ACKNOWLEDGEMENT = re.compile(rf"^{_THANKS}(?:[\W_]+{_THANKS})*[\W_]*$")
+"""Thanks, an "ok", a goodbye (en/es/pt/fr): a whole turn that closes, whatever its
+punctuation (a bare greeting, by contrast, opens one)."""
 _QUESTION_START = frozenset(
     (
         "what", "when", "where", "which", "who", "why", "how", "do", "does", "did", "can",
@@ -92,7 +107,7 @@ class BurstPolicy:
 
     Attributes:
         name: ``decide``, ``fold`` or ``off`` (module docstring).
-        window: the quiet window (``decide``) and the cap after the first message (both).
+        window: the quiet window (``decide``) and the cap after the first message.
     """
 
     name: PolicyName = "decide"
@@ -103,14 +118,25 @@ class BurstPolicy:
         """True when messages queued behind the one in hand are answered with it."""
         return self.name != "off"
 
+    @property
+    def waits(self) -> bool:
+        """True when a fragment waits for the quiet window (``decide``)."""
+        return self.name == "decide"
+
     def due(self, texts: Sequence[str], *, first_at: float, last_at: float) -> float:
         """When the burst whose latest message arrived at `last_at` is to be answered."""
-        if self.name != "decide" or not texts:
+        if not self.waits or not texts:
             return last_at
         return reply_due(texts[-1], first_at=first_at, now=last_at, window=self.window)
 
+    def joins(self, at: float, *, first_at: float) -> bool:
+        """True when a message arriving at `at` may join the burst begun at `first_at`: what
+        the customer wrote before seeing its reply, up to the cap after the first."""
+        return self.gathers and at <= first_at + self.window.max_s
+
     def folds(self, *, first_at: float, now: float) -> bool:
-        """True when a message arriving now may still be folded into the burst's reply."""
+        """True when what arrived while the answer was prepared is folded into it (before
+        the cap; not under ``off``)."""
         return self.gathers and now < first_at + self.window.max_s
 
 
@@ -124,8 +150,9 @@ def is_fragment(text: str) -> bool:
 
     A bare greeting, a message ending open (a comma, "and", "..."), or a short text without
     end punctuation is a fragment; a question mark, a sentence that ends with "." or "!", a
-    question word at the start, or a long message is complete. An empty text (a photo, a
-    sticker) is not a fragment: it is answered at once.
+    question word at the start, an acknowledgement ("thanks", "ok", "perfect", "vale,
+    gracias"), or a long message is complete. An empty text (a photo, a sticker) is not a
+    fragment: it is answered at once.
     """
     stripped = text.strip()
     if not stripped:
@@ -133,6 +160,8 @@ def is_fragment(text: str) -> bool:
     plain = normalize(stripped)
     if _GREETING.match(plain):
         return True
+    if _ACKNOWLEDGEMENT.match(plain):
+        return False
     if stripped.endswith(("?", "？")):
         return False
     if stripped.endswith(_OPEN_ENDS):
@@ -193,4 +222,80 @@ def replay(
         if due < following:
             replies.append((due, pending))
             first_at, pending = None, 0
+    return replies
+
+
+Reply = tuple[float, int, int]
+"""(sent at, how many messages it answers, router calls it took)."""
+
+
+def simulate(
+    arrivals: Sequence[tuple[float, str]],
+    *,
+    policy: BurstPolicy,
+    route_s: float,
+    decide: Callable[[str], bool] = is_fragment,
+    fold: bool = True,
+) -> list[Reply]:
+    """The replies one conversation gets under `policy` when each routing takes `route_s`.
+
+    The orchestrator's semantics in virtual time: a conversation's messages are handled one
+    burst at a time (per-key FIFO: the next is claimed when the previous reply is committed);
+    a waiting burst is claimed again at its due time or when the customer writes again; what
+    arrived while the answer was routed is folded in and routed again, or, under ``decide``
+    when the latest is a fragment, the burst waits its quiet window first.
+
+    Args:
+        arrivals: (time, text) in order.
+        policy: the policy.
+        route_s: seconds each routing takes.
+        decide: the classifier (``is_fragment``; ``lambda _: True`` always waits).
+        fold: False closes a burst when it is answered (nothing arriving later joins it): the
+            reference without folding. With ``route_s`` = 0, ``decide`` then gives `replay`'s
+            replies.
+    """
+    window = policy.window
+
+    def due_of(first: int, last: int) -> float:
+        at, text = arrivals[last]
+        if not policy.waits:
+            return at
+        return reply_due(text, first_at=arrivals[first][0], now=at, window=window, decide=decide)
+
+    def joins(at: float, *, first_at: float, due: float) -> bool:
+        return policy.joins(at, first_at=first_at) and (fold or at <= due)
+
+    replies: list[Reply] = []
+    sent = -math.inf
+    i = 0
+    while i < len(arrivals):
+        first_at = arrivals[i][0]
+        now, taken, calls = max(first_at, sent), i + 1, 0
+        while True:
+            while (  # claimed with the head: what arrived by now and belongs to the burst
+                taken < len(arrivals)
+                and arrivals[taken][0] <= now
+                and joins(arrivals[taken][0], first_at=first_at, due=due_of(i, taken - 1))
+            ):
+                taken += 1
+            due = due_of(i, taken - 1)
+            if due > now:  # given back to wait; the next message ends the wait early
+                following = arrivals[taken][0] if taken < len(arrivals) else math.inf
+                now = min(due, following)
+                continue
+            sent, calls = now + route_s, calls + 1
+            if not fold or not policy.folds(first_at=first_at, now=sent):
+                break
+            late = taken
+            while (
+                late < len(arrivals)
+                and arrivals[late][0] <= sent
+                and joins(arrivals[late][0], first_at=first_at, due=due)
+            ):
+                late += 1
+            if late == taken:
+                break
+            now, taken = sent, late  # folded: routed again, or waits when a fragment came
+        replies.append((sent, taken - i, calls))
+        i = taken
     return replies

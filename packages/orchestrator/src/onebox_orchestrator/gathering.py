@@ -2,8 +2,10 @@
 
 The inbound consumer holds one message of a conversation at a time (per-key FIFO). To answer
 a burst once, the handler holding the head claims the text messages queued behind it
-(`Bus.claim_followers`). Under the ``decide`` policy, when the latest of them is a fragment,
-it gives all of them back to the bus until the quiet window ends (`Bus.defer`): no worker is
+(`Bus.claim_followers`), and again once the answer is prepared, for those that arrived
+meanwhile (`BurstGate.later`: they are folded in and the joined text answered again). Under
+the ``decide`` policy, when the latest of them is a fragment, it gives all of them back to the
+bus until the quiet window ends (`Bus.defer`; ``fold`` answers at once): no worker is
 held while the customer types, no other conversation waits for it, and a SIGKILL during the
 wait loses nothing (the messages are ready rows, claimable again at the due time, each acked
 only when the reply that answers it is committed).
@@ -140,20 +142,14 @@ class BurstGate:
         return new
 
     def _open(self, parts: Sequence[Part], follower: InboundMessage) -> bool:
-        """Whether `follower` arrived while the burst of `parts` was still open.
-
-        ``decide``: before the burst's due time (a message after a complete question, or
-        after the quiet window, starts a new burst); ``fold``: within the cap after the first.
-        """
+        """Whether `follower` arrived while the burst of `parts` was still open
+        (`BurstPolicy.joins`: before its reply, within the cap)."""
         first_at = parts[0].inbound.received_at
-        if self.policy.name == "fold":
-            return follower.received_at <= first_at + self.policy.window.max_s
-        due = self.policy.due(
-            [p.inbound.text for p in parts],
-            first_at=first_at,
-            last_at=parts[-1].inbound.received_at,
-        )
-        return follower.received_at <= due
+        return self.policy.joins(follower.received_at, first_at=first_at)
+
+    def _due(self, parts: Sequence[Part]) -> float:
+        first_at, last_at = parts[0].inbound.received_at, parts[-1].inbound.received_at
+        return self.policy.due([p.inbound.text for p in parts], first_at=first_at, last_at=last_at)
 
     async def gather(self, head: Part) -> list[Part] | None:
         """The burst to answer now, starting at `head`; None when it was given back to wait.
@@ -165,17 +161,45 @@ class BurstGate:
         if not self.policy.gathers or not foldable(head.inbound):
             return parts
         parts += await self.more(parts)
-        first_at, last_at = parts[0].inbound.received_at, parts[-1].inbound.received_at
-        due = self.policy.due([p.inbound.text for p in parts], first_at=first_at, last_at=last_at)
+        due = self._due(parts)
         if due <= self.clock():
             return parts
+        await self._wait(parts, due)
+        return None
+
+    async def later(self, parts: list[Part]) -> list[Part] | None:
+        """After an answer to `parts` was prepared: the burst with what arrived meanwhile.
+
+        Before the cap, the messages that arrived are claimed and returned with `parts`, to be
+        answered again; under ``decide``, when the latest of them is a fragment, the burst is
+        given back to wait for its quiet window instead (None). Returns `parts` itself when
+        nothing is to be folded (commit the answer).
+
+        Raises:
+            LeaseLost: the head is no longer ours.
+        """
+        first_at = parts[0].inbound.received_at
+        if not self.policy.folds(first_at=first_at, now=self.clock()):
+            return parts
+        new = await self.more(parts)
+        if not new:
+            return parts
+        parts = [*parts, *new]
+        log.info("burst.folded", messages=len(parts))
+        due = self._due(parts)
+        if due <= self.clock():
+            return parts
+        await self._wait(parts, due)
+        return None
+
+    async def _wait(self, parts: Sequence[Part], due: float) -> None:
+        """Give the burst back to the bus until `due` (the watch may end the wait early)."""
         messages = [p.message for p in parts]
         await self.bus.run_async(lambda: self.bus.defer(messages, until=due))
         log.info("burst.waiting", messages=len(parts), wait_ms=round((due - self.clock()) * 1e3))
         if self.watch is not None:
             behind = await self.bus.run_async(lambda: self.bus.followers_waiting(messages[0]))
             self.watch.add(parts[0].message, due=due, behind=behind)
-        return None
 
 
 @dataclass(slots=True)

@@ -54,8 +54,9 @@ class OrchestratorSettings(ServiceSettings):
             besides loopback names, the only ``Host`` the dashboard answers.
         burst_policy: how a burst of messages is answered (``ONEBOX_BURST_POLICY``):
             ``decide`` (a fragment or a bare greeting waits for more, a complete question is
-            answered at once), ``fold`` (answer at once, fold messages that arrive before the
-            reply is committed) or ``off`` (every message on its own); `onebox_orchestrator.bursts`.
+            answered at once, and messages that arrive before the reply is committed are
+            folded into it), ``fold`` (answer at once and fold, never wait) or ``off`` (every
+            message on its own); `onebox_orchestrator.bursts`.
         burst_quiet_seconds: a fragment waits this long after the burst's latest message.
         burst_max_seconds: a burst is answered at most this long after its first message.
         typing_signal: show the platform's typing signal while an answer is prepared.
