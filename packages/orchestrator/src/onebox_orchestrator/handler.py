@@ -53,7 +53,7 @@ import orjson
 import structlog
 from onebox_bus import Bus, LeaseLost, Message, check_topic
 from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
-from onebox_router import Conversation, LiveFaq, Reply, Turn
+from onebox_router import Conversation, Fallback, LiveFaq, Reply, Turn
 from onebox_service import MessageJournal
 from sqlalchemy.engine import Connection
 
@@ -100,6 +100,11 @@ class Answer:
     question joins an unanswered group for the owner."""
 
 
+def _fixed_holding(question: str, /, language: str | None = None) -> str:
+    """The holding reply without a business file or an operator (English, no person promised)."""
+    return HOLDING_REPLY
+
+
 def reply_origin(reply: Reply) -> Origin:
     """How the router made `reply`: the cache, the offline FAQ or fallback, or a model."""
     if reply.cached:
@@ -126,7 +131,7 @@ class InboundHandler:
         instruments: Instruments | None = None,
         log_text: bool = False,
         journal: MessageJournal | None = None,
-        holding: Callable[[str], str] | None = None,
+        holding: Fallback | None = None,
         desk: HandoffDesk | None = None,
         questions: QuestionGroups | None = None,
         faq: LiveFaq | None = None,
@@ -142,9 +147,9 @@ class InboundHandler:
         self.instruments = instruments or Instruments(None)
         self.log_text = log_text
         self.journal = journal
-        self.holding = holding or (lambda _question: HOLDING_REPLY)
-        """The holding reply to a question (`HoldingReplies.reply`): no person promised unless
-        one is told."""
+        self.holding: Fallback = holding or _fixed_holding
+        """The holding reply to a question, in the customer's language (`HoldingReplies.reply`):
+        no person promised unless one is told."""
         self.desk = desk
         """Hands conversations to a person (None without an operator chat)."""
         self.questions = questions
@@ -277,6 +282,7 @@ class InboundHandler:
 
     async def _answer(self, message: Message, inbound: InboundMessage) -> Answer:
         heard = transcribed(inbound)
+        spoken = heard.language if heard is not None else None
         if heard is None and self.desk is not None and (why := unheard(inbound)) is not None:
             # Nobody could listen to it: a person is told, so the reply may promise one.
             return Answer(
@@ -314,7 +320,7 @@ class InboundHandler:
             asked = decide(inbound.text, rules=self.desk.rules)
             if asked.escalate:
                 return Answer(
-                    text=self.desk.holding.handed_over(inbound.text),
+                    text=self.desk.holding.handed_over(inbound.text, spoken),
                     outcome="escalated",
                     provider="none",
                     escalation=asked,
@@ -337,6 +343,7 @@ class InboundHandler:
             channel=inbound.channel,
             conversation_id=inbound.conversation_id,
             correlation_id=inbound.correlation_id,
+            language=spoken,
         )
         deadline = inbound.received_at + self.deadline_seconds
         try:
@@ -361,7 +368,7 @@ class InboundHandler:
             log.error("router.failed", error=type(exc).__name__, reason=reason)
             escalation = repeated if repeated.escalate else self._unanswered(inbound.text)
             return Answer(
-                text=self.holding(inbound.text),
+                text=self.holding(inbound.text, spoken),
                 outcome="holding",
                 provider="none",
                 dead_reason=reason,
