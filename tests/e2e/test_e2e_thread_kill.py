@@ -1,13 +1,17 @@
 """SIGKILL each agent mid-conversation, with ``onebox up``: the owner's thread stays whole.
 
-Three Telegram and three WhatsApp customers each write eight questions, never more than two
-of them unanswered at a time (webhooks keep arriving while replies go out, paced per chat),
-and a fake Groq on loopback answers each one. Once a few replies are out on a channel, the
-test SIGKILLs that channel's agent (the real process, by its pid); the supervisor starts it
-again. The platforms redeliver a webhook until it is answered 200, as they do. When every
-reply has reached the customers, ``GET /api/conversations/{id}`` (signed in) shows each
-conversation's thread: every customer message and every bot reply exactly once, in the order
-they were written, the customer's marked as such and each reply as the model's (Groq's).
+Three Telegram and three WhatsApp customers each send eight questions, the third one as a
+voice note (real Ogg/Opus made with espeak-ng, downloaded by the agent's media stage with
+the platform's protocol and transcribed by a fake speech server that takes its time), never
+more than two of them unanswered at a time (webhooks keep arriving while replies go out,
+paced per chat); a fake Groq on loopback answers each one. While a channel's agent is busy
+with a voice note, the test SIGKILLs it (the real process, by its pid); the supervisor starts
+it again and the note is fetched and transcribed again. The platforms redeliver a webhook
+until it is answered 200, as they do. When every reply has reached the customers,
+``GET /api/conversations/{id}`` (signed in) shows each conversation's thread: every customer
+message (the note as its transcript) and every bot reply exactly once, in the order they
+were sent (the question typed after the note is answered after it), the customer's marked as
+such and each reply as the model's (Groq's).
 """
 
 from __future__ import annotations
@@ -23,9 +27,15 @@ from typing import Any
 
 import httpx
 import pytest
-from onebox_agent_telegram.testing import FakeBotAPI, message_update, update_bytes
+from onebox_agent_telegram.testing import FakeBotAPI, message_json, message_update, update_bytes
 from onebox_agent_whatsapp import testing as wa
-from onebox_router.testing import FakeOpenAIServer, RecordedRequest
+from onebox_router.testing import (
+    AudioToolsMissing,
+    FakeOpenAIServer,
+    FakeTranscriptionServer,
+    RecordedRequest,
+    make_speech,
+)
 
 from .conftest import UpStack, wait_for
 
@@ -40,8 +50,10 @@ CUSTOMERS = {
 MESSAGES = 8
 UNANSWERED = 2
 """A customer writes the next message once at most this many of theirs are unanswered."""
-KILL_AFTER = 6
-"""Replies delivered on a channel before its agent is killed (of 24)."""
+VOICE = 2
+"""Which of a customer's messages is a voice note (the one after it is typed meanwhile)."""
+TRANSCRIBING = 1.5
+"""Seconds the fake speech server takes per note: the agent is killed in the middle."""
 
 
 def question(conv: str, n: int) -> str:
@@ -57,14 +69,51 @@ def answer(request: RecordedRequest) -> str:
     return f"model says: {request.question}"
 
 
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Each customer's voice note (their question spoken), Ogg/Opus bytes by customer."""
+    folder = tmp_path_factory.mktemp("notes")
+    try:
+        return {
+            conv: make_speech(folder / conv, question(conv, VOICE)).ogg.read_bytes()
+            for convs in CUSTOMERS.values()
+            for conv in convs
+        }
+    except AudioToolsMissing as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs real audio tools: {exc}")
+        pytest.skip(f"real audio tools missing: {exc}")
+
+
+Heard = list[tuple[str, float]]
+"""Whose note each upload to the speech fake was, and when it came (monotonic seconds)."""
+Fakes = tuple[FakeBotAPI, wa.FakeGraphApi, FakeOpenAIServer, FakeTranscriptionServer, Heard]
+
+
 @pytest.fixture
-def fakes() -> Iterator[tuple[FakeBotAPI, wa.FakeGraphApi, FakeOpenAIServer]]:
+def fakes(notes: dict[str, bytes]) -> Iterator[Fakes]:
+    heard: Heard = []
+
+    def transcript(request: RecordedRequest) -> str:
+        """What the note says: the question it was made from (found by its bytes)."""
+        conv = next(c for c, data in notes.items() if data in request.body)
+        heard.append((conv, time.monotonic()))
+        return question(conv, VOICE)
+
     with (
         FakeBotAPI() as bot,
         wa.FakeGraphApi() as graph,
         FakeOpenAIServer(flavour="groq", responder=answer) as groq,
+        FakeTranscriptionServer(
+            flavour="local", models=("whisper-small",), responder=transcript
+        ) as speech,
     ):
-        yield bot, graph, groq
+        for conv, data in notes.items():
+            bot.add_file(f"note-{conv}", data, file_path=f"voice/{conv}.oga")
+            graph.add_media(f"note-{conv}", data, mime_type="audio/ogg; codecs=opus")
+        # Every upload (and the one again after a kill) takes a while to be heard.
+        speech.push(*(speech.slow(TRANSCRIBING) for _ in range(4 * len(notes))))
+        yield bot, graph, groq, speech, heard
 
 
 class Customers:
@@ -78,15 +127,28 @@ class Customers:
         self.lock = threading.Lock()
         self.accepted: Counter[str] = Counter()
 
-    def write(self, channel: str, conv: str, text: str, http: httpx.Client) -> None:
-        """Post one message and retry until the agent answers 200 (it may be dead)."""
+    def write(self, channel: str, conv: str, n: int, http: httpx.Client) -> None:
+        """Post message `n` and retry until the agent answers 200 (it may be dead)."""
         if channel == "telegram":
             with self.lock:
                 update_id = next(self.update_ids)
-            body = update_bytes(message_update(update_id, int(conv), text))
+            if n == VOICE:
+                note = {"file_id": f"note-{conv}", "file_unique_id": f"u-{conv}",
+                        "duration": 3, "mime_type": "audio/ogg"}  # fmt: skip
+                update = {"update_id": update_id,
+                          "message": message_json(int(conv), text=None, voice=note)}  # fmt: skip
+            else:
+                update = message_update(update_id, int(conv), question(conv, n))
+            body = update_bytes(update)
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
         else:
-            body = wa.meta_bytes(wa.payload(wa.text(text, sender=conv, timestamp=time.time())))
+            if n == VOICE:
+                content = {"id": f"note-{conv}", "mime_type": "audio/ogg; codecs=opus",
+                           "voice": True, "sha256": "unchecked"}  # fmt: skip
+                item = wa.inbound("audio", content, sender=conv, timestamp=time.time())
+            else:
+                item = wa.text(question(conv, n), sender=conv, timestamp=time.time())
+            body = wa.meta_bytes(wa.payload(item))
             headers = wa.signed_headers(body)
         url = f"{self.stack.urls[channel]}/webhook/{channel}"
         deadline = time.monotonic() + 90
@@ -118,21 +180,31 @@ class Customers:
                         within=120,
                         what=f"{conv}'s replies before message {n}",
                     )
-                    self.write(channel, conv, question(conv, n), http)
+                    self.write(channel, conv, n, http)
         except (AssertionError, httpx.HTTPError) as exc:  # reported by the test thread
             failures.append(exc)
 
 
+def transcribing(heard: Heard, channel: str) -> bool:
+    """Whether a note of the channel's customers is being heard now (uploaded less than a
+    second ago: the answer takes `TRANSCRIBING`)."""
+    now = time.monotonic()
+    return any(c in CUSTOMERS[channel] and now - at < 1.0 for c, at in list(heard))
+
+
 @pytest.mark.timeout(420)
 def test_threads_stay_whole_and_in_order_when_each_agent_is_sigkilled(
-    up_stack: Callable[..., UpStack],
-    fakes: tuple[FakeBotAPI, wa.FakeGraphApi, FakeOpenAIServer],
-    tmp_path: Path,
+    up_stack: Callable[..., UpStack], fakes: Fakes, tmp_path: Path
 ) -> None:
-    bot, graph, groq = fakes
+    bot, graph, groq, speech, heard = fakes
     # The free plan's per-minute limits would send some questions to the offline answer.
     routing = tmp_path / "routing.toml"
-    routing.write_text("[providers.groq]\nrequests_per_minute = 1e6\ntokens_per_minute = 1e9\n")
+    routing.write_text(
+        "[providers.groq]\nrequests_per_minute = 1e6\ntokens_per_minute = 1e9\n\n"
+        '[transcription]\nchain = ["speech"]\n\n'
+        f'[transcription.providers.speech]\nbase_url = "{speech.url}"\n'
+        'model = "whisper-small"\nfree = true\n'
+    )
     stack = up_stack({
         "ONEBOX_TELEGRAM_BOT_TOKEN": bot.token,
         "ONEBOX_TELEGRAM_SECRET_TOKEN": SECRET,
@@ -145,9 +217,10 @@ def test_threads_stay_whole_and_in_order_when_each_agent_is_sigkilled(
         "ONEBOX_GROQ_BASE_URL": groq.url,
         "ONEBOX_ROUTING_FILE": str(routing),
         "ONEBOX_ADMIN_TOKEN": TOKEN,
-        # A killed sender's claimed replies come back after this lease.
+        # A killed agent's claimed replies and notes come back after these leases.
         "ONEBOX_TELEGRAM_SENDER_LEASE": "5",
         "ONEBOX_WHATSAPP_SENDER_LEASE": "5",
+        "ONEBOX_VOICE_LEASE_SECONDS": "3",
     })  # fmt: skip
     customers = Customers(stack, bot, graph)
     failures: list[Exception] = []
@@ -162,9 +235,9 @@ def test_threads_stay_whole_and_in_order_when_each_agent_is_sigkilled(
     total = len(CUSTOMERS["telegram"]) * MESSAGES
     for channel in CUSTOMERS:
         wait_for(
-            lambda c=channel: customers.delivered(c) >= KILL_AFTER,
+            lambda c=channel: transcribing(heard, c),
             within=90,
-            what=f"{channel} replies flowing",
+            what=f"{channel} transcribing a voice note",
         )
         before = stack.state()["services"][channel]["restarts"]
         os.kill(stack.pid(channel), signal.SIGKILL)
@@ -203,15 +276,20 @@ def test_threads_stay_whole_and_in_order_when_each_agent_is_sigkilled(
         )
         for channel, convs in CUSTOMERS.items():
             for conv in convs:
-                thread: Any = http.get(f"/api/conversations/{key(channel, conv)}").json()
+                shown: Any = http.get(f"/api/conversations/{key(channel, conv)}").json()
                 said = [(m["role"], m["origin"], m["provider"], m["text"])
-                        for m in thread["messages"]]  # fmt: skip
+                        for m in shown["messages"]]  # fmt: skip
                 want: list[tuple[str, str, str | None, str]] = []
                 for n in range(MESSAGES):
                     want.append(("user", "customer", None, question(conv, n)))
                     want.append(("assistant", "model", "groq", f"model says: {question(conv, n)}"))
                 assert said == want, (conv, said)
-                assert thread["truncated"] is False
-                times = [m["at"] for m in thread["messages"]]
+                assert shown["truncated"] is False
+                times = [m["at"] for m in shown["messages"]]
                 assert times == sorted(times)
     assert len(groq.requests) == 2 * total
+    # Each agent was killed while a note of its own was being heard: it heard it again.
+    uploads = Counter(conv for conv, _ in heard)
+    for convs in CUSTOMERS.values():
+        assert all(uploads[conv] >= 1 for conv in convs)
+        assert any(uploads[conv] >= 2 for conv in convs), uploads
