@@ -265,3 +265,26 @@ def test_a_repository_joins_the_transaction_of_a_publish_and_ack(bus: Bus) -> No
     assert conn.execute(text("SELECT COUNT(*) FROM test_notes")).scalar() == 0
     assert bus.stats()["inbound"].claimed == 1
     conn.execute(text("DROP TABLE test_notes"))
+
+
+def test_waiting_says_whether_a_key_has_an_unsettled_message_in_a_topic(
+    bus: Bus, clock: FakeClock
+) -> None:
+    assert not bus.waiting("media.telegram", "telegram:1")
+    bus.publish("media.telegram", 1, key="telegram:1")
+    bus.publish("inbound", 2, key="telegram:2")
+    assert bus.waiting("media.telegram", "telegram:1")
+    assert not bus.waiting("media.telegram", "telegram:2")  # another key
+    assert not bus.waiting("inbound", "telegram:1")  # another topic
+    [note] = bus.claim("media.telegram")
+    assert bus.waiting("media.telegram", "telegram:1")  # claimed: not settled yet
+    assert bus.nack(note, "download failed", retry_after=30.0)
+    assert bus.waiting("media.telegram", "telegram:1")  # waiting out its retry
+    clock.advance(30.0)
+    [note] = bus.claim("media.telegram")
+    bus.ack(note)
+    assert not bus.waiting("media.telegram", "telegram:1")
+    bus.publish("media.telegram", 3, key="telegram:1", max_attempts=1)
+    [last] = bus.claim("media.telegram")
+    bus.nack(last, "gone")  # its last attempt: dead
+    assert not bus.waiting("media.telegram", "telegram:1")

@@ -66,6 +66,14 @@ def test_faq_add_list_and_remove_in_separate_processes(
          "100000 characters long; the limit is 4000 characters"),
         (["faq", "remove", "42"], 1, "no FAQ entry 42"),
         (["faq", "remove", "first"], 2, "'first' is not an entry id"),
+        (["faq", "add", "--answer", "Sí."], 2, "--question is required"),
+        (["faq", "add", "--id", "1", "--answer", "Sí."], 2, "--id needs --lang"),
+        (["faq", "add", "--id", "1", "--lang", "es", "--answer", "Sí."], 1, "no FAQ entry 1"),
+        (["faq", "add", "--id", "x", "--lang", "es", "--answer", "Sí."], 2,
+         "'x' is not an entry id"),
+        (["faq", "add", "--question", "Open?", "--answer", "Yes.", "--lang", "english"], 2,
+         "'english' is not a language code"),
+        (["faq", "remove", "1", "--lang", "es"], 1, "no FAQ entry 1"),
         (["cache", "show", "42"], 1, "no cached answer 42"),
         (["cache", "forget", "42"], 1, "no cached answer 42"),
         (["cache", "show", "nope"], 2, "neither a row id nor a 64-character key"),
@@ -82,6 +90,47 @@ def test_bad_input_gets_a_clear_error_a_non_zero_exit_and_changes_nothing(
     with Database(db_url) as db:
         assert FaqStore(db).list() == []
         assert FaqStore(db).revision() == 0
+
+
+def test_faq_add_with_a_language_and_a_translation_then_list_and_remove_it(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--database-url", db_url, "faq", *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, _ = run("add", "--question", "Do you sell gift cards?", "--answer",
+                       "Yes, from 10 euros.", "--lang", "en", "--json")  # fmt: skip
+    assert code == 0
+    entry = orjson.loads(out)
+    assert (entry["language"], entry["translations"]) == ("en", {})
+    faq_id = str(entry["id"])
+    code, out, _ = run("add", "--id", faq_id, "--lang", "ES",
+                       "--answer", "Sí, desde 10 euros.\nTambién en la tienda.")  # fmt: skip
+    assert code == 0
+    assert f"FAQ entry {faq_id} now answers in 'es' too" in out
+    code, out, err = run("add", "--id", faq_id, "--lang", "pt", "--answer", "  ")
+    assert (code, out) == (2, "")
+    assert "the translation is empty; nothing was stored" in err
+
+    assert run("list", "--json")[0] == 0
+    code, out, _ = run("list", "--json")
+    [listed] = orjson.loads(out)
+    assert listed["translations"] == {"es": "Sí, desde 10 euros.\nTambién en la tienda."}
+    code, out, _ = run("list")
+    assert f"[{faq_id}] (owner, en, " in out
+    assert "    [es] Sí, desde 10 euros.\n         También en la tienda.\n" in out
+
+    code, out, _ = run("remove", faq_id, "--lang", "es")
+    assert code == 0
+    assert f"The 'es' translation of FAQ entry {faq_id} was removed" in out
+    code, _, err = run("remove", faq_id, "--lang", "es")
+    assert code == 1
+    assert f"FAQ entry {faq_id} has no 'es' translation" in err
+    with Database(db_url) as db:
+        [stored] = FaqStore(db).list()
+        assert (stored.question, stored.translations) == ("Do you sell gift cards?", {})
 
 
 def test_an_unmigrated_database_is_refused_naming_the_fix(

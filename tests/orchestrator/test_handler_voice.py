@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 from onebox_bus import Bus
 from onebox_bus.contracts import InboundMessage
 from onebox_bus.testing import FakeClock
 from onebox_orchestrator.handler import InboundHandler
+from onebox_orchestrator.holding import HoldingReplies
 from onebox_orchestrator.memory import ConversationMemory
 from onebox_orchestrator.persona import Personas
 from onebox_orchestrator.testing import make_inbound, publish_inbound
+from onebox_router import RouterSettings, build_router
 from onebox_router.transcribe import Transcript, with_transcript, with_voice_error
 from onebox_service import MessageJournal, read_journey
 
@@ -137,3 +141,58 @@ async def test_with_a_desk_a_note_the_customer_can_fix_is_not_escalated(bus: Bus
     assert "send a shorter one, or type" in to_customer.text
     assert "a person" not in to_customer.text
     assert desk.open_for(CUSTOMER) is None
+
+
+FAQ = """## What are your opening hours?
+We're open Monday to Friday 9:00-19:00.
+[es] Abrimos de lunes a viernes de 9:00 a 19:00.
+
+## How much does shipping cost?
+Shipping is 4.90 euros within Portugal.
+"""
+
+
+async def test_without_a_model_the_offline_answer_follows_the_spoken_or_typed_language(
+    bus: Bus, tmp_path: Path
+) -> None:
+    """Issue 18: a voice note's reply is in the language the provider reported, when no model
+    answers too: the FAQ's translation, an honest lead-in without one, or the holding reply
+    in that language; typed text follows the language recognised in it."""
+    faq = tmp_path / "faq.md"
+    faq.write_text(FAQ, encoding="utf-8")
+    holding = HoldingReplies()
+    messages = {
+        "spoken-es": with_transcript(make_inbound("", content_kind="voice", conversation_id="1"),
+                                     heard("horario?", "es")),
+        "spoken-pt": with_transcript(make_inbound("", content_kind="voice", conversation_id="2"),
+                                     heard("How much does shipping cost?", "pt")),
+        "spoken-es-unknown": with_transcript(
+            make_inbound("", content_kind="voice", conversation_id="3"),
+            heard("Reparan bicicletas", "es"),
+        ),
+        "typed-es": make_inbound("¿A qué hora abren?", conversation_id="4"),
+        "typed-en": make_inbound("How much does shipping cost?", conversation_id="5"),
+    }  # fmt: skip
+    async with httpx.AsyncClient() as http:
+        router = build_router(
+            RouterSettings(faq_file=faq), http=http, db=None, holding=holding.reply
+        )
+        handler = InboundHandler(
+            bus=bus, router=router, memory=ConversationMemory(bus.db, clock=bus.clock),
+            personas=Personas.load(business="Casa Verde", holding=holding),
+            holding=holding.reply,
+        )  # fmt: skip
+        for message in messages.values():
+            publish_inbound(bus, message)
+        assert await handle_all(bus, handler) == len(messages)
+        await router.aclose()
+    replies = {r.conversation_id: r.text for r in outbound(bus)}
+    said = {name: replies[m.conversation_id] for name, m in messages.items()}
+    assert said == {
+        "spoken-es": "Abrimos de lunes a viernes de 9:00 a 19:00.",
+        "spoken-pt": "Só tenho esta resposta em inglês:\n\nShipping is 4.90 euros within Portugal.",
+        "spoken-es-unknown": "¡Gracias por tu mensaje! No puedo responder a eso por aquí; por "
+        "favor, contacta directamente con nosotros.",
+        "typed-es": "Abrimos de lunes a viernes de 9:00 a 19:00.",
+        "typed-en": "Shipping is 4.90 euros within Portugal.",
+    }

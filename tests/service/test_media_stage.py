@@ -12,7 +12,15 @@ import anyio
 import pytest
 from onebox_bus import Bus
 from onebox_bus.contracts import INBOUND, InboundMessage, media_topic
-from onebox_service import MediaStage, MediaTooLarge, MediaUnavailable, SavedMedia
+from onebox_metrics import Collector
+from onebox_service import (
+    MediaStage,
+    MediaTooLarge,
+    MediaUnavailable,
+    SavedMedia,
+    WebhookEventStore,
+    WebhookIngest,
+)
 
 pytestmark = pytest.mark.anyio
 TOPIC = media_topic("telegram")
@@ -121,3 +129,38 @@ async def test_permanent_failures_carry_their_reason(bus: Bus, tmp_path: Path) -
     reasons = sorted(m.meta["voice_error"] for m in published(bus))
     assert reasons == ["too_large", "too_long"]
     assert steps.fetched == 1  # the long one was refused before any download
+
+
+async def test_a_message_after_a_waiting_note_is_handled_after_it(bus: Bus, tmp_path: Path) -> None:
+    """Issue 21: a message typed after a voice note was answered before it (the note spent
+    its download and transcription in the media stage, minutes when the agent was restarted
+    meanwhile). While the note waits, the conversation's messages queue behind it."""
+    ingest = WebhookIngest(
+        bus=bus, events=WebhookEventStore(bus.db), collector=Collector("test"), channel="tg"
+    )
+    steps = Steps(tmp_path)
+    typed = dataclasses.replace(
+        note(), text="And do you deliver?", content_kind="text", correlation_id="typed",
+        platform_message_id="8", meta={},
+    )  # fmt: skip
+    other = dataclasses.replace(typed, conversation_id="43", correlation_id="other")
+    await ingest.publish(note(), dedupe_key="telegram:1", topic=TOPIC, behind=TOPIC)
+    await ingest.publish(typed, dedupe_key="telegram:2", behind=TOPIC)
+    await ingest.publish(other, dedupe_key="telegram:3", behind=TOPIC)  # no note waits there
+    # A platform's redelivery of the typed message is absorbed where the first copy waits.
+    await ingest.publish(typed, dedupe_key="telegram:2", behind=TOPIC)
+    assert (bus.stats()[TOPIC].ready, bus.stats()[INBOUND].ready) == (2, 1)
+    assert [m.correlation_id for m in published(bus)] == ["other"]
+
+    handler = stage(bus, steps, tmp_path)
+    await run_once(bus, handler)  # the note, transcribed
+    await run_once(bus, handler)  # the typed message, passed on as it is
+    assert steps.fetched == 1
+    first, second = published(bus)
+    assert (first.correlation_id, first.text) == ("c0ffee", "When do you open?")
+    assert second == typed
+    assert bus.stats()[TOPIC].done == 2
+    # Nothing waits any more: the conversation's next message goes straight to inbound.
+    later = dataclasses.replace(typed, correlation_id="later", platform_message_id="9")
+    await ingest.publish(later, dedupe_key="telegram:4", behind=TOPIC)
+    assert [m.correlation_id for m in published(bus)] == ["later"]

@@ -21,7 +21,7 @@ from typing import Any
 import structlog
 from litestar import Request
 from litestar.handlers import HTTPRouteHandler
-from onebox_bus.contracts import INBOUND, OPERATOR
+from onebox_bus.contracts import INBOUND, OPERATOR, media_topic
 from onebox_service import WebhookIngest, new_correlation_id, secret_matches, webhook_post
 from pydantic import SecretStr
 
@@ -32,6 +32,7 @@ log = structlog.get_logger("onebox.telegram.webhook")
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 WEBHOOK_PATH = "/webhook/telegram"
+MEDIA = media_topic("telegram")
 _OK = {"ok": True}
 
 
@@ -62,7 +63,8 @@ def telegram_webhook(
     """The webhook route; `secret` None (sandbox only) admits only direct local requests.
 
     With `voice` (a media stage runs), voice notes go to ``media.telegram`` instead of
-    ``inbound`` (`ParsedUpdate.topic`).
+    ``inbound`` (`ParsedUpdate.topic`), and so does a message of a conversation whose voice
+    note is still there, to be answered after it (`WebhookIngest.publish`'s ``behind``).
     """
     expected = secret.get_secret_value() if secret is not None else None
     operator_chat = str(operator_chat_id) if operator_chat_id is not None else None
@@ -88,6 +90,7 @@ def telegram_webhook(
                     parsed.inbound,
                     dedupe_key=parsed.dedupe_key,
                     topic=OPERATOR if operator else (parsed.topic if voice else INBOUND),
+                    behind=MEDIA if voice and not operator else None,
                 )
                 return _OK
             await apply_event(chats, parsed)

@@ -99,6 +99,7 @@ def create_app(
         clock=clock,
         sleep=sleep,
         grace=settings.shutdown_grace_seconds,
+        lease=settings.whatsapp_sender_lease,
     )
     runtime.add_worker(sender)
     webhook = WhatsAppWebhook(

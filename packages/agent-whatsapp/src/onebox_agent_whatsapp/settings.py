@@ -38,6 +38,8 @@ class WhatsAppSettings(ServiceSettings):
         whatsapp_max_per_second: sends per second for the phone number (Cloud API: ~80).
         whatsapp_request_timeout_seconds: timeout of each Graph API request.
         whatsapp_mark_read: mark the customer's message read when replying.
+        whatsapp_sender_lease: seconds a claimed reply stays ours; after a crash it is sent
+            again once this has passed.
     """
 
     port: int = Field(default=3002, ge=1, le=65535)
@@ -54,6 +56,7 @@ class WhatsAppSettings(ServiceSettings):
     whatsapp_max_per_second: float = Field(default=80.0, gt=0)
     whatsapp_request_timeout_seconds: float = Field(default=10.0, gt=0)
     whatsapp_mark_read: bool = True
+    whatsapp_sender_lease: float = Field(default=60.0, gt=0)
 
     @field_validator("whatsapp_phone_number_id", mode="after")
     @classmethod

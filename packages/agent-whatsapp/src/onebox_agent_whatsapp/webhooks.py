@@ -46,7 +46,9 @@ class WhatsAppWebhook:
             this machine through no proxy, and refuses (403) every other.
         verify_token: the callback verification token; None refuses every verification.
         clock: the time source.
-        voice: a media stage runs: voice notes and audio files go to ``media.whatsapp``.
+        voice: a media stage runs: voice notes and audio files go to ``media.whatsapp``, and
+            so does a message of a conversation whose note is still there, to be answered
+            after it (`WebhookIngest.publish`'s ``behind``).
     """
 
     def __init__(
@@ -106,7 +108,8 @@ class WhatsAppWebhook:
             for m in batch.messages:
                 speech = self.voice and m.content_kind in ("voice", "audio")
                 topic = media_topic(CHANNEL) if speech else INBOUND
-                await self.ingest.publish(m, dedupe_key=dedupe_key(m), topic=topic)
+                behind = media_topic(CHANNEL) if self.voice else None
+                await self.ingest.publish(m, dedupe_key=dedupe_key(m), topic=topic, behind=behind)
             self.recorder.record_soon(
                 [(m.conversation_id, float(m.meta["timestamp"])) for m in batch.messages]
             )

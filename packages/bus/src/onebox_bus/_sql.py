@@ -116,6 +116,14 @@ SELECT COUNT(*) FROM bus_messages
 WHERE topic = :topic AND key = :key AND state IN ('ready', 'claimed') AND id > :id
 """
 
+# Whether a topic holds an unsettled message of a key (ready, deferred or claimed): an
+# index-only probe of ix_bus_messages_key_head.
+KEY_WAITING = """
+SELECT 1 FROM bus_messages
+WHERE topic = :topic AND key = :key AND state IN ('ready', 'claimed')
+LIMIT 1
+"""
+
 # Claims the messages queued behind a head its caller holds (checked in the same
 # transaction): per-key FIFO keeps every other consumer off them, so whatever their state
 # (ready, deferred, or claimed by a consumer that died), they are the head holder's to take.

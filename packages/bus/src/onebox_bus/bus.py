@@ -323,6 +323,11 @@ class Bus(Publishing, Operations):
         )
         return int(rows[0][0]) if rows else 0
 
+    def waiting(self, topic: str, key: str) -> bool:
+        """Whether `topic` holds a message of `key` not yet settled (ready, deferred or
+        claimed): a message published there now would be handled after it (a read)."""
+        return bool(self._read(self._sql["KEY_WAITING"], {"topic": topic, "key": key}))
+
     def claim_followers(
         self, head: Message, *, lease: float, consumer: str = "", limit: int = 20
     ) -> list[Message]:
@@ -411,6 +416,7 @@ _STATEMENTS = (
     "DEFER",
     "UNDEFER",
     "FOLLOWERS_WAITING",
+    "KEY_WAITING",
     "CLAIM_FOLLOWERS",
     "STATS_ACTIVE",
     "STATS_FINISHED",

@@ -30,7 +30,7 @@ import anyio
 import structlog
 from onebox_bus import Bus, Message
 from onebox_bus.contracts import InboundMessage
-from onebox_router import Conversation, LiveFaq, Reply, Turn
+from onebox_router import Conversation, Fallback, LiveFaq, Reply, Turn
 from onebox_service import MessageJournal
 
 from .desk import HandoffDesk, media_words
@@ -47,6 +47,11 @@ FALLBACK_MODEL = "fallback"
 READABLE_KINDS = frozenset({"text", "command", "button"})
 ROUTER_OVERRUN = 2.0
 """Seconds past the deadline after which a router that has not answered is abandoned."""
+
+
+def _fixed_holding(question: str, /, language: str | None = None) -> str:
+    """The holding reply without a business file or an operator (English, no person promised)."""
+    return HOLDING_REPLY
 
 
 class ReplyRouter(Protocol):
@@ -110,7 +115,7 @@ class Answerer:
         deadline_seconds: float = 30.0,
         clock: Callable[[], float] = time.time,
         journal: MessageJournal | None = None,
-        holding: Callable[[str], str] | None = None,
+        holding: Fallback | None = None,
         desk: HandoffDesk | None = None,
         faq: LiveFaq | None = None,
         typing: TypingSignals | None = None,
@@ -122,7 +127,7 @@ class Answerer:
         self.deadline_seconds = deadline_seconds
         self.clock = clock
         self.journal = journal
-        self.holding = holding or (lambda _question: HOLDING_REPLY)
+        self.holding: Fallback = holding or _fixed_holding
         self.desk = desk
         self.faq = faq
         self.typing = typing
@@ -134,6 +139,7 @@ class Answerer:
             Exception: a retryable router failure with attempts and time left.
         """
         heard = transcribed(inbound)
+        spoken = heard.language if heard is not None else None
         if heard is None and self.desk is not None and (why := unheard(inbound)) is not None:
             # Nobody could listen to it: a person is told, so the reply may promise one.
             return self._handed_over(
@@ -178,6 +184,7 @@ class Answerer:
             channel=inbound.channel,
             conversation_id=inbound.conversation_id,
             correlation_id=inbound.correlation_id,
+            language=spoken,
         )
         deadline = inbound.received_at + self.deadline_seconds
         try:
@@ -242,7 +249,7 @@ class Answerer:
         log.error("router.failed", error=type(exc).__name__, reason=reason)
         escalation = repeated if repeated.escalate else self._unanswered(inbound.text)
         return Answer(
-            text=self.holding(inbound.text),
+            text=self.holding(inbound.text, _spoken(inbound)),
             outcome="holding",
             provider="none",
             dead_reason=reason,
@@ -255,7 +262,7 @@ class Answerer:
         """The conversation goes to a person: the reply says one will answer."""
         assert self.desk is not None
         return Answer(
-            text=self.desk.holding.handed_over(inbound.text),
+            text=self.desk.holding.handed_over(inbound.text, _spoken(inbound)),
             outcome="escalated",
             provider="none",
             escalation=escalation,
@@ -284,3 +291,9 @@ class Answerer:
             if repeated.escalate:
                 return self._handed_over(inbound, repeated)
         return Answer(text=text, outcome="unsupported", provider=FIXED, origin="fixed")
+
+
+def _spoken(inbound: InboundMessage) -> str | None:
+    """The language a transcribed voice note was spoken in (None for typed text)."""
+    heard = transcribed(inbound)
+    return heard.language if heard is not None else None

@@ -35,7 +35,7 @@ from collections.abc import Callable
 import structlog
 from onebox_bus import Bus, LeaseLost, Message, check_topic
 from onebox_bus.contracts import InboundMessage, outbound_topic
-from onebox_router import LiveFaq
+from onebox_router import Fallback, LiveFaq
 from onebox_service import MessageJournal
 
 from .answering import Answer, Answerer, ReplyRouter
@@ -87,7 +87,7 @@ class InboundHandler:
         instruments: Instruments | None = None,
         log_text: bool = False,
         journal: MessageJournal | None = None,
-        holding: Callable[[str], str] | None = None,
+        holding: Fallback | None = None,
         desk: HandoffDesk | None = None,
         questions: QuestionGroups | None = None,
         faq: LiveFaq | None = None,

@@ -7,7 +7,9 @@ opening hours, when the business opens again. The same rule shapes the personas'
 for questions a model cannot answer, so no provider promises a person either.
 
 The wording exists in English, Spanish, Portuguese and French and follows the customer's
-message (`onebox_service.guess_language`). Time comes from the injected clock.
+language: the one a transcription provider reported for a voice note when it is one of
+those, else the one guessed from the message (`onebox_service.guess_language`). Time comes
+from the injected clock.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from onebox_service import (
+    LANGUAGES,
     Business,
     Language,
     back_sentence,
@@ -63,6 +66,14 @@ _HANDED: dict[Language, str] = {
 }
 
 
+def _language(question: str, reported: str | None) -> Language:
+    """`reported` when the replies are written in it, else the language of `question`."""
+    for language in LANGUAGES:
+        if reported == language:
+            return language
+    return guess_language(question)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HoldingReplies:
     """The holding reply and the personas' "cannot answer" instruction for one deployment.
@@ -80,9 +91,10 @@ class HoldingReplies:
     person_notified: bool = False
     clock: Callable[[], float] = field(default=time.time)
 
-    def reply(self, question: str) -> str:
-        """The holding reply to `question`, in the customer's language."""
-        language = guess_language(question)
+    def reply(self, question: str, language: str | None = None) -> str:
+        """The holding reply to `question`, in the customer's language (`language`, the
+        language code a transcription provider reported, when the reply is written in it)."""
+        language = _language(question, language)
         text = _SORRY[language]
         contact = self.business.contact.parts() if self.business is not None else []
         if self.person_notified:
@@ -95,9 +107,9 @@ class HoldingReplies:
         closed = self.closed_sentence(language)
         return f"{text} {closed}" if closed else text
 
-    def handed_over(self, question: str) -> str:
+    def handed_over(self, question: str, language: str | None = None) -> str:
         """What the customer is told when the conversation has just been handed to a person."""
-        language = guess_language(question)
+        language = _language(question, language)
         closed = self.closed_sentence(language)
         return f"{_HANDED[language]} {closed}" if closed else _HANDED[language]
 

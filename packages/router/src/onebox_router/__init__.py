@@ -8,10 +8,13 @@ from .cacheadmin import CacheAdmin, CachedAnswer
 from .classifier import Classification, Classifier
 from .conversation import Completion, Conversation, MessageClass, Reply, Turn
 from .errors import ConfigError, ProviderError, RouterError
-from .faqstore import MAX_ANSWER_CHARS, FaqError, FaqStore, LiveFaq, SeedResult, StoredFaq
+from .faqentry import MAX_ANSWER_CHARS, FaqError, SeedResult, StoredFaq
+from .faqstore import FaqStore
 from .ledger import CallRecord, Ledger, spend_summary
+from .livefaq import LiveFaq
+from .localized import language_code
 from .matching import Signature, signature, similarity
-from .offline import FaqEntry, OfflineProvider, load_faq, parse_faq
+from .offline import Fallback, FaqEntry, OfflineProvider, load_faq, parse_faq
 from .openai import OpenAICompatProvider
 from .personal import personal_reasons
 from .policy import ProviderConfig, RoutingPolicy, load_policy
@@ -39,6 +42,7 @@ __all__ = [
     "CompletionRequest",
     "ConfigError",
     "Conversation",
+    "Fallback",
     "FaqEntry",
     "FaqError",
     "FaqStore",
@@ -67,6 +71,7 @@ __all__ = [
     "cache_exclusion",
     "depends_on_history",
     "faq_store",
+    "language_code",
     "load_faq",
     "load_policy",
     "lookup_price",

@@ -35,6 +35,10 @@ memory and added in batches written behind the replies, so a hit itself writes n
 imported on start (``source = 'file'``) and the owner's (``'owner'``). ``content_key`` is
 SHA-256 over the whitespace-collapsed question and answer (one row per distinct entry); a
 removed entry keeps its row with ``removed_at`` set, so the file never brings it back.
+``language`` is the ISO 639-1 code the entry is written in, when declared (NULL: recognised
+from its text, `onebox_router.localized`). ``router_faq_translations`` holds an entry's answer
+in other languages, one row per (entry, language), ``source`` telling the FAQ file's from the
+owner's.
 ``router_faq_state`` is one row (``id = 1``, inserted by the first change) whose
 ``revision`` is raised in the same transaction as every change: the cheap read that tells a
 running process to reload.
@@ -43,7 +47,17 @@ running process to reload.
 from __future__ import annotations
 
 from onebox_bus import table_metadata
-from sqlalchemy import BigInteger, Column, Double, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 metadata = table_metadata()
 
@@ -94,6 +108,17 @@ faq = Table(
     Column("content_key", String(64), nullable=False, unique=True),
     Column("created_at", Double, nullable=False),
     Column("removed_at", Double, nullable=True),
+    Column("language", String(8), nullable=True),
+)
+
+faq_translations = Table(
+    "router_faq_translations",
+    metadata,
+    Column("faq_id", Integer, ForeignKey("router_faq.id"), primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("answer", Text, nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("created_at", Double, nullable=False),
 )
 
 faq_state = Table(

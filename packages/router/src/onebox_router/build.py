@@ -18,9 +18,11 @@ from onebox_bus import Database
 from ._metrics import Collector
 from .anthropic import AnthropicProvider
 from .cache import ResponseCache
-from .faqstore import FaqStore, LiveFaq, StoredFaq
+from .faqentry import StoredFaq
+from .faqstore import FaqStore
 from .ledger import Ledger
-from .offline import FALLBACK_TEXT, OfflineProvider, load_faq
+from .livefaq import LiveFaq
+from .offline import FALLBACK_TEXT, Fallback, OfflineProvider, load_faq
 from .openai import OpenAICompatProvider
 from .policy import ProviderConfig, RoutingPolicy, load_policy
 from .provider import Provider
@@ -86,7 +88,7 @@ def build_router(
     db: Database | None,
     clock: Callable[[], float] = time.time,
     collector: Collector | None = None,
-    holding: Callable[[str], str] | None = None,
+    holding: Fallback | None = None,
     faq: LiveFaq | None = None,
 ) -> Router:
     """A router configured by `settings` (and its routing file), on `http` and `db`.

@@ -37,6 +37,8 @@ class Conversation:
         cache_scope: what the cache namespace is keyed on instead of `system`: the prompt
             without the FAQ, whose edits delete only the cached answers they supersede
             (`onebox_router.faqstore`) instead of emptying the whole cache.
+        language: the language the customer spoke (a code), when a transcription provider
+            reported it; None for typed text, whose language the offline answer recognises.
     """
 
     system: str
@@ -45,6 +47,7 @@ class Conversation:
     conversation_id: str = ""
     correlation_id: str = ""
     cache_scope: str | None = None
+    language: str | None = None
 
     @property
     def question(self) -> str:

@@ -10,7 +10,11 @@ by the orchestrator at every start):
 - a known entry is left as it is, so an entry the owner removed stays removed, whatever the
   file says (`add` the same question and answer to bring it back);
 - a file entry no longer in the file (the file was edited) is removed;
-- the owner's entries (``source = 'owner'``) are never touched by the file.
+- the owner's entries (``source = 'owner'``) are never touched by the file;
+- a file entry's declared language and ``[xx]`` translations follow the file at every start
+  (they are not part of its identity); the owner's translations (`translate`) are never
+  touched by the file, and win over the file's for the same language
+  (`onebox_router.faqtranslations`).
 
 Every change raises ``router_faq_state.revision`` (one row, made by the first change) in
 the same transaction, and deletes the cached answers the changed entry supersedes
@@ -24,95 +28,54 @@ read per message.
 
 from __future__ import annotations
 
-import hashlib
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
 from onebox_bus import Database
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import faqtranslations as translations
 from ._schema import faq as table
 from ._schema import faq_state as state
 from .cacheadmin import delete_answers, superseded
-from .errors import RouterError
+from .faqentry import (
+    MAX_ANSWER_CHARS,
+    MAX_QUESTION_CHARS,
+    FaqError,
+    FaqSource,
+    SeedResult,
+    StoredFaq,
+    content_key,
+    validate,
+    validate_language,
+    validate_translation,
+)
 from .offline import FaqEntry
+
+__all__ = [
+    "MAX_ANSWER_CHARS",
+    "MAX_QUESTION_CHARS",
+    "FaqError",
+    "FaqStore",
+    "SeedResult",
+    "StoredFaq",
+    "content_key",
+    "validate",
+]
 
 log = structlog.get_logger()
 
-FaqSource = Literal["file", "owner"]
-MAX_QUESTION_CHARS = 500
-"""The longest question accepted (a customer's question, not an essay)."""
-MAX_ANSWER_CHARS = 4000
-"""The longest answer accepted: it must fit in one Telegram message (4096 characters)."""
 DEFAULT_SUPERSEDE_THRESHOLD = 0.8
 """The cache's default paraphrase threshold (`RoutingPolicy.cache_similarity`)."""
 
 
-class FaqError(RouterError, ValueError):
-    """An FAQ entry that cannot be stored (empty, too long); the message says why."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredFaq:
-    """One FAQ entry as stored.
-
-    Attributes:
-        id: its number (``onebox faq remove ID``).
-        question: the question, as given (HTML included: escaping is the display's job).
-        answer: the answer, as given.
-        source: ``file`` (imported from the FAQ file) or ``owner`` (added at runtime).
-        created_at: unix seconds (UTC) when it was stored.
-    """
-
-    id: int
-    question: str
-    answer: str
-    source: FaqSource
-    created_at: float
-
-    def entry(self) -> FaqEntry:
-        """The question and answer, as the offline answerer takes them."""
-        return FaqEntry(question=self.question, answer=self.answer)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SeedResult:
-    """What `FaqStore.seed` changed: file entries imported and file entries removed."""
-
-    imported: int
-    retired: int
-
-
-def content_key(question: str, answer: str) -> str:
-    """The identity of an entry: SHA-256 of its whitespace-collapsed question and answer."""
-    text = " ".join(question.split()) + "\x00" + " ".join(answer.split())
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def validate(question: str, answer: str) -> tuple[str, str]:
-    """The question and answer trimmed of surrounding blanks, or `FaqError` saying what is wrong."""
-    question, answer = question.strip(), answer.strip()
-    for name, text, limit in (
-        ("question", question, MAX_QUESTION_CHARS),
-        ("answer", answer, MAX_ANSWER_CHARS),
-    ):
-        if not text:
-            raise FaqError(f"the {name} is empty")
-        if len(text) > limit:
-            raise FaqError(
-                f"the {name} is {len(text)} characters long; the limit is {limit} characters"
-            )
-        if "\x00" in text:
-            raise FaqError(f"the {name} contains a NUL character")
-    return question, answer
-
-
-def _to_faq(row: sa.Row[tuple[object, ...]]) -> StoredFaq:
+def _to_faq(
+    row: sa.Row[tuple[object, ...]], translations: Mapping[str, str] | None = None
+) -> StoredFaq:
     m = row._mapping
     return StoredFaq(
         id=int(m["id"]),
@@ -120,7 +83,22 @@ def _to_faq(row: sa.Row[tuple[object, ...]]) -> StoredFaq:
         answer=m["answer"],
         source=m["source"],
         created_at=float(m["created_at"]),
+        language=m["language"],
+        translations=dict(translations or {}),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _FileEntry:
+    question: str
+    answer: str
+    language: str | None
+    translations: dict[str, str]
+
+
+def _same_file_texts(stored: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+    """Whether the stored translations hold the file's (the owner's extra ones aside)."""
+    return all(stored.get(lang) == text for lang, text in wanted.items())
 
 
 _LIVE = sa.select(table).where(table.c.removed_at.is_(None))
@@ -159,15 +137,26 @@ class FaqStore:
     # -- reads ---------------------------------------------------------------------------
 
     def list(self) -> list[StoredFaq]:
-        """The current entries, oldest first."""
+        """The current entries, oldest first, with their translations."""
         query = _LIVE.order_by(table.c.id)
-        return [_to_faq(r) for r in self.db.read(lambda c: c.execute(query).all())]
+
+        def read(c: sa.Connection) -> list[StoredFaq]:
+            rows = c.execute(query).all()
+            texts = translations.load(c) if rows else {}
+            return [_to_faq(r, texts.get(int(r.id))) for r in rows]
+
+        return self.db.read(read)
 
     def get(self, faq_id: int) -> StoredFaq | None:
         """The current entry `faq_id`; None when unknown or removed."""
-        query = _LIVE.where(table.c.id == faq_id)
-        row = self.db.read(lambda c: c.execute(query).first())
-        return _to_faq(row) if row is not None else None
+        return self.db.read(lambda c: self._get(c, faq_id))
+
+    @staticmethod
+    def _get(conn: sa.Connection, faq_id: int) -> StoredFaq | None:
+        row = conn.execute(_LIVE.where(table.c.id == faq_id)).first()
+        if row is None:
+            return None
+        return _to_faq(row, translations.load(conn, faq_id).get(faq_id))
 
     def revision(self) -> int:
         """A number that changes with every add and remove, in any process (one row read)."""
@@ -176,33 +165,43 @@ class FaqStore:
 
     # -- changes -------------------------------------------------------------------------
 
-    def add(self, question: str, answer: str) -> StoredFaq:
+    def add(self, question: str, answer: str, *, language: str | None = None) -> StoredFaq:
         """Store an owner's entry and delete the cached answers it supersedes.
 
-        Adding an entry that exists returns it unchanged; adding one that was removed brings
-        it back.
+        Adding an entry that exists returns it unchanged (but for a `language` it did not
+        declare); adding one that was removed brings it back.
+
+        Args:
+            question: the customer's question.
+            answer: the answer, written in `language`.
+            language: the language code the entry is written in (None: recognised from its
+                text when it is answered).
 
         Raises:
-            FaqError: empty question or answer, or one over its limit.
+            FaqError: empty question or answer, one over its limit, a bad language code.
         """
         question, answer = validate(question, answer)
+        lang = validate_language(language) if language is not None else None
         key = content_key(question, answer)
         doomed = self._superseded([question])
 
         def work(conn: sa.Connection) -> tuple[StoredFaq, int]:
             now = self.clock()
-            inserted = self._insert_new(conn, question, answer, key, source="owner", now=now)
+            inserted = self._insert_new(
+                conn, question, answer, key, source="owner", now=now, language=lang
+            )
             row = conn.execute(sa.select(table).where(table.c.content_key == key)).one()
-            if not inserted and row.removed_at is None:
-                return _to_faq(row), 0
+            relabel = lang is not None and row.language != lang
+            if not inserted and row.removed_at is None and not relabel:
+                return _to_faq(row, translations.load(conn, row.id).get(row.id)), 0
             if not inserted:
-                conn.execute(
-                    sa.update(table)
-                    .where(table.c.id == row.id)
-                    .values(removed_at=None, source="owner", created_at=now)
-                )
-                row = conn.execute(sa.select(table).where(table.c.id == row.id)).one()
-            return _to_faq(row), self._changed(conn, doomed)
+                values: dict[str, object] = {"language": lang} if relabel else {}
+                if row.removed_at is not None:
+                    values |= {"removed_at": None, "source": "owner", "created_at": now}
+                conn.execute(sa.update(table).where(table.c.id == row.id).values(values))
+            stored = self._get(conn, int(row.id))
+            assert stored is not None
+            return stored, self._changed(conn, doomed)
 
         stored, self.superseded = self.db.write(work)
         log.info("faq.added", faq_id=stored.id, superseded=self.superseded)
@@ -231,23 +230,83 @@ class FaqStore:
         log.info("faq.removed", faq_id=faq_id, superseded=deleted)
         return True
 
+    def translate(self, faq_id: int, language: str, answer: str) -> StoredFaq | None:
+        """Store entry `faq_id`'s answer in `language` (the owner's; it replaces the one it
+        had) and delete the cached answers its question has; None when there is no entry.
+
+        Raises:
+            FaqError: a bad language code, an empty or too long answer.
+        """
+        language, answer = validate_translation(language, answer)
+        entry = self.get(faq_id)
+        if entry is None:
+            return None
+        doomed = self._superseded([entry.question])
+
+        def work(conn: sa.Connection) -> tuple[StoredFaq | None, int]:
+            if self._get(conn, faq_id) is None:
+                return None, 0  # removed by someone else meanwhile
+            now = self.clock()
+            translations.put(conn, faq_id, language, answer, source="owner", now=now)
+            deleted = self._changed(conn, doomed)
+            return self._get(conn, faq_id), deleted
+
+        stored, self.superseded = self.db.write(work)
+        if stored is not None:
+            log.info("faq.translated", faq_id=faq_id, language=language)
+        return stored
+
+    def untranslate(self, faq_id: int, language: str) -> bool:
+        """Delete entry `faq_id`'s answer in `language`; False when it had none.
+
+        Raises:
+            FaqError: a bad language code.
+        """
+        language = validate_language(language)
+        entry = self.get(faq_id)
+        if entry is None or language not in entry.translations:
+            return False
+        doomed = self._superseded([entry.question])
+
+        def work(conn: sa.Connection) -> int | None:
+            if not translations.drop(conn, faq_id, language):
+                return None
+            return self._changed(conn, doomed)
+
+        deleted = self.db.write(work)
+        if deleted is None:
+            return False
+        self.superseded = deleted
+        log.info("faq.untranslated", faq_id=faq_id, language=language)
+        return True
+
     def seed(self, entries: Iterable[FaqEntry]) -> SeedResult:
         """Bring the file's entries in (see the module docstring for the rule).
 
         An entry the owner could not have added (empty, over a limit) is skipped with a
         warning naming its position in the file.
         """
-        wanted: dict[str, tuple[str, str]] = {}
+        wanted: dict[str, _FileEntry] = {}
         for number, entry in enumerate(entries, start=1):
             try:
                 question, answer = validate(entry.question, entry.answer)
+                lang = validate_language(entry.language) if entry.language else None
             except FaqError as exc:
                 log.warning("faq.file_entry_skipped", entry=number, reason=str(exc))
                 continue
-            wanted.setdefault(content_key(question, answer), (question, answer))
+            texts: dict[str, str] = {}
+            for code, text in entry.translations.items():
+                try:
+                    code, text = validate_translation(code, text)
+                except FaqError as exc:
+                    log.warning("faq.file_translation_skipped", entry=number, reason=str(exc))
+                    continue
+                texts[code] = text
+            key = content_key(question, answer)
+            wanted.setdefault(key, _FileEntry(question, answer, lang, texts))
 
         columns = (table.c.id, table.c.content_key, table.c.source, table.c.question,
-                   table.c.removed_at)  # fmt: skip
+                   table.c.removed_at, table.c.language)  # fmt: skip
         known = self.db.read(lambda c: c.execute(sa.select(*columns)).all())
         keys = {row.content_key for row in known}
         new = {key: entry for key, entry in wanted.items() if key not in keys}
@@ -255,40 +314,72 @@ class FaqStore:
             row for row in known
             if row.source == "file" and row.removed_at is None and row.content_key not in wanted
         ]  # fmt: skip
-        if not new and not gone:
+        kept = [
+            row for row in known
+            if row.source == "file" and row.removed_at is None and row.content_key in wanted
+        ]  # fmt: skip
+        if not new and not gone and not self._file_differs(kept, wanted):
             return SeedResult(imported=0, retired=0)
-        doomed = self._superseded([q for q, _ in new.values()] + [row.question for row in gone])
+        doomed = self._superseded([e.question for e in new.values()] + [r.question for r in gone])
 
         def work(conn: sa.Connection) -> SeedResult:
             now = self.clock()
-            imported = sum(
-                self._insert_new(conn, question, answer, key, source="file", now=now)
-                for key, (question, answer) in new.items()
-            )
-            retired = 0
+            imported = updated = retired = 0
+            for key, entry in new.items():
+                if self._insert_new(conn, entry.question, entry.answer, key, source="file",
+                                    now=now, language=entry.language):  # fmt: skip
+                    imported += 1
+                    faq_id = conn.execute(
+                        sa.select(table.c.id).where(table.c.content_key == key)
+                    ).scalar_one()
+                    translations.sync_file(conn, faq_id, entry.translations, now=now)
+            for row in kept:
+                entry = wanted[row.content_key]
+                moved = row.language != entry.language
+                if moved:
+                    conn.execute(
+                        sa.update(table).where(table.c.id == row.id)
+                        .values(language=entry.language)
+                    )  # fmt: skip
+                synced = translations.sync_file(conn, row.id, entry.translations, now=now)
+                updated += moved or synced
             for row in gone:
                 retired += conn.execute(
                     sa.update(table)
                     .where(table.c.id == row.id, table.c.removed_at.is_(None))
                     .values(removed_at=now)
                 ).rowcount
-            if imported or retired:
+            if imported or retired or updated:
                 self.superseded = self._changed(conn, doomed)
-            return SeedResult(imported=imported, retired=retired)
+            return SeedResult(imported=imported, retired=retired, updated=updated)
 
         result = self.db.write(work)
-        if result.imported or result.retired:
-            log.info("faq.seeded", imported=result.imported, retired=result.retired)
+        if result.imported or result.retired or result.updated:
+            log.info("faq.seeded", imported=result.imported, retired=result.retired,
+                     updated=result.updated)  # fmt: skip
         return result
+
+    def _file_differs(self, kept: Sequence[Any], wanted: Mapping[str, _FileEntry]) -> bool:
+        """Whether the file changed the language or translations of a kept file entry."""
+        if not kept:
+            return False
+        texts = self.db.read(translations.load)
+        for row in kept:
+            entry = wanted[row.content_key]
+            if row.language != entry.language:
+                return True
+            if not _same_file_texts(texts.get(row.id, {}), entry.translations):
+                return True
+        return False
 
     def _insert_new(
         self, conn: sa.Connection, question: str, answer: str, key: str, *,
-        source: FaqSource, now: float,
+        source: FaqSource, now: float, language: str | None = None,
     ) -> bool:  # fmt: skip
         """Insert the entry unless its content is known (another writer may race us)."""
         row = {
             "question": question, "answer": answer, "source": source, "content_key": key,
-            "created_at": now, "removed_at": None,
+            "created_at": now, "removed_at": None, "language": language,
         }  # fmt: skip
         statement = (
             self._insert.values(row)
@@ -317,88 +408,3 @@ class FaqStore:
         """Raise the revision and delete the superseded cached answers; how many went."""
         conn.execute(self._bump)
         return delete_answers(conn, doomed)
-
-
-#: Seconds after noticing a change before the second look for superseded answers: a routing's
-#: deadline (30 s by default) and the time its answer takes to be written behind.
-SETTLE_S = 40.0
-
-
-class LiveFaq:
-    """A process's copy of the current entries, reloaded when the store's revision moves.
-
-    `refresh` costs one primary-key read when nothing changed; after a change it reloads the
-    entries and calls every listener with them (on the refreshing thread). Safe to call from
-    several threads.
-
-    A routing that was already asking a model when the owner changed an entry writes its
-    answer to the cache after the change deleted the superseded ones. So `settle_s` after
-    noticing a change, `refresh` deletes the cached answers to the changed entries' questions
-    once more (`FaqStore.forget_answers`), before the message it runs for is routed.
-
-    Args:
-        store: where the entries are.
-        clock: a monotonic clock (seconds).
-        settle_s: how long after a change the second deletion runs (at least the routing
-            deadline plus the time to write an answer behind).
-    """
-
-    def __init__(
-        self,
-        store: FaqStore,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        settle_s: float = SETTLE_S,
-    ) -> None:
-        self.store = store
-        self._clock = clock
-        self._settle_s = settle_s
-        self._lock = threading.Lock()
-        self._listeners: list[Callable[[list[StoredFaq]], None]] = []
-        self._pending: list[tuple[float, list[str]]] = []
-        self.revision = store.revision()
-        self.entries: list[StoredFaq] = store.list()
-
-    def subscribe(self, listener: Callable[[list[StoredFaq]], None]) -> None:
-        """Call `listener` with the current entries now, and again after every change."""
-        with self._lock:
-            self._listeners.append(listener)
-            entries = self.entries
-        listener(entries)
-
-    def refresh(self) -> bool:
-        """Reload the entries when the revision changed; whether it had.
-
-        Also runs the second deletion of superseded answers when one is due.
-        """
-        if self._pending:
-            self._settle()
-        revision = self.store.revision()
-        if revision == self.revision:
-            return False
-        with self._lock:
-            if revision == self.revision:
-                return False
-            entries = self.store.list()
-            before = {e.id: e for e in self.entries}
-            after = {e.id: e for e in entries}
-            changed = [e.question for i, e in after.items() if before.get(i) != e]
-            changed += [e.question for i, e in before.items() if i not in after]
-            if changed:
-                self._pending.append((self._clock() + self._settle_s, changed))
-            self.entries, self.revision = entries, revision
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(entries)
-        log.info("faq.reloaded", revision=revision, entries=len(entries))
-        return True
-
-    def _settle(self) -> None:
-        now = self._clock()
-        with self._lock:
-            due = [questions for at, questions in self._pending if at <= now]
-            self._pending = [(at, q) for at, q in self._pending if at > now]
-        questions = [question for batch in due for question in batch]
-        if questions:
-            forgotten = self.store.forget_answers(questions)
-            log.info("faq.settled", questions=len(questions), forgotten=forgotten)

@@ -234,7 +234,7 @@ class Router:
             records.append(self._record(conversation, cls, name, config.model, seconds,
                                         error.kind, None, 0.0))  # fmt: skip
 
-        offline = self._offline.answer(conversation.question)
+        offline = self._offline.answer(conversation.question, language=conversation.language)
         records.append(self._record(conversation, cls, self._offline.name, offline.model, 0.0,
                                     "ok", offline, 0.0))  # fmt: skip
         self._save(records, None)

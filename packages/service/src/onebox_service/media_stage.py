@@ -9,6 +9,11 @@ deletes the file whatever happens), and then, in ONE transaction, publishes the 
 that commit leaves the media message to be claimed again: nothing is lost and, thanks to
 the dedupe key, one message reaches the orchestrator.
 
+Any other message on the topic (text, a photo...) was published there because a voice note of
+its conversation was waiting (`WebhookIngest.publish`'s ``behind``): the bus's per-key order
+has held it behind the note, and it is passed on to ``inbound`` as it is, in the same kind of
+transaction, so the orchestrator answers the conversation's messages in the order they came.
+
 Failures:
 - retryable (the platform or the network is down, `retryable` errors) -> raised, so the
   consumer nacks and the note is fetched again later (WhatsApp's short-lived URL with it);
@@ -43,6 +48,8 @@ Fetch = Callable[[InboundMessage, Path], Awaitable[SavedMedia]]
 Transcribe = Callable[[InboundMessage, SavedMedia], Awaitable[InboundMessage]]
 
 VOICE_ERROR = "voice_error"
+SPEECH_KINDS = frozenset({"voice", "audio", "video_note"})
+"""The content kinds the stage downloads and transcribes; it passes any other on as it is."""
 
 
 def media_error_reason(exc: MediaError) -> str:
@@ -110,6 +117,9 @@ class MediaStage:
 
     async def _process(self, message: Message, inbound: InboundMessage) -> InboundMessage:
         cid = inbound.correlation_id
+        if inbound.content_kind not in SPEECH_KINDS:
+            log.debug("media.passed_on", kind=inbound.content_kind)
+            return inbound  # queued behind a voice note of its conversation: on it goes
         if declared_too_long(inbound, self.max_seconds):
             return self._failed(inbound, "too_long")
         try:

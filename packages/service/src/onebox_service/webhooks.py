@@ -13,6 +13,13 @@ Inbound text is capped at the platform's own maximum (``max_text_chars``, 4096 c
 Telegram and WhatsApp) when it is published: a longer text is cut there and the envelope says
 so (``meta["text_truncated"]`` and ``meta["text_length"]``), so nothing downstream spends
 minutes on a 100 KB message and nothing is cut silently.
+
+A conversation's order survives the media stage: while a voice note of the conversation waits
+in ``media.<channel>`` (being downloaded and transcribed), the conversation's next messages
+are published there too (`WebhookIngest.publish`'s `behind`), queued behind it by the bus's
+per-key order, and the stage passes them on to ``inbound`` after the note
+(`onebox_service.media_stage`). Otherwise a message typed after a voice note would be
+answered before it, minutes before when the agent was restarted during the transcription.
 """
 
 from __future__ import annotations
@@ -215,17 +222,28 @@ class WebhookIngest:
         raise BodyTooLarge(reason)
 
     async def publish(
-        self, message: InboundMessage, *, dedupe_key: str, topic: str = INBOUND
+        self,
+        message: InboundMessage,
+        *,
+        dedupe_key: str,
+        topic: str = INBOUND,
+        behind: str | None = None,
     ) -> int:
         """Publish one inbound message; returns only after its commit (group commit).
 
-        The text is capped at `max_text_chars` first (`cap_text`).
+        The text is capped at `max_text_chars` first (`cap_text`). With `behind` (the
+        channel's media topic, when its media stage runs), a message the conversation has an
+        unsettled message in there goes there too, to be handled after it (module docstring).
 
         Raises:
             BusUnavailable: the database cannot take it now (answer 503; the app does).
         """
         message = cap_text(message, self.max_text_chars)
         try:
+            if behind is not None and topic != behind:
+                key = message.key
+                if await self.bus.run_async(lambda: self.bus.waiting(behind, key)):
+                    topic = behind
             id_ = await self.bus.publish_async(
                 topic,
                 message.to_payload(),
