@@ -2,7 +2,8 @@
 
 Settings loading, the business file and its calendar, JSON logging, sd_notify, the app
 factory pieces (/health, /metrics, the admin guard, error mapping), lifespan-managed workers,
-webhook ingest, the outbound sender with pacing and error classes, and sandbox delivery.
+webhook ingest, the outbound sender with pacing and error classes, sandbox delivery, and the
+parcels one agent fetches for another agent's reply.
 """
 
 from .app import (
@@ -64,6 +65,9 @@ from .media_stage import MediaStage, add_media_stage, open_media_dir
 from .notify import SystemdNotifier
 from .operator import TelegramChatId, parse_telegram_chat_id
 from .pacing import Pacer, PacingLimits, pace
+from .parcel_stage import FetchPhoto, ParcelStage, add_parcel_stage
+from .parcels import Parcel, ParcelStore, drop_parcel
+from .photos import FetchedPhoto, MediaNotImage, fetch_photo, sniff_image, too_large_reason
 from .runner import run, serve
 from .runtime import ServiceRuntime, Worker, WorkerHealth, open_runtime
 from .sandbox import (
@@ -88,7 +92,7 @@ from .settings import (
     load_settings,
     systemd_environment,
 )
-from .text import split_text
+from .text import split_caption, split_text
 from .vitals import RuntimeVitals
 from .webhooks import (
     MAX_TEXT_CHARS,
@@ -124,6 +128,8 @@ __all__ = [
     "DeliveryStatus",
     "DeliveryStore",
     "EnvSettings",
+    "FetchPhoto",
+    "FetchedPhoto",
     "Handoff",
     "JourneyEvent",
     "JourneySummary",
@@ -131,6 +137,7 @@ __all__ = [
     "MediaError",
     "MediaGone",
     "MediaNotAudio",
+    "MediaNotImage",
     "MediaStage",
     "MediaTooLarge",
     "MediaUnavailable",
@@ -138,6 +145,9 @@ __all__ = [
     "OpeningRange",
     "Pacer",
     "PacingLimits",
+    "Parcel",
+    "ParcelStage",
+    "ParcelStore",
     "PermanentDeliveryError",
     "RateLimited",
     "RoutingEnv",
@@ -165,6 +175,7 @@ __all__ = [
     "Worker",
     "WorkerHealth",
     "add_media_stage",
+    "add_parcel_stage",
     "back_sentence",
     "build_settings",
     "cap_text",
@@ -174,8 +185,10 @@ __all__ = [
     "current_values",
     "direct_from_loopback",
     "download_audio",
+    "drop_parcel",
     "evaluate_thresholds",
     "failure_notice",
+    "fetch_photo",
     "format_journey",
     "guess_language",
     "health_handler",
@@ -205,8 +218,11 @@ __all__ = [
     "serve",
     "slow_journeys",
     "sniff_audio",
+    "sniff_image",
+    "split_caption",
     "split_text",
     "systemd_environment",
+    "too_large_reason",
     "trace_handlers",
     "webhook_post",
     "with_failure_notice",

@@ -10,7 +10,7 @@ forward, sent < delivered < read < failed, and failed is terminal.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -125,11 +125,13 @@ class DeliveryStore:
         conversation_id: str,
         correlation_id: str | None,
         receipt: DeliveryReceipt,
+        also: Callable[[Connection], None] | None = None,
     ) -> None:
         """Record a send and ack its bus message in ONE transaction (the sender's hot path).
 
-        If the lease was lost meanwhile (the ack raises `LeaseLost`), the record is still
-        written on its own, so whoever holds the message now sees it was sent and does not
+        `also` joins that transaction (the sent reply's parcel is deleted there). If the lease
+        was lost meanwhile (the ack raises `LeaseLost`), the record is still written on its
+        own (with `also`), so whoever holds the message now sees it was sent and does not
         send it again; the `LeaseLost` is then re-raised.
         """
         if bus.db is not self.db:
@@ -144,10 +146,14 @@ class DeliveryStore:
         try:
             with self.db.transaction() as conn:
                 conn.execute(_INSERT, rows)
+                if also is not None:
+                    also(conn)
                 bus.ack(message)
         except LeaseLost:
             with self.db.transaction() as conn:
                 conn.execute(_INSERT, rows)
+                if also is not None:
+                    also(conn)
             raise
 
     def record_failed(

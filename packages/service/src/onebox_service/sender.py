@@ -23,6 +23,9 @@ A typing signal (``signal="typing"``, no text) is shown once through the channel
 retried (a redelivered one, after a crash, is dropped; the reply may already have gone), never
 dead-lettered, and dropped unsent when older than `signal_ttl` seconds.
 
+A reply that sends a parcel (``meta["parcel"]``: a file another agent fetched, see
+`parcels`) has it deleted in the transaction that records its delivery or dead-letters it.
+
 The window no sender can close: the platform accepted the message and the process died
 before the delivery record committed. The platform has no idempotency key, so that reply is
 sent again after the lease runs out. The window is one HTTP call wide: nothing else happens
@@ -39,8 +42,9 @@ import anyio
 import anyio.to_thread
 import structlog
 from onebox_bus import Bus, Clock, Consumer, Message, Sleep
-from onebox_bus.contracts import OutboundMessage, conversation_key, outbound_topic
+from onebox_bus.contracts import PARCEL, OutboundMessage, conversation_key, outbound_topic
 from onebox_metrics import Collector
+from sqlalchemy.engine import Connection
 
 from .channel import Channel, DeliveryReceipt, ShowsTyping
 from .deliveries import DeliveryStore
@@ -48,6 +52,7 @@ from .errors import ChannelConfigError, PermanentDeliveryError, RateLimited, Tra
 from .failures import failure_notice
 from .journal import MessageJournal
 from .pacing import Pacer, PacingLimits
+from .parcels import drop_parcel
 
 log = structlog.get_logger("onebox.service.sender")
 
@@ -250,6 +255,7 @@ class Sender:
                 conversation_id=reply.conversation_id,
                 correlation_id=reply.correlation_id,
                 receipt=receipt,
+                also=_parcel_dropper(reply),
             )
         )
         self._outcomes.inc(
@@ -273,10 +279,13 @@ class Sender:
         notice = failure_notice(reply, reason)
 
         def nack() -> bool:
-            with self.bus.transaction():
+            with self.bus.transaction() as conn:
                 again = self.bus.nack(message, reason, retry_after=retry_after)
-                if not again and notice is not None:
-                    self._publish_notice(message, notice)
+                if not again:
+                    if notice is not None:
+                        self._publish_notice(message, notice)
+                    if (ref := reply.meta.get(PARCEL)) is not None:
+                        drop_parcel(conn, ref)
                 return again
 
         if await self._bus(nack):
@@ -290,9 +299,11 @@ class Sender:
         notice = failure_notice(reply, reason)
 
         def dead() -> None:
-            with self.bus.transaction():
+            with self.bus.transaction() as conn:
                 if notice is not None:
                     self._publish_notice(message, notice)
+                if (ref := reply.meta.get(PARCEL)) is not None:
+                    drop_parcel(conn, ref)
                 self.bus.dead_letter(message, reason)
 
         await self._bus(dead)
@@ -322,3 +333,11 @@ class Sender:
 
     async def _bus(self, call: Callable[[], _R]) -> _R:
         return await self.bus.run_async(call)
+
+
+def _parcel_dropper(reply: OutboundMessage) -> Callable[[Connection], None] | None:
+    """What deletes the reply's parcel with its delivery record (None: it carries none)."""
+    ref = reply.meta.get(PARCEL)
+    if ref is None:
+        return None
+    return lambda conn: drop_parcel(conn, ref)
