@@ -1,7 +1,10 @@
 """`TelegramChannel`: one reply delivered through ``sendMessage`` under the Bot API's rules.
 
 A reply longer than 4096 characters is split (paragraph > line > sentence > word) and the
-parts are sent in order, each paced like a message of its own. Plain text by default; with a
+parts are sent in order, each paced like a message of its own. A reply carrying a photo
+(``meta["telegram_photo"]``: an operator's photo, sent again by its ``file_id``) goes with
+``sendPhoto``, its text as the caption; a caption longer than Telegram's 1024 characters is
+cut at a natural boundary and the rest follows as text messages. Plain text by default; with a
 parse mode each part is escaped, and a 400 "can't parse entities" resends it once as plain
 text. A group upgraded to a supergroup is followed (``migrate_to_chat_id``) and remembered.
 Bot API errors become the service kit's delivery errors:
@@ -24,7 +27,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import structlog
-from onebox_bus.contracts import FORUM_TOPIC, OutboundMessage
+from onebox_bus.contracts import FORUM_TOPIC, TELEGRAM_PHOTO, OutboundMessage
 from onebox_service import (
     ChannelConfigError,
     DeliveryReceipt,
@@ -46,7 +49,7 @@ from .errors import (
     TelegramServerError,
     TelegramUnauthorized,
 )
-from .text import MAX_TEXT, ParseMode, format_text, split_text
+from .text import MAX_TEXT, ParseMode, format_text, split_caption, split_text
 
 if TYPE_CHECKING:
     from .api import TelegramBotAPI
@@ -106,7 +109,11 @@ class TelegramChannel:
                 raise PermanentDeliveryError(f"chat is blocked: {state.reason or 'blocked'}")
             if state is not None and state.status == "migrated" and state.migrated_to:
                 chat_id = state.migrated_to
-        parts = split_text(reply.text, limit=self.part_limit)
+        photo = reply.meta.get(TELEGRAM_PHOTO) or None
+        if photo is not None:
+            parts = split_caption(reply.text, limit=self.part_limit) or [""]
+        else:
+            parts = split_text(reply.text, limit=self.part_limit)
         if not parts:
             raise PermanentDeliveryError("reply text is empty")
         progress_key = _progress_key(reply)
@@ -126,6 +133,7 @@ class TelegramChannel:
                 reply_to=int(reply_to) if reply_to and reply_to.isdigit() else None,
                 thread=int(thread) if thread and thread.lstrip("-").isdigit() else None,
                 original=reply.conversation_id,
+                photo=photo if index == 0 else None,
             )
             sent.append(message_id)
             self._progress.move_to_end(progress_key)
@@ -142,18 +150,29 @@ class TelegramChannel:
         reply_to: int | None,
         thread: int | None,
         original: str,
+        photo: str | None = None,
     ) -> tuple[str, str]:
         parse_mode = self.parse_mode
         migrated = False
         while True:
             try:
-                message = await self.api.send_message(
-                    chat_id,
-                    format_text(text, parse_mode),
-                    parse_mode=parse_mode,
-                    reply_to_message_id=reply_to,
-                    message_thread_id=thread,
-                )
+                if photo is not None:
+                    message = await self.api.send_photo(
+                        chat_id,
+                        photo,
+                        caption=format_text(text, parse_mode) if text else None,
+                        parse_mode=parse_mode,
+                        reply_to_message_id=reply_to,
+                        message_thread_id=thread,
+                    )
+                else:
+                    message = await self.api.send_message(
+                        chat_id,
+                        format_text(text, parse_mode),
+                        parse_mode=parse_mode,
+                        reply_to_message_id=reply_to,
+                        message_thread_id=thread,
+                    )
                 return chat_id, str(message.get("message_id", ""))
             except TelegramEntityParseError:
                 if parse_mode is None:

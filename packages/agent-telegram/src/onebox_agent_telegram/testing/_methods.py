@@ -1,9 +1,9 @@
 """`FakeBotAPI`'s methods: which Bot API method gets which answer, checked like Telegram.
 
 `answer` dispatches one authorised call: a scripted error first (`FakeBotAPI.fail`), then the
-method itself (sends in `_sending`, the rest here: ``sendChatAction``, ``answerCallbackQuery``,
-``createForumTopic``, the webhook methods, ``getFile`` and ``getMe``); an unknown method is a
-404 as on ``api.telegram.org``.
+method itself (``sendMessage`` and ``sendPhoto`` in `_sending`; here ``sendChatAction``,
+``answerCallbackQuery``, ``createForumTopic``, the webhook methods, ``getFile`` and
+``getMe``); an unknown method is a 404 as on ``api.telegram.org``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import itertools
 import json
 from typing import Any
 
-from ._sending import chat_check, send_message
+from ._sending import chat_check, send_message, send_photo
 from ._wire import BOT_USER, FILE_LIMIT_BYTES, SECRET_RE, BotState, FloodLimits, error
 
 ACTIONS = {
@@ -46,6 +46,8 @@ def answer(
         return scripted
     if method == "sendMessage":
         return send_message(state, params, arrived, limits)
+    if method == "sendPhoto":
+        return send_photo(state, params, arrived, limits)
     if method == "createForumTopic":
         return _create_forum_topic(state, chat_id, params)
     if method == "sendChatAction":

@@ -1,9 +1,12 @@
-"""How `FakeBotAPI` answers a send: the chat's state, flood limits, and the Message it creates.
+"""How `FakeBotAPI` answers a send (``sendMessage``, ``sendPhoto``): the chat's state, flood
+limits, and the Message it creates.
 
 A send is refused like Telegram refuses it: a blocked user (403), an unknown chat or a group
 that became a supergroup (400, the latter with ``migrate_to_chat_id``), too many messages to
 one chat or from the bot in a second (429, when the fake enforces limits), a forum topic that
-does not exist. An accepted send gets the chat's next ``message_id`` and a Message object.
+does not exist, text over 4096 or a caption over 1024 characters once parsed, a photo whose
+``file_id`` the bot does not have. An accepted send gets the chat's next ``message_id`` and a
+Message object.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from ._markup import shown_text
 from ._wire import BOT_USER, BotState, FloodLimits, error
 
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+#: The methods that create a message (and count toward the flood limits).
+SENDS = ("sendMessage", "sendPhoto")
 
 
 def chat_check(state: BotState, chat_id: str) -> Any:
@@ -39,7 +45,7 @@ def flood_check(state: BotState, chat_id: str, arrived: float, limits: FloodLimi
     if limits is None:
         return None
     with state.lock:
-        sends = [r for r in state.requests if r.method == "sendMessage" and r.status == 200]
+        sends = [r for r in state.requests if r.method in SENDS and r.status == 200]
     same_chat = [r.at for r in sends if str(r.params.get("chat_id")) == chat_id]
     if same_chat and arrived - same_chat[-1] < limits.per_chat_interval:
         return error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
@@ -72,6 +78,52 @@ def send_message(
     if refused is not None:
         return refused
     return place_message(state, chat_id, params, {"text": shown})
+
+
+def send_photo(
+    state: BotState, params: dict[str, Any], arrived: float, limits: FloodLimits | None
+) -> Any:
+    """The answer to ``sendPhoto`` by ``file_id`` (a file the fake serves: `add_file`).
+
+    A URL or an unknown ``file_id`` gets Telegram's "wrong file identifier" (the fake fetches
+    no URLs); uploads (multipart) are not modelled.
+    """
+    chat = params.get("chat_id")
+    if chat is None or chat == "":
+        return error(400, "Bad Request: chat_id is empty")
+    chat_id = str(chat)
+    photo = params.get("photo")
+    if not isinstance(photo, str) or not photo:
+        return error(400, "Bad Request: there is no photo in the request")
+    with state.lock:
+        found = state.files.get(photo)
+    if found is None:
+        return error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+    caption = params.get("caption")
+    if caption is not None and not isinstance(caption, str):
+        return error(400, "Bad Request: wrong parameter caption")
+    parse_mode = params.get("parse_mode")
+    if parse_mode not in (None, "", "MarkdownV2", "HTML", "Markdown"):
+        return error(400, f"Bad Request: unsupported parse_mode {parse_mode}")
+    shown, problem = shown_text(caption or "", parse_mode)
+    if problem:
+        return error(400, problem)
+    if len(shown) > CAPTION_LIMIT:
+        return error(400, "Bad Request: message caption is too long")
+    refused = chat_check(state, chat_id) or flood_check(state, chat_id, arrived, limits)
+    if refused is not None:
+        return refused
+    size = {
+        "file_id": found.file_id,
+        "file_unique_id": "AQAD" + found.file_id[-8:],
+        "width": 1280,
+        "height": 960,
+        "file_size": len(found.data),
+    }
+    content: dict[str, Any] = {"photo": [size]}
+    if shown.strip():
+        content["caption"] = shown
+    return place_message(state, chat_id, params, content)
 
 
 def place_message(

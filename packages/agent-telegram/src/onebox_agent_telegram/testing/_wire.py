@@ -34,7 +34,8 @@ class RecordedRequest:
     status: int
     token_ok: bool
     message_id: int | None = None
-    """The ``message_id`` of the message an accepted ``sendMessage`` created."""
+    """The ``message_id`` of the message an accepted send (``sendMessage``, ``sendPhoto``)
+    created."""
 
 
 @dataclass(slots=True, kw_only=True)

@@ -2,7 +2,8 @@
 
 `FakeBotAPI` is a real HTTP server on 127.0.0.1 (a free port) that answers like
 ``api.telegram.org``: ``/bot<token>/<method>`` with JSON or form bodies, ``sendMessage``,
-``sendChatAction``, ``answerCallbackQuery``, ``setWebhook``, ``deleteWebhook``,
+``sendPhoto`` (by the ``file_id`` of a file it serves), ``sendChatAction``,
+``answerCallbackQuery``, ``createForumTopic``, ``setWebhook``, ``deleteWebhook``,
 ``getWebhookInfo`` and ``getFile`` with the file server's ``GET /file/bot<token>/<path>``
 (files over 20 MB refused like the Bot API), with the real request checks and response shapes.
 Errors are scriptable (429 with ``parameters.retry_after``, 403 blocked, 400 chat not found /
@@ -270,6 +271,14 @@ class FakeBotAPI:
     def posts(self, chat_id: int | str) -> list[tuple[int, str]]:
         """(message_id, text) of each message sent to one chat: what a reply there refers to."""
         return [(int(r.message_id or 0), str(r.params["text"])) for r in self.sent(chat_id)]
+
+    def photos(self, chat_id: int | str | None = None) -> list[RecordedRequest]:
+        """The accepted ``sendPhoto`` calls (to one chat, or all)."""
+        return [
+            r
+            for r in self.calls("sendPhoto")
+            if r.status == 200 and (chat_id is None or str(r.params.get("chat_id")) == str(chat_id))
+        ]
 
     def sent_texts(self, chat_id: int | str | None = None) -> list[str]:
         """The texts of the accepted ``sendMessage`` calls."""
