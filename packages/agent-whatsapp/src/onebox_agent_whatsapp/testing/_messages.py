@@ -1,9 +1,12 @@
-"""The messages endpoint as `FakeGraphApi` answers it: text, templates and read receipts.
+"""The messages endpoint as `FakeGraphApi` answers it: text, images, templates, read receipts.
 
 ``POST /{version}/{phone-number-id}/messages`` bodies are checked like the Cloud API checks
 them. The 24-hour window is enforced for every customer the fake was told wrote
 (`customer_wrote`): free-form text more than 24 hours after that customer's last message is
-refused with 131047. Templates are checked strictly against the approved ones
+refused with 131047 (an image too). An image names an uploaded JPEG or PNG by ``id`` (an
+unknown id, or one that is not such an image, answers 100 at once where Meta would fail it
+later with 131053) or an HTTPS ``link``, with at most 1024 characters of caption. Templates
+are checked strictly against the approved ones
 (`add_template`): an unknown name or language answers 132001, a wrong number of body
 parameters 132000, a text parameter with a newline, a tab, more than four consecutive spaces
 or over 1024 characters answers 100.
@@ -18,10 +21,13 @@ import threading
 from collections.abc import Callable
 
 from ._graph_errors import _error, _ok, _Script, _scripted_error
+from ._media import MediaStore
 
 WINDOW = 24 * 3600.0
 TEXT_LIMIT = 4096
 TEMPLATE_PARAM_LIMIT = 1024
+CAPTION_LIMIT = 1024
+IMAGE_TYPES = ("image/jpeg", "image/png")
 _TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
 _BAD_PARAM = re.compile(r"[\n\t]| {5,}")
 
@@ -29,8 +35,9 @@ _BAD_PARAM = re.compile(r"[\n\t]| {5,}")
 class MessagesEndpoint:
     """What the messages endpoint knows: customers' windows and approved templates."""
 
-    def __init__(self, *, clock: Callable[[], float]) -> None:
+    def __init__(self, *, clock: Callable[[], float], media: MediaStore) -> None:
         self.clock = clock
+        self.media = media
         self._last_inbound: dict[str, float] = {}
         self._templates: dict[tuple[str, str], int] = {}
         self._ids = itertools.count(1)
@@ -62,6 +69,8 @@ class MessagesEndpoint:
         kind = body.get("type", "text")
         if kind == "text":
             refused = self._check_text(to, body.get("text"))
+        elif kind == "image":
+            refused = self._check_image(to, body.get("image"))
         elif kind == "template":
             refused = self._check_template(body.get("template"))
         else:
@@ -98,6 +107,32 @@ class MessagesEndpoint:
                 400,
                 details="Param text['body'] must be at most 4096 characters long.",
             )
+        return self._window_closed(to)
+
+    def _check_image(self, to: str, image: object) -> _Script | None:
+        if not isinstance(image, dict):
+            return _error(100, "(#100) The parameter image is required.", 400)
+        media_id, link = image.get("id"), image.get("link")
+        if (media_id is None) == (link is None):
+            return _error(
+                100, "(#100) Invalid parameter", 400,
+                details="Param image must have exactly one of id or link",
+            )  # fmt: skip
+        if link is not None and not (isinstance(link, str) and link.startswith("https://")):
+            return _error(100, "(#100) Invalid parameter", 400, details="image['link']: not HTTPS")
+        if media_id is not None:
+            media = self.media.get(str(media_id))
+            if media is None or media.mime_type not in IMAGE_TYPES:
+                return _error(
+                    100, "(#100) Invalid parameter", 400,
+                    details=f"Param image['id'] ({media_id}) is not an uploaded JPEG or PNG",
+                )  # fmt: skip
+        caption = image.get("caption")
+        if caption is not None and (not isinstance(caption, str) or len(caption) > CAPTION_LIMIT):
+            return _error(
+                100, "(#100) Invalid parameter", 400,
+                details="Param image['caption'] must be at most 1024 characters long.",
+            )  # fmt: skip
         return self._window_closed(to)
 
     def _check_template(self, template: object) -> _Script | None:

@@ -1,7 +1,9 @@
 """`FakeGraphApi`: a Cloud API stand-in on loopback that checks requests like the real one.
 
-It checks path, bearer token and body fields (text, template, read receipts) and answers with
-the Cloud API's response and error shapes. Media (`add_media`) is served like Meta serves it:
+It checks path, bearer token and body fields (text, image, template, read receipts) and
+answers with the Cloud API's response and error shapes. Uploads (``POST /{version}/
+{phone-number-id}/media``, multipart) are checked like Meta checks them (fields, type, size:
+`uploads` reads them back). Media (`add_media`, or uploaded) is served like Meta serves it:
 ``GET /{version}/{media-id}`` (bearer) answers the media's ``url`` (a fresh short-lived
 lookaside URL each time), ``mime_type``, ``sha256`` and ``file_size``; that URL is downloaded
 with the same bearer token; `expire_next_download` makes the next download of a URL answer 404
@@ -33,10 +35,10 @@ from typing import Any
 from ._accounts import ACCESS_TOKEN, DISPLAY_PHONE_NUMBER, PHONE_NUMBER_ID
 from ._graph_errors import ERRORS, _error, _error_body, _ok, _Script
 from ._http import GraphHandler
-from ._media import ATTACHMENTS_PATH, MediaStore
+from ._media import ATTACHMENTS_PATH, MediaStore, Upload
 from ._messages import MessagesEndpoint
 
-__all__ = ["ATTACHMENTS_PATH", "FakeGraphApi", "RecordedRequest"]
+__all__ = ["ATTACHMENTS_PATH", "FakeGraphApi", "RecordedRequest", "Upload"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,8 +77,8 @@ class FakeGraphApi:
         self.display_phone_number = display_phone_number
         self.verified_name = verified_name
         self.requests: list[RecordedRequest] = []
-        self._messages = MessagesEndpoint(clock=clock)
         self._media = MediaStore(access_token=access_token)
+        self._messages = MessagesEndpoint(clock=clock, media=self._media)
         self._scripts: deque[_Script] = deque()
         self._delays: deque[float] = deque()
         self._lock = threading.Lock()
@@ -202,7 +204,22 @@ class FakeGraphApi:
     def message_requests(self) -> list[RecordedRequest]:
         """Every POST to the messages endpoint, in arrival order."""
         with self._lock:
-            return [r for r in self.requests if r.method == "POST"]
+            return [
+                r for r in self.requests
+                if r.method == "POST" and r.path.split("?")[0].endswith("/messages")
+            ]  # fmt: skip
+
+    def uploads(self) -> list[Upload]:
+        """The accepted media uploads (their ids, types and bytes), in order."""
+        return self._media.uploads()
+
+    def images(self) -> list[RecordedRequest]:
+        """Accepted image sends, in arrival order."""
+        return [
+            r
+            for r in self.message_requests()
+            if r.status == 200 and isinstance(r.body, dict) and r.body.get("type") == "image"
+        ]
 
     def texts(self) -> list[RecordedRequest]:
         """Accepted text sends, in arrival order."""
@@ -248,7 +265,7 @@ class FakeGraphApi:
             self._stopping.wait(delay)
         if path.startswith(ATTACHMENTS_PATH) and method == "GET":
             return self._media.download(path, headers)
-        match = re.fullmatch(r"/(v\d+\.\d+)/([^/?]+)(/messages)?(\?.*)?", path)
+        match = re.fullmatch(r"/(v\d+\.\d+)/([^/?]+)(/messages|/media)?(\?.*)?", path)
         if match is None:
             return _error(100, "Unknown path components", status=400, subcode=33)
         if headers.get("authorization") != f"Bearer {self.access_token}":
@@ -280,6 +297,8 @@ class FakeGraphApi:
             )
         if method != "POST" or match.group(3) is None:
             return _error(100, "Unsupported request - method type: " + method.lower(), 400)
+        if match.group(3) == "/media":
+            return self._media.upload(headers, raw)
         with self._lock:
             script = self._scripts.popleft() if self._scripts else None
         if script is not None:
