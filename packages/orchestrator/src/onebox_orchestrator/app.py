@@ -158,7 +158,12 @@ def create_app(
     if desk is not None:
         runtime.add_consumer(
             OPERATOR,
-            OperatorHandler(bus=bus, desk=desk, clock=clock),
+            OperatorHandler(
+                bus=bus,
+                desk=desk,
+                clock=clock,
+                photo_limit=int(settings.operator_photo_max_mb * 1024 * 1024),
+            ),
             name="operator",
             concurrency=1,
             lease=60.0,

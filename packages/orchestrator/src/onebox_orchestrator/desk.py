@@ -241,16 +241,19 @@ class HandoffDesk:
         correlation_id: str,
         reply_to: str | None,
         topic_id: int | None = None,
+        photo: bool = False,
     ) -> dict[str, str]:
-        """The meta of an operator's reply to `handoff`'s customer.
+        """The meta of an operator's reply (or `photo`) to `handoff`'s customer.
 
         It marks the reply as the operator's, names the WhatsApp template to send when the
-        customer's window has closed, and carries the notice the customer's channel posts
-        here if the reply cannot be delivered (`onebox_service.failures`).
+        customer's window has closed (never for a photo: a photo cannot go as a template),
+        and carries the notice the customer's channel posts here if the reply cannot be
+        delivered (`onebox_service.failures`).
         """
         meta = {**handoff.reply_meta, FROM_OPERATOR: "1"}
-        text = f"{who(handoff)}: your reply was not delivered: {REASON}."
-        if handoff.channel == "whatsapp":
+        what = "photo" if photo else "reply"
+        text = f"{who(handoff)}: your {what} was not delivered: {REASON}."
+        if handoff.channel == "whatsapp" and not photo:
             template = self.reply_template()
             if template is not None:
                 meta.update(template.to_meta())
