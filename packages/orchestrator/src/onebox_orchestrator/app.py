@@ -207,7 +207,9 @@ def create_app(
         on_startup=startup,
         side_threads=runtime.side_threads,
         owner=OwnerView(
-            conversations=ConversationReader(runtime.db, retention=retention, clock=clock),
+            conversations=ConversationReader(
+                runtime.db, retention=retention, clock=clock, deliveries=runtime.deliveries
+            ),
             questions=questions,
             teach=teacher(
                 faq.store

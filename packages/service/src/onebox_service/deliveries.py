@@ -12,11 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import anyio.to_thread
 from onebox_bus import Bus, Clock, Database, LeaseLost, Message
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Select, case, func, insert, select, update
 from sqlalchemy.engine import Connection, CursorResult
 
 from ._schema import deliveries as table
@@ -265,12 +266,25 @@ class DeliveryStore:
         query = query.order_by(table.c.id)
         return [_to_delivery(r) for r in self.db.read(lambda c: c.execute(query).all())]
 
+    def by_correlations(self, correlation_ids: Sequence[str]) -> list[Delivery]:
+        """The records of several correlation ids (in chunks), oldest first."""
+        ids = sorted(set(correlation_ids))
+        found: list[Delivery] = []
+        for start in range(0, len(ids), 500):
+            query = select(table).where(table.c.correlation_id.in_(ids[start : start + 500]))
+            found += self.db.read(partial(_read_all, query))
+        return sorted(found, key=lambda d: d.id)
+
     def recent(self, *, channel: str | None = None, limit: int = 100) -> list[Delivery]:
         """The latest records, newest first."""
         query = select(table).order_by(table.c.id.desc()).limit(limit)
         if channel is not None:
             query = query.where(table.c.channel == channel)
         return [_to_delivery(r) for r in self.db.read(lambda c: c.execute(query).all())]
+
+
+def _read_all(query: Select[Any], conn: Connection) -> list[Delivery]:
+    return [_to_delivery(r) for r in conn.execute(query)]
 
 
 def _inserted_id(result: CursorResult[Any]) -> int:
