@@ -22,7 +22,7 @@ from onebox_bus.contracts import (
 from onebox_bus.testing import FakeClock
 from onebox_orchestrator.operators import OperatorHandler
 from onebox_orchestrator.testing import make_inbound, publish_inbound
-from onebox_service import ON_DEAD, failure_notice
+from onebox_service import ON_DEAD, ON_NOTE, failure_notice, sent_note
 
 from .test_handler import ScriptedRouter, handle_all
 from .test_handoff_desk import OPERATOR_CHAT, bus, clock, make_desk, make_handler, sent
@@ -88,7 +88,11 @@ async def test_a_photo_for_a_whatsapp_customer_waits_for_its_fetch_and_keeps_ord
 
     replies = outbound_topic("whatsapp")
     [first] = bus.claim(replies, limit=10, consumer="test")
-    assert OutboundMessage.from_payload(first.payload).text == "One moment, a photo:"
+    text_reply = OutboundMessage.from_payload(first.payload)
+    assert text_reply.text == "One moment, a photo:"
+    note = sent_note(text_reply, "a template went without your words")  # text: told if so
+    assert note is not None
+    assert note.text.endswith(": a template went without your words")
     bus.ack(first)
     assert bus.claim(replies, limit=10, consumer="test") == []  # the photo waits, the text too
 
@@ -106,6 +110,7 @@ async def test_a_photo_for_a_whatsapp_customer_waits_for_its_fetch_and_keeps_ord
     assert notice is not None
     assert notice.text.endswith("your photo was not delivered: it was too large.")
     assert ON_DEAD in reply.meta
+    assert ON_NOTE not in reply.meta  # a photo never goes as a template: nothing to note
     bus.ack(woken)
     [last] = bus.claim(replies, limit=10, consumer="test")
     assert OutboundMessage.from_payload(last.payload).text == "Does that look right?"

@@ -252,7 +252,14 @@ class WhatsAppChannel:
             if isinstance(error, PermanentDeliveryError):
                 raise PermanentDeliveryError(f"template {template.name!r}: {exc.reason}") from None
             raise error from None
-        return DeliveryReceipt(platform_message_ids=(sent.message_id,))
+        note = None
+        if reply.meta.get(FROM_OPERATOR) == "1" and not template.takes_text:
+            note = (
+                f"the customer's 24-hour window had closed, so WhatsApp template "
+                f"{template.name!r} went instead of your reply; it takes no text, so your "
+                "words were not included. Write again once the customer answers it."
+            )
+        return DeliveryReceipt(platform_message_ids=(sent.message_id,), note=note)
 
     async def show_typing(self, signal: OutboundMessage) -> bool:
         """Mark the customer's message read with the typing indicator (`ShowsTyping`).

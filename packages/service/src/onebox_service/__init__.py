@@ -36,7 +36,16 @@ from .errors import (
     TransientDeliveryError,
     WebhookRejected,
 )
-from .failures import ON_DEAD, REASON, failure_notice, with_failure_notice
+from .failures import (
+    NOTE,
+    ON_DEAD,
+    ON_NOTE,
+    REASON,
+    failure_notice,
+    sent_note,
+    with_failure_notice,
+    with_sent_note,
+)
 from .http import AiohttpTransport, outbound_client
 from .journal import (
     JourneyEvent,
@@ -109,7 +118,9 @@ __all__ = [
     "AUDIO_TYPES",
     "LANGUAGES",
     "MAX_TEXT_CHARS",
+    "NOTE",
     "ON_DEAD",
+    "ON_NOTE",
     "PROXY_HEADERS",
     "REASON",
     "STATUS_RANK",
@@ -215,6 +226,7 @@ __all__ = [
     "sandbox_mode",
     "sandbox_replies",
     "secret_matches",
+    "sent_note",
     "serve",
     "slow_journeys",
     "sniff_audio",
@@ -226,4 +238,5 @@ __all__ = [
     "trace_handlers",
     "webhook_post",
     "with_failure_notice",
+    "with_sent_note",
 ]
