@@ -33,6 +33,7 @@ from .channel import TELEGRAM_LIMITS, TelegramChannel, reply_group
 from .chats import ChatStore
 from .photos import add_photo_stage
 from .settings import TelegramSettings
+from .topics import TopicStore
 from .voice import add_voice_stage, speech_transcriber
 from .webhooks import telegram_webhook
 
@@ -80,7 +81,11 @@ def create_app(
             timeout=settings.telegram_request_timeout,
         )
         channel = TelegramChannel(
-            api, pacer=pacer, chats=chats, parse_mode=settings.telegram_parse_mode
+            api,
+            pacer=pacer,
+            chats=chats,
+            parse_mode=settings.telegram_parse_mode,
+            topics=TopicStore(runtime.db, clock=clock),
         )
         add_photo_stage(runtime, api=api)
         if settings.voice_enabled:

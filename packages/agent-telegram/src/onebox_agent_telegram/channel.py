@@ -15,8 +15,10 @@ Bot API errors become the service kit's delivery errors:
 - 5xx, timeouts, connection errors -> `TransientDeliveryError` (retried with backoff);
 - 401/404 (bad token) -> `ChannelConfigError`.
 
-When a later part fails, the parts already accepted are remembered in memory, so the retry
-sends only the rest (a crash in between resends them: the same one-HTTP-call window as a
+A post asking for its own forum topic (``meta["forum_topic"]``) opens it first and records its
+id (`topics`) before the post is sent, so a retry posts into the same topic. When a later
+part fails, the parts already accepted are remembered in memory, so the retry sends only the
+rest (a crash in between resends them: the same one-HTTP-call window as a
 single message, widened to the parts of one reply).
 """
 
@@ -50,10 +52,12 @@ from .errors import (
     TelegramUnauthorized,
 )
 from .text import MAX_TEXT, ParseMode, format_text, split_caption, split_text
+from .topics import post_key
 
 if TYPE_CHECKING:
     from .api import TelegramBotAPI
     from .chats import ChatStore
+    from .topics import TopicStore
 
 log = structlog.get_logger("onebox.telegram.channel")
 
@@ -80,6 +84,7 @@ class TelegramChannel:
         chats: where blocked and migrated chats are remembered (None: not remembered).
         parse_mode: None for plain text, or ``MarkdownV2`` / ``HTML``.
         part_limit: longest part, in code points (Telegram's limit is 4096).
+        topics: where the forum topics opened for posts are recorded (None: in memory only).
     """
 
     name = "telegram"
@@ -92,10 +97,13 @@ class TelegramChannel:
         chats: ChatStore | None = None,
         parse_mode: ParseMode | None = None,
         part_limit: int = MAX_TEXT,
+        topics: TopicStore | None = None,
     ) -> None:
         self.api = api
         self.pacer = pacer
         self.chats = chats
+        self.topics = topics
+        self._topics: OrderedDict[str, int] = OrderedDict()
         self.parse_mode = parse_mode
         self.part_limit = part_limit
         self._progress: OrderedDict[str, list[str]] = OrderedDict()
@@ -120,7 +128,7 @@ class TelegramChannel:
         sent = self._progress.setdefault(progress_key, [])
         thread = reply.meta.get("message_thread_id")
         if not thread and not sent and (topic := reply.meta.get(FORUM_TOPIC)):
-            thread = str(await self._create_topic(chat_id, topic))
+            thread = str(await self._topic_for(chat_id, reply, topic))
         for index in range(len(sent), len(parts)):
             if index > 0 and self.pacer is not None:
                 await pace(
@@ -203,6 +211,25 @@ class TelegramChannel:
                 raise TransientDeliveryError(str(exc)[:300]) from None
             except TelegramAPIError as exc:
                 raise PermanentDeliveryError(exc.description) from None
+
+    async def _topic_for(self, chat_id: str, reply: OutboundMessage, name: str) -> int:
+        """The topic the post `reply` asks for: the one it opened before, else a new one,
+        recorded before the post is sent (`topics`)."""
+        key = post_key(chat_id, reply.correlation_id, name)
+        known = self._topics.get(key)
+        if known is None and self.topics is not None:
+            store = self.topics
+            known = await store.db.run(lambda: store.lookup(key))
+        if known is not None:
+            return known
+        thread = await self._create_topic(chat_id, name)
+        self._topics[key] = thread
+        while len(self._topics) > 10_000:
+            self._topics.popitem(last=False)
+        if self.topics is not None:
+            store = self.topics
+            await store.db.run(lambda: store.remember(key, chat_id=chat_id, thread_id=thread))
+        return thread
 
     async def _create_topic(self, chat_id: str, name: str) -> int:
         """Open the forum topic a post asks for (``meta["forum_topic"]``); its thread id."""
