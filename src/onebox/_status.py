@@ -75,6 +75,7 @@ RETAINED = (
     ("service_webhook_events", "received_at"),
     ("service_events", "at"),
     ("service_deliveries", "created_at"),
+    ("service_parcels", "created_at"),
     ("metrics_samples", "start"),
     ("orchestrator_turns", "created_at"),
     ("orchestrator_conversations", "last_at"),

@@ -9,9 +9,11 @@ from onebox_agent_telegram.api import TelegramBotAPI
 from onebox_agent_telegram.channel import TelegramChannel
 from onebox_agent_telegram.errors import TelegramBadRequest
 from onebox_agent_telegram.testing import FakeBotAPI
+from onebox_agent_telegram.topics import TopicStore
 from onebox_agent_telegram.updates import parse_update
+from onebox_bus import Database
 from onebox_bus.contracts import FORUM_TOPIC, OutboundMessage
-from onebox_service import PermanentDeliveryError
+from onebox_service import PermanentDeliveryError, TransientDeliveryError
 
 pytestmark = pytest.mark.anyio
 FORUM = -1001234567890
@@ -77,3 +79,33 @@ def test_a_message_in_a_topic_carries_its_thread_and_the_topics_name() -> None:
     assert parsed.inbound.meta["message_thread_id"] == "3"
     assert parsed.inbound.meta["reply_to_message_id"] == "3"
     assert parsed.inbound.meta["topic_name"] == "#1 WhatsApp · Ada"
+
+
+async def test_a_retried_post_goes_into_the_topic_it_opened(
+    fake_api: FakeBotAPI, db_url: str
+) -> None:
+    """The post fails after its topic was opened; the retry, and a channel started afresh on
+    the same database (a restart after a crash), post into that topic: no empty topic."""
+    fake_api.make_forum(FORUM)
+    fake_api.server_error(chat_id=FORUM)  # the post's first sendMessage answers 502
+    post = OutboundMessage(
+        channel="telegram", conversation_id=str(FORUM), text="New handoff #1",
+        correlation_id="c1", meta={FORUM_TOPIC: "#1 WhatsApp · Ada"},
+    )  # fmt: skip
+    with Database(db_url) as db:
+        async with httpx.AsyncClient() as http:
+            api = TelegramBotAPI(token=fake_api.token, http=http, api_url=fake_api.url)
+            channel = TelegramChannel(api, topics=TopicStore(db))
+            with pytest.raises(TransientDeliveryError):
+                await channel.send(post)
+            [thread] = fake_api.topics(FORUM)
+            receipt = await channel.send(post)  # the sender's retry
+            restarted = TelegramChannel(api, topics=TopicStore(db))
+            again = await restarted.send(post)  # redelivered after a crash before the record
+    assert list(fake_api.topics(FORUM)) == [thread]  # one topic, never an empty second one
+    for sent in (receipt, again):
+        [message_id] = sent.platform_message_ids
+        assert fake_api.thread_of(FORUM, int(message_id)) == thread
+    assert [c.method for c in fake_api.requests] == [
+        "createForumTopic", "sendMessage", "sendMessage", "sendMessage",
+    ]  # fmt: skip

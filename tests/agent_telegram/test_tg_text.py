@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from onebox_agent_telegram.testing.bot_api import _html_error, _markdown_v2_error
+from onebox_agent_telegram.testing._markup import html_error, markdown_v2_error
 from onebox_agent_telegram.text import escape_html, escape_markdown_v2, split_text
 
 
@@ -47,16 +47,16 @@ def test_limit_counts_code_points_not_utf16() -> None:
 
 def test_markdown_v2_escape_is_accepted_by_the_fake_parser() -> None:
     raw = "Price: 5.00 (incl. tax) - see [docs]! #1 > 2 = true {x} | a_b *c* ~d~ `e` \\"
-    assert _markdown_v2_error(raw) is not None
-    assert _markdown_v2_error(escape_markdown_v2(raw)) is None
+    assert markdown_v2_error(raw) is not None
+    assert markdown_v2_error(escape_markdown_v2(raw)) is None
 
 
 def test_html_escape() -> None:
     raw = "if a < b && c > d: <script>"
-    assert _html_error(raw) is not None
+    assert html_error(raw) is not None
     escaped = escape_html(raw)
     assert escaped == "if a &lt; b &amp;&amp; c &gt; d: &lt;script&gt;"
-    assert _html_error(escaped) is None
+    assert html_error(escaped) is None
 
 
 def test_tiny_limit_is_refused() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from onebox_agent_whatsapp import testing as wa
 from onebox_bus.contracts import FROM_OPERATOR, OutboundMessage, outbound_topic
-from onebox_service import WhatsAppTemplate, with_failure_notice
+from onebox_service import WhatsAppTemplate, with_failure_notice, with_sent_note
 
 from .test_whatsapp_agent import CONV, HOUR, OUT, Agent, make_agent, wait_for
 
@@ -28,7 +28,13 @@ TEMPLATE = WhatsAppTemplate(name="operator_reply", language="en", takes_text=Tru
 OPERATOR_CHAT = "4242"
 
 
-def operator_reply(agent: Agent, text: str, *, template: WhatsAppTemplate | None) -> int:
+def operator_reply(
+    agent: Agent,
+    text: str,
+    *,
+    template: WhatsAppTemplate | None,
+    note: OutboundMessage | None = None,
+) -> int:
     """Publish an operator's reply as the orchestrator does (`HandoffDesk.operator_reply_meta`)."""
     notice = OutboundMessage(
         channel="telegram",
@@ -38,6 +44,8 @@ def operator_reply(agent: Agent, text: str, *, template: WhatsAppTemplate | None
         reply_to="77",
     )
     meta = {FROM_OPERATOR: "1", **(template.to_meta() if template else {})}
+    if note is not None:
+        meta = with_sent_note(meta, note)
     message = OutboundMessage(
         channel="whatsapp",
         conversation_id=CONV,
@@ -110,6 +118,31 @@ async def test_a_refused_free_text_is_sent_again_as_the_template(agent: Agent) -
     )
     await wait_for(lambda: agent.runtime.bus.stats()[OUT].done == 1)
     assert agent.runtime.bus.dead_letters(topic=OUT) == []
+
+
+async def test_a_template_without_text_is_sent_and_the_operator_told_the_words_stayed_out(
+    agent: Agent,
+) -> None:
+    agent.graph.add_template("hello_again", "en", body_params=0)
+    await customer_wrote_long_ago(agent)
+    plain = WhatsAppTemplate(name="hello_again", language="en", takes_text=False)
+    note = OutboundMessage(
+        channel="telegram", conversation_id=OPERATOR_CHAT, text="#1 WhatsApp · Ada: {note}",
+        correlation_id="corr-op", reply_to="77",
+    )  # fmt: skip
+    reply_id = operator_reply(agent, "Your pot is ready.", template=plain, note=note)
+    [sent] = await wait_for(agent.graph.templates)
+    assert sent.body["template"] == {"name": "hello_again", "language": {"code": "en"}}
+    await wait_for(lambda: agent.runtime.bus.stats()[OUT].done == 1)
+    [claimed] = agent.runtime.bus.claim(outbound_topic("telegram"), consumer="test")
+    told = OutboundMessage.from_payload(claimed.payload)
+    assert claimed.dedupe_key == f"sent-note:{reply_id}"
+    assert (told.conversation_id, told.reply_to) == (OPERATOR_CHAT, "77")
+    assert told.text == (
+        "#1 WhatsApp · Ada: the customer's 24-hour window had closed, so WhatsApp template "
+        "'hello_again' went instead of your reply; it takes no text, so your words were not "
+        "included. Write again once the customer answers it."
+    )
 
 
 async def test_an_unapproved_template_is_dead_lettered_and_the_operator_told(

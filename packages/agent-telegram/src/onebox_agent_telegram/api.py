@@ -7,10 +7,12 @@ Every call is ``POST {api_url}/bot<token>/<method>`` with a JSON body; the answe
 of `errors`. The token is part of the URL only: it is removed from every error message, and
 this client never logs a URL.
 
-Files (voice notes, video notes) are fetched in two steps: ``getFile`` gives a ``file_path``,
-then ``GET {api_url}/file/bot<token>/<file_path>`` streams the bytes (the Bot API serves at
-most 20 MB). `TelegramBotAPI.download_file` does both, refusing before any download when the
-declared size or type is already wrong, and writes only under the given data directory.
+Files (voice notes, video notes, an operator's photo for another channel) are fetched in two
+steps: ``getFile`` gives a ``file_path``, then ``GET {api_url}/file/bot<token>/<file_path>``
+streams the bytes (the Bot API serves at most 20 MB). `TelegramBotAPI.download_file` does
+both, refusing before any download when the declared size or type is already wrong, and
+writes only under the given data directory; `TelegramBotAPI.fetch_photo` does both for a
+photo, into memory.
 """
 
 from __future__ import annotations
@@ -21,7 +23,16 @@ from typing import Any
 
 import httpx
 import orjson
-from onebox_service import MediaGone, MediaTooLarge, SavedMedia, check_declared, download_audio
+from onebox_service import (
+    FetchedPhoto,
+    MediaGone,
+    MediaTooLarge,
+    MediaUnavailable,
+    SavedMedia,
+    check_declared,
+    download_audio,
+    fetch_photo,
+)
 from pydantic import SecretStr
 
 from .errors import (
@@ -160,6 +171,33 @@ class TelegramBotAPI:
         )
         return result if isinstance(result, dict) else {}
 
+    async def send_photo(
+        self,
+        chat_id: int | str,
+        photo: str,
+        *,
+        caption: str | None = None,
+        parse_mode: str | None = None,
+        reply_to_message_id: int | None = None,
+        message_thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """``sendPhoto`` by ``file_id`` (a file the bot already has); returns the Message."""
+        reply = None
+        if reply_to_message_id is not None:
+            reply = {"message_id": reply_to_message_id, "allow_sending_without_reply": True}
+        result = await self.call(
+            "sendPhoto",
+            {
+                "chat_id": chat_id,
+                "photo": photo,
+                "caption": caption or None,
+                "parse_mode": parse_mode if caption else None,
+                "reply_parameters": reply,
+                "message_thread_id": message_thread_id,
+            },
+        )
+        return result if isinstance(result, dict) else {}
+
     async def create_forum_topic(self, chat_id: int | str, name: str) -> int:
         """``createForumTopic`` in a forum supergroup; returns its ``message_thread_id``."""
         result = await self.call("createForumTopic", {"chat_id": chat_id, "name": name[:128]})
@@ -260,4 +298,38 @@ class TelegramBotAPI:
         return await download_audio(
             self._http, self._file_base + file_path.lstrip("/"), dest_dir=dest_dir,
             limit=limit, declared_type=declared_type, limits=max(self.timeout, 30.0),
+        )  # fmt: skip
+
+    async def fetch_photo(
+        self, file_id: str, *, limit: int, declared_size: int | None = None
+    ) -> FetchedPhoto:
+        """Fetch a photo (JPEG or PNG, at most `limit` bytes) into memory by its ``file_id``.
+
+        Raises:
+            MediaTooLarge: over `limit` (declared, in ``getFile``'s ``file_size``, Telegram's
+                "file is too big", or while reading).
+            MediaNotImage: the file is not JPEG or PNG.
+            MediaGone: the ``file_id`` is unknown, or the file cannot be downloaded.
+            MediaUnavailable: the Bot API or the file server did not answer; retryable.
+        """
+        if declared_size is not None and declared_size > limit:
+            raise MediaTooLarge(limit=limit, size=declared_size)
+        try:
+            info = await self.get_file(file_id)
+        except TelegramBadRequest as exc:
+            if "file is too big" in exc.description.lower():
+                raise MediaTooLarge(limit=limit) from None
+            raise MediaGone(exc.status_code) from None
+        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+            raise MediaUnavailable(f"getFile failed: {type(exc).__name__}") from None
+        size = info.get("file_size")
+        if isinstance(size, int) and size > limit:
+            raise MediaTooLarge(limit=limit, size=size)
+        file_path = info.get("file_path")
+        if not isinstance(file_path, str) or not file_path:
+            raise MediaGone(404)
+        return await fetch_photo(
+            self._http, self._file_base + file_path.lstrip("/"), limit=limit,
+            declared_size=size if isinstance(size, int) else None,
+            limits=max(self.timeout, 30.0),
         )  # fmt: skip

@@ -2,7 +2,8 @@
 
 The app serves ``POST /webhook/telegram``, ``GET /health`` and ``GET /metrics``, and runs the
 outbound sender (a worker on ``outbound.telegram``) in its lifespan. With a bot token the
-sender delivers through `TelegramChannel`; in sandbox mode it records replies.
+sender delivers through `TelegramChannel`, and the parcel stage fetches operator photos for
+customers on other channels (`photos`); in sandbox mode it records replies.
 The caller owns the `httpx.AsyncClient` and closes it after the app has stopped.
 """
 
@@ -30,7 +31,9 @@ from onebox_service import (
 from .api import TelegramBotAPI
 from .channel import TELEGRAM_LIMITS, TelegramChannel, reply_group
 from .chats import ChatStore
+from .photos import add_photo_stage
 from .settings import TelegramSettings
+from .topics import TopicStore
 from .voice import add_voice_stage, speech_transcriber
 from .webhooks import telegram_webhook
 
@@ -78,8 +81,13 @@ def create_app(
             timeout=settings.telegram_request_timeout,
         )
         channel = TelegramChannel(
-            api, pacer=pacer, chats=chats, parse_mode=settings.telegram_parse_mode
+            api,
+            pacer=pacer,
+            chats=chats,
+            parse_mode=settings.telegram_parse_mode,
+            topics=TopicStore(runtime.db, clock=clock),
         )
+        add_photo_stage(runtime, api=api)
         if settings.voice_enabled:
             transcriber = speech_transcriber(
                 runtime, http, router_settings=router_settings, clock=clock

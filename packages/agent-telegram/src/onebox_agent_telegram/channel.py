@@ -1,7 +1,10 @@
 """`TelegramChannel`: one reply delivered through ``sendMessage`` under the Bot API's rules.
 
 A reply longer than 4096 characters is split (paragraph > line > sentence > word) and the
-parts are sent in order, each paced like a message of its own. Plain text by default; with a
+parts are sent in order, each paced like a message of its own. A reply carrying a photo
+(``meta["telegram_photo"]``: an operator's photo, sent again by its ``file_id``) goes with
+``sendPhoto``, its text as the caption; a caption longer than Telegram's 1024 characters is
+cut at a natural boundary and the rest follows as text messages. Plain text by default; with a
 parse mode each part is escaped, and a 400 "can't parse entities" resends it once as plain
 text. A group upgraded to a supergroup is followed (``migrate_to_chat_id``) and remembered.
 Bot API errors become the service kit's delivery errors:
@@ -12,8 +15,10 @@ Bot API errors become the service kit's delivery errors:
 - 5xx, timeouts, connection errors -> `TransientDeliveryError` (retried with backoff);
 - 401/404 (bad token) -> `ChannelConfigError`.
 
-When a later part fails, the parts already accepted are remembered in memory, so the retry
-sends only the rest (a crash in between resends them: the same one-HTTP-call window as a
+A post asking for its own forum topic (``meta["forum_topic"]``) opens it first and records its
+id (`topics`) before the post is sent, so a retry posts into the same topic. When a later
+part fails, the parts already accepted are remembered in memory, so the retry sends only the
+rest (a crash in between resends them: the same one-HTTP-call window as a
 single message, widened to the parts of one reply).
 """
 
@@ -24,7 +29,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import structlog
-from onebox_bus.contracts import FORUM_TOPIC, OutboundMessage
+from onebox_bus.contracts import FORUM_TOPIC, TELEGRAM_PHOTO, OutboundMessage
 from onebox_service import (
     ChannelConfigError,
     DeliveryReceipt,
@@ -46,11 +51,13 @@ from .errors import (
     TelegramServerError,
     TelegramUnauthorized,
 )
-from .text import MAX_TEXT, ParseMode, format_text, split_text
+from .text import MAX_TEXT, ParseMode, format_text, split_caption, split_text
+from .topics import post_key
 
 if TYPE_CHECKING:
     from .api import TelegramBotAPI
     from .chats import ChatStore
+    from .topics import TopicStore
 
 log = structlog.get_logger("onebox.telegram.channel")
 
@@ -77,6 +84,7 @@ class TelegramChannel:
         chats: where blocked and migrated chats are remembered (None: not remembered).
         parse_mode: None for plain text, or ``MarkdownV2`` / ``HTML``.
         part_limit: longest part, in code points (Telegram's limit is 4096).
+        topics: where the forum topics opened for posts are recorded (None: in memory only).
     """
 
     name = "telegram"
@@ -89,10 +97,13 @@ class TelegramChannel:
         chats: ChatStore | None = None,
         parse_mode: ParseMode | None = None,
         part_limit: int = MAX_TEXT,
+        topics: TopicStore | None = None,
     ) -> None:
         self.api = api
         self.pacer = pacer
         self.chats = chats
+        self.topics = topics
+        self._topics: OrderedDict[str, int] = OrderedDict()
         self.parse_mode = parse_mode
         self.part_limit = part_limit
         self._progress: OrderedDict[str, list[str]] = OrderedDict()
@@ -106,14 +117,18 @@ class TelegramChannel:
                 raise PermanentDeliveryError(f"chat is blocked: {state.reason or 'blocked'}")
             if state is not None and state.status == "migrated" and state.migrated_to:
                 chat_id = state.migrated_to
-        parts = split_text(reply.text, limit=self.part_limit)
+        photo = reply.meta.get(TELEGRAM_PHOTO) or None
+        if photo is not None:
+            parts = split_caption(reply.text, limit=self.part_limit) or [""]
+        else:
+            parts = split_text(reply.text, limit=self.part_limit)
         if not parts:
             raise PermanentDeliveryError("reply text is empty")
         progress_key = _progress_key(reply)
         sent = self._progress.setdefault(progress_key, [])
         thread = reply.meta.get("message_thread_id")
         if not thread and not sent and (topic := reply.meta.get(FORUM_TOPIC)):
-            thread = str(await self._create_topic(chat_id, topic))
+            thread = str(await self._topic_for(chat_id, reply, topic))
         for index in range(len(sent), len(parts)):
             if index > 0 and self.pacer is not None:
                 await pace(
@@ -126,6 +141,7 @@ class TelegramChannel:
                 reply_to=int(reply_to) if reply_to and reply_to.isdigit() else None,
                 thread=int(thread) if thread and thread.lstrip("-").isdigit() else None,
                 original=reply.conversation_id,
+                photo=photo if index == 0 else None,
             )
             sent.append(message_id)
             self._progress.move_to_end(progress_key)
@@ -142,18 +158,29 @@ class TelegramChannel:
         reply_to: int | None,
         thread: int | None,
         original: str,
+        photo: str | None = None,
     ) -> tuple[str, str]:
         parse_mode = self.parse_mode
         migrated = False
         while True:
             try:
-                message = await self.api.send_message(
-                    chat_id,
-                    format_text(text, parse_mode),
-                    parse_mode=parse_mode,
-                    reply_to_message_id=reply_to,
-                    message_thread_id=thread,
-                )
+                if photo is not None:
+                    message = await self.api.send_photo(
+                        chat_id,
+                        photo,
+                        caption=format_text(text, parse_mode) if text else None,
+                        parse_mode=parse_mode,
+                        reply_to_message_id=reply_to,
+                        message_thread_id=thread,
+                    )
+                else:
+                    message = await self.api.send_message(
+                        chat_id,
+                        format_text(text, parse_mode),
+                        parse_mode=parse_mode,
+                        reply_to_message_id=reply_to,
+                        message_thread_id=thread,
+                    )
                 return chat_id, str(message.get("message_id", ""))
             except TelegramEntityParseError:
                 if parse_mode is None:
@@ -184,6 +211,25 @@ class TelegramChannel:
                 raise TransientDeliveryError(str(exc)[:300]) from None
             except TelegramAPIError as exc:
                 raise PermanentDeliveryError(exc.description) from None
+
+    async def _topic_for(self, chat_id: str, reply: OutboundMessage, name: str) -> int:
+        """The topic the post `reply` asks for: the one it opened before, else a new one,
+        recorded before the post is sent (`topics`)."""
+        key = post_key(chat_id, reply.correlation_id, name)
+        known = self._topics.get(key)
+        if known is None and self.topics is not None:
+            store = self.topics
+            known = await store.db.run(lambda: store.lookup(key))
+        if known is not None:
+            return known
+        thread = await self._create_topic(chat_id, name)
+        self._topics[key] = thread
+        while len(self._topics) > 10_000:
+            self._topics.popitem(last=False)
+        if self.topics is not None:
+            store = self.topics
+            await store.db.run(lambda: store.remember(key, chat_id=chat_id, thread_id=thread))
+        return thread
 
     async def _create_topic(self, chat_id: str, name: str) -> int:
         """Open the forum topic a post asks for (``meta["forum_topic"]``); its thread id."""

@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from onebox_service import split_caption as service_split_caption
 from onebox_service import split_text as service_split_text
 
 MAX_TEXT = 4096
 """Longest text of one message, in code points after entity parsing."""
+MAX_CAPTION = 1024
+"""Longest caption of a photo, in code points after entity parsing (``sendPhoto``)."""
 
 ParseMode = Literal["MarkdownV2", "HTML"]
 
@@ -42,3 +45,8 @@ def format_text(text: str, parse_mode: ParseMode | None) -> str:
 def split_text(text: str, *, limit: int = MAX_TEXT) -> list[str]:
     """Split `text` into parts of at most `limit` code points (the kit's rules)."""
     return service_split_text(text, limit=limit)
+
+
+def split_caption(text: str, *, limit: int = MAX_TEXT) -> list[str]:
+    """A photo's caption (at most `MAX_CAPTION`) and the text parts that follow it."""
+    return service_split_caption(text, caption_limit=min(MAX_CAPTION, limit), limit=limit)

@@ -283,6 +283,8 @@ def _from_message(
                 meta["emoji"] = ref.emoji
             if label in VOICE_KINDS:
                 meta.update(_speech_facts(ref, label))
+            elif ref.file_size is not None:  # a photo an operator may pass on: its size
+                meta["file_size"] = str(ref.file_size)
             break
     else:
         if _present(msg.location) or _present(msg.venue):

@@ -5,7 +5,11 @@ configured, else a permanent failure that the sender dead-letters with the reaso
 operator's reply uses the template it names, from the business file, with the operator's text
 as its parameter when the template takes one, and is retried as that template when the API
 answers 131047 to the free-form text), mark the
-customer's message read (best effort), then send the text split at 4096 characters. Graph API
+customer's message read (best effort), then send the text split at 4096 characters. A reply
+carrying a parcel (``meta["parcel"]``: an operator's photo the Telegram agent fetched) is
+uploaded (``POST /{phone-number-id}/media``) and sent as an image with the text as its caption
+(1024 characters; the rest follows as text); outside the window it is refused at once, never
+sent as a template, and the operator is told why. Graph API
 errors become the kit's delivery errors by ``error.code``: rate limits -> `RateLimited`,
 re-engagement / invalid recipient / policy -> `PermanentDeliveryError`, 5xx and timeouts ->
 `TransientDeliveryError`, token and permission problems -> `ChannelConfigError`. A 131047
@@ -22,20 +26,22 @@ import anyio
 import anyio.to_thread
 import structlog
 from onebox_bus import Clock, Sleep
-from onebox_bus.contracts import FROM_OPERATOR, OutboundMessage
+from onebox_bus.contracts import FROM_OPERATOR, PARCEL, OutboundMessage
 from onebox_service import (
     ChannelConfigError,
     DeliveryError,
     DeliveryReceipt,
+    ParcelStore,
     PermanentDeliveryError,
     RateLimited,
     TransientDeliveryError,
     WhatsAppTemplate,
+    split_caption,
 )
 
 from .client import GraphApiClient
 from .errors import REENGAGEMENT_REQUIRED, GraphApiError
-from .split import split_text
+from .split import MAX_TEXT, split_text
 from .window import ConversationWindows, WindowState, closed_reason
 
 log = structlog.get_logger("onebox.whatsapp.channel")
@@ -46,6 +52,9 @@ _GLOBAL_LIMITS = frozenset({4, 80007, 130429, 131048})
 _PART_RETRIES = 3
 TEMPLATE_TEXT_LIMIT = 1024
 """Characters a template's body parameter may hold."""
+CAPTION_LIMIT = 1024
+"""Characters an image's caption may hold."""
+PHOTO_NOT_TEMPLATE = "a photo cannot go as a template, so nothing was sent: answer with text"
 _SPACES = re.compile(r"[ \t\r\n]+")
 
 
@@ -94,6 +103,7 @@ class WhatsAppChannel:
         window_margin: seconds before the 24 h mark at which the window counts as closed.
         mark_read: mark the customer's message read when replying.
         sleep: how a later part waits out a rate limit (``anyio.sleep``).
+        parcels: where an operator's photo waits to be sent (the shared database's).
     """
 
     name = "whatsapp"
@@ -108,8 +118,10 @@ class WhatsAppChannel:
         window_margin: float = 60.0,
         mark_read: bool = True,
         sleep: Sleep = anyio.sleep,
+        parcels: ParcelStore | None = None,
     ) -> None:
         self.client = client
+        self.parcels = parcels if parcels is not None else ParcelStore(windows.db, clock=clock)
         self.windows = windows
         self.clock = clock
         self.template = template
@@ -134,6 +146,10 @@ class WhatsAppChannel:
                 reengagement_reason=state.reengagement_reason,
             )
         closed = closed_reason(state, now=self.clock(), margin=self.window_margin)
+        if (ref := reply.meta.get(PARCEL)) is not None:
+            if closed is not None:
+                raise PermanentDeliveryError(f"{closed}; {PHOTO_NOT_TEMPLATE}")
+            return await self._send_photo(reply, to, ref)
         if closed is not None:
             return await self._outside_window(reply, to, closed)
         parts = split_text(reply.text)
@@ -171,6 +187,37 @@ class WhatsAppChannel:
                 log.info("whatsapp.part_retry", part=sent + 1, code=exc.code, attempt=attempt)
                 await self._sleep(exc.retry_after or float(attempt))
 
+    async def _send_photo(self, reply: OutboundMessage, to: str, ref: str) -> DeliveryReceipt:
+        """Upload the reply's parcel and send it as an image, the text as its caption (the
+        rest of a long text follows as text messages)."""
+        parcel = await self.windows.db.run(lambda: self.parcels.get(ref))
+        if parcel is None:
+            raise PermanentDeliveryError(
+                "the photo did not arrive from the operator chat in time; send it again"
+            )
+        if parcel.data is None:
+            raise PermanentDeliveryError(parcel.error or "the photo could not be fetched")
+        mime = parcel.content_type or "image/jpeg"
+        parts = split_caption(reply.text, caption_limit=CAPTION_LIMIT, limit=MAX_TEXT)
+        try:
+            media_id = await self.client.upload_media(
+                parcel.data,
+                mime_type=mime,
+                filename="photo.png" if mime == "image/png" else "photo.jpg",
+            )
+            sent = await self.client.send_image(to, media_id, caption=parts[0] if parts else None)
+        except GraphApiError as exc:
+            if exc.code == REENGAGEMENT_REQUIRED:
+                await self._mark_closed(reply.conversation_id, exc.reason)
+                raise PermanentDeliveryError(
+                    f"131047: {exc.reason}; {PHOTO_NOT_TEMPLATE}"
+                ) from None
+            raise delivery_error(exc) from None
+        ids = [sent.message_id]
+        for part in parts[1:]:
+            ids.append(await self._send_part(reply, to, part, context=None, sent=len(ids)))
+        return DeliveryReceipt(platform_message_ids=tuple(ids))
+
     async def _outside_window(self, reply: OutboundMessage, to: str, why: str) -> DeliveryReceipt:
         named = WhatsAppTemplate.from_meta(reply.meta)
         if reply.meta.get(FROM_OPERATOR) == "1":
@@ -205,7 +252,14 @@ class WhatsAppChannel:
             if isinstance(error, PermanentDeliveryError):
                 raise PermanentDeliveryError(f"template {template.name!r}: {exc.reason}") from None
             raise error from None
-        return DeliveryReceipt(platform_message_ids=(sent.message_id,))
+        note = None
+        if reply.meta.get(FROM_OPERATOR) == "1" and not template.takes_text:
+            note = (
+                f"the customer's 24-hour window had closed, so WhatsApp template "
+                f"{template.name!r} went instead of your reply; it takes no text, so your "
+                "words were not included. Write again once the customer answers it."
+            )
+        return DeliveryReceipt(platform_message_ids=(sent.message_id,), note=note)
 
     async def show_typing(self, signal: OutboundMessage) -> bool:
         """Mark the customer's message read with the typing indicator (`ShowsTyping`).

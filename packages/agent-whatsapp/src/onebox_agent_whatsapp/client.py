@@ -1,12 +1,12 @@
 """A small client for the WhatsApp Cloud API (Graph API) over an injected `httpx.AsyncClient`.
 
-It sends text, templates and read receipts from one business phone number, reads the
-number's details for ``verify-setup``, and downloads customers' voice notes: ``GET
-/{media-id}`` (bearer) gives a URL that expires after about 5 minutes, which is downloaded with
-the same bearer token; when it answers 401/403/404/410 (expired) the URL is fetched again,
-once. Every error becomes a `GraphApiError` carrying Meta's
-``error.code``; timeouts and connection failures become a transient `GraphApiError` with no
-code. The client never logs or returns the access token.
+It sends text, templates, images (uploaded first: ``POST /{phone-number-id}/media``) and read
+receipts from one business phone number, reads the number's details for ``verify-setup``, and
+downloads customers' voice notes: ``GET /{media-id}`` (bearer) gives a URL that expires after
+about 5 minutes, which is downloaded with the same bearer token; when it answers
+401/403/404/410 (expired) the URL is fetched again, once. Every error becomes a
+`GraphApiError` carrying Meta's ``error.code``; timeouts and connection failures become a
+transient `GraphApiError` with no code. The client never logs or returns the access token.
 """
 
 from __future__ import annotations
@@ -112,6 +112,37 @@ class GraphApiClient:
             template["components"] = components
         return _sent(await self._post({**_recipient(to), "type": "template", "template": template}))
 
+    async def upload_media(self, data: bytes, *, mime_type: str, filename: str) -> str:
+        """Upload a file for a later media message; its media id.
+
+        ``POST /{phone-number-id}/media`` as multipart form data: ``messaging_product``
+        (``whatsapp``), ``type`` (the MIME type) and ``file`` (the bytes, with that type).
+        """
+        data_fields = {"messaging_product": "whatsapp", "type": mime_type}
+        answer = await self._request(
+            "POST",
+            f"{self._base}/{self.phone_number_id}/media",
+            content_type=None,  # httpx writes the multipart boundary
+            data=data_fields,
+            files={"file": (filename, data, mime_type)},
+        )
+        media_id = answer.get("id")
+        if not isinstance(media_id, str | int) or not str(media_id):
+            raise GraphApiError(status_code=200, code=None, title="upload answer without an id")
+        return str(media_id)
+
+    async def send_image(
+        self, to: str, media_id: str, *, caption: str | None = None, reply_to: str | None = None
+    ) -> SentMessage:
+        """Send an uploaded image (at most 1024 characters of caption) to a wa_id or BSUID."""
+        image: dict[str, Any] = {"id": media_id}
+        if caption:
+            image["caption"] = caption
+        payload: dict[str, Any] = {**_recipient(to), "type": "image", "image": image}
+        if reply_to:
+            payload["context"] = {"message_id": reply_to}
+        return _sent(await self._post(payload))
+
     async def mark_read(self, message_id: str, *, typing: bool = False) -> None:
         """Mark a customer's message (and the earlier ones) as read, optionally showing typing."""
         payload: dict[str, Any] = {"status": "read", "message_id": message_id}
@@ -202,11 +233,12 @@ class GraphApiClient:
         body = orjson.dumps({"messaging_product": "whatsapp", **payload})
         return await self._request("POST", self.messages_url, content=body)
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-        headers = {
-            "Authorization": f"Bearer {self._token.get_secret_value()}",
-            "Content-Type": "application/json",
-        }
+    async def _request(
+        self, method: str, url: str, *, content_type: str | None = "application/json", **kwargs: Any
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         try:
             response = await self._http.request(
                 method, url, headers=headers, timeout=self.timeout, **kwargs

@@ -110,6 +110,12 @@ UPDATE bus_messages SET visible_at = :now
 WHERE id = :id AND state = 'ready' AND visible_at > :now
 """
 
+# A waiting message (published with a delay, or deferred) of a topic made visible now by id.
+WAKE = """
+UPDATE bus_messages SET visible_at = :now
+WHERE id = :id AND topic = :topic AND state = 'ready' AND visible_at > :now
+"""
+
 # The messages queued behind a head of the same key (active, later id).
 FOLLOWERS_WAITING = """
 SELECT COUNT(*) FROM bus_messages

@@ -313,6 +313,25 @@ class Bus(Publishing, Operations):
 
         return self._write(work)
 
+    def wake(self, topic: str, message_id: int) -> bool:
+        """Make a waiting message of `topic` claimable now, by its id.
+
+        A message published with a `delay` (or deferred) waits as the head of its key until
+        its time comes; whoever it waits for wakes it early (a reply whose file has been
+        fetched). Joins the caller's transaction; the topic's listeners hear of it after the
+        commit. False when the message is not waiting (already visible, claimed, done or dead).
+        """
+        sql, now = self._sql["WAKE"], self.clock()
+
+        def work(cur: Any) -> bool:
+            cur.execute(sql, {"id": message_id, "topic": topic, "now": now})
+            if not cur.rowcount:
+                return False
+            self._published(topic)
+            return True
+
+        return self._write(work)
+
     def followers_waiting(self, message: Message) -> int:
         """How many messages of `message`'s topic and key are queued behind it (a read)."""
         if message.key is None:
@@ -415,6 +434,7 @@ _STATEMENTS = (
     "EXTEND",
     "DEFER",
     "UNDEFER",
+    "WAKE",
     "FOLLOWERS_WAITING",
     "KEY_WAITING",
     "CLAIM_FOLLOWERS",

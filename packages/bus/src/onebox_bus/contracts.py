@@ -33,6 +33,15 @@ FROM_OPERATOR = "from_operator"
 it answers no customer message of its own, so its arrival time says nothing about the
 customer's last message (WhatsApp's 24-hour window)."""
 
+TELEGRAM_PHOTO = "telegram_photo"
+"""``OutboundMessage.meta`` key holding the ``file_id`` of a photo the bot can send again on
+Telegram (an operator's photo): the reply is that photo, its text the caption."""
+
+PARCEL = "parcel"
+"""``OutboundMessage.meta`` key naming the parcel (a file another agent fetched, kept in the
+shared database) the reply sends: an operator's photo for a WhatsApp customer; the text is its
+caption. Such a reply is published waiting and woken once its parcel is there."""
+
 FORUM_TOPIC = "forum_topic"
 """``OutboundMessage.meta`` key naming a forum topic to open in a Telegram forum supergroup
 (the operator chat with topics on) and to post the message into (``createForumTopic``); its
@@ -62,6 +71,12 @@ def media_topic(channel: str) -> str:
     The agent's media stage consumes it and publishes the transcribed message to `INBOUND`.
     """
     return f"media.{channel}"
+
+
+def fetch_topic(channel: str) -> str:
+    """Topic of the files a channel's agent fetches for another channel's reply
+    (``fetch.telegram``: an operator's photo for a WhatsApp customer); see `FetchRequest`."""
+    return f"fetch.{channel}"
 
 
 def outbound_topic(channel: str) -> str:
@@ -155,3 +170,26 @@ class OutboundMessage(_Envelope):
     def key(self) -> str:
         """The bus key of its conversation."""
         return conversation_key(self.channel, self.conversation_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchRequest(_Envelope):
+    """A file for one agent to fetch and leave as a parcel for another channel's reply.
+
+    Attributes:
+        file_id: the platform's id of the file (a Telegram ``file_id``).
+        parcel: the reference to store it under (the reply's ``meta["parcel"]``).
+        channel: the channel the reply goes out on (``whatsapp``).
+        reply_topic: the waiting reply's topic (``outbound.whatsapp``).
+        reply_id: the waiting reply's bus message id: woken once the parcel is stored.
+        correlation_id: the operator message's correlation id.
+        declared_size: the file's size as the platform declared it, when it did.
+    """
+
+    file_id: str
+    parcel: str
+    channel: str
+    reply_topic: str
+    reply_id: int
+    correlation_id: str
+    declared_size: int | None = None

@@ -159,7 +159,12 @@ def create_app(
     if desk is not None:
         runtime.add_consumer(
             OPERATOR,
-            OperatorHandler(bus=bus, desk=desk, clock=clock),
+            OperatorHandler(
+                bus=bus,
+                desk=desk,
+                clock=clock,
+                photo_limit=int(settings.operator_photo_max_mb * 1024 * 1024),
+            ),
             name="operator",
             concurrency=1,
             lease=60.0,
@@ -203,7 +208,9 @@ def create_app(
         on_startup=startup,
         side_threads=runtime.side_threads,
         owner=OwnerView(
-            conversations=ConversationReader(runtime.db, retention=retention, clock=clock),
+            conversations=ConversationReader(
+                runtime.db, retention=retention, clock=clock, deliveries=runtime.deliveries
+            ),
             questions=questions,
             teach=teacher(
                 faq.store

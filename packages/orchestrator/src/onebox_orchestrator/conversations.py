@@ -1,25 +1,28 @@
 """The owner's read of the conversations: a filtered, paged list and each whole thread.
 
 Reads ``orchestrator_conversations`` (one row per conversation, upserted with its turns by
-`ConversationMemory`), ``orchestrator_turns`` and the handoffs. Nothing older than the
-retention of turns (``ONEBOX_HISTORY_RETENTION_DAYS``) is returned, even before the sweep
-has deleted it. A conversation's state is ``handoff`` while a person has it (an open
-handoff), ``closed`` when a person closed its handoff and the customer has not written since,
-``bot`` otherwise. The list is ordered by last activity, newest first, through an index;
-a text search (`q`, in the customer's name and every kept message; case-insensitive, on
-SQLite for ASCII letters only) reads the turns of the conversations it walks past: a rare
-word reads every kept turn (about 1.5 s for 3M turns, ``bench/dashboard.py``), where a page
-or a filter reads a few rows through an index.
+`ConversationMemory`), ``orchestrator_turns`` and the handoffs. Nothing older than the retention
+of turns (``ONEBOX_HISTORY_RETENTION_DAYS``) is returned, even before the sweep has deleted it.
+An operator's reply says what became of it (``delivery``: pending, sent, delivered, read, or
+failed with the reason), from the senders' delivery records of its correlation id in that
+conversation. A conversation's state is ``handoff`` while a person has it (an open handoff),
+``closed`` when a person closed its handoff and the customer has not written since, ``bot``
+otherwise. The list is ordered by last activity, newest first, through an index; a text search
+(`q`, in the customer's name and every kept message; case-insensitive, on SQLite for ASCII
+letters only) reads the turns of the conversations it walks past: a rare word reads every kept
+turn (about 1.5 s for 3M turns, ``bench/dashboard.py``), where a page or a filter reads a few
+rows through an index.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from onebox_bus import Database
+from onebox_service import STATUS_RANK, DeliveryStore
 from sqlalchemy import and_, case, exists, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
@@ -68,6 +71,11 @@ class ThreadTurn:
     origin: str | None
     provider: str | None
     model: str | None
+    delivery: str | None = None
+    """An operator's reply: ``pending``, ``sent``, ``delivered``, ``read`` or ``failed``
+    (not delivered); None for other turns."""
+    delivery_error: str | None = None
+    """Why a ``failed`` operator reply was not delivered."""
 
     def as_json(self) -> dict[str, object]:
         """The turn as the API returns it."""
@@ -78,6 +86,8 @@ class ThreadTurn:
             "origin": self.origin,
             "provider": self.provider,
             "model": self.model,
+            "delivery": self.delivery,
+            "delivery_error": self.delivery_error,
         }
 
 
@@ -110,6 +120,8 @@ class ConversationReader:
         db: the shared database.
         retention: seconds turns are kept: nothing older is returned.
         clock: the time source.
+        deliveries: the senders' delivery records: an operator's reply in a thread says
+            whether it was delivered (None: not said).
     """
 
     def __init__(
@@ -118,10 +130,12 @@ class ConversationReader:
         *,
         retention: float = 30 * 86400.0,
         clock: Callable[[], float] = time.time,
+        deliveries: DeliveryStore | None = None,
     ) -> None:
         self.db = db
         self.retention = retention
         self.clock = clock
+        self.deliveries = deliveries
 
     @staticmethod
     def _open() -> ColumnElement[bool]:
@@ -213,7 +227,7 @@ class ConversationReader:
         body = (
             select(
                 turns.c.role, turns.c.text, turns.c.created_at, turns.c.origin,
-                turns.c.provider, turns.c.model,
+                turns.c.provider, turns.c.model, turns.c.correlation_id,
             )
             .where(and_(turns.c.conversation_key == key, turns.c.created_at >= since))
             .order_by(turns.c.id.desc())
@@ -228,21 +242,50 @@ class ConversationReader:
             return None
         truncated = len(found) > MAX_THREAD
         kept = list(reversed(found[:MAX_THREAD]))
-        return Thread(
-            conversation=self._row(row),
-            turns=[
-                ThreadTurn(
-                    role=role,
-                    text=text,
-                    at=float(at),
-                    origin=origin or _legacy(role, provider),
-                    provider=provider,
-                    model=model,
-                )
-                for role, text, at, origin, provider, model in kept
-            ],
-            truncated=truncated,
-        )
+        made = [
+            ThreadTurn(
+                role=role,
+                text=text,
+                at=float(at),
+                origin=origin or _legacy(role, provider),
+                provider=provider,
+                model=model,
+            )
+            for role, text, at, origin, provider, model, _ in kept
+        ]
+        fates = self._fates(key, [cid for *_, cid in kept if cid is not None])
+        for index, (*_, cid) in enumerate(kept):
+            if made[index].origin == "operator" and fates is not None:
+                status, error = fates.get(cid or "", ("pending", None))
+                made[index] = replace(made[index], delivery=status, delivery_error=error)
+        return Thread(conversation=self._row(row), turns=made, truncated=truncated)
+
+    def _fates(
+        self, key: str, correlation_ids: list[str]
+    ) -> dict[str, tuple[str, str | None]] | None:
+        """For each correlation id, what became of its reply in conversation `key`: the
+        furthest status of its sent parts, else ``failed`` with the reason (None: unknown)."""
+        if self.deliveries is None:
+            return None
+        channel, _, conversation_id = key.partition(":")
+        fates: dict[str, tuple[str, str | None]] = {}
+        for d in self.deliveries.by_correlations(correlation_ids):
+            if (d.channel, d.conversation_id) != (
+                channel,
+                conversation_id,
+            ) or d.correlation_id is None:
+                continue
+            known = fates.get(d.correlation_id)
+            if d.status == "failed":
+                if known is None:
+                    fates[d.correlation_id] = ("failed", d.error)
+            elif (
+                known is None
+                or known[0] == "failed"
+                or (STATUS_RANK[d.status] > STATUS_RANK.get(known[0], 0))
+            ):
+                fates[d.correlation_id] = (d.status, None)
+        return fates
 
 
 def _legacy(role: str, provider: str | None) -> str | None:

@@ -16,7 +16,8 @@ Out of hours with ``notify = "at_opening"`` the post is held until the next open
 (`notify_time`; its relays queue behind it under `handoff_key`). With forum topics
 (``ONEBOX_OPERATOR_TOPICS``) the post opens the conversation's own topic. An operator's reply
 carries what its channel needs to deliver it or to say why it could not
-(`operator_reply_meta`: the WhatsApp template outside the 24-hour window, the failure notice).
+(`operator_reply_meta`: the WhatsApp template outside the 24-hour window, the failure notice,
+and the note saying when a template went without the operator's text).
 
 The escalation post's message id in the operator chat is learned from the Telegram sender's
 delivery records (`post_message_id`), which is also how an operator's reply is matched to its
@@ -28,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from onebox_bus import Bus, Message
 from onebox_bus.contracts import (
@@ -40,6 +41,7 @@ from onebox_bus.contracts import (
     outbound_topic,
 )
 from onebox_service import (
+    NOTE,
     REASON,
     DeliveryStore,
     WhatsAppTemplate,
@@ -47,6 +49,7 @@ from onebox_service import (
     next_opening,
     opening_phrase,
     with_failure_notice,
+    with_sent_note,
 )
 from sqlalchemy.engine import Connection
 
@@ -241,16 +244,19 @@ class HandoffDesk:
         correlation_id: str,
         reply_to: str | None,
         topic_id: int | None = None,
+        photo: bool = False,
     ) -> dict[str, str]:
-        """The meta of an operator's reply to `handoff`'s customer.
+        """The meta of an operator's reply (or `photo`) to `handoff`'s customer.
 
         It marks the reply as the operator's, names the WhatsApp template to send when the
-        customer's window has closed, and carries the notice the customer's channel posts
-        here if the reply cannot be delivered (`onebox_service.failures`).
+        customer's window has closed (never for a photo: a photo cannot go as a template),
+        and carries the notice the customer's channel posts here if the reply cannot be
+        delivered (`onebox_service.failures`).
         """
         meta = {**handoff.reply_meta, FROM_OPERATOR: "1"}
-        text = f"{who(handoff)}: your reply was not delivered: {REASON}."
-        if handoff.channel == "whatsapp":
+        what = "photo" if photo else "reply"
+        text = f"{who(handoff)}: your {what} was not delivered: {REASON}."
+        if handoff.channel == "whatsapp" and not photo:
             template = self.reply_template()
             if template is not None:
                 meta.update(template.to_meta())
@@ -260,14 +266,19 @@ class HandoffDesk:
                     "customer's last message; after that only an approved template goes "
                     "through, and the business file names none ([[whatsapp_templates]])."
                 )
+        place = {"message_thread_id": str(topic_id)} if topic_id is not None else {}
         notice = OutboundMessage(
             channel=OPERATOR_CHANNEL,
             conversation_id=self.chat,
             text=text,
             correlation_id=correlation_id,
             reply_to=reply_to,
-            meta={"message_thread_id": str(topic_id)} if topic_id is not None else {},
+            meta=place,
         )
+        if handoff.channel == "whatsapp" and not photo:
+            # Sent as a template that takes no text: the operator learns their words stayed out.
+            note = replace(notice, text=f"{who(handoff)}: {NOTE}", meta=dict(place))
+            meta = with_sent_note(meta, note)
         return with_failure_notice(meta, notice)
 
     # -- writes (inside the caller's unit of work) --------------------------------------

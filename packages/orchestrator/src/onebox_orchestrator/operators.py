@@ -9,6 +9,9 @@ with whatever it causes, so a crash repeats it whole or not at all:
   the customer's conversation (so it keeps its order with the bot's replies), deduplicated by
   the operator's message id, traced with the operator message's correlation id; the handoff's
   idle clock starts again and the text is remembered as a turn of the conversation;
+- a photo (with an optional caption) in the same places goes the same way (`photo_replies`:
+  by ``file_id`` to a Telegram customer; to a WhatsApp customer as a reply that waits for
+  the Telegram agent to fetch it, published with its `FetchRequest` in the same unit);
 - ``/done`` as a reply to a post closes that handoff: the bot answers that customer again;
 - ``/bot off`` as a reply to a post keeps that conversation with the person however long they
   are silent (no idle resume); ``/bot on`` hands it back to the bot, like ``/done``;
@@ -17,7 +20,8 @@ with whatever it causes, so a crash repeats it whole or not at all:
   answers handoff 3 and ``/done 3``, ``/bot off 3`` name it instead of replying to its post;
 - anything else gets a short answer in the operator chat saying why nothing was sent: a reply
   to a message that is not an escalation, a reply to a closed handoff, a message that is not
-  a reply, an unknown command, content other than text.
+  a reply, an unknown command, content other than text or a photo, a photo too large for
+  WhatsApp.
 """
 
 from __future__ import annotations
@@ -29,16 +33,36 @@ from collections.abc import Callable
 
 import structlog
 from onebox_bus import Bus, LeaseLost, Message
-from onebox_bus.contracts import InboundMessage, OutboundMessage, outbound_topic
+from onebox_bus.contracts import (
+    PARCEL,
+    InboundMessage,
+    OutboundMessage,
+    fetch_topic,
+    outbound_topic,
+)
 from sqlalchemy.engine import Connection
 
-from .desk import HandoffDesk, minutes, who
+from .desk import OPERATOR_CHANNEL, HandoffDesk, minutes, who
 from .handoffs import Handoff
+from .photo_replies import (
+    PHOTO_WAIT,
+    SENDABLE,
+    fetch_request,
+    is_photo,
+    not_sendable,
+    photo_meta,
+    photo_refusal,
+    turn_text,
+)
 
 log = structlog.get_logger("onebox.orchestrator.operator")
 
+PHOTO_LIMIT = 5 * 1024 * 1024
+"""The largest photo passed on to a WhatsApp customer by default (WhatsApp's limit)."""
+
 HELP = (
-    "To answer a customer, reply to their escalation post. Commands: /who (open handoffs); "
+    "To answer a customer, reply to their escalation post with text, or a photo with an "
+    "optional caption. Commands: /who (open handoffs); "
     "as a reply to a post: /done (hand the conversation back to the bot), /bot off (the bot "
     "stays silent there until /bot on or /done). Instead of replying to a post you can "
     "name its handoff: #3 your text, /done 3, /bot off 3."
@@ -74,14 +98,24 @@ def command_of(text: str) -> tuple[str, str] | None:
 
 
 class OperatorHandler:
-    """Handles one claimed ``operator`` message; give it to a `Consumer` as its handler."""
+    """Handles one claimed ``operator`` message; give it to a `Consumer` as its handler.
+
+    `photo_limit` is the largest photo passed on to a WhatsApp customer, in bytes
+    (``ONEBOX_OPERATOR_PHOTO_MAX_MB``).
+    """
 
     def __init__(
-        self, *, bus: Bus, desk: HandoffDesk, clock: Callable[[], float] = time.time
+        self,
+        *,
+        bus: Bus,
+        desk: HandoffDesk,
+        clock: Callable[[], float] = time.time,
+        photo_limit: int = PHOTO_LIMIT,
     ) -> None:
         self.bus = bus
         self.desk = desk
         self.clock = clock
+        self.photo_limit = photo_limit
 
     async def __call__(self, message: Message) -> None:
         """Handle one operator message; settles it (ack or dead letter) before returning."""
@@ -200,9 +234,17 @@ class OperatorHandler:
                 "your message was not sent. The customer can ask for a person again."
             )
             return self._answer(message, inbound, text), "closed"
-        if inbound.content_kind not in ("text", "command") or not text.strip():
-            refusal = "Only text can be sent to a customer for now: nothing was sent."
-            return self._answer(message, inbound, refusal), "not_text"
+        if is_photo(inbound):
+            refused = photo_refusal(inbound, handoff, limit=self.photo_limit)
+            if refused is not None:
+                return self._answer(message, inbound, refused), "photo_refused"
+            return self._forward(message, inbound, handoff, text, photo=True), "forwarded_photo"
+        if inbound.content_kind not in ("text", "command"):
+            refusal = not_sendable(inbound.content_kind)
+            return self._answer(message, inbound, refusal), "not_sendable"
+        if not text.strip():
+            refusal = f"That message has no text, so nothing was sent. {SENDABLE}"
+            return self._answer(message, inbound, refusal), "empty"
         return self._forward(message, inbound, handoff, text), "forwarded"
 
     def _answer(
@@ -251,30 +293,51 @@ class OperatorHandler:
         return self._answer(message, inbound, f"{who(handoff)} is back with the bot.", change)
 
     def _forward(
-        self, message: Message, inbound: InboundMessage, handoff: Handoff, text: str
+        self,
+        message: Message,
+        inbound: InboundMessage,
+        handoff: Handoff,
+        text: str,
+        *,
+        photo: bool = False,
     ) -> Callable[[Connection], None]:
+        meta = self.desk.operator_reply_meta(
+            handoff,
+            correlation_id=inbound.correlation_id,
+            reply_to=_reply_to(inbound),
+            topic_id=_topic_of(inbound),
+            photo=photo,
+        )
+        if photo:
+            meta = photo_meta(meta, inbound, handoff)
         reply = OutboundMessage(
             channel=handoff.channel,
             conversation_id=handoff.conversation_id,
             text=text,
             correlation_id=inbound.correlation_id,
             received_at=inbound.received_at,
-            meta=self.desk.operator_reply_meta(
-                handoff,
-                correlation_id=inbound.correlation_id,
-                reply_to=_reply_to(inbound),
-                topic_id=_topic_of(inbound),
-            ),
+            meta=meta,
         )
+        fetched = PARCEL in meta  # the photo travels as a parcel: the reply waits for it
+        topic = outbound_topic(handoff.channel)
 
         def work(conn: Connection) -> None:
-            self.bus.publish(
-                outbound_topic(handoff.channel),
+            reply_id = self.bus.publish(
+                topic,
                 reply.to_payload(),
                 key=handoff.conversation_key,
                 dedupe_key=f"operator:{inbound.conversation_id}:{inbound.platform_message_id}",
                 correlation_id=inbound.correlation_id,
+                delay=PHOTO_WAIT if fetched else 0.0,
             )
+            if fetched:
+                request = fetch_request(inbound, handoff, reply_topic=topic, reply_id=reply_id)
+                self.bus.publish(
+                    fetch_topic(OPERATOR_CHANNEL),
+                    request.to_payload(),
+                    dedupe_key=f"fetch:{request.parcel}",
+                    correlation_id=inbound.correlation_id,
+                )
             self.desk.store.touch_operator(conn, handoff.id)
             if inbound.meta.get("source") == FROM_DASHBOARD:
                 self.desk.say(
@@ -291,7 +354,7 @@ class OperatorHandler:
                 channel=handoff.channel,
                 correlation_id=inbound.correlation_id,
                 role="assistant",
-                text=text,
+                text=turn_text(text) if photo else text,
                 provider="operator",
                 origin="operator",
             )

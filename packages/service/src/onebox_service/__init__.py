@@ -2,7 +2,8 @@
 
 Settings loading, the business file and its calendar, JSON logging, sd_notify, the app
 factory pieces (/health, /metrics, the admin guard, error mapping), lifespan-managed workers,
-webhook ingest, the outbound sender with pacing and error classes, and sandbox delivery.
+webhook ingest, the outbound sender with pacing and error classes, sandbox delivery, and the
+parcels one agent fetches for another agent's reply.
 """
 
 from .app import (
@@ -35,7 +36,16 @@ from .errors import (
     TransientDeliveryError,
     WebhookRejected,
 )
-from .failures import ON_DEAD, REASON, failure_notice, with_failure_notice
+from .failures import (
+    NOTE,
+    ON_DEAD,
+    ON_NOTE,
+    REASON,
+    failure_notice,
+    sent_note,
+    with_failure_notice,
+    with_sent_note,
+)
 from .http import AiohttpTransport, outbound_client
 from .journal import (
     JourneyEvent,
@@ -64,6 +74,9 @@ from .media_stage import MediaStage, add_media_stage, open_media_dir
 from .notify import SystemdNotifier
 from .operator import TelegramChatId, parse_telegram_chat_id
 from .pacing import Pacer, PacingLimits, pace
+from .parcel_stage import FetchPhoto, ParcelStage, add_parcel_stage
+from .parcels import Parcel, ParcelStore, drop_parcel
+from .photos import FetchedPhoto, MediaNotImage, fetch_photo, sniff_image, too_large_reason
 from .runner import run, serve
 from .runtime import ServiceRuntime, Worker, WorkerHealth, open_runtime
 from .sandbox import (
@@ -88,7 +101,7 @@ from .settings import (
     load_settings,
     systemd_environment,
 )
-from .text import split_text
+from .text import split_caption, split_text
 from .vitals import RuntimeVitals
 from .webhooks import (
     MAX_TEXT_CHARS,
@@ -105,7 +118,9 @@ __all__ = [
     "AUDIO_TYPES",
     "LANGUAGES",
     "MAX_TEXT_CHARS",
+    "NOTE",
     "ON_DEAD",
+    "ON_NOTE",
     "PROXY_HEADERS",
     "REASON",
     "STATUS_RANK",
@@ -124,6 +139,8 @@ __all__ = [
     "DeliveryStatus",
     "DeliveryStore",
     "EnvSettings",
+    "FetchPhoto",
+    "FetchedPhoto",
     "Handoff",
     "JourneyEvent",
     "JourneySummary",
@@ -131,6 +148,7 @@ __all__ = [
     "MediaError",
     "MediaGone",
     "MediaNotAudio",
+    "MediaNotImage",
     "MediaStage",
     "MediaTooLarge",
     "MediaUnavailable",
@@ -138,6 +156,9 @@ __all__ = [
     "OpeningRange",
     "Pacer",
     "PacingLimits",
+    "Parcel",
+    "ParcelStage",
+    "ParcelStore",
     "PermanentDeliveryError",
     "RateLimited",
     "RoutingEnv",
@@ -165,6 +186,7 @@ __all__ = [
     "Worker",
     "WorkerHealth",
     "add_media_stage",
+    "add_parcel_stage",
     "back_sentence",
     "build_settings",
     "cap_text",
@@ -174,8 +196,10 @@ __all__ = [
     "current_values",
     "direct_from_loopback",
     "download_audio",
+    "drop_parcel",
     "evaluate_thresholds",
     "failure_notice",
+    "fetch_photo",
     "format_journey",
     "guess_language",
     "health_handler",
@@ -202,12 +226,17 @@ __all__ = [
     "sandbox_mode",
     "sandbox_replies",
     "secret_matches",
+    "sent_note",
     "serve",
     "slow_journeys",
     "sniff_audio",
+    "sniff_image",
+    "split_caption",
     "split_text",
     "systemd_environment",
+    "too_large_reason",
     "trace_handlers",
     "webhook_post",
     "with_failure_notice",
+    "with_sent_note",
 ]

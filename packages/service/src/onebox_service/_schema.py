@@ -5,7 +5,9 @@ Invariants:
   `status` only moves forward: sent < delivered < read < failed (failed is terminal);
 - message text is stored only for sandbox rows (nothing was sent; the local chat reads it);
 - webhook events hold channel, kind and reason, never the message text;
-- message events (``service_events``) hold a step, its time and small details, never text.
+- message events (``service_events``) hold a step, its time and small details, never text;
+- a parcel (``service_parcels``) holds either a fetched file's bytes or why it could not be
+  fetched, lives until the reply carrying its ref is delivered or dead, and is purged by age.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import (
     Double,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -79,4 +82,18 @@ message_events = Table(
     Column("detail", Text, nullable=True),
     Index("ix_service_events_correlation", "correlation_id", "at"),
     Index("ix_service_events_at", "at"),
+)
+
+# Files one agent fetched for another agent's reply (an operator's photo for a WhatsApp
+# customer), keyed by the ref the reply carries; deleted with the reply's delivery record.
+parcels = Table(
+    "service_parcels",
+    metadata,
+    Column("ref", String(200), primary_key=True),
+    Column("content_type", String(100), nullable=True),
+    Column("data", LargeBinary, nullable=True),
+    Column("size", BigInteger, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("created_at", Double, nullable=False),
+    Index("ix_service_parcels_created_at", "created_at"),
 )

@@ -24,11 +24,15 @@ class DeliveryReceipt:
         sandbox: True when nothing was sent (the reply was only recorded).
         text: the text to keep with the record; only sandbox receipts set it (the local chat
             command reads it), real sends never store message text.
+        note: what the person who wrote the reply should know although it was sent (a
+            template went without their text); published through the reply's note envelope
+            (`failures.sent_note`), if it carries one.
     """
 
     platform_message_ids: tuple[str, ...] = ()
     sandbox: bool = False
     text: str | None = None
+    note: str | None = None
 
 
 class Channel(Protocol):

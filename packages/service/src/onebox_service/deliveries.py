@@ -10,13 +10,14 @@ forward, sent < delivered < read < failed, and failed is terminal.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import anyio.to_thread
 from onebox_bus import Bus, Clock, Database, LeaseLost, Message
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Select, case, func, insert, select, update
 from sqlalchemy.engine import Connection, CursorResult
 
 from ._schema import deliveries as table
@@ -125,11 +126,13 @@ class DeliveryStore:
         conversation_id: str,
         correlation_id: str | None,
         receipt: DeliveryReceipt,
+        also: Callable[[Connection], None] | None = None,
     ) -> None:
         """Record a send and ack its bus message in ONE transaction (the sender's hot path).
 
-        If the lease was lost meanwhile (the ack raises `LeaseLost`), the record is still
-        written on its own, so whoever holds the message now sees it was sent and does not
+        `also` joins that transaction (the sent reply's parcel is deleted there). If the lease
+        was lost meanwhile (the ack raises `LeaseLost`), the record is still written on its
+        own (with `also`), so whoever holds the message now sees it was sent and does not
         send it again; the `LeaseLost` is then re-raised.
         """
         if bus.db is not self.db:
@@ -144,10 +147,14 @@ class DeliveryStore:
         try:
             with self.db.transaction() as conn:
                 conn.execute(_INSERT, rows)
+                if also is not None:
+                    also(conn)
                 bus.ack(message)
         except LeaseLost:
             with self.db.transaction() as conn:
                 conn.execute(_INSERT, rows)
+                if also is not None:
+                    also(conn)
             raise
 
     def record_failed(
@@ -259,12 +266,25 @@ class DeliveryStore:
         query = query.order_by(table.c.id)
         return [_to_delivery(r) for r in self.db.read(lambda c: c.execute(query).all())]
 
+    def by_correlations(self, correlation_ids: Sequence[str]) -> list[Delivery]:
+        """The records of several correlation ids (in chunks), oldest first."""
+        ids = sorted(set(correlation_ids))
+        found: list[Delivery] = []
+        for start in range(0, len(ids), 500):
+            query = select(table).where(table.c.correlation_id.in_(ids[start : start + 500]))
+            found += self.db.read(partial(_read_all, query))
+        return sorted(found, key=lambda d: d.id)
+
     def recent(self, *, channel: str | None = None, limit: int = 100) -> list[Delivery]:
         """The latest records, newest first."""
         query = select(table).order_by(table.c.id.desc()).limit(limit)
         if channel is not None:
             query = query.where(table.c.channel == channel)
         return [_to_delivery(r) for r in self.db.read(lambda c: c.execute(query).all())]
+
+
+def _read_all(query: Select[Any], conn: Connection) -> list[Delivery]:
+    return [_to_delivery(r) for r in conn.execute(query)]
 
 
 def _inserted_id(result: CursorResult[Any]) -> int:

@@ -189,7 +189,14 @@ async def download_audio(
         raise MediaUnavailable(f"media download failed: {type(exc).__name__}") from None
 
 
-def _check_response(response: httpx.Response, limit: int) -> None:
+def check_status(response: httpx.Response, limit: int) -> None:
+    """Refuse a download's answer by its status and its ``Content-Length`` (any media kind).
+
+    Raises:
+        MediaGone: 401, 403, 404 or 410.
+        MediaUnavailable: another status than 200.
+        MediaTooLarge: the declared length is over `limit`.
+    """
     status = response.status_code
     if status in (401, 403, 404, 410):
         raise MediaGone(status)
@@ -198,6 +205,10 @@ def _check_response(response: httpx.Response, limit: int) -> None:
     length = response.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise MediaTooLarge(limit=limit, size=int(length))
+
+
+def _check_response(response: httpx.Response, limit: int) -> None:
+    check_status(response, limit)
     served = base_type(response.headers.get("content-type"))
     if served not in GENERIC_TYPES and served not in AUDIO_TYPES:
         raise MediaNotAudio(f"media server sent {served!r}, not audio")

@@ -6,11 +6,11 @@ what is older); `RetentionWorker` runs a list of them at start and then every
 own (`onebox_bus.retention.purge_before`), so the write lock is never held for long.
 
 Who purges what: the shared tables (``bus_messages`` done rows, ``service_webhook_events``,
-``service_deliveries``, ``service_events``, ``metrics_samples``) are purged in one place,
-the orchestrator (every install runs exactly one, and one purger means no two processes
-contending for the lock over the same rows), together with its own tables (conversation
-turns, the router's call records and expired cache rows, in the database and in the router's
-in-memory match index).
+``service_deliveries``, ``service_events``, ``metrics_samples``, ``service_parcels``) are
+purged in one place, the orchestrator (every install runs exactly one, and one purger means
+no two processes contending for the lock over the same rows), together with its own tables
+(conversation turns, the router's call records and expired cache rows, in the database and
+in the router's in-memory match index).
 The agents' tables (``telegram_chats``, ``whatsapp_conversations``) hold one row per
 customer and are not purged by age. `shared_purges` builds the shared rules from
 `ServiceSettings`; ``onebox purge`` runs the same rules once (for cron or PM2 set-ups that
@@ -90,6 +90,10 @@ def shared_purges(db: Database, settings: ServiceSettings, *, clock: Clock) -> l
         age_purge(
             db, name="metrics_samples", table="metrics_samples", column="start",
             days=settings.metrics_samples_retention_days, clock=clock, batch=batch,
+        ),
+        age_purge(
+            db, name="service_parcels", table="service_parcels", column="created_at",
+            days=settings.parcels_retention_days, clock=clock, batch=batch,
         ),
     ]  # fmt: skip
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 
 from onebox_bus import Clock
-from onebox_bus.contracts import OutboundMessage
+from onebox_bus.contracts import PARCEL, TELEGRAM_PHOTO, OutboundMessage
 
 from .channel import DeliveryReceipt
 from .deliveries import Delivery, DeliveryStore
@@ -108,7 +108,10 @@ class SandboxChannel:
         if len(self.sent) > 1000:
             del self.sent[:500]
         pid = f"sandbox-{int(self._clock() * 1000)}-{next(self._ids)}"
-        return DeliveryReceipt(platform_message_ids=(pid,), sandbox=True, text=reply.text)
+        text = reply.text
+        if reply.meta.get(TELEGRAM_PHOTO) or reply.meta.get(PARCEL):
+            text = f"[photo] {text}".strip()  # an operator's photo: only its caption is text
+        return DeliveryReceipt(platform_message_ids=(pid,), sandbox=True, text=text)
 
 
 def sandbox_replies(store: DeliveryStore, correlation_id: str) -> list[Delivery]:

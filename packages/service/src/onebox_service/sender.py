@@ -23,6 +23,11 @@ A typing signal (``signal="typing"``, no text) is shown once through the channel
 retried (a redelivered one, after a crash, is dropped; the reply may already have gone), never
 dead-lettered, and dropped unsent when older than `signal_ttl` seconds.
 
+A reply that sends a parcel (``meta["parcel"]``: a file another agent fetched, see
+`parcels`) has it deleted in the transaction that records its delivery or dead-letters it. A
+receipt's note (a template went without the operator's text) is published through the
+reply's note envelope in the transaction that records the delivery (`failures`).
+
 The window no sender can close: the platform accepted the message and the process died
 before the delivery record committed. The platform has no idempotency key, so that reply is
 sent again after the lease runs out. The window is one HTTP call wide: nothing else happens
@@ -39,15 +44,17 @@ import anyio
 import anyio.to_thread
 import structlog
 from onebox_bus import Bus, Clock, Consumer, Message, Sleep
-from onebox_bus.contracts import OutboundMessage, conversation_key, outbound_topic
+from onebox_bus.contracts import PARCEL, OutboundMessage, conversation_key, outbound_topic
 from onebox_metrics import Collector
+from sqlalchemy.engine import Connection
 
 from .channel import Channel, DeliveryReceipt, ShowsTyping
 from .deliveries import DeliveryStore
 from .errors import ChannelConfigError, PermanentDeliveryError, RateLimited, TransientDeliveryError
-from .failures import failure_notice
+from .failures import failure_notice, sent_note
 from .journal import MessageJournal
 from .pacing import Pacer, PacingLimits
+from .parcels import drop_parcel
 
 log = structlog.get_logger("onebox.service.sender")
 
@@ -250,6 +257,7 @@ class Sender:
                 conversation_id=reply.conversation_id,
                 correlation_id=reply.correlation_id,
                 receipt=receipt,
+                also=self._after_sent(message, reply, receipt),
             )
         )
         self._outcomes.inc(
@@ -273,10 +281,13 @@ class Sender:
         notice = failure_notice(reply, reason)
 
         def nack() -> bool:
-            with self.bus.transaction():
+            with self.bus.transaction() as conn:
                 again = self.bus.nack(message, reason, retry_after=retry_after)
-                if not again and notice is not None:
-                    self._publish_notice(message, notice)
+                if not again:
+                    if notice is not None:
+                        self._publish_notice(message, notice)
+                    if (ref := reply.meta.get(PARCEL)) is not None:
+                        drop_parcel(conn, ref)
                 return again
 
         if await self._bus(nack):
@@ -290,24 +301,47 @@ class Sender:
         notice = failure_notice(reply, reason)
 
         def dead() -> None:
-            with self.bus.transaction():
+            with self.bus.transaction() as conn:
                 if notice is not None:
                     self._publish_notice(message, notice)
+                if (ref := reply.meta.get(PARCEL)) is not None:
+                    drop_parcel(conn, ref)
                 self.bus.dead_letter(message, reason)
 
         await self._bus(dead)
         log.warning("delivery.dead", reason=reason, attempts=message.attempt)
 
-    def _publish_notice(self, message: Message, notice: OutboundMessage) -> None:
-        """Publish a dead reply's failure notice (inside the caller's transaction)."""
+    def _after_sent(
+        self, message: Message, reply: OutboundMessage, receipt: DeliveryReceipt
+    ) -> Callable[[Connection], None] | None:
+        """What joins a sent reply's delivery record: its parcel deleted, its note published."""
+        ref = reply.meta.get(PARCEL)
+        note = sent_note(reply, receipt.note) if receipt.note else None
+        if ref is None and note is None:
+            return None
+
+        def also(conn: Connection) -> None:
+            if ref is not None:
+                drop_parcel(conn, ref)
+            if note is not None:
+                self._publish_notice(message, note, kind="sent-note")
+
+        return also
+
+    def _publish_notice(
+        self, message: Message, notice: OutboundMessage, *, kind: str = "dead-notice"
+    ) -> None:
+        """Publish a dead reply's failure notice, or a sent one's note (inside the caller's
+        transaction)."""
         self.bus.publish(
             outbound_topic(notice.channel),
             notice.to_payload(),
             key=conversation_key(notice.channel, notice.conversation_id),
-            dedupe_key=f"dead-notice:{message.id}",
+            dedupe_key=f"{kind}:{message.id}",
             correlation_id=notice.correlation_id,
         )
-        log.info("delivery.failure_notice", channel=notice.channel)
+        event = "delivery.failure_notice" if kind == "dead-notice" else "delivery.sent_note"
+        log.info(event, channel=notice.channel)
 
     async def _record_failed(self, message: Message, reply: OutboundMessage, reason: str) -> None:
         await anyio.to_thread.run_sync(

@@ -202,6 +202,12 @@ class ServiceSettings(EnvSettings):
         voice_lease_seconds: how long a claimed voice note stays the agent's while it is
             downloaded and transcribed; after a crash it is handled again once this has
             passed (``ONEBOX_VOICE_LEASE_SECONDS``).
+        operator_photo_max_mb: the largest operator photo passed on to a WhatsApp customer
+            (``ONEBOX_OPERATOR_PHOTO_MAX_MB``; WhatsApp takes JPEG and PNG photos up to 5 MB):
+            a larger one is refused and the operator told, before any download when Telegram
+            declares the size.
+        parcels_retention_days: a fetched file not picked up by its reply (a crash, a reply
+            that gave up waiting) is deleted after this (``ONEBOX_PARCELS_RETENTION_DAYS``).
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -236,6 +242,8 @@ class ServiceSettings(EnvSettings):
     voice_max_mb: float = Field(default=16.0, gt=0, le=20)
     voice_max_seconds: float = Field(default=300.0, gt=0, le=3600)
     voice_lease_seconds: float = Field(default=120.0, ge=1)
+    operator_photo_max_mb: float = Field(default=5.0, gt=0, le=5)
+    parcels_retention_days: float = Field(default=1.0, gt=0)
 
     @field_validator("media_dir")
     @classmethod

@@ -44,6 +44,27 @@ def split_text(text: str, *, limit: int) -> list[str]:
     return parts
 
 
+def split_caption(text: str, *, caption_limit: int, limit: int) -> list[str]:
+    """Split a media message's text: a caption of at most `caption_limit`, then text parts.
+
+    The first part is the caption (at the most natural boundary within `caption_limit`, by
+    the rules of `split_text`); whatever does not fit follows in parts of at most `limit`.
+    Blank text gives no parts (the media goes without a caption).
+
+    Raises:
+        ValueError: a limit is below `MIN_LIMIT`.
+    """
+    if caption_limit < MIN_LIMIT:
+        raise ValueError(f"caption_limit must be at least {MIN_LIMIT}, not {caption_limit!r}")
+    rest = text.strip()
+    if len(rest) <= caption_limit:
+        return [rest] if rest else []
+    cut = _find_cut(rest, caption_limit)
+    # `rest` starts with a non-space and every cut is past its first character: a caption.
+    head, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+    return [head, *split_text(rest, limit=limit)]
+
+
 def _find_cut(text: str, limit: int) -> int:
     """Where the first part of `text` (longer than `limit`) ends: its length."""
     floor = limit // 4

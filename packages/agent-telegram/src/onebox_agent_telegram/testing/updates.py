@@ -174,16 +174,43 @@ def my_chat_member_update(
 
 
 def photo_update(
-    update_id: int, chat_id: int, caption: str | None = "what is this?"
+    update_id: int,
+    chat_id: int,
+    caption: str | None = "what is this?",
+    *,
+    file_id: str | None = None,
+    file_size: int | None = None,
+    reply_to: int | None = None,
+    thread_id: int | None = None,
 ) -> dict[str, Any]:
-    """A ``message`` update carrying a photo (sizes smallest first) and an optional caption."""
+    """A ``message`` update carrying a photo (sizes smallest first) and an optional caption.
+
+    `file_id` and `file_size` are the largest size's (the one a bot sends or downloads);
+    `reply_to` makes it a reply to the bot's message of that id, `thread_id` puts it in a
+    forum topic (with `reply_to` the topic's first message, as Telegram does).
+    """
     sizes = [
         {"file_id": f"AgACAgIAAxk{n}", "file_unique_id": f"AQAD{n}", "width": w, "height": w}
         for n, w in ((1, 90), (2, 320), (3, 1280))
     ]
+    if file_id is not None:
+        sizes[-1]["file_id"] = file_id
+    if file_size is not None:
+        sizes[-1]["file_size"] = file_size
     msg = message_json(chat_id, text=None, photo=sizes)
     if caption is not None:
         msg["caption"] = caption
+    if reply_to is not None:
+        msg["reply_to_message"] = {
+            "message_id": reply_to,
+            "from": BOT_USER,
+            "chat": _chat(chat_id),
+            "date": 1_800_000_000,
+            "text": "...",
+        }
+    if thread_id is not None:
+        msg["message_thread_id"] = thread_id
+        msg["is_topic_message"] = True
     return {"update_id": update_id, "message": msg}
 
 

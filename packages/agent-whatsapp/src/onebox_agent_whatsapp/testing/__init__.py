@@ -1,9 +1,10 @@
 """Test helpers: a fake Graph API on loopback and builders of real, signed webhook bodies.
 
 `FakeGraphApi` is a real HTTP server on 127.0.0.1 that checks requests the way the Cloud API
-does (path, bearer token, body fields for text, template and read receipts) and answers with
-the Cloud API's response and error shapes. Tests script errors (`fail_next`) and slow answers
-(`delay_next`) and read every request back with its arrival time (`requests`).
+does (path, bearer token, body fields for text, image, template, read receipts and media
+uploads) and answers with the Cloud API's response and error shapes. Tests script errors
+(`fail_next`) and slow answers (`delay_next`) and read every request back with its arrival
+time (`requests`).
 
 The builders make webhook JSON as Meta sends it, serialised as Meta serialises it (non-ASCII
 as ``\\uXXXX``, ``/`` as ``\\/``), and sign those exact bytes.
@@ -20,7 +21,7 @@ from ._accounts import (
     WABA_ID,
 )
 from ._graph_errors import ERRORS
-from .graph_api import FakeGraphApi, RecordedRequest
+from .graph_api import FakeGraphApi, RecordedRequest, Upload
 from .webhooks import (
     Change,
     Inbound,
@@ -55,6 +56,7 @@ __all__ = [
     "FakeGraphApi",
     "Inbound",
     "RecordedRequest",
+    "Upload",
     "audio",
     "button_reply",
     "document",

@@ -92,10 +92,16 @@ def _error_body(
     subcode: int | None = None,
     *,
     is_transient: bool | None = None,
+    user_title: str | None = None,
+    user_msg: str | None = None,
 ) -> bytes:
     error: dict[str, Any] = {"message": message, "type": kind, "code": code}
     if subcode is not None:
         error["error_subcode"] = subcode
+    if user_title is not None:
+        error["error_user_title"] = user_title
+    if user_msg is not None:
+        error["error_user_msg"] = user_msg
     if is_transient is not None:
         error["is_transient"] = is_transient
     if details:
@@ -112,8 +118,13 @@ def _error(
     kind: str = "OAuthException",
     subcode: int | None = None,
     details: str | None = None,
+    user_title: str | None = None,
+    user_msg: str | None = None,
 ) -> _Script:
-    return _Script(status=status, body=_error_body(code, kind, message, details, subcode))
+    body = _error_body(
+        code, kind, message, details, subcode, user_title=user_title, user_msg=user_msg
+    )
+    return _Script(status=status, body=body)
 
 
 def _scripted_error(code: int, *, details: str | None = None) -> _Script:

@@ -1,7 +1,9 @@
 """`FakeGraphApi`: a Cloud API stand-in on loopback that checks requests like the real one.
 
-It checks path, bearer token and body fields (text, template, read receipts) and answers with
-the Cloud API's response and error shapes. Media (`add_media`) is served like Meta serves it:
+It checks path, bearer token and body fields (text, image, template, read receipts) and
+answers with the Cloud API's response and error shapes. Uploads (``POST /{version}/
+{phone-number-id}/media``, multipart) are checked like Meta checks them (fields, type, size:
+`uploads` reads them back). Media (`add_media`, or uploaded) is served like Meta serves it:
 ``GET /{version}/{media-id}`` (bearer) answers the media's ``url`` (a fresh short-lived
 lookaside URL each time), ``mime_type``, ``sha256`` and ``file_size``; that URL is downloaded
 with the same bearer token; `expire_next_download` makes the next download of a URL answer 404
@@ -14,26 +16,29 @@ The 24-hour window is enforced as Meta does for every customer the fake was told
 refused with 131047 (the fake's `clock` may be a test's controlled clock). Templates are
 checked strictly against the approved ones (`add_template`): an unknown name or language
 answers 132001, a wrong number of body parameters 132000, a text parameter with a newline, a
-tab, more than four consecutive spaces or over 1024 characters answers 100.
+tab, more than four consecutive spaces or over 1024 characters answers 100. The messages
+endpoint lives in `_messages`, media in `_media`, the HTTP handler in `_http`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import json
 import re
-import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from ._accounts import ACCESS_TOKEN, DISPLAY_PHONE_NUMBER, PHONE_NUMBER_ID
-from ._graph_errors import ERRORS, _error, _error_body, _ok, _Script, _scripted_error
+from ._graph_errors import ERRORS, _error, _error_body, _ok, _Script
+from ._http import GraphHandler
+from ._media import ATTACHMENTS_PATH, MediaStore, Upload
+from ._messages import MessagesEndpoint
+
+__all__ = ["ATTACHMENTS_PATH", "FakeGraphApi", "RecordedRequest", "Upload"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,19 +53,6 @@ class RecordedRequest:
     arrived_monotonic: float
     status: int
     answer: Any
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Media:
-    data: bytes
-    mime_type: str
-
-
-ATTACHMENTS_PATH = "/whatsapp_business/attachments/"
-WINDOW = 24 * 3600.0
-TEMPLATE_PARAM_LIMIT = 1024
-_TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
-_BAD_PARAM = re.compile(r"[\n\t]| {5,}")
 
 
 class FakeGraphApi:
@@ -84,22 +76,26 @@ class FakeGraphApi:
         self.phone_number_id = phone_number_id
         self.display_phone_number = display_phone_number
         self.verified_name = verified_name
-        self.clock = clock
         self.requests: list[RecordedRequest] = []
-        self._last_inbound: dict[str, float] = {}
-        self._templates: dict[tuple[str, str], int] = {}
+        self._media = MediaStore(access_token=access_token)
+        self._messages = MessagesEndpoint(clock=clock, media=self._media)
         self._scripts: deque[_Script] = deque()
         self._delays: deque[float] = deque()
-        self._ids = itertools.count(1)
-        self._media: dict[str, _Media] = {}
-        self._urls: dict[str, str] = {}
-        self._expire_downloads = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock the 24-hour window runs on (settable: a test's controlled clock)."""
+        return self._messages.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self._messages.clock = clock
 
     @property
     def url(self) -> str:
@@ -112,7 +108,7 @@ class FakeGraphApi:
         """Listen on a free loopback port and serve in a background thread."""
         fake = self
 
-        class Handler(_Handler):
+        class Handler(GraphHandler):
             api = fake
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -176,23 +172,19 @@ class FakeGraphApi:
 
     def add_media(self, media_id: str, data: bytes, *, mime_type: str) -> None:
         """Serve `data` as the media `media_id` (what a customer's voice note would be)."""
-        with self._lock:
-            self._media[media_id] = _Media(data=data, mime_type=mime_type)
+        self._media.add(media_id, data, mime_type=mime_type)
 
     def customer_wrote(self, wa_id: str, *, at: float | None = None) -> None:
         """The customer `wa_id` wrote at `at` (default: the fake's clock now): their window."""
-        with self._lock:
-            self._last_inbound[wa_id] = self.clock() if at is None else at
+        self._messages.customer_wrote(wa_id, at=at)
 
     def add_template(self, name: str, language: str, *, body_params: int = 0) -> None:
         """Approve the template `name` in `language` with `body_params` body variables."""
-        with self._lock:
-            self._templates[(name, language)] = body_params
+        self._messages.add_template(name, language, body_params=body_params)
 
     def expire_next_download(self, *, times: int = 1) -> None:
         """The next `times` downloads of a media URL answer 404, as an expired URL does."""
-        with self._lock:
-            self._expire_downloads += times
+        self._media.expire_next(times)
 
     # -- reading back ---------------------------------------------------------------------
 
@@ -212,7 +204,22 @@ class FakeGraphApi:
     def message_requests(self) -> list[RecordedRequest]:
         """Every POST to the messages endpoint, in arrival order."""
         with self._lock:
-            return [r for r in self.requests if r.method == "POST"]
+            return [
+                r for r in self.requests
+                if r.method == "POST" and r.path.split("?")[0].endswith("/messages")
+            ]  # fmt: skip
+
+    def uploads(self) -> list[Upload]:
+        """The accepted media uploads (their ids, types and bytes), in order."""
+        return self._media.uploads()
+
+    def images(self) -> list[RecordedRequest]:
+        """Accepted image sends, in arrival order."""
+        return [
+            r
+            for r in self.message_requests()
+            if r.status == 200 and isinstance(r.body, dict) and r.body.get("type") == "image"
+        ]
 
     def texts(self) -> list[RecordedRequest]:
         """Accepted text sends, in arrival order."""
@@ -257,14 +264,18 @@ class FakeGraphApi:
         if delay:
             self._stopping.wait(delay)
         if path.startswith(ATTACHMENTS_PATH) and method == "GET":
-            return self._download(path, headers)
-        match = re.fullmatch(r"/(v\d+\.\d+)/([^/?]+)(/messages)?(\?.*)?", path)
+            return self._media.download(path, headers)
+        match = re.fullmatch(r"/(v\d+\.\d+)/([^/?]+)(/messages|/media)?(\?.*)?", path)
         if match is None:
             return _error(100, "Unknown path components", status=400, subcode=33)
         if headers.get("authorization") != f"Bearer {self.access_token}":
             return _error(190, "Invalid OAuth access token - Cannot parse access token", 401)
-        if method == "GET" and match.group(3) is None and match.group(2) in self._media:
-            return self._media_info(match.group(2))
+        if (
+            method == "GET"
+            and match.group(3) is None
+            and self._media.get(match.group(2)) is not None
+        ):
+            return self._media.info(match.group(2), base_url=self.url)
         if match.group(2) != self.phone_number_id:
             return _error(
                 100,
@@ -286,151 +297,13 @@ class FakeGraphApi:
             )
         if method != "POST" or match.group(3) is None:
             return _error(100, "Unsupported request - method type: " + method.lower(), 400)
+        if match.group(3) == "/media":
+            return self._media.upload(headers, raw)
         with self._lock:
             script = self._scripts.popleft() if self._scripts else None
         if script is not None:
             return script
-        return self._message(raw)
-
-    def _media_info(self, media_id: str) -> _Script:
-        media = self._media[media_id]
-        token = secrets.token_hex(12)
-        with self._lock:
-            self._urls[token] = media_id
-        url = f"{self.url}{ATTACHMENTS_PATH}?mid={media_id}&ext={int(time.time())}&hash={token}"
-        return _ok(
-            {
-                "messaging_product": "whatsapp",
-                "url": url,
-                "mime_type": media.mime_type,
-                "sha256": hashlib.sha256(media.data).hexdigest(),
-                "file_size": str(len(media.data)),
-                "id": media_id,
-            }
-        )
-
-    def _download(self, path: str, headers: dict[str, str]) -> _Script:
-        if headers.get("authorization") != f"Bearer {self.access_token}":
-            return _Script(status=401, body=b"", content_type="text/plain")
-        found = re.search(r"[?&]hash=([0-9a-f]+)", path)
-        with self._lock:
-            media_id = self._urls.get(found.group(1)) if found else None
-            expired = self._expire_downloads > 0 and media_id is not None
-            if expired:
-                self._expire_downloads -= 1
-        if media_id is None or expired:
-            return _Script(status=404, body=b"", content_type="text/plain")
-        media = self._media[media_id]
-        return _Script(status=200, body=media.data, content_type=media.mime_type)
-
-    def _message(self, raw: bytes) -> _Script:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return _error(100, "(#100) Invalid parameter", 400, details="Request body is not JSON")
-        if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
-            return _error(100, "(#100) The parameter messaging_product is required.", 400)
-        if body.get("status") == "read":
-            if not isinstance(body.get("message_id"), str) or not body["message_id"]:
-                return _error(100, "(#100) The parameter message_id is required.", 400)
-            if "typing_indicator" in body:
-                indicator = body["typing_indicator"]
-                if not isinstance(indicator, dict) or indicator.get("type") != "text":
-                    return _error(
-                        100,
-                        "(#100) Invalid parameter",
-                        400,
-                        details="Param typing_indicator['type'] must be one of {TEXT}.",
-                    )
-            return _ok({"success": True})
-        to = body.get("to") or body.get("recipient")
-        if not isinstance(to, str) or not to:
-            return _error(100, "(#100) The parameter to is required.", 400)
-        kind = body.get("type", "text")
-        if kind == "text":
-            text = body.get("text")
-            text_body = text.get("body") if isinstance(text, dict) else None
-            if not isinstance(text_body, str) or not text_body:
-                return _error(100, "(#100) The parameter text['body'] is required.", 400)
-            if len(text_body) > 4096:
-                return _error(
-                    100,
-                    "(#100) Invalid parameter",
-                    400,
-                    details="Param text['body'] must be at most 4096 characters long.",
-                )
-            with self._lock:
-                wrote = self._last_inbound.get(to)
-            if wrote is not None and self.clock() - wrote > WINDOW:
-                return _scripted_error(131047)
-        elif kind == "template":
-            refused = self._check_template(body.get("template"))
-            if refused is not None:
-                return refused
-        else:
-            return _error(100, f"(#100) Param type {kind!r} is not supported here.", 400)
-        wamid = f"wamid.FAKE{next(self._ids):012d}"
-        message: dict[str, str] = {"id": wamid}
-        if kind == "template":
-            message["message_status"] = "accepted"
-        return _ok(
-            {
-                "messaging_product": "whatsapp",
-                "contacts": [{"input": to, "wa_id": to}],
-                "messages": [message],
-            }
-        )
-
-    def _check_template(self, template: object) -> _Script | None:
-        """None when `template` names an approved template with the right parameters."""
-        if not isinstance(template, dict) or not isinstance(template.get("name"), str):
-            return _error(100, "(#100) The parameter template['name'] is required.", 400)
-        language = template.get("language")
-        code = language.get("code") if isinstance(language, dict) else None
-        if not isinstance(code, str):
-            return _error(100, "(#100) The parameter template['language'] is required.", 400)
-        name = template["name"]
-        with self._lock:
-            expected = self._templates.get((name, code))
-        if not _TEMPLATE_NAME.fullmatch(name) or expected is None:
-            return _scripted_error(
-                132001, details=f"template name ({name}) does not exist in {code}"
-            )
-        components = template.get("components", [])
-        if not isinstance(components, list):
-            return _error(100, "(#100) Invalid parameter", 400, details="components: not a list")
-        texts: list[str] = []
-        for component in components:
-            if not isinstance(component, dict) or component.get("type") not in (
-                "header",
-                "body",
-                "button",
-            ):
-                return _error(100, "(#100) Invalid parameter", 400, details="component type")
-            if component["type"] != "body":
-                return _scripted_error(132000, details="the template has no header or buttons")
-            for param in component.get("parameters", []):
-                if not isinstance(param, dict) or param.get("type") != "text":
-                    return _error(100, "(#100) Invalid parameter", 400, details="param type")
-                text = param.get("text")
-                if not isinstance(text, str) or not text:
-                    return _error(100, "(#100) The parameter text is required.", 400)
-                if _BAD_PARAM.search(text) or len(text) > TEMPLATE_PARAM_LIMIT:
-                    return _error(
-                        100,
-                        "(#100) Invalid parameter",
-                        400,
-                        details="Param text cannot have new-line/tab characters or more than "
-                        "4 consecutive spaces, and at most 1024 characters",
-                    )
-                texts.append(text)
-        if len(texts) != expected:
-            return _scripted_error(
-                132000,
-                details=f"body: number of localizable_params ({len(texts)}) does not match "
-                f"the expected number of params ({expected})",
-            )
-        return None
+        return self._messages.answer(raw)
 
     def handle(
         self, method: str, path: str, headers: dict[str, str], raw: bytes
@@ -473,32 +346,3 @@ class FakeGraphApi:
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    api: FakeGraphApi
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body leave at once, no 40 ms delayed-ACK stalls
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        script = self.api.serve(method, self.path, headers, raw)
-        self.send_response(script.status)
-        self.send_header("Content-Type", script.content_type)
-        self.send_header("Content-Length", str(len(script.body)))
-        self.end_headers()
-        try:
-            self.wfile.write(script.body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client stopped reading (a size cap)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return

@@ -24,7 +24,13 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 from litestar.types import ControllerRouterHandler
 
-from onebox_orchestrator.conversations import STATES, ConversationReader, ConversationRow, Thread
+from onebox_orchestrator.conversations import (
+    STATES,
+    ConversationReader,
+    ConversationRow,
+    Thread,
+    ThreadTurn,
+)
 
 from .layout import BadQuery, channel, document, number, origin_label, stamp, text_query
 
@@ -84,6 +90,16 @@ def _list_html(rows: list[ConversationRow], filters: dict[str, Any]) -> str:
     return document("conversations", "/conversations", f"<main>{form}{listing}{more}</main>")
 
 
+def _fate(turn: ThreadTurn) -> str:
+    """`` · not delivered: why`` for an operator's reply that did not reach the customer."""
+    if turn.delivery == "failed":
+        why = f": {turn.delivery_error}" if turn.delivery_error else ""
+        return f' · <strong class="failed">not delivered{escape(why)}</strong>'
+    if turn.delivery == "pending":
+        return " · not sent yet"
+    return ""
+
+
 def _thread_html(thread: Thread) -> str:
     row = thread.conversation
     bubbles = "".join(
@@ -91,7 +107,7 @@ def _thread_html(thread: Thread) -> str:
         f'data-origin="{escape(t.origin or "")}">'
         f'<p class="text">{escape(t.text)}</p>'
         f'<p class="meta">{stamp(t.at)} · {escape(origin_label(t.origin, t.provider, t.model))}'
-        "</p></li>"
+        f"{_fate(t)}</p></li>"
         for t in thread.turns
     )
     cut = '<p class="muted">Only the newest messages are shown.</p>' if thread.truncated else ""
