@@ -46,8 +46,8 @@ def test_models_match_migrations(db_url: str) -> None:
 
 
 def test_branch_is_at_head_and_downgrades(db_url: str) -> None:
-    assert "service_0005_h_media_parcels" in current_heads(db_url)
+    assert "service_0005_parcels" in current_heads(db_url)
     downgrade(db_url, "service@base")
-    assert "service_0005_h_media_parcels" not in current_heads(db_url)
+    assert "service_0005_parcels" not in current_heads(db_url)
     upgrade(db_url)
-    assert "service_0005_h_media_parcels" in current_heads(db_url)
+    assert "service_0005_parcels" in current_heads(db_url)

@@ -4,7 +4,7 @@ An entry may declare the language it is written in, and carry its answer in othe
 (from the FAQ file's ``[xx]`` lines or ``onebox faq add --id ID --lang xx``), so the offline
 answerer replies in the customer's language when the owner wrote the answer in it.
 
-Revision ID: router_0005_h_owner_faq_lang
+Revision ID: router_0005_faq_translations
 Revises: router_0004
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "router_0005_h_owner_faq_lang"
+revision = "router_0005_faq_translations"
 down_revision = "router_0004"
 branch_labels = None
 depends_on = None

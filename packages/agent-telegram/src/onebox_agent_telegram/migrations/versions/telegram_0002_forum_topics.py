@@ -3,7 +3,7 @@
 A crash (or a failed send) between ``createForumTopic`` and the post used to leave an empty
 topic behind and open another one on the retry; the topic's id is now recorded first.
 
-Revision ID: telegram_0002_h_media_topics
+Revision ID: telegram_0002_forum_topics
 Revises: telegram_0001
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "telegram_0002_h_media_topics"
+revision = "telegram_0002_forum_topics"
 down_revision = "telegram_0001"
 branch_labels = None
 depends_on = None

@@ -4,7 +4,7 @@ An operator's photo for a WhatsApp customer is downloaded by the Telegram agent 
 the WhatsApp agent, possibly on another host: the bytes wait here, in the database both
 already share, until the reply is delivered (or dead), and are purged by age otherwise.
 
-Revision ID: service_0005_h_media_parcels
+Revision ID: service_0005_parcels
 Revises: service_0004
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "service_0005_h_media_parcels"
+revision = "service_0005_parcels"
 down_revision = "service_0004"
 branch_labels = None
 depends_on = None
