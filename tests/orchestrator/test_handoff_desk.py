@@ -236,3 +236,42 @@ async def test_the_post_says_when_the_business_opens_again(bus: Bus) -> None:
     assert told.text.endswith("We are back Monday at 09:00.")
     assert "The business is closed now; it opens Monday at 09:00." in post.text
     assert desk.hours_state() == "Business hours: not set."
+
+
+async def test_a_reply_to_a_post_not_recorded_yet_waits_for_its_record(
+    bus: Bus, clock: FakeClock
+) -> None:
+    """The post is on the operator's screen a moment before its sender records its id."""
+    router = ScriptedRouter()
+    desk = make_desk(bus, clock)
+    operator = OperatorHandler(bus=bus, desk=desk, clock=clock)
+    publish_inbound(bus, make_inbound("Quiero hablar con una persona, por favor"))
+    await handle_all(bus, make_handler(bus, router, desk))
+    handoff = desk.open_for(CUSTOMER)
+    assert handoff is not None
+    sent(bus)
+
+    async def operator_round() -> None:
+        while batch := bus.claim(OPERATOR, limit=10, consumer="test"):
+            for claimed in batch:
+                await operator(claimed)
+
+    for reply_to, text in (("1", "Yes, we engrave pots."), ("99", "And this?")):
+        message = make_inbound(text, conversation_id=str(OPERATOR_CHAT))
+        message.meta["reply_to_message_id"] = reply_to
+        bus.publish(OPERATOR, message.to_payload(), key=message.key)
+    await operator_round()
+    assert sent(bus) == ([], [])  # neither is called unknown at once
+    with bus.db.transaction() as conn:  # the sender records the post's message id now
+        desk.store.set_post_message(conn, handoff.id, "1")
+    clock.advance(1.1)
+    await operator_round()
+    [to_customer], [] = sent(bus)
+    assert to_customer.text == "Yes, we engrave pots."
+    clock.advance(1.1)
+    await operator_round()  # "99" waited behind "1" (the chat's order): its second look
+    assert sent(bus) == ([], [])
+    clock.advance(1.1)
+    await operator_round()  # its third and last look
+    [], [refusal] = sent(bus)
+    assert refusal.text.startswith("That message is not an escalation post")

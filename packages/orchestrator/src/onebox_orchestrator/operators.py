@@ -73,6 +73,9 @@ NOT_ESCALATION = (
 )
 
 
+UNRECORDED_POST_TRIES = 3
+"""Looks (one a second) for the post an operator replied to before it is called unknown."""
+
 FROM_DASHBOARD = "dashboard"
 """``meta["source"]`` of an operator message written in the dashboard's reply box."""
 
@@ -149,6 +152,17 @@ class OperatorHandler:
                     inbound = dataclasses.replace(
                         inbound, meta={**inbound.meta, _IN_TOPIC: str(topic)}
                     )
+            tries = min(UNRECORDED_POST_TRIES, message.max_attempts)
+            if handoff is None and reply_to and message.attempt < tries:
+                # The post may be on the operator's screen before its sender has recorded
+                # its message id: look again shortly before calling it "not an escalation".
+                log.info("operator.reply_to_unrecorded", attempt=message.attempt)
+                await self.bus.run_async(
+                    lambda: self.bus.nack(
+                        message, "reply to a message not recorded yet", retry_after=1.0
+                    )
+                )
+                return
             text = inbound.text
             if named is not None and (by_number := numbered(text)) is not None:
                 text = by_number[1]
