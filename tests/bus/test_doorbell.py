@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from onebox_bus import Bus
 from onebox_bus.testing import migrated_sqlite
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 WORKER = str(Path(__file__).with_name("_doorbell_worker.py"))
 LONG_POLL = "30"
@@ -204,8 +204,12 @@ def test_two_buses_in_one_process_ring_each_other(tmp_path: Path, template_db: P
 
 @pytest.mark.postgres
 def test_the_postgres_listener_reconnects_and_wakes_its_consumers(postgres_url: str) -> None:
+    # Our own application_name tells this test's listener from those of tests running at the
+    # same time on other xdist workers (they share the database, and pg_stat_activity).
+    named = make_url(postgres_url).update_query_dict({"application_name": f"bell{os.getpid()}"})
+    url = named.render_as_string(hide_password=False)
     rung = threading.Event()
-    with Bus.from_url(postgres_url) as listening, Bus.from_url(postgres_url) as publishing:
+    with Bus.from_url(url) as listening, Bus.from_url(url) as publishing:
         assert listening.doorbell is not None
         before = _listeners(publishing)
         subscription = listening.doorbell.subscribe("bell.reconnect", rung.set)
@@ -234,8 +238,9 @@ def _listeners(bus: Bus) -> set[int]:
     with bus.db.transaction() as conn:
         rows = conn.execute(
             text(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND query = 'LISTEN onebox_bus'"
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND application_name = current_setting('application_name')"
+                " AND query = 'LISTEN onebox_bus'"
             )
         ).fetchall()
     return {int(row[0]) for row in rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.server
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,8 +61,9 @@ def test_a_migrated_postgres_database_passes(
     tmp_path: Path,
     webhook_port: int,
     capsys: pytest.CaptureFixture[str],
+    worker_schema: Callable[[str], str],
 ) -> None:
-    url = migrated_postgres(_base(), "onebox_doctor_test")
+    url = migrated_postgres(_base(), worker_schema("onebox_doctor_test"))
     code = doctor(url, setup(tmp_path, webhook_port))
     out = capsys.readouterr().out
     assert code == 0, out
@@ -75,9 +76,9 @@ def test_a_migrated_postgres_database_passes(
 
 @pytest.mark.postgres
 def test_an_unmigrated_postgres_schema_fails(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], worker_schema: Callable[[str], str]
 ) -> None:
-    url = migrated_postgres(_base(), "onebox_doctor_empty")
+    url = migrated_postgres(_base(), worker_schema("onebox_doctor_empty"))
     db = Database(url)
     with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,11 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def target() -> str:
+def target(worker_schema: Callable[[str], str]) -> str:
     base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
     if not base:
         pytest.skip("set ONEBOX_TEST_POSTGRES_URL to copy into PostgreSQL")
-    return migrated_postgres(base, "onebox_copy_test")
+    return migrated_postgres(base, worker_schema("onebox_copy_test"))
 
 
 def test_the_copy_keeps_every_message_and_its_state(

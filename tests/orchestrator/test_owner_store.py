@@ -4,7 +4,7 @@ turns with their origins, the conversations row, unanswered groups, states and s
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from onebox_bus import Database
@@ -17,12 +17,14 @@ from sqlalchemy import text
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Database]:
+def db(
+    request: pytest.FixtureRequest, db_url: str, worker_schema: Callable[[str], str]
+) -> Iterator[Database]:
     if request.param == "postgresql":
         base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
         if not base:
             pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-        db_url = migrated_postgres(base, "onebox_owner_test")
+        db_url = migrated_postgres(base, worker_schema("onebox_owner_test"))
     with Database(db_url) as database:
         with database.transaction() as conn:
             for table in ("orchestrator_turns", "orchestrator_conversations",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy
@@ -31,12 +31,12 @@ FILE = [
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, db_url: str) -> str:
+def url(request: pytest.FixtureRequest, db_url: str, worker_schema: Callable[[str], str]) -> str:
     if request.param == "postgresql":
         base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
         if not base:
             pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-        return migrated_postgres(base, "onebox_faq_test")
+        return migrated_postgres(base, worker_schema("onebox_faq_test"))
     return db_url
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio
@@ -40,14 +40,16 @@ NS = namespace("You are Casa Verde's assistant.", "v1")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Database]:
+def store_db(
+    request: pytest.FixtureRequest, db_url: str, worker_schema: Callable[[str], str]
+) -> Iterator[Database]:
     """A migrated database: a SQLite file, or a fresh PostgreSQL schema."""
     url = db_url
     if request.param == "postgresql":
         base = os.environ.get("ONEBOX_TEST_POSTGRES_URL")
         if not base:
             pytest.skip("PostgreSQL half skipped: set ONEBOX_TEST_POSTGRES_URL to run it")
-        url = migrated_postgres(base, "onebox_reuse_test")
+        url = migrated_postgres(base, worker_schema("onebox_reuse_test"))
     with Database(url) as db:
         yield db
 
