@@ -217,6 +217,9 @@ def test_threads_stay_whole_and_in_order_when_each_agent_is_sigkilled(
         "ONEBOX_GROQ_BASE_URL": groq.url,
         "ONEBOX_ROUTING_FILE": str(routing),
         "ONEBOX_ADMIN_TOKEN": TOKEN,
+        # Every question gets its own reply: a question sent while the one before is being
+        # answered is not folded into that answer (bursts are tests/orchestrator's subject).
+        "ONEBOX_BURST_POLICY": "off",
         # A killed agent's claimed replies and notes come back after these leases.
         "ONEBOX_TELEGRAM_SENDER_LEASE": "5",
         "ONEBOX_WHATSAPP_SENDER_LEASE": "5",

@@ -218,7 +218,7 @@ def test_export_every_keeps_writing_until_sigterm(tmp_path: Path, db_url: str) -
         [
             sys.executable,
             "-c",
-            "from onebox_metrics.cli import main; raise SystemExit(main())",
+            "from onebox_metrics.cli import entry; raise SystemExit(entry())",
             "--database-url",
             db_url,
             "export",
@@ -258,7 +258,7 @@ def test_a_bad_log_setting_is_named(tmp_path: Path, db_url: str) -> None:
             [
                 sys.executable,
                 "-c",
-                "from onebox_metrics.cli import main; raise SystemExit(main())",
+                "from onebox_metrics.cli import entry; raise SystemExit(entry())",
                 "--database-url",
                 db_url,
                 "export",

@@ -67,8 +67,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``onebox-metrics``."""
-    args = build_parser().parse_args(argv)
+    """Run ``onebox-metrics`` with `argv`, logging as the caller configured."""
+    return run(build_parser().parse_args(argv))
+
+
+def entry() -> int:
+    """The ``onebox-metrics`` command: its own logging set up (`configure_logging`), then run."""
+    args = build_parser().parse_args()
     configure_logging()
     return run(args)
 
@@ -99,7 +104,7 @@ def configure_logging() -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=False,
     )
 
