@@ -78,7 +78,9 @@ def agent_env(db_url: str, fake: FakeBotAPI, port: int) -> dict[str, str]:
         ONEBOX_TELEGRAM_BOT_TOKEN=fake.token,
         ONEBOX_TELEGRAM_SECRET_TOKEN=SECRET,
         ONEBOX_TELEGRAM_API_URL=fake.url,
-        ONEBOX_TELEGRAM_SENDER_LEASE="2",
+        # Long enough that a claim waiting on a loaded machine for its chat's pace is not
+        # taken again by another sender task; short enough to recover a killed one quickly.
+        ONEBOX_TELEGRAM_SENDER_LEASE="5",
         ONEBOX_SHUTDOWN_GRACE_SECONDS="2",
         ONEBOX_LOG_LEVEL="warning",
     )
