@@ -11,7 +11,7 @@ from pathlib import Path
 import anyio
 import pytest
 from onebox_bus import BusError, BusUnavailable, Database
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 
 @pytest.fixture
@@ -209,3 +209,35 @@ def test_close_waits_for_a_transaction_running_on_another_thread(db_url: str) ->
         assert check.read(lambda c: c.execute(text("SELECT COUNT(*) FROM t_close")).scalar()) == 2
         with check.transaction() as conn:
             conn.execute(text("DROP TABLE t_close"))
+
+
+def test_a_connection_opened_while_the_database_closes_is_refused_and_closed(
+    db_url: str,
+) -> None:
+    db = Database(db_url)
+    closer = threading.Thread(target=db.close)
+
+    def close_while_connecting(*_: object) -> None:
+        # SQLAlchemy's own hook, run in the connecting thread as the pool hands it a connection:
+        # close() runs to its end from another thread before that thread's connect returns.
+        if closer.ident is None:
+            closer.start()
+            closer.join(10)
+
+    event.listen(db.engine, "checkout", close_while_connecting)
+    outcome: list[str] = []
+
+    def first_use_on_a_new_thread() -> None:
+        try:
+            db.connection()
+            outcome.append("connected")
+        except BusError as exc:
+            outcome.append(str(exc))
+
+    thread = threading.Thread(target=first_use_on_a_new_thread)
+    thread.start()
+    thread.join(20)
+    assert closer.ident is not None  # close() ran inside the connect
+    assert not closer.is_alive()
+    assert outcome == ["the database is closed"]
+    assert all(handle.conn is None for handle in db._handles)  # nothing left open behind it

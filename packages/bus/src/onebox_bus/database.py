@@ -196,6 +196,7 @@ class Database:
     def _open(self, *, inline: bool) -> _Handle:
         if self._closed:
             raise BusError("the database is closed")
+        state = self._local.__dict__
         try:
             conn = self.engine.connect()
         except DBAPIError as exc:
@@ -210,13 +211,19 @@ class Database:
             # It commits only what `run(..., durable=False)` hands it (rows written behind an
             # answer): no fsync; the next durable commit's fsync covers them.
             handle.raw.execute("PRAGMA synchronous = NORMAL")
-        state = self._local.__dict__
+        with self._handles_lock:
+            if self._closed:
+                # `close()` ran while this thread connected: it has taken its list of handles
+                # (and replaced `_local`), so this connection would outlive it, open. Closed
+                # for good, not handed back to the pool `close()` disposed of.
+                conn.invalidate()
+                conn.close()
+                raise BusError("the database is closed")
+            self._handles.add(handle)
         state["inline_handle" if inline else "handle"] = handle
         if "depth" not in state:
             state["depth"] = 0
             state["hooks"] = {}
-        with self._handles_lock:
-            self._handles.add(handle)
         return handle
 
     def _connect_error(self, exc: DBAPIError) -> BaseException:
