@@ -133,7 +133,8 @@ class Database:
         # Transactions and reads in flight on any thread: `close` waits for them, since
         # closing a SQLite connection another thread is executing on crashes the process.
         self._busy = 0
-        self._idle = threading.Condition()
+        self._busy_lock = threading.Lock()
+        self._drained = threading.Event()
         self._batcher: Batcher | None = None
         self.engine = self._create_engine(readonly=readonly)
         try:
@@ -276,28 +277,51 @@ class Database:
             finally:
                 local.depth -= 1
             return
-        with self._in_flight():
+        self._open_transaction(handle)
+        try:
+            yield conn
+        except BaseException:
+            self._abort(handle)
+            raise
+        self._commit(handle)
+
+    # The three steps of an outermost transaction, shared by `transaction()` and `_write`
+    # (the queue's hot path, which skips the context manager's generator).
+
+    def _open_transaction(self, handle: _Handle) -> None:
+        self._enter()
+        try:
             self._begin(handle)
-            local.depth = 1
-            try:
-                yield conn
-            except BaseException:
-                local.depth = 0
-                local.hooks.clear()
-                _rollback(handle)
-                raise
-            local.depth = 0
-            try:
-                handle.raw.execute("COMMIT")
-            except Exception as exc:
-                local.hooks.clear()
-                _rollback(handle)
-                raise self.translate(exc) from exc
+        except BaseException:
+            self._leave()
+            raise
+        self._local.depth = 1
+
+    def _commit(self, handle: _Handle) -> None:
+        local = self._local
+        local.depth = 0
+        try:
+            handle.raw.execute("COMMIT")
+        except Exception as exc:
+            local.hooks.clear()
+            _rollback(handle)
+            raise self.translate(exc) from exc
+        finally:
+            self._leave()
         if local.hooks:
             hooks = list(local.hooks.values())
             local.hooks.clear()
             for hook in hooks:
                 hook()
+
+    def _abort(self, handle: _Handle) -> None:
+        local = self._local
+        local.depth = 0
+        local.hooks.clear()
+        try:
+            _rollback(handle)
+        finally:
+            self._leave()
 
     @contextlib.contextmanager
     def savepoint(self, name: str = "onebox_unit") -> Iterator[Connection]:
@@ -375,24 +399,26 @@ class Database:
     def read(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` on this thread's connection (no transaction of its own)."""
         try:
-            with self._in_flight():
+            self._enter()
+            try:
                 return work(self.connection())
+            finally:
+                self._leave()
         except Exception as exc:
             raise self.translate(exc) from exc
 
-    @contextlib.contextmanager
-    def _in_flight(self) -> Iterator[None]:
-        with self._idle:
+    def _enter(self) -> None:
+        """Count one transaction or read in flight (`close` waits for them)."""
+        with self._busy_lock:
             if self._closed:
                 raise BusError("the database is closed")
             self._busy += 1
-        try:
-            yield
-        finally:
-            with self._idle:
-                self._busy -= 1
-                if not self._busy:
-                    self._idle.notify_all()
+
+    def _leave(self) -> None:
+        with self._busy_lock:
+            self._busy -= 1
+            if self._closed and not self._busy:
+                self._drained.set()
 
     def _write(self, work: Callable[[Any], T], *, raw: bool) -> T:
         if self._local.__dict__.get("depth"):
@@ -403,12 +429,14 @@ class Database:
                 raise self.translate(exc) from exc
         deadline = time.monotonic() + self.busy_timeout
         while True:
+            handle = self._handle()
+            self._open_transaction(handle)
             try:
-                with self.transaction() as conn:
-                    return work(self._handle().raw.cursor() if raw else conn)
-            except WouldWait:
-                raise
-            except Exception as exc:
+                result = work(handle.raw.cursor() if raw else handle.conn)
+            except BaseException as exc:
+                self._abort(handle)
+                if not isinstance(exc, Exception):
+                    raise
                 busy = _dialect.is_busy(_orig(exc))
                 if busy and self._local.__dict__.get("inline"):
                     raise WouldWait from exc
@@ -416,6 +444,8 @@ class Database:
                     time.sleep(0.002)
                     continue
                 raise self.translate(exc) from exc
+            self._commit(handle)
+            return result
 
     def translate(self, exc: BaseException) -> BaseException:
         """`BusUnavailable` for a busy, locked, full or unreachable database; else `exc`."""
@@ -509,11 +539,11 @@ class Database:
         Transactions and reads already running on other threads are waited for (at most the
         busy timeout plus `CLOSE_WAIT_SECONDS`); new ones are refused with `BusError`.
         """
-        with self._idle:
+        with self._busy_lock:
             self._closed = True
-            self._idle.wait_for(
-                lambda: not self._busy, timeout=self.busy_timeout + CLOSE_WAIT_SECONDS
-            )
+            if not self._busy:
+                self._drained.set()
+        self._drained.wait(timeout=self.busy_timeout + CLOSE_WAIT_SECONDS)
         if self._batcher is not None:
             self._batcher.close()
         with self._handles_lock:
