@@ -293,7 +293,10 @@ async def test_reply_is_sent_marked_read_and_recorded(agent: Agent) -> None:
     assert sent.body["to"] == wa.CUSTOMER
     assert sent.body["text"]["body"] == "It is 20 €."
     assert sent.body["context"] == {"message_id": item.wamid}
-    assert agent.graph.read_receipts() == [item.wamid]
+    # The receipt follows the reply: the customer never waits for a round trip of blue ticks.
+    assert await wait_for(agent.graph.read_receipts) == [item.wamid]
+    kinds = [r.body.get("status", r.body.get("type")) for r in agent.graph.message_requests()]
+    assert kinds == ["text", "read"]
     wamid = sent.answer["messages"][0]["id"]
     record = await wait_for(lambda: agent.runtime.deliveries.get("whatsapp", wamid))
     assert record.status == "sent"

@@ -155,8 +155,6 @@ class WhatsAppChannel:
         parts = split_text(reply.text)
         if not parts:
             raise PermanentDeliveryError("empty reply: nothing to send")
-        if self.mark_read and reply.reply_to:
-            await self._mark_read(reply.reply_to)
         ids: list[str] = []
         for index, part in enumerate(parts):
             context = reply.reply_to if index == 0 else None
@@ -164,6 +162,10 @@ class WhatsAppChannel:
                 ids.append(await self._send_part(reply, to, part, context=context, sent=len(ids)))
             except _WindowClosed as closed_now:
                 return await self._outside_window(reply, to, f"131047: {closed_now}")
+        if self.mark_read and reply.reply_to:
+            # After the reply, not before it: the receipt is one more round trip to the
+            # platform, and the customer waits for the answer, not for the blue ticks.
+            await self._mark_read(reply.reply_to)
         return DeliveryReceipt(platform_message_ids=tuple(ids))
 
     async def _send_part(
@@ -279,7 +281,7 @@ class WhatsAppChannel:
     async def _mark_read(self, message_id: str) -> None:
         try:
             await self.client.mark_read(message_id)
-        except GraphApiError as exc:  # a receipt is a courtesy: never block the reply on it
+        except GraphApiError as exc:  # a receipt is a courtesy: the reply is sent already
             log.info("whatsapp.mark_read_failed", code=exc.code, kind=exc.kind)
 
     async def _mark_closed(self, conversation_id: str, reason: str) -> None:
