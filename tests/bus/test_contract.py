@@ -288,3 +288,19 @@ def test_waiting_says_whether_a_key_has_an_unsettled_message_in_a_topic(
     [last] = bus.claim("media.telegram")
     bus.nack(last, "gone")  # its last attempt: dead
     assert not bus.waiting("media.telegram", "telegram:1")
+
+
+def test_a_claim_waits_for_no_wal_flush_only_in_its_own_transaction(bus: Bus) -> None:
+    """On PostgreSQL a claim alone commits without the WAL flush (a lost claim is only a
+    redelivery); inside a caller's transaction it must not relax the caller's commit."""
+    bus.publish("t", {"n": 1})
+    [claimed] = bus.claim("t")
+    assert claimed.attempt == 1
+    bus.publish("t", {"n": 2})
+    with bus.transaction() as conn:
+        [second] = bus.claim("t")
+        if bus.kind == "postgresql":
+            setting = conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+            assert setting == "on"
+        bus.ack(second)
+    assert bus.claim("t") == []

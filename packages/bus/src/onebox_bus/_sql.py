@@ -186,3 +186,6 @@ DELETE FROM bus_messages WHERE id IN (
     SELECT id FROM bus_messages
     WHERE state IN ('done', 'dead') AND state = 'done' AND finished_at < :before LIMIT :limit)
 """
+
+#: A PostgreSQL transaction whose loss in a server crash costs nothing but a redelivery.
+ASYNC_COMMIT_POSTGRES = "SET LOCAL synchronous_commit TO OFF"
