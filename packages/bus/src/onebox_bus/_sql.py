@@ -67,6 +67,12 @@ CLAIM_SQLITE = _CLAIM.format(exhausted=_EXHAUSTED, claimable=_CLAIMABLE, columns
 CLAIM_POSTGRES = _CLAIM.format(
     exhausted=_EXHAUSTED, claimable=_CLAIMABLE + " FOR UPDATE SKIP LOCKED", columns=COLUMNS
 )
+# The same claim run alone (autocommit: one round trip, no BEGIN/COMMIT), committed without
+# waiting for the WAL flush: ``set_config(..., true)`` lasts for the statement's own
+# transaction, and is read at its commit. Claimed rows only: claiming nothing writes no WAL.
+CLAIM_POSTGRES_ALONE = (
+    CLAIM_POSTGRES.rstrip() + ",\n    set_config('synchronous_commit', 'off', true)\n"
+)
 
 ACK = """
 UPDATE bus_messages SET state = 'done', finished_at = :now, claimed_by = NULL
@@ -186,6 +192,3 @@ DELETE FROM bus_messages WHERE id IN (
     SELECT id FROM bus_messages
     WHERE state IN ('done', 'dead') AND state = 'done' AND finished_at < :before LIMIT :limit)
 """
-
-#: A PostgreSQL transaction whose loss in a server crash costs nothing but a redelivery.
-ASYNC_COMMIT_POSTGRES = "SET LOCAL synchronous_commit TO OFF"

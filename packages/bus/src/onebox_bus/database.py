@@ -407,6 +407,30 @@ class Database:
         except Exception as exc:
             raise self.translate(exc) from exc
 
+    def alone(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        """Run ONE statement outside any transaction and return its rows (PostgreSQL only).
+
+        The connection is in autocommit, so the statement is its own transaction: one round
+        trip instead of ``BEGIN``, the statement and ``COMMIT``. A lock wait past the lock
+        timeout is retried until the busy timeout is spent, then `BusUnavailable`.
+        """
+        if self.sqlite or self.in_transaction:
+            raise BusError("alone() runs one PostgreSQL statement outside a transaction")
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            self._enter()
+            try:
+                cur = self._handle().raw.cursor()
+                cur.execute(sql, params)
+                return list(cur.fetchall())
+            except Exception as exc:
+                if _dialect.is_busy(_orig(exc)) and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                    continue
+                raise self.translate(exc) from exc
+            finally:
+                self._leave()
+
     def _enter(self) -> None:
         """Count one transaction or read in flight (`close` waits for them)."""
         with self._busy_lock:
