@@ -3,11 +3,7 @@
 Publishers keep the folder's listing in memory and read it again only when the folder's
 mtime changed, or when the listing was taken so soon after that mtime that an entry added
 in the same clock tick could be missing from it (the "racy" window, as git does for its
-index). A ring is then one non-blocking ``sendto`` per listening process, plus one ``stat``
-of the folder when the last one is more than `RECHECK_NS` old (publishing one message at a
-time, the ``stat`` was a tenth of a publish). A consumer whose socket is younger than that
-may miss a ring: its first claim after binding finds what was published meanwhile, and its
-poll is the safety net either way.
+index). A ring is then one ``stat`` plus one non-blocking ``sendto`` per listening process.
 """
 
 from __future__ import annotations
@@ -36,8 +32,6 @@ log = structlog.get_logger("onebox.bus.doorbell")
 MAX_ADDRESS = 107
 #: A listing taken less than this after the folder's mtime is read again next time.
 RACY_NS = 50_000_000
-#: How long a look at the folder is trusted before the next ring looks again.
-RECHECK_NS = 2_000_000
 #: Topics longer than this are named by a hash (keeps names and /proc addresses short).
 MAX_PLAIN_TOPIC = 48
 
@@ -55,7 +49,6 @@ class SocketDoorbell:
     def __init__(self, database: Path) -> None:
         self.database = database.absolute()
         self.directory = self.database.with_name(self.database.name + ".doorbell")
-        self._directory = str(self.directory)
         self._lock = threading.Lock()
         self._bells: dict[str, _Bell] = {}
         self._sender: socket.socket | None = None
@@ -63,7 +56,6 @@ class SocketDoorbell:
         self._index: dict[str, list[str]] = {}
         self._mtime = -1
         self._scanned_at = 0
-        self._fresh_until = 0  # monotonic ns until which the folder is not looked at again
         self._own: set[str] = set()  # its consumers are woken in-process, by `Bus` listeners
         self._warned = False
         self._closed = False
@@ -77,8 +69,11 @@ class SocketDoorbell:
         """Send one datagram to each other process listening to `topic`; never blocks."""
         if self._closed:
             return
-        # "*": messages of unknown topics became claimable (dead letters replayed by id).
-        names = self._listening(None if topic == "*" else socket_prefix(topic))
+        try:
+            # "*": messages of unknown topics became claimable (dead letters replayed by id).
+            names = self._listening(None if topic == "*" else socket_prefix(topic))
+        except OSError:
+            return  # no folder: nobody has ever listened here
         if not names:
             return
         sender = self._sender
@@ -95,39 +90,24 @@ class SocketDoorbell:
                 continue  # its queue is full (it is already woken) or it is not ours to ring
 
     def _listening(self, prefix: str | None) -> list[str]:
-        now = time.monotonic_ns()
-        if now >= self._fresh_until:
-            self._fresh_until = now + RECHECK_NS
-            self._look(self._directory)
+        st = os.stat(self.directory)
+        if st.st_mtime_ns != self._mtime or self._scanned_at - st.st_mtime_ns < RACY_NS:
+            started = time.time_ns()
+            index: dict[str, list[str]] = {}
+            for entry in os.listdir(self.directory):
+                topic, sep, _ = entry.rpartition("@")
+                if sep and entry not in self._own:
+                    index.setdefault(topic, []).append(entry)
+            self._index, self._mtime, self._scanned_at = index, st.st_mtime_ns, started
         if prefix is None:
             return [name for names in self._index.values() for name in names]
         return self._index.get(prefix, [])
-
-    def _look(self, directory: str) -> None:
-        try:
-            st = os.stat(directory)
-        except OSError:
-            self._index, self._mtime = {}, -1  # no folder: nobody has listened here yet
-            return
-        if st.st_mtime_ns == self._mtime and self._scanned_at - st.st_mtime_ns >= RACY_NS:
-            return
-        started = time.time_ns()
-        index: dict[str, list[str]] = {}
-        try:
-            entries = os.listdir(directory)
-        except OSError:
-            entries = []
-        for entry in entries:
-            topic, sep, _ = entry.rpartition("@")
-            if sep and entry not in self._own:
-                index.setdefault(topic, []).append(entry)
-        self._index, self._mtime, self._scanned_at = index, st.st_mtime_ns, started
 
     def _forget(self, name: str) -> None:
         # Already gone, or not ours to remove: it refuses rings either way.
         with contextlib.suppress(OSError):
             os.unlink(self.directory / name)
-        self._mtime, self._fresh_until = -1, 0
+        self._mtime = -1
 
     def _address(self, name: str) -> str:
         path = str(self.directory / name)
@@ -172,7 +152,7 @@ class SocketDoorbell:
             sock.close()
             raise
         self._own.add(name)
-        self._mtime, self._fresh_until = -1, 0
+        self._mtime = -1
         return sock, self.directory / name
 
     def _make_directory(self) -> None:
