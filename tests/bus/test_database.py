@@ -241,3 +241,14 @@ def test_a_connection_opened_while_the_database_closes_is_refused_and_closed(
     assert not closer.is_alive()
     assert outcome == ["the database is closed"]
     assert all(handle.conn is None for handle in db._handles)  # nothing left open behind it
+
+
+def test_a_statement_alone_runs_outside_transactions_on_postgresql_only(db_url: str) -> None:
+    with Database(db_url) as db:
+        if db.sqlite:
+            with pytest.raises(BusError, match="PostgreSQL"):
+                db.alone("SELECT 1", {})
+            return
+        assert db.alone("SELECT %(n)s::int + 1", {"n": 1}) == [(2,)]
+        with db.transaction(), pytest.raises(BusError, match="outside a transaction"):
+            db.alone("SELECT 1", {})
