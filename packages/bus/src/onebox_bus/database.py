@@ -35,11 +35,11 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio.to_thread
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Connection
 
-from . import _dialect, _engine
-from .errors import BusError, BusUnavailable, ConfigError
+from . import _dialect
+from ._connections import Connections, Handle, original, rollback
+from .errors import BusError, BusUnavailable
 
 if TYPE_CHECKING:
     from .batcher import Batcher
@@ -58,39 +58,7 @@ class WouldWait(Exception):
     """Raised on the loop's non-waiting connection when the write lock is taken: nothing done."""
 
 
-class _Handle:
-    """One thread's connection (its SQLAlchemy `Connection` and the DB-API one beneath).
-
-    Worker threads come and go (anyio's pool retires idle ones): when a thread ends, its
-    thread-local drops the handle and the connection goes back with it, so a long-running
-    service does not collect one open connection per thread it ever used.
-    """
-
-    __slots__ = ("__weakref__", "conn", "inline", "raw")
-
-    def __init__(self, conn: Connection, *, inline: bool) -> None:
-        self.conn: Connection | None = conn
-        self.raw: Any = conn.connection.dbapi_connection
-        self.inline = inline
-
-    def close(self) -> None:
-        conn, self.conn = self.conn, None
-        self.raw = None
-        if conn is None:
-            return
-        try:
-            if self.inline:
-                # Its pragmas (busy_timeout=0, no autocheckpoint) must not reach the pool.
-                conn.invalidate()
-            conn.close()
-        except Exception:  # noqa: BLE001 - closing on shutdown; the OS reclaims it
-            return
-
-    def __del__(self) -> None:
-        self.close()
-
-
-class Database:
+class Database(Connections):
     """The process's engine on the shared database, and its per-thread transactions.
 
     Safe to share between threads: each thread gets its own connection.
@@ -127,7 +95,7 @@ class Database:
         self.synchronous = synchronous
         self.on_lock_wait = on_lock_wait
         self._local = threading.local()
-        self._handles: weakref.WeakSet[_Handle] = weakref.WeakSet()
+        self._handles: weakref.WeakSet[Handle] = weakref.WeakSet()
         self._handles_lock = threading.Lock()
         self._closed = False
         # Transactions and reads in flight on any thread: `close` waits for them, since
@@ -142,115 +110,6 @@ class Database:
         except BaseException:
             self.close()
             raise
-
-    @property
-    def kind(self) -> Literal["sqlite", "postgresql"]:
-        """``sqlite`` or ``postgresql``."""
-        return self.dialect.kind
-
-    @property
-    def sqlite(self) -> bool:
-        """True on SQLite."""
-        return self.dialect.kind == "sqlite"
-
-    # -- the engine --------------------------------------------------------------------
-
-    def _create_engine(self, *, readonly: bool) -> Engine:
-        if not self.sqlite:
-            return _engine.postgres_engine(self.url, busy_timeout=self.busy_timeout)
-        return _engine.sqlite_engine(
-            self.url, _dialect.sqlite_path(self.dialect), busy_timeout=self.busy_timeout,
-            synchronous=self.synchronous, readonly=readonly,
-        )  # fmt: skip
-
-    def _check(self, *, write: bool) -> None:
-        """Open this thread's connection now, so a bad path or server fails at start."""
-        if not self.sqlite or not write:
-            self._handle()
-            return
-        path = _dialect.sqlite_path(self.dialect)
-        try:
-            raw = self._handle().raw
-            # Proves the file is writable now, not at the first customer's message.
-            raw.execute("BEGIN IMMEDIATE")
-            raw.execute("ROLLBACK")
-        except ConfigError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every failure to open names the file
-            orig = _orig(exc)
-            if _dialect.is_busy(orig):
-                raise BusUnavailable(f"database {str(path)!r} is locked: {orig}") from None
-            raise ConfigError(
-                f"cannot open the database {str(path)!r} for writing: {orig}"
-            ) from None
-
-    # -- connections -------------------------------------------------------------------
-
-    def _handle(self) -> _Handle:
-        state = self._local.__dict__
-        inline = bool(state.get("inline"))
-        handle: _Handle | None = state.get("inline_handle" if inline else "handle")
-        if handle is None or handle.conn is None:
-            handle = self._open(inline=inline)
-        return handle
-
-    def _open(self, *, inline: bool) -> _Handle:
-        if self._closed:
-            raise BusError("the database is closed")
-        state = self._local.__dict__
-        try:
-            conn = self.engine.connect()
-        except DBAPIError as exc:
-            raise self._connect_error(exc) from None
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        handle = _Handle(conn, inline=inline)
-        if inline:
-            # The event loop's own connection never waits for the lock, and never runs a
-            # checkpoint (its fsync) inside a commit: consumers checkpoint in a thread.
-            handle.raw.execute("PRAGMA busy_timeout = 0")
-            handle.raw.execute("PRAGMA wal_autocheckpoint = 0")
-            # It commits only what `run(..., durable=False)` hands it (rows written behind an
-            # answer): no fsync; the next durable commit's fsync covers them.
-            handle.raw.execute("PRAGMA synchronous = NORMAL")
-        with self._handles_lock:
-            if self._closed:
-                # `close()` ran while this thread connected: it has taken its list of handles
-                # (and replaced `_local`), so this connection would outlive it, open. Closed
-                # for good, not handed back to the pool `close()` disposed of.
-                conn.invalidate()
-                conn.close()
-                raise BusError("the database is closed")
-            self._handles.add(handle)
-        state["inline_handle" if inline else "handle"] = handle
-        if "depth" not in state:
-            state["depth"] = 0
-            state["hooks"] = {}
-        return handle
-
-    def _connect_error(self, exc: DBAPIError) -> BaseException:
-        orig = _orig(exc)
-        if isinstance(orig, ConfigError):
-            return orig
-        if self.sqlite:
-            path = str(_dialect.sqlite_path(self.dialect))
-            if _dialect.is_busy(orig):
-                return BusUnavailable(f"database {path!r} is locked: {orig}")
-            return ConfigError(f"cannot open the database {path!r} for writing: {orig}")
-        url = self.dialect.url
-        return BusUnavailable(
-            f"cannot connect to PostgreSQL at {url.host}:{url.port or 5432}/{url.database}: "
-            f"{type(orig).__name__}"
-        )
-
-    def connection(self) -> Connection:
-        """This thread's connection; outside `transaction()` each statement commits alone."""
-        conn = self._handle().conn
-        assert conn is not None
-        return conn
-
-    def _cursor(self) -> Any:
-        """A DB-API cursor on this thread's connection (the queue's hand-tuned SQL)."""
-        return self._handle().raw.cursor()
 
     # -- transactions ------------------------------------------------------------------
 
@@ -288,7 +147,7 @@ class Database:
     # The three steps of an outermost transaction, shared by `transaction()` and `_write`
     # (the queue's hot path, which skips the context manager's generator).
 
-    def _open_transaction(self, handle: _Handle) -> None:
+    def _open_transaction(self, handle: Handle) -> None:
         self._enter()
         try:
             self._begin(handle)
@@ -297,14 +156,14 @@ class Database:
             raise
         self._local.depth = 1
 
-    def _commit(self, handle: _Handle) -> None:
+    def _commit(self, handle: Handle) -> None:
         local = self._local
         local.depth = 0
         try:
             handle.raw.execute("COMMIT")
         except Exception as exc:
             local.hooks.clear()
-            _rollback(handle)
+            rollback(handle)
             raise self.translate(exc) from exc
         finally:
             self._leave()
@@ -314,12 +173,12 @@ class Database:
             for hook in hooks:
                 hook()
 
-    def _abort(self, handle: _Handle) -> None:
+    def _abort(self, handle: Handle) -> None:
         local = self._local
         local.depth = 0
         local.hooks.clear()
         try:
-            _rollback(handle)
+            rollback(handle)
         finally:
             self._leave()
 
@@ -360,7 +219,7 @@ class Database:
         if key not in hooks:
             hooks[key] = callback
 
-    def _begin(self, handle: _Handle) -> None:
+    def _begin(self, handle: Handle) -> None:
         durable = self.synchronous in ("FULL", "EXTRA")
         if handle.inline and durable and not self._local.__dict__.get("lazy"):
             # A durable commit fsyncs: never on the event loop's thread (it would stall every
@@ -424,7 +283,7 @@ class Database:
                 cur.execute(sql, params)
                 return list(cur.fetchall())
             except Exception as exc:
-                if _dialect.is_busy(_orig(exc)) and time.monotonic() < deadline:
+                if _dialect.is_busy(original(exc)) and time.monotonic() < deadline:
                     time.sleep(0.002)
                     continue
                 raise self.translate(exc) from exc
@@ -461,7 +320,7 @@ class Database:
                 self._abort(handle)
                 if not isinstance(exc, Exception):
                     raise
-                busy = _dialect.is_busy(_orig(exc))
+                busy = _dialect.is_busy(original(exc))
                 if busy and self._local.__dict__.get("inline"):
                     raise WouldWait from exc
                 if busy and time.monotonic() < deadline:
@@ -477,7 +336,7 @@ class Database:
             return exc
         if not self.sqlite:
             self._drop_broken()
-        orig = _orig(exc)
+        orig = original(exc)
         if _dialect.is_busy(orig):
             return BusUnavailable(
                 f"database busy for more than {self.busy_timeout:g}s (another writer holds it)"
@@ -485,14 +344,6 @@ class Database:
         if _dialect.is_unavailable(orig):
             return BusUnavailable(f"database cannot take the write: {str(orig)[:200]}")
         return exc
-
-    def _drop_broken(self) -> None:
-        """Forget this thread's connection if the server closed it: the next call reconnects."""
-        state = self._local.__dict__
-        handle = state.get("handle")
-        if handle is not None and handle.raw is not None and getattr(handle.raw, "closed", False):
-            handle.close()
-            state["handle"] = None
 
     async def run(self, call: Callable[[], T], *, durable: bool = True) -> T:
         """Run ONE database call (or one `transaction()` block) from async code.
@@ -582,16 +433,3 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _orig(exc: BaseException) -> BaseException:
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        return exc.orig
-    return exc
-
-
-def _rollback(handle: _Handle) -> None:
-    try:
-        handle.raw.execute("ROLLBACK")
-    except Exception:  # noqa: BLE001 - nothing left to undo when the rollback itself fails
-        return
