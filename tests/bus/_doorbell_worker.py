@@ -20,8 +20,8 @@ class CountingConsumer(Consumer):
 
     claims = 0
 
-    def _claim(self, limit: int) -> list[Message]:
-        out = super()._claim(limit)
+    async def _claim(self, limit: int) -> list[Message]:
+        out = await super()._claim(limit)
         self.claims += 1
         return out
 

@@ -252,3 +252,30 @@ def test_a_statement_alone_runs_outside_transactions_on_postgresql_only(db_url: 
         assert db.alone("SELECT %(n)s::int + 1", {"n": 1}) == [(2,)]
         with db.transaction(), pytest.raises(BusError, match="outside a transaction"):
             db.alone("SELECT 1", {})
+
+
+@pytest.mark.anyio
+async def test_a_statement_alone_from_async_code_runs_on_the_loops_own_connection(
+    postgres_url: str,
+) -> None:
+    with Database(postgres_url, busy_timeout=2.0) as db:
+        pid_sql = "SELECT pg_backend_pid()"
+        [(loop_pid,)] = await db.alone_async(pid_sql, {})
+        [(again,)] = await db.alone_async(pid_sql, {})
+        assert again == loop_pid  # one connection per loop, kept
+        thread_pid = await anyio.to_thread.run_sync(lambda: db.alone(pid_sql, {})[0][0])
+        assert thread_pid != loop_pid  # not a worker thread's connection
+        with Database(postgres_url) as admin:
+            admin.connection().execute(text("SELECT pg_terminate_backend(:p)"), {"p": loop_pid})
+        with pytest.raises(BusUnavailable):
+            await db.alone_async(pid_sql, {})
+        [(fresh,)] = await db.alone_async(pid_sql, {})  # the broken one was replaced
+        assert fresh != loop_pid
+    with pytest.raises(BusError, match="closed"):
+        await db.alone_async(pid_sql, {})
+
+
+@pytest.mark.anyio
+async def test_alone_async_refuses_sqlite(sqlite_db: Database) -> None:
+    with pytest.raises(BusError, match="PostgreSQL"):
+        await sqlite_db.alone_async("SELECT 1", {})

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 
 from . import _dialect
+from ._engine import psycopg_args
 from .doorbell import Wake
 
 log = structlog.get_logger("onebox.bus.doorbell")
@@ -130,20 +131,7 @@ def _listen_connection(dialect: _dialect.Dialect, *, busy_timeout: float) -> Any
     it sits in ``notifies()`` and would hold a pooled connection forever)."""
     import psycopg
 
-    url = dialect.url
-    args: dict[str, Any] = {
-        "host": url.host,
-        "port": url.port,
-        "user": url.username,
-        "password": url.password,
-        "dbname": url.database,
-        **{k: v for k, v in url.query.items() if isinstance(v, str)},
-    }
-    return psycopg.connect(
-        **{k: v for k, v in args.items() if v is not None},
-        autocommit=True,
-        connect_timeout=max(1, int(busy_timeout)),
-    )
+    return psycopg.connect(**psycopg_args(dialect, busy_timeout=busy_timeout), autocommit=True)
 
 
 def _close(conn: Any) -> None:

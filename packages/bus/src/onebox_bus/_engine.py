@@ -41,6 +41,24 @@ def postgres_engine(url: str, *, busy_timeout: float) -> Engine:
     return engine
 
 
+def psycopg_args(dialect: _dialect.Dialect, *, busy_timeout: float) -> dict[str, Any]:
+    """Keyword arguments for a plain psycopg connection to the URL's server (outside the
+    engine's pool): the same server, database, user, options and connect timeout."""
+    url = dialect.url
+    args: dict[str, Any] = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "password": url.password,
+        "dbname": url.database,
+        **{k: v for k, v in url.query.items() if isinstance(v, str)},
+    }
+    return {
+        **{k: v for k, v in args.items() if v is not None},
+        "connect_timeout": max(1, int(busy_timeout)),
+    }
+
+
 def sqlite_engine(
     url: str, path: Path, *, busy_timeout: float, synchronous: Synchronous, readonly: bool
 ) -> Engine:

@@ -198,45 +198,43 @@ class Bus(Publishing, Operations):
         Only the head message of each key is claimable, so a batch never holds two messages
         of one key. Each message must be acked, nacked or dead-lettered before `lease` runs out.
         """
+        params = self._claim_params(topic, limit=limit, lease=lease, consumer=consumer)
+        if not self.db.sqlite and not self.db.in_transaction:
+            # On PostgreSQL a claim of its own is one statement committed by itself, without
+            # waiting for the WAL flush: a claim the server loses in a crash only makes the
+            # message claimable again, as when a lease runs out.
+            return _messages(self.db.alone(self._claim_alone, params))
+        claim = self._claim_sql
+
+        def work(cur: Any) -> list[Any]:
+            cur.execute(claim, params)
+            return list(cur.fetchall())
+
+        return _messages(self._write(work))
+
+    async def claim_async(
+        self, topic: str, *, limit: int = 10, lease: float = 30.0, consumer: str = ""
+    ) -> list[Message]:
+        """`claim` from async code: on PostgreSQL on the event loop's own connection (no
+        worker thread), on SQLite through `run_async`."""
+        if self.db.sqlite:
+            return await self.run_async(
+                lambda: self.claim(topic, limit=limit, lease=lease, consumer=consumer)
+            )
+        params = self._claim_params(topic, limit=limit, lease=lease, consumer=consumer)
+        return _messages(await self.db.alone_async(self._claim_alone, params))
+
+    def _claim_params(
+        self, topic: str, *, limit: int, lease: float, consumer: str
+    ) -> dict[str, Any]:
         now = self.clock()
-        params = {
+        return {
             "topic": topic,
             "now": now,
             "limit": limit,
             "lease_until": now + lease,
             "consumer": consumer[:100],
         }
-        if not self.db.sqlite and not self.db.in_transaction:
-            # On PostgreSQL a claim of its own is one statement committed by itself, without
-            # waiting for the WAL flush: a claim the server loses in a crash only makes the
-            # message claimable again, as when a lease runs out.
-            rows = self.db.alone(self._claim_alone, params)
-        else:
-            claim = self._claim_sql
-
-            def work(cur: Any) -> list[Any]:
-                cur.execute(claim, params)
-                return list(cur.fetchall())
-
-            rows = self._write(work)
-        messages = [
-            Message(
-                id=int(r[0]),
-                topic=r[1],
-                payload=bytes(r[2]),
-                key=r[3],
-                dedupe_key=r[4],
-                correlation_id=r[5],
-                attempt=int(r[6]),
-                max_attempts=int(r[7]),
-                created_at=float(r[8]),
-                lease_until=float(r[9]),
-            )
-            for r in rows
-            if r[10] == "claimed"
-        ]
-        messages.sort(key=lambda m: m.id)
-        return messages
 
     def _settle(self, statement: str, messages: Iterable[Message], **params: Any) -> None:
         sql = self._sql[statement]
@@ -460,3 +458,25 @@ _STATEMENTS = (
 
 def _fields(message: Message) -> dict[str, Any]:
     return {name: getattr(message, name) for name in Message.__slots__}
+
+
+def _messages(rows: list[Any]) -> list[Message]:
+    """The claimed messages of a claim's rows, by id (rows that became dead are left out)."""
+    messages = [
+        Message(
+            id=int(r[0]),
+            topic=r[1],
+            payload=bytes(r[2]),
+            key=r[3],
+            dedupe_key=r[4],
+            correlation_id=r[5],
+            attempt=int(r[6]),
+            max_attempts=int(r[7]),
+            created_at=float(r[8]),
+            lease_until=float(r[9]),
+        )
+        for r in rows
+        if r[10] == "claimed"
+    ]
+    messages.sort(key=lambda m: m.id)
+    return messages

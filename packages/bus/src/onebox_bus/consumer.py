@@ -142,7 +142,7 @@ class Consumer:
                 claimed: list[Message] = []
                 if free > 0:
                     try:
-                        claimed = await self.bus.run_async(functools.partial(self._claim, free))
+                        claimed = await self._claim(free)
                     except BusError as exc:
                         log.warning("bus.claim_failed", topic=self.topic, error=str(exc))
                         interval = self.max_poll
@@ -167,8 +167,10 @@ class Consumer:
             await self._drain()
             self.running = False
 
-    def _claim(self, limit: int) -> list[Message]:
-        return self.bus.claim(self.topic, limit=limit, lease=self.lease, consumer=self.claimant)
+    async def _claim(self, limit: int) -> list[Message]:
+        return await self.bus.claim_async(
+            self.topic, limit=limit, lease=self.lease, consumer=self.claimant
+        )
 
     async def _maintain_forever(self) -> None:
         while True:

@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection
 
 from . import _dialect
 from ._connections import Connections, Handle, original, rollback
+from ._loopconn import LoopConnections
 from .errors import BusError, BusUnavailable
 
 if TYPE_CHECKING:
@@ -104,6 +105,10 @@ class Database(Connections):
         self._busy_lock = threading.Lock()
         self._drained = threading.Event()
         self._batcher: Batcher | None = None
+        self._loop_conns = (
+            None if self.dialect.kind == "sqlite"
+            else LoopConnections(self.dialect, busy_timeout=busy_timeout)
+        )  # fmt: skip
         self.engine = self._create_engine(readonly=readonly)
         try:
             self._check(write=not readonly)
@@ -290,6 +295,19 @@ class Database(Connections):
             finally:
                 self._leave()
 
+    async def alone_async(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        """`alone` from async code, on the event loop's own connection (PostgreSQL only).
+
+        No worker thread: the statement goes out on an async connection of the running loop
+        (`_loopconn`), which keeps serving while the server answers.
+        """
+        if self._loop_conns is None:
+            raise BusError("alone_async() runs one PostgreSQL statement")
+        try:
+            return await self._loop_conns.fetch(sql, params)
+        except Exception as exc:
+            raise self.translate(exc) from exc
+
     def _enter(self) -> None:
         """Count one transaction or read in flight (`close` waits for them)."""
         with self._busy_lock:
@@ -421,6 +439,8 @@ class Database(Connections):
         self._drained.wait(timeout=self.busy_timeout + CLOSE_WAIT_SECONDS)
         if self._batcher is not None:
             self._batcher.close()
+        if self._loop_conns is not None:
+            self._loop_conns.close()
         with self._handles_lock:
             handles = list(self._handles)
         for handle in handles:
