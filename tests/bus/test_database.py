@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 import time
@@ -279,3 +280,24 @@ async def test_a_statement_alone_from_async_code_runs_on_the_loops_own_connectio
 async def test_alone_async_refuses_sqlite(sqlite_db: Database) -> None:
     with pytest.raises(BusError, match="PostgreSQL"):
         await sqlite_db.alone_async("SELECT 1", {})
+
+
+@pytest.mark.anyio
+async def test_tasks_of_one_loop_connecting_together_keep_one_connection(
+    postgres_url: str,
+) -> None:
+    """Consumers start together: their first claims race to connect; one connection stays
+    and the others are closed, not left open for the collector (a ResourceWarning here)."""
+    with Database(postgres_url) as db:
+        pids: list[int] = []
+
+        async def ask() -> None:
+            [(pid,)] = await db.alone_async("SELECT pg_backend_pid()", {})
+            pids.append(pid)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(4):
+                tg.start_soon(ask)
+        [(kept,)] = await db.alone_async("SELECT pg_backend_pid()", {})
+        assert kept in pids
+    gc.collect()  # a connection dropped while open would warn (an error in this suite) here

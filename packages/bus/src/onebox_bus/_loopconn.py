@@ -75,6 +75,11 @@ class LoopConnections:
             if self._closed:
                 _shut(conn)
                 raise BusError("the database is closed")
+            other = self._conns.get(loop)
+            if other is not None and not other.closed:
+                # Another task of this loop connected meanwhile (consumers start together).
+                _shut(conn)
+                return other
             self._conns[loop] = conn
         return conn
 
@@ -82,11 +87,16 @@ class LoopConnections:
         import psycopg
 
         args = psycopg_args(self._dialect, busy_timeout=self._busy_timeout)
+        conn = None
         try:
             with anyio.fail_after(self._busy_timeout + 1):
                 conn = await psycopg.AsyncConnection.connect(**args, autocommit=True)
                 await conn.execute(f"SET lock_timeout = {int(self._busy_timeout * 1000)}")
-        except (psycopg.Error, TimeoutError, OSError) as exc:
+        except BaseException as exc:
+            if conn is not None:
+                _shut(conn)  # cancelled or failed after connecting: never left to the collector
+            if not isinstance(exc, (psycopg.Error, TimeoutError, OSError)):
+                raise
             url = self._dialect.url
             raise BusUnavailable(
                 f"cannot connect to PostgreSQL at {url.host}:{url.port or 5432}/{url.database}: "
