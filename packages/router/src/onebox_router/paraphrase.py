@@ -152,7 +152,8 @@ def _lookup(word: str) -> str | None:
     if singular != word and singular in WORDS:
         return WORDS[singular]
     if len(word) >= 5 and word.isalpha() and word not in GENERIC:
-        for variant in (word, *sorted(_deletions(word))):
+        # Not the word without its last letter: "advanced" is not a misspelt "advance".
+        for variant in (word, *sorted(_deletions(word) - {word[:-1]})):
             known = _TYPOS.get(variant)
             if known is not None:
                 return WORDS[known]
@@ -209,9 +210,10 @@ def _signature(text: str) -> Signature:
         if word in GENERIC or len(word) <= 1:
             continue
         topics.add(_stem(word))
-    # What a slot already says is not a topic of its own: a payment method implies paying,
-    # and a discount for someone is that person's price ("student discount?", "student price?").
-    if any(slot.startswith("pay=") for slot in critical):
+    # What a slot already says is not a topic of its own: a payment method or a price implies
+    # paying ("do I pay extra for delivery?" asks the price of delivery), and a discount for
+    # someone is that person's price ("student discount?", "student price?").
+    if "q=price" in critical or any(slot.startswith("pay=") for slot in critical):
         topics.discard("@pay")
     if "@discount" in topics and any(slot.startswith("who=") for slot in critical):
         topics.discard("@discount")
