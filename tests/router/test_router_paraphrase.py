@@ -42,6 +42,7 @@ NEAR_MISSES = [
     ("how do I book a cleaning?", "do I need to book a cleaning?"),
     ("how do I pay for delivery?", "how much is delivery?"),
     ("is the beginner class for advanced riders?", "how much notice for the beginner class?"),
+    ("how far is the beach?", "how far in advance for the beach?"),
 ]
 PARAPHRASES = [
     ("what are your opening hours?", "when are you open?"),
@@ -56,6 +57,7 @@ PARAPHRASES = [
     ("is there a discount for kids?", "how much is it for kids?"),
     ("does the courier accept cash?", "can I pay the courier in cash?"),
     ("how much is delivery to lisbon?", "do I pay extra for delivery to lisbon?"),
+    ("how far in advance should I book a table?", "how much notice do you need to book a table?"),
 ]
 ACROSS_LANGUAGES = [
     ("are you open on sunday?", "abren los domingos?"),

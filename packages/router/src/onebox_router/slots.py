@@ -91,6 +91,8 @@ PHRASES: dict[str, str] = {
     "a que horas": "q_time", "a que hora": "q_time",
     "a quelle heure": "q_time", "cuanto cuesta": "q_price", "quanto custa": "q_price",
     "combien coute": "q_price", "in advance": "notice", "lead time": "notice",
+    "how far in advance": "notice", "how far ahead": "notice", "how long in advance": "notice",
+    "how much notice": "notice", "how much in advance": "notice",
     "far ahead": "notice", "con antelacion": "notice", "com antecedencia": "notice",
     "a l'avance": "notice", "how much time": "q_duration", "how to get": "directions",
     "get there": "directions", "get to you": "directions", "como llegar": "directions",
