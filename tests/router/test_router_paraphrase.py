@@ -58,6 +58,7 @@ PARAPHRASES = [
     ("does the courier accept cash?", "can I pay the courier in cash?"),
     ("how much is delivery to lisbon?", "do I pay extra for delivery to lisbon?"),
     ("how far in advance should I book a table?", "how much notice do you need to book a table?"),
+    ("a lesson for someone who has never surfed?", "a lesson for people who never surfed?"),
 ]
 ACROSS_LANGUAGES = [
     ("are you open on sunday?", "abren los domingos?"),
@@ -105,3 +106,9 @@ def test_a_word_with_one_more_letter_at_the_end_is_not_a_misspelling() -> None:
     assert "@notice" not in signature("is it for advanced riders?").tokens
     assert "@notice" in signature("how far in advnce?").tokens
     assert "@beginner" in signature("any class for begiNers?").tokens
+
+
+def test_a_person_described_is_not_a_person_asked_for() -> None:
+    assert "@human" in signature("can I talk to someone?").tokens
+    assert "@human" in signature("can a real person call me back?").tokens
+    assert "@human" not in signature("a lesson for someone who has never surfed?").tokens

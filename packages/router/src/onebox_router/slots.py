@@ -110,6 +110,9 @@ PHRASES: dict[str, str] = {
     "first time": "beginner", "first-timer": "beginner", "new to": "beginner",
     "never done": "beginner", "never tried": "beginner", "never practised": "beginner",
     "never practiced": "beginner", "never been": "beginner", "looking for": " ",
+    # a person described ("for someone who has never...") is not a person asked for
+    "someone who": " ", "somebody who": " ", "anyone who": " ", "anybody who": " ",
+    "a person who": " ", "people who": " ",
     "real person": "human", "a person": "human", "a human": "human",
     "una persona": "human", "uma pessoa": "human", "quelqu'un": "human",
 }  # fmt: skip
