@@ -43,6 +43,8 @@ NEAR_MISSES = [
     ("how do I pay for delivery?", "how much is delivery?"),
     ("is the beginner class for advanced riders?", "how much notice for the beginner class?"),
     ("how far is the beach?", "how far in advance for the beach?"),
+    ("vegan snacks at the bar?", "vegan snacks at the bar with no sugar?"),
+    ("is the cake vegan?", "is the cake not vegan?"),
 ]
 PARAPHRASES = [
     ("what are your opening hours?", "when are you open?"),
@@ -59,6 +61,8 @@ PARAPHRASES = [
     ("how much is delivery to lisbon?", "do I pay extra for delivery to lisbon?"),
     ("how far in advance should I book a table?", "how much notice do you need to book a table?"),
     ("a lesson for someone who has never surfed?", "a lesson for people who never surfed?"),
+    ("any vegan snacks at the bar?", "vegan snacks at the bar, no eggs or milk?"),
+    ("do you have vegetarian dishes?", "do you have vegetarian dishes without meat or fish?"),
 ]
 ACROSS_LANGUAGES = [
     ("are you open on sunday?", "abren los domingos?"),
@@ -112,3 +116,9 @@ def test_a_person_described_is_not_a_person_asked_for() -> None:
     assert "@human" in signature("can I talk to someone?").tokens
     assert "@human" in signature("can a real person call me back?").tokens
     assert "@human" not in signature("a lesson for someone who has never surfed?").tokens
+
+
+def test_a_negation_that_restates_the_diet_is_not_a_negation() -> None:
+    assert "neg" not in signature("are your pastries vegan? no eggs or butter").critical
+    assert "neg" in signature("vegan cake with no nuts?").critical
+    assert "neg" in signature("no eggs?").critical  # no diet to restate

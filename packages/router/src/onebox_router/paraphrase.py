@@ -181,6 +181,46 @@ def _remembered(text: str) -> Signature:
     return _signature(text)
 
 
+#: What each diet leaves out, in the four languages: "vegan? no eggs or butter" restates the
+#: diet, it does not add a negation of its own.
+_DIET_EXCLUDES = {
+    "diet=vegan": _split(
+        "egg dairy milk butter cheese cream meat fish honey gelatin gelatine huevo leche "
+        "mantequilla queso carne pescado miel ovo leite manteiga queijo peixe mel oeuf lait "
+        "beurre fromage viande poisson"
+    ),
+    "diet=vegetarian": _split("meat fish chicken carne pescado pollo peixe frango viande poisson"),
+    "diet=gf": _split("wheat gluten trigo ble"),
+    "diet=df": _split("dairy milk lactose leche leite lait"),
+    "diet=lf": _split("dairy milk lactose leche leite lait"),
+}
+_JOINERS = _split("or and nor ni nem ou o y e et any")
+
+
+def _restated(words: list[str]) -> set[int]:
+    """Positions of negations, and what they negate, that only restate a diet of the message."""
+    excluded: set[str] = set()
+    for word in words:
+        excluded |= _DIET_EXCLUDES.get(_lookup(word) or "", frozenset())
+    skip: set[int] = set()
+    if not excluded:
+        return skip
+    for i, word in enumerate(words):
+        if word not in NEGATIONS:
+            continue
+        span = [i]
+        for j in range(i + 1, len(words)):
+            if words[j] in _JOINERS:
+                continue
+            if words[j] in excluded or _PLURAL.sub("", words[j]) in excluded:
+                span.append(j)
+                continue
+            break
+        if len(span) > 1:
+            skip.update(range(i, span[-1] + 1))
+    return skip
+
+
 def _signature(text: str) -> Signature:
     lang = language(text)
     topics: set[str] = set()
@@ -189,7 +229,10 @@ def _signature(text: str) -> Signature:
     words = _words(text)
     if _SWITCH_ON.search(fold(text)):
         critical.add("dir=on")
-    for word in words:
+    restated = _restated(words)
+    for position, word in enumerate(words):
+        if position in restated:
+            continue
         if word in NEGATIONS:
             critical.add("neg")
             continue
