@@ -40,6 +40,11 @@ NEAR_MISSES = [
     ("can I return a drill?", "can I exchange a drill?"),
     ("can I bring my dog to the screening?", "can I bring my cat to the screening?"),
     ("how do I book a cleaning?", "do I need to book a cleaning?"),
+    ("how do I pay for delivery?", "how much is delivery?"),
+    ("is the beginner class for advanced riders?", "how much notice for the beginner class?"),
+    ("how far is the beach?", "how far in advance for the beach?"),
+    ("vegan snacks at the bar?", "vegan snacks at the bar with no sugar?"),
+    ("is the cake vegan?", "is the cake not vegan?"),
 ]
 PARAPHRASES = [
     ("what are your opening hours?", "when are you open?"),
@@ -53,6 +58,11 @@ PARAPHRASES = [
     ("do I have to bring a towel or do you provide one?", "are towels provided?"),
     ("is there a discount for kids?", "how much is it for kids?"),
     ("does the courier accept cash?", "can I pay the courier in cash?"),
+    ("how much is delivery to lisbon?", "do I pay extra for delivery to lisbon?"),
+    ("how far in advance should I book a table?", "how much notice do you need to book a table?"),
+    ("a lesson for someone who has never surfed?", "a lesson for people who never surfed?"),
+    ("any vegan snacks at the bar?", "vegan snacks at the bar, no eggs or milk?"),
+    ("do you have vegetarian dishes?", "do you have vegetarian dishes without meat or fish?"),
 ]
 ACROSS_LANGUAGES = [
     ("are you open on sunday?", "abren los domingos?"),
@@ -92,3 +102,23 @@ def test_signatures_keep_slots_apart_from_topics() -> None:
     assert {"diet=vegan", "day=sat", "part=morning", "n1=6", "lang=en"} <= sig.critical
     assert "@cake" in sig.tokens
     assert signature("??").empty
+
+
+def test_a_word_with_one_more_letter_at_the_end_is_not_a_misspelling() -> None:
+    # "advanced" is its own word, not a misspelt "advance" (notice); a letter lost inside a
+    # word is still a misspelling.
+    assert "@notice" not in signature("is it for advanced riders?").tokens
+    assert "@notice" in signature("how far in advnce?").tokens
+    assert "@beginner" in signature("any class for begiNers?").tokens
+
+
+def test_a_person_described_is_not_a_person_asked_for() -> None:
+    assert "@human" in signature("can I talk to someone?").tokens
+    assert "@human" in signature("can a real person call me back?").tokens
+    assert "@human" not in signature("a lesson for someone who has never surfed?").tokens
+
+
+def test_a_negation_that_restates_the_diet_is_not_a_negation() -> None:
+    assert "neg" not in signature("are your pastries vegan? no eggs or butter").critical
+    assert "neg" in signature("vegan cake with no nuts?").critical
+    assert "neg" in signature("no eggs?").critical  # no diet to restate

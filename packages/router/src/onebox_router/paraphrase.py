@@ -152,7 +152,8 @@ def _lookup(word: str) -> str | None:
     if singular != word and singular in WORDS:
         return WORDS[singular]
     if len(word) >= 5 and word.isalpha() and word not in GENERIC:
-        for variant in (word, *sorted(_deletions(word))):
+        # Not the word without its last letter: "advanced" is not a misspelt "advance".
+        for variant in (word, *sorted(_deletions(word) - {word[:-1]})):
             known = _TYPOS.get(variant)
             if known is not None:
                 return WORDS[known]
@@ -180,6 +181,46 @@ def _remembered(text: str) -> Signature:
     return _signature(text)
 
 
+#: What each diet leaves out, in the four languages: "vegan? no eggs or butter" restates the
+#: diet, it does not add a negation of its own.
+_DIET_EXCLUDES = {
+    "diet=vegan": _split(
+        "egg dairy milk butter cheese cream meat fish honey gelatin gelatine huevo leche "
+        "mantequilla queso carne pescado miel ovo leite manteiga queijo peixe mel oeuf lait "
+        "beurre fromage viande poisson"
+    ),
+    "diet=vegetarian": _split("meat fish chicken carne pescado pollo peixe frango viande poisson"),
+    "diet=gf": _split("wheat gluten trigo ble"),
+    "diet=df": _split("dairy milk lactose leche leite lait"),
+    "diet=lf": _split("dairy milk lactose leche leite lait"),
+}
+_JOINERS = _split("or and nor ni nem ou o y e et any")
+
+
+def _restated(words: list[str]) -> set[int]:
+    """Positions of negations, and what they negate, that only restate a diet of the message."""
+    excluded: set[str] = set()
+    for word in words:
+        excluded |= _DIET_EXCLUDES.get(_lookup(word) or "", frozenset())
+    skip: set[int] = set()
+    if not excluded:
+        return skip
+    for i, word in enumerate(words):
+        if word not in NEGATIONS:
+            continue
+        span = [i]
+        for j in range(i + 1, len(words)):
+            if words[j] in _JOINERS:
+                continue
+            if words[j] in excluded or _PLURAL.sub("", words[j]) in excluded:
+                span.append(j)
+                continue
+            break
+        if len(span) > 1:
+            skip.update(range(i, span[-1] + 1))
+    return skip
+
+
 def _signature(text: str) -> Signature:
     lang = language(text)
     topics: set[str] = set()
@@ -188,7 +229,10 @@ def _signature(text: str) -> Signature:
     words = _words(text)
     if _SWITCH_ON.search(fold(text)):
         critical.add("dir=on")
-    for word in words:
+    restated = _restated(words)
+    for position, word in enumerate(words):
+        if position in restated:
+            continue
         if word in NEGATIONS:
             critical.add("neg")
             continue
@@ -209,9 +253,10 @@ def _signature(text: str) -> Signature:
         if word in GENERIC or len(word) <= 1:
             continue
         topics.add(_stem(word))
-    # What a slot already says is not a topic of its own: a payment method implies paying,
-    # and a discount for someone is that person's price ("student discount?", "student price?").
-    if any(slot.startswith("pay=") for slot in critical):
+    # What a slot already says is not a topic of its own: a payment method or a price implies
+    # paying ("do I pay extra for delivery?" asks the price of delivery), and a discount for
+    # someone is that person's price ("student discount?", "student price?").
+    if "q=price" in critical or any(slot.startswith("pay=") for slot in critical):
         topics.discard("@pay")
     if "@discount" in topics and any(slot.startswith("who=") for slot in critical):
         topics.discard("@discount")

@@ -91,6 +91,8 @@ PHRASES: dict[str, str] = {
     "a que horas": "q_time", "a que hora": "q_time",
     "a quelle heure": "q_time", "cuanto cuesta": "q_price", "quanto custa": "q_price",
     "combien coute": "q_price", "in advance": "notice", "lead time": "notice",
+    "how far in advance": "notice", "how far ahead": "notice", "how long in advance": "notice",
+    "how much notice": "notice", "how much in advance": "notice",
     "far ahead": "notice", "con antelacion": "notice", "com antecedencia": "notice",
     "a l'avance": "notice", "how much time": "q_duration", "how to get": "directions",
     "get there": "directions", "get to you": "directions", "como llegar": "directions",
@@ -108,6 +110,9 @@ PHRASES: dict[str, str] = {
     "first time": "beginner", "first-timer": "beginner", "new to": "beginner",
     "never done": "beginner", "never tried": "beginner", "never practised": "beginner",
     "never practiced": "beginner", "never been": "beginner", "looking for": " ",
+    # a person described ("for someone who has never...") is not a person asked for
+    "someone who": " ", "somebody who": " ", "anyone who": " ", "anybody who": " ",
+    "a person who": " ", "people who": " ",
     "real person": "human", "a person": "human", "a human": "human",
     "una persona": "human", "uma pessoa": "human", "quelqu'un": "human",
 }  # fmt: skip
