@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import anyio
@@ -169,3 +170,36 @@ async def test_run_async_runs_inline_when_the_lock_is_free_and_in_a_thread_when_
         bus.publish("inbound", {"x": 3})
         timer.join()
         assert bus.stats()["inbound"].ready == 3
+
+
+@pytest.mark.anyio
+async def test_a_lone_publish_is_durable_rings_and_keeps_its_dedupe(db_url: str) -> None:
+    """A publish alone (one statement on PostgreSQL's loop connection) is committed when it
+    returns, wakes this process's listeners and another process's doorbell, and a repeat of
+    its dedupe key returns the first id without ringing again."""
+    with Bus.from_url(db_url) as bus, Bus.from_url(db_url) as other:
+        rung = threading.Event()
+        assert other.doorbell is not None
+        subscription = other.doorbell.subscribe("lone", rung.set)
+
+        def listening() -> bool:
+            deadline = time.monotonic() + 10
+            while not subscription.up:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.01)
+            return True
+
+        assert await anyio.to_thread.run_sync(listening)
+        rung.clear()
+        heard: list[str] = []
+        bus.add_listener(heard.append)
+        first = await bus.publish_async("lone", {"n": 1}, key="k", dedupe_key="d1")
+        assert heard == ["lone"]
+        assert await anyio.to_thread.run_sync(lambda: rung.wait(10))
+        [claimed] = other.claim("lone")  # committed: another connection sees it
+        assert (claimed.id, claimed.json()) == (first, {"n": 1})
+        assert await bus.publish_async("lone", {"n": 2}, dedupe_key="d1") == first
+        assert heard == ["lone"]
+        assert other.claim("lone") == []
+        subscription.close()

@@ -33,6 +33,13 @@ INSERT_PLAIN_RETURNING = _INSERT + "RETURNING id"
 
 SELECT_BY_DEDUPE = "SELECT id FROM bus_messages WHERE topic = :topic AND dedupe_key = :dedupe_key"
 
+# One publish on PostgreSQL as one statement run alone (autocommit, durable): the row, and the
+# doorbell's notification, which the server sends when that statement's transaction commits.
+INSERT_NOTIFY_POSTGRES = (
+    "WITH inserted AS (\n" + INSERT_DEDUPED + ", topic\n)\n"
+    "SELECT id, pg_notify(:channel, topic) FROM inserted"
+)
+
 # A message is claimable when it is visible and is the head of its key: no earlier message of
 # the same (topic, key) is still ready or claimed. That one condition gives per-key FIFO,
 # holds a key while its head waits out a retry, and frees the key once the head is done or dead.

@@ -7,7 +7,8 @@ writer task per event loop writes everything queued in one transaction (through
 `Database.run`: inline when SQLite's lock is free, else on a worker thread), then whatever
 queued meanwhile. Under load batches grow by themselves; a lone unit waits for nothing but its
 own commit. `Bus.publish_async` queues publishes as units of their own kind: consecutive
-publishes in a batch are written by one ``publish_many``.
+publishes in a batch are written by one ``publish_many``; on PostgreSQL a batch of one
+publish is one statement on the event loop's own connection (`Bus.publish_alone_async`).
 
 Rules:
 - each unit runs inside its own ``SAVEPOINT`` when it shares the transaction: a unit that
@@ -42,9 +43,12 @@ T = TypeVar("T")
 
 
 class Publisher(Protocol):
-    """What a publish unit needs: the queue's `publish_many` (`Bus`)."""
+    """What a publish unit needs: the queue's `publish_many` and, on PostgreSQL, its
+    `publish_alone_async` (`Bus`)."""
 
     def publish_many(self, items: Sequence[Publish]) -> list[int]: ...
+
+    async def publish_alone_async(self, item: Publish) -> int: ...
 
 
 @dataclass(slots=True, eq=False)
@@ -130,6 +134,9 @@ class Batcher:
             del pending[: self.max_batch]
             if not batch:
                 continue
+            if len(batch) == 1 and not self.db.sqlite and batch[0].publisher is not None:
+                await self._publish_alone(batch[0], pending)
+                continue
             segments = _segments(batch)
             write = functools.partial(self._write, segments)
             try:
@@ -152,6 +159,24 @@ class Batcher:
                 for unit, value in zip(units, outcome, strict=True):
                     if not unit.future.done():
                         unit.future.set_result(value)
+
+    async def _publish_alone(self, unit: _Unit[Any], pending: list[_Unit[Any]]) -> None:
+        """A lone publish on PostgreSQL: one statement on the loop's connection, in turn."""
+        assert unit.publisher is not None
+        assert unit.item is not None
+        try:
+            value = await unit.publisher.publish_alone_async(unit.item)
+        except Exception as exc:  # noqa: BLE001 - the statement failed: its caller hears
+            _settle_all([unit], self.db.translate(exc))
+            return
+        except BaseException:
+            _settle_all([unit, *pending], _abandoned())
+            pending.clear()
+            raise
+        self.batches += 1
+        self.units += 1
+        if not unit.future.done():
+            unit.future.set_result(value)
 
     def _write(self, segments: list[_Segment]) -> list[Any]:
         """Write the segments in one transaction; each segment's results or its `_Failed`."""

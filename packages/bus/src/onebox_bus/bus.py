@@ -87,6 +87,9 @@ class Bus(Publishing, Operations):
         self.doorbell = (
             open_doorbell(self.dialect, busy_timeout=db.busy_timeout) if doorbell else None
         )
+        self._insert_alone = self.dialect.sql(
+            _sql.INSERT_NOTIFY_POSTGRES if doorbell else _sql.INSERT_DEDUPED
+        )
         if self.doorbell is not None:
             self._listeners.append(self.doorbell.ring)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import _dialect
+from ._doorbell_pg import CHANNEL
 from .errors import PayloadError
 from .payload import Publish, check_topic, encode_payload
 
@@ -30,6 +31,8 @@ class Publishing:
     # Provided by `Bus`: short write transactions, and the note that a topic got a message.
     _write: Callable[[Callable[[Any], Any]], Any]
     _published: Callable[[str], None]
+    _notify: Callable[[str], None]
+    _insert_alone: str
 
     def prepare(
         self,
@@ -164,6 +167,32 @@ class Publishing:
             "SELECT id FROM bus_messages WHERE id > :before ORDER BY id", {"before": before}
         )
         return [int(r[0]) for r in cur.fetchall()]  # pragma: no cover
+
+    async def publish_alone_async(self, item: Publish) -> int:
+        """Store one prepared message from async code as ONE statement on PostgreSQL.
+
+        It runs alone in autocommit on the event loop's own connection (`Database.alone_async`):
+        one round trip, durable like any commit, no worker thread. The batcher writes a lone
+        publish this way; concurrent ones still share a transaction.
+        """
+        now = self.clock()
+        params = {
+            "topic": item.topic,
+            "key": item.key,
+            "dedupe_key": item.dedupe_key,
+            "correlation_id": item.correlation_id,
+            "payload": item.payload,
+            "max_attempts": item.max_attempts,
+            "visible_at": now + item.delay,
+            "created_at": now,
+            "channel": CHANNEL,
+        }
+        rows = await self.db.alone_async(self._insert_alone, params)
+        if not rows:  # its dedupe key was taken: the first message's id
+            rows = await self.db.alone_async(self._sql["SELECT_BY_DEDUPE"], params)
+            return int(rows[0][0])
+        self._notify(item.topic)
+        return int(rows[0][0])
 
     async def publish_async(
         self,
