@@ -388,24 +388,7 @@ class Bus(Publishing, Operations):
             cur.execute(sql, params)
             return list(cur.fetchall())
 
-        rows = self._write(work)
-        followers = [
-            Message(
-                id=int(r[0]),
-                topic=r[1],
-                payload=bytes(r[2]),
-                key=r[3],
-                dedupe_key=r[4],
-                correlation_id=r[5],
-                attempt=int(r[6]),
-                max_attempts=int(r[7]),
-                created_at=float(r[8]),
-                lease_until=float(r[9]),
-            )
-            for r in rows
-        ]
-        followers.sort(key=lambda m: m.id)
-        return followers
+        return sorted(map(_message, self._write(work)), key=lambda m: m.id)
 
     def extend(self, message: Message, *, lease: float) -> Message:
         """Extend a claim's lease to `lease` seconds from now; returns the updated message."""
@@ -465,21 +448,20 @@ def _fields(message: Message) -> dict[str, Any]:
 
 def _messages(rows: list[Any]) -> list[Message]:
     """The claimed messages of a claim's rows, by id (rows that became dead are left out)."""
-    messages = [
-        Message(
-            id=int(r[0]),
-            topic=r[1],
-            payload=bytes(r[2]),
-            key=r[3],
-            dedupe_key=r[4],
-            correlation_id=r[5],
-            attempt=int(r[6]),
-            max_attempts=int(r[7]),
-            created_at=float(r[8]),
-            lease_until=float(r[9]),
-        )
-        for r in rows
-        if r[10] == "claimed"
-    ]
-    messages.sort(key=lambda m: m.id)
-    return messages
+    return sorted((_message(r) for r in rows if r[10] == "claimed"), key=lambda m: m.id)
+
+
+def _message(r: Any) -> Message:
+    """A message from a row of the queue's `COLUMNS`."""
+    return Message(
+        id=int(r[0]),
+        topic=r[1],
+        payload=bytes(r[2]),
+        key=r[3],
+        dedupe_key=r[4],
+        correlation_id=r[5],
+        attempt=int(r[6]),
+        max_attempts=int(r[7]),
+        created_at=float(r[8]),
+        lease_until=float(r[9]),
+    )

@@ -100,18 +100,6 @@ class Publishing:
         sql = self._sql
         sqlite = self.dialect.kind == "sqlite"
 
-        def params(item: Publish) -> dict[str, Any]:
-            return {
-                "topic": item.topic,
-                "key": item.key,
-                "dedupe_key": item.dedupe_key,
-                "correlation_id": item.correlation_id,
-                "payload": item.payload,
-                "max_attempts": item.max_attempts,
-                "visible_at": now + item.delay,
-                "created_at": now,
-            }
-
         def work(cur: Any) -> list[int]:
             ids: list[int] = []
             plain: list[Publish] = []
@@ -120,13 +108,13 @@ class Publishing:
                     plain.append(item)
                     continue
                 if plain:
-                    ids += self._insert_plain(cur, [params(p) for p in plain], sqlite=sqlite)
+                    ids += self._insert_plain(cur, [_row(p, now) for p in plain], sqlite=sqlite)
                     for topic in {p.topic for p in plain}:
                         self._published(topic)
                     plain = []
                 if item is None:
                     break
-                row_params = params(item)
+                row_params = _row(item, now)
                 cur.execute(sql["INSERT_DEDUPED"], row_params)
                 row = cur.fetchone()
                 if row is None:
@@ -175,18 +163,7 @@ class Publishing:
         one round trip, durable like any commit, no worker thread. The batcher writes a lone
         publish this way; concurrent ones still share a transaction.
         """
-        now = self.clock()
-        params = {
-            "topic": item.topic,
-            "key": item.key,
-            "dedupe_key": item.dedupe_key,
-            "correlation_id": item.correlation_id,
-            "payload": item.payload,
-            "max_attempts": item.max_attempts,
-            "visible_at": now + item.delay,
-            "created_at": now,
-            "channel": CHANNEL,
-        }
+        params = {**_row(item, self.clock()), "channel": CHANNEL}
         rows = await self.db.alone_async(self._insert_alone, params)
         if not rows:  # its dedupe key was taken: the first message's id
             rows = await self.db.alone_async(self._sql["SELECT_BY_DEDUPE"], params)
@@ -220,3 +197,17 @@ class Publishing:
             max_attempts=max_attempts,
         )
         return await self.db.batcher.publish(self, item)
+
+
+def _row(item: Publish, now: float) -> dict[str, Any]:
+    """The insert statements' parameters for one message published at `now`."""
+    return {
+        "topic": item.topic,
+        "key": item.key,
+        "dedupe_key": item.dedupe_key,
+        "correlation_id": item.correlation_id,
+        "payload": item.payload,
+        "max_attempts": item.max_attempts,
+        "visible_at": now + item.delay,
+        "created_at": now,
+    }
