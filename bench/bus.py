@@ -8,12 +8,17 @@ ack, 20,000 messages); and the p99 publish-to-ack latency at a paced 100 msgs/s.
 figure is printed beside the baseline (a minimal claim/ack queue with a lease written with
 plain sqlite3: one transaction per message, and batched by 100) and the ratio. Machines are
 noisy: compare ratios, not absolute figures.
+
+``ONEBOX_BUS_DOORBELL=0`` opens the buses without the doorbell (the wake-up of consumers in
+other processes, one ``stat`` and a listener call per publishing commit): the database layer
+alone, for an A/B against a tree older than the doorbell.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -27,6 +32,7 @@ from onebox_bus import Bus, Consumer, Message
 from onebox_bus.testing import migrated_sqlite
 
 SYNCHRONOUS = bench_synchronous()
+DOORBELL = os.environ.get("ONEBOX_BUS_DOORBELL", "1") != "0"
 
 BATCH = 100
 KEYS = 100
@@ -175,7 +181,9 @@ def child(role: str, kind: str, path: str, n: int, batch: int) -> None:
         else:
             raw_consume(conn, n, batch)
         return
-    with Bus.from_url(f"sqlite:///{path}", busy_timeout=30, synchronous=SYNCHRONOUS) as bus:
+    with Bus.from_url(
+        f"sqlite:///{path}", busy_timeout=30, synchronous=SYNCHRONOUS, doorbell=DOORBELL
+    ) as bus:
         _ready()
         if role == "produce":
             bus_publish(bus, n, batch)
@@ -243,7 +251,9 @@ def main() -> None:
 
         def fresh_bus(name: str) -> Bus:
             return Bus.from_url(
-                migrated_sqlite(folder / f"{name}.db", template=template), synchronous=SYNCHRONOUS
+                migrated_sqlite(folder / f"{name}.db", template=template),
+                synchronous=SYNCHRONOUS,
+                doorbell=DOORBELL,
             )
 
         def fresh_raw(name: str) -> sqlite3.Connection:
