@@ -324,8 +324,9 @@ def main() -> None:
     parser.add_argument(
         "--doorbell",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="load: run the stack with the bus doorbell (default) or without it",
+        default=os.environ.get("ONEBOX_BUS_DOORBELL", "1") != "0",
+        help="load: run the stack with the bus doorbell (default, unless ONEBOX_BUS_DOORBELL=0) "
+        "or without it",
     )
     parser.add_argument("--idle-seconds", type=float, default=60.0, metavar="SECONDS")
     parser.add_argument("--quiet-seconds", type=float, default=60.0, metavar="SECONDS")
