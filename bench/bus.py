@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sqlite3
 import statistics
 import subprocess
@@ -27,12 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from loopback import bench_synchronous
+from loopback import bench_doorbell, bench_synchronous
 from onebox_bus import Bus, Consumer, Message
 from onebox_bus.testing import migrated_sqlite
 
 SYNCHRONOUS = bench_synchronous()
-DOORBELL = os.environ.get("ONEBOX_BUS_DOORBELL", "1") != "0"
+DOORBELL = bench_doorbell()
 
 BATCH = 100
 KEYS = 100

@@ -38,7 +38,7 @@ from collections import deque
 from pathlib import Path
 
 import orjson
-from loopback import Connection, bench_env, free_port, request_bytes, serve
+from loopback import Connection, bench_doorbell, bench_env, free_port, request_bytes, serve
 from onebox_agent_whatsapp import testing as wa
 from onebox_bus import Publish
 from onebox_bus.testing import make_test_bus
@@ -324,7 +324,7 @@ def main() -> None:
     parser.add_argument(
         "--doorbell",
         action=argparse.BooleanOptionalAction,
-        default=os.environ.get("ONEBOX_BUS_DOORBELL", "1") != "0",
+        default=bench_doorbell(),
         help="load: run the stack with the bus doorbell (default, unless ONEBOX_BUS_DOORBELL=0) "
         "or without it",
     )

@@ -48,6 +48,13 @@ def bench_synchronous() -> Synchronous:
     return cast("Synchronous", value)
 
 
+def bench_doorbell() -> bool:
+    """Whether the buses a bench opens in its own process ring the doorbell: the services'
+    setting (``ONEBOX_BUS_DOORBELL``, on unless ``0``). Off measures the database layer alone,
+    for an A/B against a tree older than the doorbell (which ignores the setting)."""
+    return os.environ.get("ONEBOX_BUS_DOORBELL", "1") != "0"
+
+
 def bench_env(**settings: str) -> dict[str, str]:
     """This process's environment without any ONEBOX_ setting (but `PASSED_THROUGH`), plus
     `settings`."""

@@ -29,7 +29,7 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 import structlog
-from loopback import bench_synchronous
+from loopback import bench_doorbell, bench_synchronous
 from onebox_bus import Bus, Consumer, Database, Message
 from onebox_bus.contracts import INBOUND
 from onebox_bus.testing import migrated_sqlite
@@ -130,7 +130,7 @@ async def scenario(
     path = folder / f"{name}.db"
     shutil.copyfile(template, path)
     url = f"sqlite:///{path}"
-    bus = Bus.from_url(url, synchronous=bench_synchronous())
+    bus = Bus.from_url(url, synchronous=bench_synchronous(), doorbell=bench_doorbell())
     try:
         if name == "baseline":
             publish(bus, args.messages, per_conversation=10, same_question=False)
