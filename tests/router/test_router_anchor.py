@@ -50,7 +50,7 @@ Breakfast is €6, served from 7:30 to 10:30.
 
 
 def keyed(text: str, faq: list[FaqEntry] = FAQ) -> str:
-    return FaqAnchors(faq).key(signature(text)).key
+    return FaqAnchors(faq).key(signature(text), text).key
 
 
 @pytest.mark.parametrize(
@@ -147,3 +147,24 @@ def test_the_offline_answerer_maps_questions_onto_the_faq() -> None:
     # A detail the entry does not fix: no FAQ answer rather than a wrong one.
     assert offline.answer("is breakfast included for kids?").model == "fallback"
     assert offline.answer("can I park a car?").model == "fallback"
+
+
+def test_an_unsure_language_reads_as_the_faqs_when_every_word_is_the_faqs() -> None:
+    anchors = FaqAnchors(FAQ)
+    # No function word tells "kitchen?" apart, but it is a word of this English FAQ.
+    assert keyed("kitchen?") == keyed("is there a kitchen?")
+    assert "lang=en" in anchors.key(signature("lockers??"), "lockers??").critical
+    # A word the FAQ does not use leaves the language unsure: no English reply is served.
+    assert "lang=und" in anchors.key(signature("cozinha?"), "cozinha?").critical
+    assert "lang=und" in anchors.key(signature("sabado?"), "sabado?").critical
+    # Without the text (the offline answerer's match), nothing changes.
+    assert "lang=und" in anchors.key(signature("kitchen?")).critical
+
+
+def test_the_cache_serves_a_one_word_question_in_the_faqs_language(
+    db: Database, clock: FakeClock
+) -> None:
+    cache = ResponseCache(db, clock=clock, ttl_s=3600.0, anchors=FAQ)
+    assert cache.store(NS, "is there a kitchen?", "Yes.", provider="groq", model="m")
+    assert cache.lookup(NS, "kitchen?") is not None
+    assert cache.lookup(NS, "cozinha?") is None

@@ -19,18 +19,24 @@ is never reused across entries, nor across languages.
 
 The entry's key part is a hash of its question and answer: when an entry changes, messages
 anchored on it get new keys and the answers cached for the old entry are no longer found.
+
+A message too short to tell its language by ("vegan croissant??", "lockers?") is read as the
+FAQ's language when every word of it is a word of the FAQ; otherwise it stays unsure, a
+bucket of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from .matching import Signature, make_signature
-from .paraphrase import misspelt, signature
+from .paraphrase import language, misspelt, signature
+from .personal import fold
 
 #: Slot kinds an entry may fix without the message saying them (the way of asking).
 IMPLIED = frozenset({"q"})
@@ -45,6 +51,14 @@ COMMON = 3
 MEMO_SIZE = 4096
 #: The prefix of an anchor topic token.
 ANCHOR = "@faq:"
+#: The language slot of a message whose language `paraphrase.language` could not tell.
+UNSURE = "lang=und"
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _plain_words(text: str) -> set[str]:
+    """The folded words of `text` (letters only)."""
+    return set(_LETTERS.findall(fold(text)))
 
 
 class QuestionAnswer(Protocol):
@@ -125,6 +139,14 @@ class FaqAnchors:
         self._vocabulary = frozenset(
             topic for entry in self._entries for topic in entry.topics | entry.covered
         )
+        # The FAQ's own language (most of its entries'), and every word it uses.
+        texts = [f"{entry.question}\n{entry.answer}" for entry in entries]
+        languages = Counter(language(text) for text in texts).most_common(1)
+        self._language = next(
+            (lang for lang, n in languages if lang != "und" and 2 * n > len(texts)), None
+        )
+        words = {word for text in texts for word in _plain_words(text)}
+        self._words = frozenset(words | {w[:-1] for w in words if w.endswith("s")})
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -183,8 +205,30 @@ class FaqAnchors:
             for t in a.tokens ^ b.tokens
         )
 
-    def key(self, sig: Signature) -> Signature:
-        """`sig` keyed on the entry it maps to, or `sig` itself when it maps to none."""
+    def in_faq_language(self, sig: Signature, text: str) -> Signature:
+        """`sig` in the FAQ's language when its own was unsure and every word is the FAQ's.
+
+        "vegan croissant??" has no function word to tell its language by; when each of its
+        words is a word of the FAQ (written in one language), the customer is writing the
+        FAQ's language. A word the FAQ does not use ("sabado?") leaves it unsure: a reply is
+        never served in another language.
+        """
+        if self._language is None or UNSURE not in sig.critical:
+            return sig
+        words = _plain_words(text)
+        # Each word, or its singular, is the FAQ's (the FAQ's plurals count singular too).
+        if not words or not all(w in self._words or w[:-1] in self._words for w in words):
+            return sig
+        return make_signature(sig.tokens, sig.critical - {UNSURE} | {f"lang={self._language}"})
+
+    def key(self, sig: Signature, text: str | None = None) -> Signature:
+        """`sig` keyed on the entry it maps to, or `sig` itself when it maps to none.
+
+        With the message's `text`, an unsure language may be read as the FAQ's
+        (`in_faq_language`).
+        """
+        if text is not None:
+            sig = self.in_faq_language(sig, text)
         keyed = self._keys.get(sig)
         if keyed is None:
             found = self.match(sig)

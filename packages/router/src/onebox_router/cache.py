@@ -182,7 +182,7 @@ class ResponseCache:
 
     def signature(self, question: str) -> Signature:
         """The signature `question` is looked up and stored under (anchored on the FAQ)."""
-        return self._anchors.key(signature(question))
+        return self._anchors.key(signature(question), question)
 
     def lookup(self, ns: str, question: str) -> CacheHit | None:
         """The cached answer to `question` (or a paraphrase of it) in namespace `ns`."""

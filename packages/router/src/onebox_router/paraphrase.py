@@ -2,10 +2,12 @@
 
 `signature` turns a message into *critical* tokens (its slots, `onebox_router.slots`, and its
 language) and *topic* tokens (content words, with everyday vocabulary folded onto concepts in
-four languages). `similarity` is 0 unless the critical tokens are identical; it is also 0 when
-each message has a topic the other lacks (one asks about the mat, the other about the towel),
-misspellings aside (character trigrams). Otherwise it is the share of topics they have in
-common, so that one message adding a detail to the other lowers the score rather than blocks.
+four languages; an inflection the tables do not list reaches its concept by its Snowball root
+in the message's language, `onebox_router.stems`). `similarity` is 0 unless the critical
+tokens are identical; it is also 0 when each message has a topic the other lacks (one asks
+about the mat, the other about the towel), misspellings aside (character trigrams). Otherwise
+it is the share of topics they have in common, so that one message adding a detail to the
+other lowers the score rather than blocks.
 
 The cache serves a paraphrase only at or above its threshold, so a detail that changes the
 answer (a day, a number, a place, a diet, who it is for, a payment method, a negation, the
@@ -23,6 +25,7 @@ import re
 from .matching import Signature, make_signature
 from .personal import fold
 from .slots import GENERIC, NEGATIONS, NUMBER_WORDS, PHRASES, WORDS
+from .stems import ALGORITHMS, root
 
 
 def _split(words: str) -> frozenset[str]:
@@ -167,6 +170,36 @@ def _stem(word: str) -> str:
     return word
 
 
+def _concept_roots(lang: str) -> dict[str, str | None]:
+    """The root in `lang` of each concept word of the tables -> its concept (None: several)."""
+    index: dict[str, str | None] = {}
+    for word, meaning in WORDS.items():
+        if word.isalpha():
+            stem = root(word, lang)
+            # A root shared with a slot word or another concept links nothing.
+            same = meaning.startswith("@") and index.get(stem, meaning) == meaning
+            index[stem] = meaning if same else None
+    return index
+
+
+#: Built once at import (about 60 ms a language), not on a customer's first message.
+_CONCEPT_ROOTS = {lang: _concept_roots(lang) for lang in ALGORITHMS}
+
+
+@functools.lru_cache(maxsize=16384)
+def _concept_of_root(word: str, lang: str) -> str | None:
+    """The concept `word` is an inflection of in `lang` ("rent" -> ``@rent``, listed as
+    "renting" and "rental"; "reservamos" -> ``@book``), or None.
+
+    Only concepts: a root never sets a slot (Snowball over-cuts, and a slot must be sure). An
+    English past participle links nothing: it is as often a state as the action ("advanced"
+    is a level, not "advance" notice; "closed", "reserved").
+    """
+    if lang not in ALGORITHMS or word in GENERIC or (lang == "en" and word.endswith("ed")):
+        return None
+    return _CONCEPT_ROOTS[lang].get(root(word, lang))
+
+
 #: Texts up to this long have their signature remembered (customers repeat short questions).
 MEMO_CHARS = 500
 
@@ -243,6 +276,8 @@ def _signature(text: str) -> Signature:
             critical.add(f"n{numbers}={value}")
             continue
         meaning = _lookup(word)
+        if meaning is None:
+            meaning = _concept_of_root(word, lang)
         if meaning is not None and meaning.startswith("~"):
             continue  # soft: the way of asking
         if meaning is not None:
