@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ._schema import cache as table
 from .anchor import FaqAnchors, QuestionAnswer, anchor_of
 from .matching import Signature, make_signature
-from .paraphrase import signature, similarity
+from .paraphrase import signature, similarity, warm
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,6 +171,7 @@ class ResponseCache:
         self._index: dict[str, _Namespace] = {}
         self._last_id = 0
         self._anchors = FaqAnchors(anchors)
+        warm()  # the roots of inflections, built before the first customer's message
 
     def anchor(self, entries: Sequence[QuestionAnswer]) -> None:
         """Key questions on these FAQ entries from now on (call again when the FAQ changes).

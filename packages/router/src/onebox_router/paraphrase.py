@@ -170,8 +170,14 @@ def _stem(word: str) -> str:
     return word
 
 
+@functools.cache
 def _concept_roots(lang: str) -> dict[str, str | None]:
-    """The root in `lang` of each concept word of the tables -> its concept (None: several)."""
+    """The root in `lang` of each concept word of the tables -> its concept (None: several).
+
+    Built on first use (tens of milliseconds a language, and the stemmers' import): processes
+    that import the router without matching messages (the agents, for speech-to-text) never
+    pay it; the orchestrator builds them at start with `warm`.
+    """
     index: dict[str, str | None] = {}
     for word, meaning in WORDS.items():
         if word.isalpha():
@@ -182,8 +188,10 @@ def _concept_roots(lang: str) -> dict[str, str | None]:
     return index
 
 
-#: Built once at import (about 60 ms a language), not on a customer's first message.
-_CONCEPT_ROOTS = {lang: _concept_roots(lang) for lang in ALGORITHMS}
+def warm() -> None:
+    """Build every language's root index now, so that no customer's message waits for it."""
+    for lang in ALGORITHMS:
+        _concept_roots(lang)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -197,7 +205,7 @@ def _concept_of_root(word: str, lang: str) -> str | None:
     """
     if lang not in ALGORITHMS or word in GENERIC or (lang == "en" and word.endswith("ed")):
         return None
-    return _CONCEPT_ROOTS[lang].get(root(word, lang))
+    return _concept_roots(lang).get(root(word, lang))
 
 
 #: Texts up to this long have their signature remembered (customers repeat short questions).

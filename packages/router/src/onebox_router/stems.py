@@ -19,8 +19,6 @@ import functools
 import threading
 from typing import Protocol
 
-import snowballstemmer  # type: ignore[import-untyped]  # the package ships no type hints
-
 #: The Snowball algorithm of each language the router recognises.
 ALGORITHMS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french"}
 #: Words shorter than this are kept whole (a root of three letters says too little).
@@ -40,6 +38,9 @@ def _stemmer(lang: str) -> _Stemmer:
         stemmers = _local.stemmers = {}
     found = stemmers.get(lang)
     if found is None:
+        # Imported on first use: loading every language's stemmer takes ~0.2 s.
+        import snowballstemmer  # type: ignore[import-untyped]  # the package ships no hints
+
         found = stemmers[lang] = snowballstemmer.stemmer(ALGORITHMS[lang])
     return found
 
