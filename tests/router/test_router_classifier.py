@@ -71,3 +71,24 @@ def test_the_explanation_names_each_feature_and_the_verdict() -> None:
     assert result.explanation.startswith("complex ")
     assert "reasoning" in result.explanation
     assert Classifier().classify(conversation("hi")).explanation == "simple 0"
+
+
+def test_my_first_visit_is_not_a_first_step() -> None:
+    assert "multi_step" not in dict(Classifier().classify(conversation("my first class?")).reasons)
+    steps = Classifier().classify(conversation("what do I sand first?"))
+    assert "multi_step" in dict(steps.reasons)
+
+
+def test_accents_are_folded_before_the_patterns_read_the_text() -> None:
+    with_accents = Classifier().classify(conversation("¿Qué me recomiendas para mí?"))
+    without = Classifier().classify(conversation("que me recomiendas para mi?"))
+    assert with_accents.reasons == without.reasons
+    assert "reasoning" in dict(with_accents.reasons)
+
+
+@pytest.mark.parametrize("unit", ["a", "1 ", "my ", "i ", "o ", "or ", "which ", "? ", "é"])
+def test_long_repetitive_inputs_are_read_in_linear_time(unit: str) -> None:
+    # A backtracking pattern would take minutes on 20 KB; the same shape gives the same reasons.
+    big = Classifier().classify(conversation(unit * (20_000 // len(unit))))
+    small = Classifier().classify(conversation(unit * (600 // len(unit))))
+    assert big.reasons == small.reasons

@@ -4,7 +4,8 @@ Each feature adds a weight to a score; the message is ``complex`` when the score
 threshold (0.5 by default, tunable in the routing file). Features: length in words, number of
 questions, reasoning words ("why", "explain", "compare", "step by step"), numbers together with
 comparisons or arithmetic, conditionals, multi-step requests, sensitive topics (health, legal,
-complaints), and the depth of the conversation. Short FAQ-style questions score near 0.
+complaints), and the depth of the conversation. Short FAQ-style questions score near 0. The
+patterns read the text lowercased with its accents folded, so "qué" and "que" are one word.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import re
 from dataclasses import dataclass
 
 from .conversation import Conversation, MessageClass
+
+#: Accents and curly apostrophes folded away, so one accentless pattern reads "qué", "que" and
+#: "orçamento". "ù" is kept: folded, French "où" (where) would read as "ou" (or).
+_FOLD = str.maketrans("áàâãäéèêëíìîïóòôõöúûüçñ’‘", "aaaaaeeeeiiiiooooouuucn''")
 
 _REASONING = re.compile(
     r"\b(?:why|explain|explains|reason|reasons|analy[sz]e|compare|comparing|comparison|"
@@ -28,24 +33,23 @@ _REASONING = re.compile(
     r"aconselha\w*|sugier\w*|sugere\w*|suggere\w*|comparar|comparer|mejor|melhor|"
     r"meilleur|presupuesto|orcamento|quanto fica|cuanto sale|combien au total|"
     r"vale la pena|vale a pena|ca vaut)\b",
-    re.I,
 )
 _COMPARISON = re.compile(
     r"\b(?:cheaper|cheapest|more|less|fewer|than|total|sum|altogether|combined|per|each|"
     r"discount|percent|difference|multiply|divide|budget|including|incl|with delivery)\b"
     r"|%|\+|\*|=",
-    re.I,
 )
 _NUMBER = re.compile(
     r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
     r"dos|tres|cuatro|cinco|seis|dois|quatro|deux|trois|quatre|cinq)\b",
-    re.I,
 )
 _CONDITIONAL = re.compile(
-    r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b", re.I
+    r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b"
 )
 _MULTI_STEP = re.compile(
-    r"\b(?:first|then|after that|finally|and also|as well as)\b|^[ \t]*\d+[.)]", re.I | re.M
+    r"(?<!my )(?<!our )(?<!your )(?<!the )(?<!a )\bfirst\b|"
+    r"\b(?:then|after that|finally|and also|as well as)\b|^[ \t]*\d+[.)]",
+    re.M,
 )
 #: Judgement about the sender's own body, health or safety: a careful answer, never a canned one.
 _SENSITIVE = re.compile(
@@ -55,25 +59,22 @@ _SENSITIVE = re.compile(
     r"embarazada|gravida|enceinte|lesion|lesao|blessure|dolor|douleur|dor|"
     r"squashed|missing|"
     r"adequad[ao]|adecuad[ao]|adapte)\b",
-    re.I,
 )
 #: Several questions in one message ("which classes? and how many a week?").
 _SECOND_QUESTION = re.compile(
     r"\?[^?]*\b(?:and|or|also|y|e|et|ou|o)\b[^?]*\?|\band (?:how|what|which|when|where|"
     r"would|is|are|do|can|should)\b|\by (?:cuanto|como|que|cual)|\be (?:quanto|como|qual|"
     r"o que)|\bet (?:combien|comment|quel)",
-    re.I,
 )
 #: A scenario: how many people, nights or sessions ("30 people", "tres noches", "2x/week").
 _PEOPLE = re.compile(
     r"\b(?:\d+|two|three|four|five|six|ten|twelve|twenty|thirty|forty|fifty|dos|tres|"
     r"cuatro|cinco|seis|diez|dois|duas|quatro|dez|deux|trois|quatre|cinq|dix)\s?"
     r"(?:people|persons|ppl|pax|guests|adults|kids|children|pessoas|personas|personnes|"
-    r"adultos|adultes|ninos|niños|crianças|criancas|enfants|times a week|times per week|"
+    r"adultos|adultes|ninos|criancas|enfants|times a week|times per week|"
     r"x/week|x a week|x per week|nights|noches|noites|nuits|weeks|semanas|semaines|months|"
-    r"meses|mois|vezes|veces|fois|sessions|sesiones|sessões|sessoes|s[ée]ances|classes|"
+    r"meses|mois|vezes|veces|fois|sessions|sesiones|sessoes|seances|classes|"
     r"clases|aulas|cours)\b",
-    re.I,
 )
 
 
@@ -121,6 +122,7 @@ def _remembered(text: str) -> tuple[tuple[str, float], ...]:
 def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
     """What the message's own text weighs (its place in the conversation aside)."""
     words = len(text.split())
+    folded = text.lower().translate(_FOLD)
     reasons: list[tuple[str, float]] = []
 
     def add(name: str, weight: float) -> None:
@@ -133,19 +135,19 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
     questions = text.count("?")
     if questions >= 2:
         add("questions", min(0.15 * questions, 0.45))
-    reasoning = len(_REASONING.findall(text))
+    reasoning = len(_REASONING.findall(folded))
     if reasoning:
         add("reasoning", min(0.3 * reasoning, 0.6))
-    if _NUMBER.search(text) and _COMPARISON.search(text):
+    if _NUMBER.search(folded) and _COMPARISON.search(folded):
         add("arithmetic", 0.3)
-    if _CONDITIONAL.search(text):
+    if _CONDITIONAL.search(folded):
         add("conditional", 0.2)
-    if _MULTI_STEP.search(text):
+    if _MULTI_STEP.search(folded):
         add("multi_step", 0.2)
-    if _SENSITIVE.search(text):
+    if _SENSITIVE.search(folded):
         add("sensitive", 0.5)
-    if _SECOND_QUESTION.search(text):
+    if _SECOND_QUESTION.search(folded):
         add("several_questions", 0.25)
-    if _PEOPLE.search(text):
+    if _PEOPLE.search(folded):
         add("scenario", 0.25)
     return tuple(reasons)
