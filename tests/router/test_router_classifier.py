@@ -71,3 +71,139 @@ def test_the_explanation_names_each_feature_and_the_verdict() -> None:
     assert result.explanation.startswith("complex ")
     assert "reasoning" in result.explanation
     assert Classifier().classify(conversation("hi")).explanation == "simple 0"
+
+
+#: FAQ questions that carry a judgement word ("should", "best", "recommend") but no case of the
+#: sender's and no options to weigh: one answer fits everyone, so the small model gives it.
+JUDGEMENT_WORDS_IN_FAQ_QUESTIONS = [
+    "what should I bring?",
+    "how long does a cleaning take?",
+    "do you do gluten free?",
+    "should I bring my own towel?",
+    "do you have towels or should I bring one?",
+    "should I bring my own mat or do you lend them?",
+    "what should I wear to my first class?",
+    "is it better to book in advance?",
+    "do you recommend booking ahead at weekends?",
+    "what's the best way to reach you?",
+    "which classes are good for beginners?",
+    "can I pay by card or cash?",
+    "is breakfast included or extra?",
+    "what can I do in the area on a rainy day?",
+    "is the course suitable for beginners or only for advanced students?",
+    "any chance you're open on sunday?",
+    "is it worth booking ahead at weekends?",
+    "do you have lockers? should I bring a padlock?",
+    "I'm coming from the airport, which bus should I take?",
+    "I have a booking on Friday for 2 people, can I move it to Saturday or Sunday?",
+    "what's the difference in price between a dorm and a private room?",
+    "no sé si abrís el domingo, ¿me lo confirmáis?",
+    "quel est le meilleur moyen de venir depuis la gare ?",
+    "Bonjour, je suis à l'hôtel, c'est possible de livrer ou je dois venir ?",
+    "¿qué debo llevar a la primera clase?",
+    "¿aceptáis tarjeta o solo efectivo?",
+    "devo levar toalha ou vocês têm?",
+    "quanto tempo demora uma limpeza?",
+    "est-ce que je dois apporter mon tapis ?",
+    "où est-ce que je peux me garer ?",
+]
+
+
+@pytest.mark.parametrize("text", JUDGEMENT_WORDS_IN_FAQ_QUESTIONS)
+def test_a_judgement_word_alone_leaves_an_faq_question_simple(text: str) -> None:
+    result = Classifier().classify(conversation(text))
+    assert result.label == "simple", result.explanation
+
+
+#: (message, the feature that makes the judgement the business's to make)
+JUDGEMENTS = [
+    ("should I get the ceramic crown or the metal one?", "choice"),
+    ("implant or bridge for a missing back tooth, which would you recommend?", "choice"),
+    ("fade or a longer crop for thin hair, what would you go for?", "choice"),
+    ("would you fix my laptop's hinge or is it smarter to replace the whole screen?", "choice"),
+    ("is the 10-class pack or the monthly pass cheaper?", "choice"),
+    ("we're 8, is it cheaper to book two 4-bed dorms or the 8-bed room?", "choice"),
+    ("¿me conviene arreglar la pantalla o comprar un móvil nuevo?", "choice"),
+    ("j'hésite entre la couleur et les mèches, qu'est-ce qui abîme le moins ?", "choice"),
+    ("I've got a 2015 macbook that keeps shutting down, repair or upgrade?", "choice"),
+    ("pour un trajet de 12 km par jour, vélo électrique ou classique ?", "case_details"),
+    ("is it worth repairing a 4 year old phone with a cracked back?", "worth_it"),
+    ("¿merece la pena arreglar la batería de un móvil de 5 años?", "worth_it"),
+    ("which laptop would you recommend for video editing under 1000 euros?", "budget"),
+    ("my bike chain keeps slipping even after you replaced it, what's going on?", "own_case"),
+    ("I get migraines with strong smells, is the hot room a bad idea for me?", "own_case"),
+    ("vale a pena trocar a bateria ou é melhor comprar um telemóvel novo?", "choice"),
+    ("vaut-il mieux réparer mon ordinateur ou en acheter un nouveau ?", "choice"),
+    ("I have very curly hair that frizzes a lot, what do you recommend?", "own_case"),
+    ("my gums bleed when I floss, should I be worried?", "own_case"),
+    ("my crown came off last night and I'm flying on Friday, what can I do?", "own_case"),
+    ("I've had a clicking jaw for months and now headaches too, is it serious?", "own_case"),
+    ("tengo los dientes muy sensibles, ¿qué blanqueamiento me recomiendas?", "own_case"),
+    ("o meu telemóvel caiu na água ontem e não carrega, o que posso fazer?", "own_case"),
+    ("j'ai les cheveux très fins, quelle coupe me conseillez-vous ?", "own_case"),
+    ("what would you recommend for someone who has never done pilates?", "advice_for_a_case"),
+    ("which room is best for a family with a baby and a big dog?", "advice_for_a_case"),
+    ("¿qué nos recomiendas para alguien que nunca ha montado en bici?", "advice_for_a_case"),
+    ("what haircut would suit a round face and thinning hair?", "advice_for_a_case"),
+    ("¿qué corte me queda mejor con la cara redonda?", "advice_for_a_case"),
+    ("can you help me plan a surprise party for my wife?", "plan_help"),
+    ("could you help us choose between the two apartments?", "plan_help"),
+    ("¿me ayudas a elegir un regalo para mi padre?", "plan_help"),
+    ("podem ajudar-me a escolher entre o quarto privado e o dormitório?", "plan_help"),
+    ("pouvez-vous m'aider à choisir entre les deux formules ?", "plan_help"),
+    ("we need a cake for 25 guests, max 80€, no nuts and half of it vegan - ideas?", "constraints"),
+    ("somos 4, 3 noches, sin coche y 300 euros en total, ¿qué opción nos sirve?", "constraints"),
+]
+
+
+@pytest.mark.parametrize(("text", "feature"), JUDGEMENTS)
+def test_a_judgement_on_options_or_on_the_senders_case_is_complex(text: str, feature: str) -> None:
+    result = Classifier().classify(conversation(text))
+    assert result.label == "complex", result.explanation
+    assert feature in dict(result.reasons), result.explanation
+
+
+def test_a_long_account_of_the_senders_situation_is_complex_and_a_long_request_is_not() -> None:
+    story = (
+        "We've been here since Tuesday, we are leaving on Sunday and we have one free day left"
+        " with two teenagers who get bored easily, what do people usually do around here?"
+    )
+    request = (
+        "Hi, I'm Ana, I'm staying with my husband in room 12 since Monday and our shower is not"
+        " draining properly, could someone have a look today please?"
+    )
+    verdict = Classifier().classify(conversation(story))
+    assert verdict.label == "complex", verdict.explanation
+    assert "own_story" in dict(verdict.reasons)
+    assert Classifier().classify(conversation(request)).label == "simple"
+
+
+def test_a_booking_or_a_measurement_is_not_a_situation_to_judge() -> None:
+    for text in [
+        "I have an appointment on Tuesday, should I bring my x-rays?",
+        "I'm 1.63 m, which frame size should I rent?",
+        "j'ai réservé pour samedi, est-ce que je dois apporter une serviette ?",
+    ]:
+        result = Classifier().classify(conversation(text))
+        assert "own_case" not in dict(result.reasons), result.explanation
+
+
+def test_my_first_visit_is_not_a_first_step() -> None:
+    assert "multi_step" not in dict(Classifier().classify(conversation("my first class?")).reasons)
+    steps = Classifier().classify(conversation("what do I sand first?"))
+    assert "multi_step" in dict(steps.reasons)
+
+
+def test_accents_are_folded_before_the_patterns_read_the_text() -> None:
+    with_accents = Classifier().classify(conversation("¿Qué me recomiendas para mí?"))
+    without = Classifier().classify(conversation("que me recomiendas para mi?"))
+    assert with_accents.reasons == without.reasons
+    assert "reasoning" in dict(with_accents.reasons)
+
+
+@pytest.mark.parametrize("unit", ["a", "1 ", "my ", "i ", "o ", "or ", "which ", "? ", "é"])
+def test_long_repetitive_inputs_are_read_in_linear_time(unit: str) -> None:
+    # A backtracking pattern would take minutes on 20 KB; the same shape gives the same reasons.
+    big = Classifier().classify(conversation(unit * (20_000 // len(unit))))
+    small = Classifier().classify(conversation(unit * (600 // len(unit))))
+    assert big.reasons == small.reasons

@@ -5,6 +5,14 @@ threshold (0.5 by default, tunable in the routing file). Features: length in wor
 questions, reasoning words ("why", "explain", "compare", "step by step"), numbers together with
 comparisons or arithmetic, conditionals, multi-step requests, sensitive topics (health, legal,
 complaints), and the depth of the conversation. Short FAQ-style questions score near 0.
+
+A judgement cue ("should I", "is it worth", "what would you recommend", "is that normal")
+weighs 0.3, never enough alone: "what should I bring?" is an FAQ. It becomes complex with what
+makes the judgement the business's to make: a choice between options ("X or Y"), the sender's
+own situation ("my phone keeps...", "tengo..."), a particular person ("for someone who..."),
+or a request to help plan or choose; several constraints in one message, or a long account of
+the sender's situation that asks something, add weight of their own. The patterns read the
+text lowercased with its accents folded, so "qué" and "que" are one word to them.
 """
 
 from __future__ import annotations
@@ -15,6 +23,10 @@ from dataclasses import dataclass
 
 from .conversation import Conversation, MessageClass
 
+#: Accents and curly apostrophes folded away, so one accentless pattern reads "qué", "que" and
+#: "orçamento". "ù" is kept: folded, French "où" (where) would read as "ou" (or).
+_FOLD = str.maketrans("áàâãäéèêëíìîïóòôõöúûüçñ’‘", "aaaaaeeeeiiiiooooouuucn''")
+
 _REASONING = re.compile(
     r"\b(?:why|explain|explains|reason|reasons|analy[sz]e|compare|comparing|comparison|"
     r"difference|differences|versus|vs|pros|cons|trade-?offs?|recommend|recommendation|"
@@ -22,58 +34,197 @@ _REASONING = re.compile(
     r"which (?:one|is better|would you|works out|of your|is best|is cheaper)|"
     r"better|best for|best value|worth it|step by step|in detail|detailed|plan|planning|"
     r"strategy|calculate|estimate|figure out|work out|works out|do the math|do the maths|"
-    r"put together|come to|total cost|budget|itinerary|quote|"
+    r"put together|come to|total cost|budget|itinerary|quote|day[- ]by[- ]day|"
+    # judgement on a situation or a choice (never enough alone: see _text_reasons)
+    r"is (?:it|this|that) (?:still |really )?(?:normal|worth|wise|a good idea|advisable)|"
+    r"worth \w+ing|"
+    r"(?:makes?|making) (?:more )?sense|(?:tiene|tendria|faz|faria) (?:mas|mais) sentido|"
+    r"(?:a|aurait) plus de sens|smarter|what would you do|how would you|"
+    r"what do you think|in your opinion|what could (?:be|cause)|what(?:'s| is) causing|"
+    r"what(?:'s| is) wrong|could it be|best way to|would you (?:go for|go with|pick|choose|prefer)|"
+    r"(?:would|will|could|might) (?:\w+ )?suit|suits? (?:me|us)|any (?:ideas|tips|suggestions)|"
+    r"what are the chances|how likely|would (?:a|an|the|it|this|that|some|more)(?: \w+){0,2} help|"
+    r"what options (?:do|would) (?:i|we)|what would (?:make|look|work)|(?:good|bad) idea|"
+    r"what(?:'s| is) (?:going on|happening)|can(?:'t|not) decide|"
+    r"thinking of switching|considering switching|"
+    r"what are (?:my|our) options|what (?:can|could|should) (?:i|we) do(?=\?| now| about)|"
+    r"can (?:it|this|they) (?:still )?be (?:fixed|repaired|saved)|is (?:it|this) (?:serious|"
+    r"fixable|repairable)|"
     # es / pt / fr
     r"por que|porque|recomienda\w*|recomenda\w*|recommande\w*|conseill\w*|aconseja\w*|"
     r"aconselha\w*|sugier\w*|sugere\w*|suggere\w*|comparar|comparer|mejor|melhor|"
     r"meilleur|presupuesto|orcamento|quanto fica|cuanto sale|combien au total|"
-    r"vale la pena|vale a pena|ca vaut)\b",
-    re.I,
+    r"vale la pena|vale a pena|merece la pena|ca vaut|me conviene|conviene mas|compensa|"
+    r"es normal|e normal|c'est normal|est-ce normal|deberia|debo|debe|devo|deve|deveria|"
+    r"dois-je|doit|devrais-je|devrait|vaut mieux|vaut-il mieux|mieux vaut|que harias|"
+    r"o que acham|a votre avis|dia a dia|jour par jour|elegirias|escogerias|escolherias|"
+    r"escolheriam|choisiriez|me (?:queda|quedaria) (?:mejor|bien)|"
+    r"me (?:fica|ficaria) (?:melhor|bem)|m'irait|que (?:puedo|podemos) hacer|"
+    r"o que (?:posso|podemos) fazer|que puis-je faire|que faire|j'hesite|tiene arreglo|"
+    r"tem (?:conserto|arranjo))\b",
 )
 _COMPARISON = re.compile(
     r"\b(?:cheaper|cheapest|more|less|fewer|than|total|sum|altogether|combined|per|each|"
-    r"discount|percent|difference|multiply|divide|budget|including|incl|with delivery)\b"
+    r"discount|percent|difference|multiply|divide|budget|including|incl|with delivery|"
+    r"mas barat\w*|mais barat\w*|moins cher\w*)\b"
     r"|%|\+|\*|=",
-    re.I,
 )
 _NUMBER = re.compile(
     r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
     r"dos|tres|cuatro|cinco|seis|dois|quatro|deux|trois|quatre|cinq)\b",
-    re.I,
 )
 _CONDITIONAL = re.compile(
-    r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b", re.I
+    r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b"
 )
 _MULTI_STEP = re.compile(
-    r"\b(?:first|then|after that|finally|and also|as well as)\b|^[ \t]*\d+[.)]", re.I | re.M
+    r"(?<!my )(?<!our )(?<!your )(?<!the )(?<!a )\bfirst\b|"
+    r"\b(?:then|after that|finally|and also|as well as)\b|^[ \t]*\d+[.)]",
+    re.M,
 )
 #: Judgement about the sender's own body, health or safety: a careful answer, never a canned one.
 _SENSITIVE = re.compile(
     r"\b(?:pain|bleeding|allerg\w*|pregnan\w*|medication|symptoms?|emergency|lawyer|legal|"
     r"lawsuit|complain\w*|unacceptable|furious|disappointed|broken|damaged|never arrived|"
     r"injur\w*|surgery|herniated|osteoporosis|arthritis|condition|safe for me|ok for me|"
-    r"embarazada|gravida|enceinte|lesion|lesao|blessure|dolor|douleur|dor|"
+    r"embarazada|embarazo|gravida|gravidez|enceinte|grossesse|lesion|lesao|blessure|dolor|"
+    r"douleur|dor|"
     r"squashed|missing|"
     r"adequad[ao]|adecuad[ao]|adapte)\b",
-    re.I,
 )
 #: Several questions in one message ("which classes? and how many a week?").
 _SECOND_QUESTION = re.compile(
     r"\?[^?]*\b(?:and|or|also|y|e|et|ou|o)\b[^?]*\?|\band (?:how|what|which|when|where|"
     r"would|is|are|do|can|should)\b|\by (?:cuanto|como|que|cual)|\be (?:quanto|como|qual|"
-    r"o que)|\bet (?:combien|comment|quel)",
-    re.I,
+    r"o que)|\bet (?:combien|comment|quel|lequel|laquelle)",
 )
 #: A scenario: how many people, nights or sessions ("30 people", "tres noches", "2x/week").
 _PEOPLE = re.compile(
     r"\b(?:\d+|two|three|four|five|six|ten|twelve|twenty|thirty|forty|fifty|dos|tres|"
     r"cuatro|cinco|seis|diez|dois|duas|quatro|dez|deux|trois|quatre|cinq|dix)\s?"
     r"(?:people|persons|ppl|pax|guests|adults|kids|children|pessoas|personas|personnes|"
-    r"adultos|adultes|ninos|niños|crianças|criancas|enfants|times a week|times per week|"
+    r"adultos|adultes|ninos|criancas|enfants|times a week|times per week|"
     r"x/week|x a week|x per week|nights|noches|noites|nuits|weeks|semanas|semaines|months|"
-    r"meses|mois|vezes|veces|fois|sessions|sesiones|sessões|sessoes|s[ée]ances|classes|"
+    r"meses|mois|vezes|veces|fois|sessions|sesiones|sessoes|seances|classes|"
     r"clases|aulas|cours)\b",
-    re.I,
+)
+
+#: An alternative between options: "X or Y", "vs", "rather than", es/pt/fr. Not "or not", not
+#: an "or" that turns to the business ("...or do you lend them?"), and Spanish "o" only before
+#: an article or a verb (Portuguese "o" is an article).
+_ALTERNATIVE = re.compile(
+    r"\b(?:or|vs|versus|ou|rather than|instead of|en vez de|en lugar de|em vez de|au lieu de|"
+    r"plutot que)\b(?! (?:not|no|nao|non|pas)\b)"
+    r"(?! (?:\w+ )?(?:you|ustedes|voce|voces|vcs|vous|teneis|tienen|there)\b)"
+    r"|\bo (?=(?:un|una|el|la|los|las|mejor|bien)\b|\w+(?:ar|er|ir)\b)"
+)
+#: A question that asks the business to pick ("which would you recommend?", "qual compensa?").
+_PICK = re.compile(
+    r"\b(?:what would you do|if you were me|in my (?:place|shoes)|en mi lugar|no meu lugar|"
+    r"a (?:ma|votre) place|(?:which|cual|qual|lequel|laquelle)\b[^?.!]{0,30}?\b(?:better|best)|"
+    r"(?:which|what|cual|qual|quel|quelle|lequel|laquelle)\b[^?.!]{0,30}?"
+    r"\b(?:recommend\w*|suggest\w*|advise|pick|choose|go for|prefer\w*|cheaper|conseill\w*|"
+    r"recomend\w*|recomiend\w*|aconsej\w*|aconselh\w*))\b"
+)
+#: A comparative in the sentence of the options ("...or is it smarter to replace it?").
+_COMPARATIVE = re.compile(
+    r"\b(?:better|best|smarter|wiser|worth|sense|cheaper|cheapest|more expensive|mejor|melhor|"
+    r"mieux|compensa|conviene|mas barato|mais barato|moins cher)\b"
+)
+#: "should I" before a thing to bring or wear, or a time to come: logistics, not judgement.
+_LOGISTICS = re.compile(
+    r" (?:(?:need|have) to )?(?:bring|wear|pack|arrive|come|print|show up|pay|"
+    r"llevar|traer|levar|trazer|apporter|porter|venir|vir)\b"
+)
+#: The sender describes their own situation: "I have...", "my phone keeps...", "tengo...".
+#: "I'm 1.63 m" is a measurement to look up, "I'm arriving at 9" a plan, and a booking or an
+#: order a transaction: none of them is a case to judge.
+_SITUATION = re.compile(
+    r"\b(?:i(?:'m| am) (?!\d|(?:coming|arriving|going|leaving|flying|landing|driving|staying|"
+    r"in|at|on|here|outside)\b)|i(?:'ve| have) (?:been|had|got)\b|(?<!do )i (?:have|had|suffer|"
+    r"get|grind|broke|dropped|cracked|hurt|injured|feel|felt|keep|can't|cannot|only|started|"
+    r"stopped)\b(?! to\b| (?:a|an) (?:booking|reservation|appointment|order)\b)|"
+    r"my (?!(?:booking|reservation|order|appointment|room)\b)(?:\w+ (?:\w+ )?)?(?:is|are|was|"
+    r"were|has|have|had|won't|doesn't|don't|isn't|aren't|can't|came|went|got|gets?|"
+    r"(?:keep|ache|bleed|hurt|feel|look|seem|make|snore|grind|overheat|drain|freeze|crash|leak|"
+    r"flicker|click)s?|kept|broke|cracked|fell|died|dies|started|stopped)\b|"
+    r"it (?:keeps|kept|started|stopped|hurts|aches|looks|feels|makes|won't|doesn't|broke|fell|"
+    r"died|dies|overheats|drains|freezes|crashes|leaks|flickers)\b|"
+    r"we(?:'re| are| have|'ve) |our \w+ (?:is|has|keeps|was)\b|"
+    r"since (?:last|yesterday|\d)|\w+ (?:days|weeks|months|years) ago\b|"
+    r"(?:tengo|tenemos) (?!que|una reserva|un pedido|cita)|tuve |estoy (?!en |a |aqui)|sufro |"
+    r"me duele|"
+    r"mi (?!(?:reserva|pedido|cita)\b)\w+ (?:esta|tiene|se|no|dejo)\b|desde hace |"
+    r"(?:tenho|temos) (?!que|de|uma reserva|uma encomenda|marcacao)|tive |sofro |"
+    r"estou (?!em |no |na |a |aqui)|"
+    r"doi-me|me doi|(?:o meu|a minha) (?!(?:reserva|encomenda|marcacao)\b)\w+ (?:esta|tem|e|"
+    r"nao|ficou|caiu|partiu|parou|deixou|aquece)\b|somos |estamos |ha \w+ (?:dias|semanas|"
+    r"meses|anos)\b|j'ai (?!besoin|reserve|commande|paye|achete|une reservation|rendez-vous)|"
+    r"je suis (?!a |au |en route|dans |devant |la\b|ici)|je souffre|nous avons |nous sommes |"
+    r"on est |(?:mon|ma|mes) (?!(?:reservation|commande|rendez-vous)\b)\w+ (?:est|a|ne|fait|s'est|"
+    r"chauffe|plante|bloque|fuit|tombe|cassent|tombent)\b|"
+    r"depuis (?:\d|ma|mon|mes|hier|longtemps|quelques|plusieurs|la semaine|le mois|l'an|la mise|"
+    r"des (?:jours|semaines|mois|annees)|(?:un|une|deux|trois) (?:jours?|semaines?|mois|ans?)))"
+)
+#: Options asked bare, as a clause of their own ("...keeps shutting down, repair or upgrade?"),
+#: not at the end of a request ("can I move it to Saturday or Sunday?").
+_OPTIONS_QUESTION = re.compile(
+    r"(?:^|[,:;.!?\u2014]|\s-) ?(?:[\w'-]+ ){1,3}(?:or|ou|vs|versus) (?!(?:not|no|nao|non|pas|"
+    r"should|do|does|must|can|shall|will|is|are|je|dois|debo|devo)\b)[\w'-]+(?: [\w'-]+){0,2} ?\?"
+)
+#: Torn between options, in so many words ("j'hésite entre...", "dudo entre...").
+_DILEMMA = re.compile(
+    r"\b(?:torn between|hesitating between|(?:can't|cannot|trying to) (?:decide|choose) between|"
+    r"j'hesite entre|dudo entre|indecis[oa] entre)\b"
+)
+#: Whether something is worth its cost: a judgement on the sender's case, unless what might be
+#: worth it is booking or coming early ("is it worth booking ahead?" is an FAQ).
+_WORTH = re.compile(
+    r"\b(?:(?:is it|would it be|is that|is this|it's) worth|worth it|merece la pena|"
+    r"vale (?:la|a) pena|ca vaut (?:le coup|la peine)|vaut-il la peine)\b"
+    r"(?! (?:to )?(?:book|reserv|call|com|arriv|llam|lig|marc|appel|ven)\w*)"
+)
+#: A request for an action ("could someone have a look?"), not for a judgement.
+_REQUEST = re.compile(
+    r"\b(?:(?:can|could) (?:you|someone|somebody|anyone)|please|pls|por favor|pode[ms]?|"
+    r"puede[ns]?|podeis|podriais|pouvez|pourriez|s'il vous plait)\b"
+)
+#: Advice asked for a particular person or case: "best for someone who...", "para mí", or what
+#: would suit someone ("what cut would suit a round face?", "me queda mejor").
+_FOR_A_CASE = re.compile(
+    r"\b(?:(?:recommend\w*|suggest\w*|advise|best|better|ideal|right|good|suitable|idea|compar\w*|"
+    r"recomiend\w*|recomend\w*|aconsej\w*|aconselh\w*|sugier\w*|suger\w*|mejor|melhor|"
+    r"conseill\w*|recommand\w*|meilleur\w*|mieux|adapte\w*)\b[^?.!]{0,40}?"
+    r"\b(?:for (?:me|us|my|our|someone|somebody|people with|anyone|a family|a couple|a group|"
+    r"an? [\w-]+(?: \w+)? (?:who|with)|\w+ who)|"
+    r"para (?:mi|nosotros|nosotras|alguien|una persona|mim|nos|"
+    r"alguem|o meu|a minha|quem|\w+ que)|pour (?:moi|nous|quelqu'un|mon|ma|mes|une personne|"
+    r"\w+ \w+ qui))|(?:would|will|could|might) (?:\w+ )?suit|suits? (?:me|us)|"
+    r"me (?:queda|quedaria) (?:mejor|bien)|me (?:fica|ficaria) (?:melhor|bem)|m'irait)\b"
+)
+#: "Help me plan / choose / decide" in four languages.
+_PLAN_HELP = re.compile(
+    r"\bhelp\w* (?:me |us )?(?:to )?(?:plan|choose|pick|decide|organi[sz]e|figure out|work out|"
+    r"put together|design|build|prepare|compare)\b|"
+    r"\bayud\w* a (?:elegir|escoger|decidir|planear|planificar|organizar|montar|preparar)\b|"
+    r"\bajud\w*(?:-(?:me|nos))? a (?:escolher|decidir|planear|planejar|organizar|montar|"
+    r"preparar)\b|\baid\w*(?:-(?:moi|nous))? a (?:choisir|decider|planifier|organiser|preparer)\b"
+)
+#: Kinds of constraint in one message: money, people, a duration or distance, a diet or a lack.
+_CONSTRAINTS = (
+    re.compile(
+        r"€|\$|£|\b(?:eur|euros?|budget|presupuesto|orcamento|reais|max|maximum|at most|"
+        r"up to|no more than|under \d|less than|maximo|moins de|(?:hasta|ate|jusqu'a) \d)\b"
+    ),
+    _PEOPLE,
+    re.compile(
+        r"\b\d+ ?(?:km|kms|miles|min|mins|minutes|hours?|hrs?|days?|dias|jours|weeks|"
+        r"years? old|yo|anos|ans)\b|\baged? \d|\b(?:two|three|four|five|dos|tres|dois|"
+        r"deux|trois) (?:days|dias|jours|weeks|semanas|semaines)\b"
+    ),
+    re.compile(
+        r"\b(?:without|no car|can't|cannot|allergic|allergy|vegan|vegetarian|gluten|"
+        r"lactose|wheelchair|sin|sem|sans)\b"
+    ),
 )
 
 
@@ -121,6 +272,7 @@ def _remembered(text: str) -> tuple[tuple[str, float], ...]:
 def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
     """What the message's own text weighs (its place in the conversation aside)."""
     words = len(text.split())
+    folded = text.lower().translate(_FOLD)
     reasons: list[tuple[str, float]] = []
 
     def add(name: str, weight: float) -> None:
@@ -133,19 +285,78 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
     questions = text.count("?")
     if questions >= 2:
         add("questions", min(0.15 * questions, 0.45))
-    reasoning = len(_REASONING.findall(text))
-    if reasoning:
-        add("reasoning", min(0.3 * reasoning, 0.6))
-    if _NUMBER.search(text) and _COMPARISON.search(text):
+    # "should I bring / wear / arrive..." asks for logistics, not for a judgement.
+    cues = [cue for cue in _REASONING.finditer(folded) if not _LOGISTICS.match(folded, cue.end())]
+    if cues:
+        add("reasoning", min(0.3 * len(cues), 0.6))
+    if _NUMBER.search(folded) and _COMPARISON.search(folded):
         add("arithmetic", 0.3)
-    if _CONDITIONAL.search(text):
+    if _CONDITIONAL.search(folded):
         add("conditional", 0.2)
-    if _MULTI_STEP.search(text):
+    if _MULTI_STEP.search(folded):
         add("multi_step", 0.2)
-    if _SENSITIVE.search(text):
+    if _SENSITIVE.search(folded):
         add("sensitive", 0.5)
-    if _SECOND_QUESTION.search(text):
+    if _SECOND_QUESTION.search(folded):
         add("several_questions", 0.25)
-    if _PEOPLE.search(text):
+    if _PEOPLE.search(folded):
         add("scenario", 0.25)
+    # A judgement cue weighs 0.3, never enough alone ("what should I bring?"): it becomes complex
+    # when it is about a choice between options or about the sender's own case.
+    choice = _DILEMMA.search(folded) is not None or _is_choice(folded, cues)
+    if choice:
+        add("choice", 0.3)
+    situation = len(_SITUATION.findall(folded))
+    constraints = [pattern.search(folded) is not None for pattern in _CONSTRAINTS]
+    if not cues and not choice and _OPTIONS_QUESTION.search(folded):
+        # Options to weigh for a case told in the message, with no cue word: "my laptop keeps
+        # shutting down, repair or upgrade?", "for 12 km a day, electric or not?".
+        if situation:
+            add("choice", 0.3)
+            add("own_case", 0.25)
+        elif constraints[0] or constraints[1] or constraints[2]:
+            add("choice", 0.3)
+            add("case_details", 0.25)
+    elif cues and situation:
+        add("own_case", 0.25)
+    elif situation >= 2 and words > 22 and "?" in text and not _REQUEST.search(folded):
+        add("own_story", 0.25)
+    if _WORTH.search(folded):
+        add("worth_it", 0.25)
+    if _FOR_A_CASE.search(folded):
+        add("advice_for_a_case", 0.25)
+    if _PLAN_HELP.search(folded):
+        add("plan_help", 0.5)
+    if sum(constraints) >= 3:
+        add("constraints", 0.3)
+    elif cues and constraints[0]:
+        add("budget", 0.25)  # a judgement within a budget or a limit
     return tuple(reasons)
+
+
+def _is_choice(folded: str, cues: list[re.Match[str]]) -> bool:
+    """Whether the message asks the business to choose between options.
+
+    The options come after the first judgement cue or comparative, in its sentence ("should I
+    get the crown or the bridge?", "is it cheaper to book two dorms or the private room?"), or
+    before a pick ("implant or bridge, which would you pick?") or before a comparative in their
+    sentence ("fix it or is it smarter to buy a new one?").
+    """
+    comparative = _COMPARATIVE.search(folded)
+    for first in (cues[0] if cues else None, comparative):
+        if first and _ALTERNATIVE.search(folded, first.end(), _sentence_end(folded, first.end())):
+            return True
+    alternative = _ALTERNATIVE.search(folded)
+    if alternative is None:
+        return False
+    after = alternative.end()
+    return bool(
+        _PICK.search(folded, after)
+        or _COMPARATIVE.search(folded, after, _sentence_end(folded, after))
+    )
+
+
+def _sentence_end(text: str, start: int) -> int:
+    """Where the sentence going on at `start` ends (its ?, . or !), or the text's end."""
+    ends = [found for stop in "?.!" if (found := text.find(stop, start)) != -1]
+    return min(ends, default=len(text))
