@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from onebox_bus import Database
+from onebox_bus.compiled import Compiled
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -39,6 +40,10 @@ _INSERT = {
         index_elements=["inbound_id", "role"]
     ),
 }
+_TURN_COLUMNS = (
+    "conversation_key", "inbound_id", "channel", "correlation_id", "created_at", "role", "text",
+    "provider", "origin", "model", "question_group",
+)  # fmt: skip
 _RECENT = (
     select(turns.c.role, turns.c.text, turns.c.provider, turns.c.created_at, turns.c.correlation_id)
     .where(
@@ -112,8 +117,10 @@ class ConversationMemory:
         self.max_turns = max_turns
         self.retention = retention
         self.clock = clock
-        self._insert = _INSERT[db.kind]
-        self._upsert = _UPSERT_CONVERSATION[db.kind]
+        # Run on the driver's cursor: these three statements are on every message's path.
+        self._insert = Compiled(_INSERT[db.kind], db.kind, columns=_TURN_COLUMNS)
+        self._upsert = Compiled(_UPSERT_CONVERSATION[db.kind], db.kind)
+        self._recent = Compiled(_RECENT, db.kind)
 
     def recent(self, conversation_key: str, *, limit: int | None = None) -> list[StoredTurn]:
         """The conversation's last turns, oldest first (none older than the retention)."""
@@ -122,7 +129,7 @@ class ConversationMemory:
             "since": self.clock() - self.retention,
             "limit": self.max_turns if limit is None else limit,
         }
-        rows = self.db.read(lambda conn: conn.execute(_RECENT, params).all())
+        rows = self.db.read(lambda conn: self._recent.rows(conn, params))
         return [
             StoredTurn(
                 role=r[0], text=r[1], provider=r[2], created_at=float(r[3]), correlation_id=r[4]
@@ -159,8 +166,8 @@ class ConversationMemory:
             "correlation_id": correlation_id,
             "created_at": now,
         }
-        conn.execute(
-            self._insert,
+        self._insert.executemany(
+            conn,
             [
                 {
                     **common, "role": "user", "text": user_text, "provider": None,
@@ -179,8 +186,8 @@ class ConversationMemory:
     def _touch(
         self, conn: Connection, key: str, *, channel: str, at: float, text: str, name: str | None
     ) -> None:
-        conn.execute(
-            self._upsert,
+        self._upsert.execute(
+            conn,
             {
                 "conversation_key": key,
                 "channel": channel,
@@ -207,8 +214,8 @@ class ConversationMemory:
     ) -> None:
         """Store one turn on `conn`: a message relayed to a person, or a person's reply."""
         now = self.clock()
-        conn.execute(
-            self._insert,
+        self._insert.executemany(
+            conn,
             [
                 {
                     "conversation_key": conversation_key,

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import orjson
 import sqlalchemy as sa
 from onebox_bus import Database
+from onebox_bus.compiled import Compiled
 from onebox_bus.retention import purge_before
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -171,6 +172,7 @@ class ResponseCache:
         self._index: dict[str, _Namespace] = {}
         self._last_id = 0
         self._anchors = FaqAnchors(anchors)
+        self._exact = Compiled(_EXACT, db.kind)  # on every message's path: the driver's cursor
         warm()  # the roots of inflections, built before the first customer's message
 
     def anchor(self, entries: Sequence[QuestionAnswer]) -> None:
@@ -205,7 +207,7 @@ class ResponseCache:
         if sig.empty:
             return None
         params = {"key": _key(ns, sig), "now": self._clock()}
-        row = self._db.read(lambda conn: conn.execute(_EXACT, params).first())
+        row = self._db.read(lambda conn: self._exact.first(conn, params))
         if row is None:
             return None
         self.stats.exact += 1

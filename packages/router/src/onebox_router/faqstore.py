@@ -36,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 from onebox_bus import Database
+from onebox_bus.compiled import Compiled
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import faqtranslations as translations
@@ -127,6 +128,7 @@ class FaqStore:
         self.supersede_threshold = supersede_threshold
         self.superseded = 0
         """How many cached answers the last change of this store deleted."""
+        self._revision = Compiled(_REVISION, db.kind)  # read before every answer
         dialect = postgresql if db.kind == "postgresql" else sqlite
         self._insert = dialect.insert(table)
         first = dialect.insert(state).values(id=1, revision=1)
@@ -160,7 +162,8 @@ class FaqStore:
 
     def revision(self) -> int:
         """A number that changes with every add and remove, in any process (one row read)."""
-        value = self.db.read(lambda c: c.execute(_REVISION).scalar())
+        row = self.db.read(lambda c: self._revision.first(c, {}))
+        value = row[0] if row else None
         return int(value or 0)
 
     # -- changes -------------------------------------------------------------------------
