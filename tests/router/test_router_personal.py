@@ -91,6 +91,7 @@ PERSONAL = {
     "vou chegar atrasada uns 10 minutos": "own_dates",
     "je serai un peu en retard ce soir": "own_dates",
     "can we do the 14th instead of the 12th?": "own_dates",
+    "nous arriverons vers minuit, la réception sera ouverte ?": "own_dates",
     # a name signing the message off, or a company
     "is the salon open on Monday? thanks, Marta": "name",
     "do you still have the blue jacket in medium?\nGrace": "name",
@@ -104,6 +105,8 @@ PERSONAL = {
     "tengo que anular la cita del jueves": "account",
     "je dois annuler pour demain": "account",
     "I live just behind the station, do you deliver there?": "account",
+    "my boss will pay, can the invoice go to the company?": "account",
+    "we're the ones who booked the family room for august": "situation",
 }
 NOT_PERSONAL = [
     "What time do you close on weekdays?",

@@ -72,7 +72,7 @@ _BEEN_NOT_FRAMING = r"(?!\s+(?:wondering|meaning|thinking|looking|hoping|told|re
 #: After "I'm" / "we're": intentions, politeness, diets and group sizes, not a state.
 _STATE_EN_NOT = (
     r"(?!(?:looking|wondering|interested|curious|hoping|planning|thinking|trying|going|gonna|"
-    r"about|a|an|the|not sure|unsure|sure|new|sorry|happy|glad|keen|after|asking|writing|"
+    r"about|a|an|not sure|unsure|sure|new|sorry|happy|glad|keen|after|asking|writing|"
     r"messaging|contacting|emailing|calling|texting|reaching|considering|organi[sz]ing|"
     r"checking|enquiring|inquiring|willing|fine|ok|okay|open|"
     r"vegan|vegetarian|pescatarian|able|allowed|ready|one|two|three|four|five|six|seven|"
@@ -449,7 +449,9 @@ _LATE = [
         r"retrase)\b|\b(?:estoy|estamos) (?:atrasad|retrasad)|\ben camino\b|"
         r"\b(?:chego|chegamos|vou chegar|vamos chegar|vou|vamos)\s+(?:[a-z]+\s){0,3}?"
         r"(?:atrasad[oa]s?|tarde|com atraso)\b|\b(?:estou|estamos) atrasad|\bvou atrasar|"
-        r"\ba caminho\b|\b(?:je serai|nous serons|on sera|je suis|nous sommes|on est|j'arrive|"
+        r"\ba caminho\b|\b(?:j'[a-z]{2,}rai|je [a-z]{2,}rai|nous [a-z]{2,}rons)\b|"
+        r"\b[a-z]{3,}(?:aremos|eremos|iremos)\b|"
+        r"\b(?:je serai|nous serons|on sera|je suis|nous sommes|on est|j'arrive|"
         r"nous arrivons|on arrive)\s+(?:[a-z]+\s){0,3}?en retard\b|\b(?:j'ai|nous avons|on a)\s+"
         r"(?:[a-z]+\s)?du retard\b|\ben route\b",
     ),

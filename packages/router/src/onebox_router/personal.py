@@ -79,7 +79,8 @@ _OWN_THINGS = (
     r"card|address|number|phone|email|e-mail|parcel|package|delivery|tracking|flight|train|"
     r"arrival|departure|check-?in|check-?out|purchase|ticket|tickets|voucher|balance|"
     r"password|profile|details|data|pass|class|classes|session|lesson|cake|repair|rental|"
-    r"deposit|plan|contract|policy|claim|complaint|doctor|physio|company|employer|"
+    r"deposit|plan|contract|policy|claim|complaint|doctor|physio|company|employer|boss|"
+    r"colleague|colleagues|coworker|coworkers|"
     # es
     r"pedido|pedidos|reserva|reservas|habitacion|estancia|cita|cuenta|factura|recibo|"
     r"tarjeta|direccion|numero|telefono|correo|paquete|entrega|vuelo|llegada|salida|compra|"
