@@ -52,10 +52,11 @@ import functools
 import re
 import unicodedata
 
+from ._clauses import NOT_ASKED as _NOT_ASKED
+from ._clauses import told
 from ._patterns import PATTERNS, reason_of
 from ._patterns import register as _p
-from ._situation import NOT_ASKED as _NOT_ASKED
-from ._situation import situation_reasons, told
+from ._situation import situation_reasons
 
 __all__ = ["MAX_CHECKED_CHARS", "MEMO_CHARS", "PATTERNS", "fold", "personal_reasons"]
 
