@@ -98,6 +98,7 @@ PERSONAL = {
     "a encomenda chegou aberta. Ana Luísa Mendes": "name",
     "merci beaucoup - Julie": "name",
     "any tables left tonight? cheers, tom": "name",
+    "obrigada pela ajuda 😊 Joana": "name",
     "please invoice Brightwave Ltd for the workshop": "name",
     # what was done for them, what they need to do with their booking, where they live
     "you charged me for two lessons but there was only one": "account",

@@ -244,11 +244,12 @@ _THANKS = (
 #: The message's last characters, where a sign-off is read (the rest is never a signature).
 SIGN_OFF_CHARS = 160
 #: On the original text's end: a name signing the message off ("... Thanks, Ana", "— Rui
-#: Costa", "...\nMarta", "... obrigada. Joana Reis"), company suffixes aside.
+#: Costa", "...\nMarta", "... obrigada. Joana Reis", "... 😊 Joana").
 _SIGN_OFF = [
     _p(
         "name",
-        rf"(?:[,\n—–~]|\s-|\b{_THANKS}[,.!]?)[ \t]*{_NOT_A_NAME}{_NAME_WORD}"
+        rf"(?:[,\n—–~\u2600-\u27bf\U0001f300-\U0001faff]|\s-|\b{_THANKS}[,.!]?)[^\w\n]{{0,8}}"
+        rf"{_NOT_A_NAME}{_NAME_WORD}"
         rf"(?: (?:{_PARTICLE} )?{_NAME_WORD}){{0,2}}(?:\s+[xX]{{1,3}})?[\W_]*$",
     ),
     _p(
