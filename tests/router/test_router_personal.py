@@ -54,6 +54,60 @@ PERSONAL = {
     "we're landing at 23:40 on friday, is someone at the desk?": "own_dates",
     "llegamos el 14 de agosto por la noche": "own_dates",
     "my wedding is in may and we need flowers": "own_dates",
+    # what happened to them, told in a first-person sentence, not asked
+    "I had a tooth out on Monday and there's still a funny taste": "situation",
+    "we've been waiting at the door for twenty minutes": "situation",
+    "I was here last week for a cut and left my scarf behind": "situation",
+    "I'm stuck at the airport, can someone hold the keys?": "situation",
+    "tuve una extracción el lunes, ¿es normal este sabor?": "situation",
+    "paguei a sessão mas não fui, dá para usar noutro dia?": "situation",
+    "estou com o braço engessado, posso fazer a aula?": "situation",
+    "j'ai eu une extraction hier, je peux manger ?": "situation",
+    "je suis tombée dans l'escalier, je peux quand même venir ?": "situation",
+    # their body: a symptom, a treatment of theirs, a body part in a bad state
+    "it hurts when I bite down on the left side": "health",
+    "my gum is swollen around the new crown": "health",
+    "the stitches from my extraction came loose": "health",
+    "is the class ok with my bad knee?": "health",
+    "me duele la muela del juicio desde el sábado": "health",
+    "dói-me o dente quando bebo coisas frias": "health",
+    "a minha coroa descolou outra vez": "health",
+    "j'ai mal au genou depuis la dernière séance": "health",
+    # their family and pets
+    "can my little girl join the Saturday class? she's shy": "family",
+    "mi perro se pone nervioso con otros perros, ¿puede venir?": "family",
+    "a minha mãe usa andarilho, há elevador?": "family",
+    "mon fils a 8 ans, il peut venir seul ?": "family",
+    # a complaint, however it is worded
+    "the pizza turned up lukewarm and half the toppings were missing": "complaint",
+    "the screen you replaced still isn't working properly": "complaint",
+    "not what I ordered, I want my money back": "complaint",
+    "la pizza llegó fría y faltaba la bebida": "complaint",
+    "o arroz veio frio e faltava o molho": "complaint",
+    "il manquait le dessert et le plat était froid": "complaint",
+    # lateness, and a date said by someone speaking of themselves
+    "running about 15 mins late, sorry!": "own_dates",
+    "voy a llegar un poco tarde a la cita": "own_dates",
+    "vou chegar atrasada uns 10 minutos": "own_dates",
+    "je serai un peu en retard ce soir": "own_dates",
+    "can we do the 14th instead of the 12th?": "own_dates",
+    "nous arriverons vers minuit, la réception sera ouverte ?": "own_dates",
+    # a name signing the message off, or a company
+    "is the salon open on Monday? thanks, Marta": "name",
+    "do you still have the blue jacket in medium?\nGrace": "name",
+    "a encomenda chegou aberta. Ana Luísa Mendes": "name",
+    "merci beaucoup - Julie": "name",
+    "any tables left tonight? cheers, tom": "name",
+    "obrigada pela ajuda 😊 Joana": "name",
+    "please invoice Brightwave Ltd for the workshop": "name",
+    # what was done for them, what they need to do with their booking, where they live
+    "you charged me for two lessons but there was only one": "account",
+    "I need to cancel tomorrow's cleaning": "account",
+    "tengo que anular la cita del jueves": "account",
+    "je dois annuler pour demain": "account",
+    "I live just behind the station, do you deliver there?": "account",
+    "my boss will pay, can the invoice go to the company?": "account",
+    "we're the ones who booked the family room for august": "situation",
 }
 NOT_PERSONAL = [
     "What time do you close on weekdays?",
@@ -73,6 +127,32 @@ NOT_PERSONAL = [
     "hours of operation?",
     "do you have a 10-class pass, and does it expire?",
     "we're planning a team lunch for 12 people, budget 300€, what would you suggest?",
+    # look-alikes: the same words asked about the business, supposed, or about someone else
+    "does a filling hurt?",
+    "is it normal for gums to bleed after a cleaning?",
+    "what should I do if a crown falls out?",
+    "how much to get my teeth cleaned?",
+    "do you fix phones that won't turn on?",
+    "what happens if I'm late?",
+    "is late check-out possible on Sunday?",
+    "if I cancel on the day, do I still pay?",
+    "I'm looking for a present for a 10-year-old",
+    "we're a group of 8, can we book the back room?",
+    "I was wondering if you do gel nails",
+    "I've heard you do great croissants, are they vegan?",
+    "would you recommend a soft toothbrush for sensitive teeth?",
+    "Hi, I'm new to yoga, which class should I start with?",
+    "¿duele el blanqueamiento?",
+    "¿qué pasa si llego tarde?",
+    "¿tengo que reservar o puedo ir directamente?",
+    "é normal sangrar depois de uma extração?",
+    "se eu chegar atrasado, perco a vez?",
+    "estou a pensar marcar uma limpeza, quanto custa?",
+    "est-ce que ça fait mal, un détartrage ?",
+    "est-ce qu'on est obligés de réserver ?",
+    "vous faites des colorations sans ammoniaque ?",
+    "Do you deliver on Saturday? Thanks",
+    "thanks so much, see you soon!",
 ]
 
 
@@ -119,3 +199,28 @@ def test_emails_are_found_without_a_regular_expression() -> None:
     assert personal_reasons("x" * 3_000 + "@example.org") == ["email"]
     assert personal_reasons("a" * 3_900) == []
     assert personal_reasons("a@" * 1_900) == []
+
+
+@pytest.mark.parametrize(
+    "unit", [*ADVERSARIAL_UNITS, "i had ", "if i'm ", "my gum is ", ", ", "Thanks, Ana ", "ok. "]
+)
+def test_the_clause_checks_answer_at_the_length_cap(unit: str) -> None:
+    # Each cue reads a bounded window around it: the longest text read answers like a short one.
+    big = _adversarial(unit, MAX_CHECKED_CHARS)
+    small = _adversarial(unit, 300)
+    assert personal_reasons(big) == personal_reasons(small), unit
+
+
+@pytest.mark.parametrize(
+    ("told", "asked"),
+    [
+        ("I'm late, sorry", "what happens if I'm late?"),
+        ("my phone won't charge", "do you fix phones that won't charge?"),
+        ("the soup was cold", "is the gazpacho served cold?"),
+        ("llego tarde", "¿qué pasa si llego tarde?"),
+        ("I'm 6 months pregnant", "do you have classes for pregnant women?"),
+    ],
+)
+def test_a_cue_supposed_or_asked_about_the_business_is_not_told(told: str, asked: str) -> None:
+    assert personal_reasons(told)
+    assert personal_reasons(asked) == []

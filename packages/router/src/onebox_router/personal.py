@@ -6,24 +6,44 @@
   codes such as ``A1B2C3``), ``long_number``, ``card`` (``ending 4417``), ``address`` (a street,
   flat or postcode), ``room`` (``room 4``, ``quarto 4``);
 - ``name``: the sender introduces themselves ("hey, it's Ana from Lumen", "Hugo here",
-  "soy Marta", "sou o Miguel", "je m'appelle Paul", "it's under Beatriz");
-- ``account``: their own order, booking, stay, appointment, membership, payment ("my order",
-  "I booked", "we're staying", "mi reserva", "a minha encomenda", "ma commande");
-- ``health``: their body or health: pregnancy, an injury or a recent procedure, a condition,
-  their age, weight or height ("I'm 5 months pregnant", "tengo 68 años", "I weigh 90 kg");
-- ``complaint``: something they bought went wrong ("arrived broken", "never arrived",
-  "charged twice", "no ha llegado");
-- ``own_dates``: a statement about their own plans with a date or time ("we arrive on Friday
-  at 11pm", "llegamos el 3 de mayo").
+  "soy Marta", "je m'appelle Paul", "it's under Beatriz"), signs the message off ("...
+  thanks, Marta", "— Rui Costa", a name on the last line, "cheers, tom"), or names a company
+  ("Acme Lda");
+- ``account``: their own order, booking, stay, appointment, membership, payment, company
+  ("my order", "I booked", "mi reserva", "a minha encomenda", "ma commande"), what was done
+  for them ("you charged me", "the driver left it outside"), what they need to do with it ("I
+  need to cancel", "tengo que anular"), their history ("same as last time"), where they live;
+- ``health``: their body or health: pregnancy, an injury or a procedure, a condition, their
+  age, weight or height, a symptom said of them ("it hurts", "me duele", "dói-me", "j'ai
+  mal"), a treatment or symptom of theirs ("my filling", "a minha coroa"), a body part of
+  theirs in a bad state ("my gum is swollen", "my bad knee");
+- ``family``: a relative or a pet with a possessive ("my son", "mi perro", "mon fils");
+- ``situation``: a first-person statement about their past or present state ("I had ...",
+  "we've been waiting", "I'm stuck", "tuve", "paguei", "estou com", "j'ai eu", "je suis
+  tombée"), a clause opening on a past verb with its subject left out ("just had my wisdom
+  teeth out"), something of theirs that went wrong ("my screen went black");
+- ``complaint``: something they received went wrong, in any wording ("arrived broken",
+  "came out too orange", "still isn't working", "llegó fría", "il manquait", "I want my
+  money back");
+- ``own_dates``: their own plans or lateness ("we arrive on Friday at 11pm", "running 10
+  minutes late", "llegamos el 3 de mayo"), or a calendar date in a message that speaks of
+  its sender ("can we do the 14th?").
 
 It fails closed: each rule errs towards personal, since a false alarm costs one provider call
-and a miss serves one customer's answer to another. What it cannot see: a personal situation
-told without any of these cues ("the blue one didn't fit", a name given without an
-introduction), languages other than these four, and meaning carried only by an image.
+and a miss serves one customer's answer to another. The sentence-shape rules live in
+`_situation`; they skip a cue inside a hypothetical ("what happens if I'm late?") and, for a
+present state or a complaint, inside a clause that opens as a question ("do you fix phones
+that won't charge?"). A body part the service is for ("how much to clean my teeth?"), hair,
+nails and beards, a phone's model and a group's size are not personal by themselves. What it
+cannot see: a situation told in none of these shapes ("the blue one didn't fit" is caught,
+"the blue one is a bit small" is not), a bare name in the middle of a message, languages other
+than these four, and meaning carried only by an image.
 
 Every pattern runs in time linear in the text: no pattern has nested or overlapping unbounded
 repetition, and emails are found by splitting on whitespace rather than by a regular
 expression (the former pattern backtracked quadratically on long runs of word characters).
+The clause checks read at most a few hundred characters around each cue, and no text over
+`MAX_CHECKED_CHARS` is read at all.
 """
 
 from __future__ import annotations
@@ -32,14 +52,13 @@ import functools
 import re
 import unicodedata
 
-#: The patterns, by the reason they report; each is safe on adversarial input (see tests).
-PATTERNS: dict[str, re.Pattern[str]] = {}
+from ._clauses import NOT_ASKED as _NOT_ASKED
+from ._clauses import told
+from ._patterns import PATTERNS, reason_of
+from ._patterns import register as _p
+from ._situation import situation_reasons
 
-
-def _p(reason: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
-    compiled = re.compile(pattern, flags)
-    PATTERNS[f"{reason}:{len([k for k in PATTERNS if k.startswith(reason + ':')])}"] = compiled
-    return compiled
+__all__ = ["MAX_CHECKED_CHARS", "MEMO_CHARS", "PATTERNS", "fold", "personal_reasons"]
 
 
 def fold(text: str) -> str:
@@ -50,12 +69,6 @@ def fold(text: str) -> str:
     return " ".join(text.split())
 
 
-#: Not after a modal or a question word: "can I come", "do we need" ask, they do not tell.
-_NOT_ASKED = (
-    r"(?<!can )(?<!could )(?<!do )(?<!does )(?<!did )(?<!should )(?<!may )(?<!might )"
-    r"(?<!shall )(?<!will )(?<!would )(?<!must )(?<!if )(?<!when )(?<!how )(?<!where )"
-    r"(?<!what )(?<!whether )(?<!once )(?<!before )(?<!after )(?<!unless )"
-)
 _MY = (
     r"(?:my|our|mi|mis|nuestra|nuestro|nuestras|nuestros|minha|minhas|meu|meus|nossa|nosso|"
     r"ma|mon|notre)"
@@ -67,21 +80,20 @@ _OWN_THINGS = (
     r"card|address|number|phone|email|e-mail|parcel|package|delivery|tracking|flight|train|"
     r"arrival|departure|check-?in|check-?out|purchase|ticket|tickets|voucher|balance|"
     r"password|profile|details|data|pass|class|classes|session|lesson|cake|repair|rental|"
-    r"deposit|plan|contract|policy|claim|complaint|daughter|son|wife|husband|partner|"
-    r"baby|kids|children|mother|mom|mum|father|dad|doctor|physio|"
+    r"deposit|plan|contract|policy|claim|complaint|doctor|physio|company|employer|boss|"
+    r"colleague|colleagues|coworker|coworkers|"
     # es
     r"pedido|pedidos|reserva|reservas|habitacion|estancia|cita|cuenta|factura|recibo|"
     r"tarjeta|direccion|numero|telefono|correo|paquete|entrega|vuelo|llegada|salida|compra|"
-    r"billete|bono|clase|clases|tarta|reparacion|alquiler|hija|hijo|esposa|marido|mujer|"
-    r"bebe|hijos|madre|padre|medico|"
+    r"billete|bono|clase|clases|tarta|reparacion|alquiler|medico|empresa|"
     # pt
     r"encomenda|encomendas|quarto|estadia|marcacao|conta|fatura|morada|endereco|"
     r"telemovel|cartao|voo|chegada|partida|bilhete|aula|aulas|bolo|reparacao|aluguer|"
-    r"filha|filho|mulher|marido|bebe|filhos|mae|pai|"
+    r"consulta|"
     # fr
     r"commande|commandes|chambre|sejour|rendez-vous|rdv|compte|facture|recu|remboursement|"
     r"paiement|carte|adresse|colis|livraison|vol|arrivee|depart|achat|abonnement|cours|"
-    r"gateau|location|fille|fils|femme|mari|enfants|mere|pere)"
+    r"gateau|location|entreprise|societe)"
 )
 
 _ACCOUNT = [
@@ -109,15 +121,15 @@ _ACCOUNT = [
 _HEALTH = [
     _p(
         "health",
-        r"\b(?:pregnan\w*|embarazada|gravida|enceinte|grossesse|gestante|postpartum|"
+        r"\b(?:pregnan\w*|embarazada|gravida|enceinte|grossesse|postpartum|"
         r"post-?natal|post-?partum|surgery|surgeries|operated|post-?op|"
-        r"(?:had|having|after|recent|since) (?:an |a |my |the )?(?:operation|procedure)|"
+        r"(?:had|having|recent|since) (?:an |a |my |the )?(?:operation|procedure)|"
         r"c-section|cesarean|caesarean|herniated|hernia|slipped disc|osteoporosis|"
         r"arthritis|epilep\w*|cancer|chemo\w*|"
         r"fracture\w*|fractured|sprain\w*|torn|ligament|acl|meniscus|concussion|"
-        r"diagnos\w*|medication|medicine|pills|prescription|blood pressure|heart condition|"
-        r"physiotherap\w*|injured|crutches|"
-        r"stitches|implant|braces|recovering|recovery|sciatica|scoliosis|vertigo|migraines?|"
+        r"diagnos\w*|blood pressure|heart condition|injured|crutches|insulin|inhaler|epi-?pen|"
+        r"blood thinners|anticoagulants?|antidepressants?|steroids|"
+        r"recovering|sciatica|scoliosis|vertigo|migraines?|"
         r"cirugia|operada|operado|lesion|lesionado|lesionada|embarazo|"
         r"cirurgia|operada|lesao|gravidez|"
         r"chirurgie|opere|operee|blessure|blesse|blessee)\b",
@@ -132,7 +144,12 @@ _HEALTH = [
         r"semaines)\b",
     ),
     _p("health", r"\b(?:i'm|im|i am)\s+(?:about |almost |nearly |over )?\d{1,3}(?:[.,]\d+)?\b"),
-    _p("health", r"\b\d+\s?(?:years? old|anos de idade|ans et)\b"),
+    # Not "a 4 year old phone": an anonymous scenario, not the sender's age.
+    _p(
+        "health",
+        r"(?<!\ba )(?<!\ban )(?<!\bum )(?<!\buma )(?<!\bun )(?<!\bune )"
+        r"\b\d+\s?(?:years? old|anos de idade|ans et)\b",
+    ),
     _p(
         "health",
         rf"\b{_MY}\s+(?:\w+\s)?(?:back|knee|knees|hip|hips|shoulder|neck|wrist|ankle|"
@@ -200,13 +217,63 @@ _CAPITAL_NAME = [
         r"Merry|Many|Thank|Thanks)\b)[A-ZÀ-Ý][a-zà-ÿ]{1,20} [A-ZÀ-Ý][a-zà-ÿ]{2,20},",
     ),
 ]
-_COMPLAINT = [
+#: Capitalised words that end a message without being a name ("..., Thanks", "... Bom Dia").
+_NOT_A_NAME = (
+    r"(?!(?:Thanks|Thank|Thx|Ty|Cheers|Regards|Best|Kind|Warm|Many|Much|Muchas|Muito|Muita|"
+    r"Obrigado|Obrigada|Obg|Gracias|Merci|Saludos|Cumprimentos|Abraços?|Beijos|Beijinhos|Bjs|"
+    r"Cordialement|Bisous|Atentamente|Please|Pls|Plz|Por|Favor|Bye|Goodbye|Adeus|Tchau|Ciao|"
+    r"Chau|Adiós|Adios|Hasta|Até|Salut|Hello|Hi|Hey|Hola|Olá|Ola|Oi|Bonjour|Bonsoir|Good|Bom|"
+    r"Boa|Buenos|Buenas|Buen|Bonne|Bon|Dear|Happy|Merry|Ok|Okay|Yes|No|Nope|Yep|Sim|Não|Nao|"
+    r"Oui|Non|Sí|Si|Sure|Great|Perfect|Perfeito|Perfecto|Parfait|Cool|Awesome|Brilliant|"
+    r"Lovely|Nice|Fine|Again|Everyone|All|Team|Guys|Folks|Sir|Madam|Senhor|Senhora|Señor|"
+    r"Señora|Monsieur|Madame|Today|Tomorrow|Tonight|Asap|Urgent|Help|Soon|Later|Now|Right|"
+    r"Correct|Possible|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Lunes|Martes|"
+    r"Miércoles|Jueves|Viernes|Sábado|Domingo|Segunda|Terça|Quarta|Quinta|Sexta|Lundi|Mardi|"
+    r"Mercredi|Jeudi|Vendredi|Samedi|Dimanche|Weekend|Weekdays|Christmas|Easter|Natal|"
+    r"Navidad|Noël|Pascoa|Páscoa|Amazing|Excellent|Fantastic|Wonderful|Sorry|Anyone|Anybody|"
+    r"Desculpe|Disculpa|Pardon|Désolé|Valeu|Beijo|Beijinho|Abs|Tks|Thnx|Danke|Grazie|Hugs|"
+    r"Love|Also|Thankyou|Ta|Cya|See|Speak|Talk|Have|Enjoy|Regards|Xx|Xxx)\b)"
+)
+_NAME_WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’-]{1,20}"
+_PARTICLE = r"(?:da|de|do|dos|das|del|della|van|von|di|du|le|la)"
+_THANKS = (
+    r"(?:[Tt]hanks?|[Tt]hank you|[Tt]hx|[Tt]y|[Cc]heers|[Rr]egards|[Bb]est|[Oo]brigad[oa]|"
+    r"[Oo]bg|[Gg]racias|[Mm]erci|[Ss]aludos|[Cc]umprimentos|[Aa]braços?|[Bb]eijos?|"
+    r"[Bb]eijinhos|[Bb]js|[Cc]ordialement|[Bb]isous|[Aa]tentamente|[Xx]{1,3})"
+)
+#: The message's last characters, where a sign-off is read (the rest is never a signature).
+SIGN_OFF_CHARS = 160
+#: On the original text's end: a name signing the message off ("... Thanks, Ana", "— Rui
+#: Costa", "...\nMarta", "... obrigada. Joana Reis", "... 😊 Joana").
+_SIGN_OFF = [
     _p(
-        "complaint",
-        r"\b(?:arrived|came|was|were|is|are|it's|they're)\s+(?:\w+\s)?(?:damaged|broken|"
-        r"squashed|crushed|missing|wrong|stale|cold|late|melted|leaking|ruined|dirty|"
-        r"incomplete|spoiled|burnt|burned)\b",
+        "name",
+        rf"(?:[,\n—–~\u2600-\u27bf\U0001f300-\U0001faff]|\s-|\b{_THANKS}[,.!]?)[^\w\n]{{0,8}}"
+        rf"{_NOT_A_NAME}{_NAME_WORD}"
+        rf"(?: (?:{_PARTICLE} )?{_NAME_WORD}){{0,2}}(?:\s+[xX]{{1,3}})?[\W_]*$",
     ),
+    _p(
+        "name",
+        rf"[.!?][ \t]+{_NOT_A_NAME}{_NAME_WORD}(?: (?:{_PARTICLE} )?{_NAME_WORD}){{0,2}}"
+        r"(?:\s+[xX]{1,3})?[\W_]*$",
+    ),
+]
+#: On the folded text: a lowercase name after thanks ("thanks, ana"), closers aside.
+_THANKS_NAME = _p(
+    "name",
+    r"\b(?:thanks|thank you|thx|ty|cheers|obrigad[oa]|gracias|merci)[,.!]*\s+"
+    r"(?!(?:bye|again|guys|all|everyone|team|much|lot|lots|mate|you|heaps|loads|tons|folks|"
+    r"pal|buddy|friend|friends|love|dear|tchau|adeus|ciao|chau|jaja|haha|lol|okay|bjs|beijos|"
+    r"beijinhos|abraco|abracos|besos|bisous|amigo|amiga|amigos|senhor|senhora|senor|senora|"
+    r"monsieur|madame|equipa|equipo|equipe|pessoal|chicos|gente|mil|muito|muchas|beaucoup|"
+    r"encore|anyway|sir|maam|boss|hun|babe|kindly|very|tanto|mesmo|demais|desde|again|"
+    r"bunch|heaps|plenty|indeed|tho|though|ahead|beforehand|advance)\b)[a-z]{3,15}\W*$",
+)
+#: A company's legal suffix: "Acme Lda", "Brightwave Ltd", "Dupont SARL".
+_COMPANY = _p("name", r"\b(?:lda|ltd|llc|inc|gmbh|sarl|unipessoal|plc)\b|\bs\.[al]\.(?=\W|$)")
+
+#: Set phrases; the sentence shapes of a complaint are read in `_situation`.
+_COMPLAINT = [
     _p(
         "complaint",
         r"\b(?:never arrived|not arrived|hasn't arrived|has not arrived|haven't received|"
@@ -341,23 +408,38 @@ def _reasons(text: str) -> list[str]:
         add("email")
     for pattern in _NUMBERS:
         if pattern.search(folded):
-            add(_reason(pattern))
+            add(reason_of(pattern))
     if any(not _YEAR.fullmatch(m.group(0)) for m in _BIG_NUMBER.finditer(folded)):
         add("long_number")
     if _codes(folded):
         add("reference")
-    for group in (_NAME, _ACCOUNT, _HEALTH, _COMPLAINT, _DATES):
+    for group in (_NAME, _ACCOUNT, _HEALTH[1:]):
         for pattern in group:
             if pattern.search(folded):
-                add(_reason(pattern))
+                add(reason_of(pattern))
                 break
-    if "name" not in found and any(p.search(text) for p in _CAPITAL_NAME):
+    # A condition said of a class of people ("classes for pregnant women") asks, not tells.
+    if told(folded, _HEALTH[0], present=False, anyone=True):
+        add("health")
+    # Told, not supposed: "¿qué pasa si llego tarde?" is a question about the rules.
+    for group in (_COMPLAINT, _DATES):
+        for pattern in group:
+            if told(folded, pattern, present=False):
+                add(reason_of(pattern))
+                break
+    if "name" not in found and _signed(text, folded):
         add("name")
+    for reason in situation_reasons(folded):
+        add(reason)
     return found
 
 
-def _reason(pattern: re.Pattern[str]) -> str:
-    for key, known in PATTERNS.items():
-        if known is pattern:
-            return key.split(":")[0]
-    raise LookupError(pattern.pattern)  # pragma: no cover - every pattern is registered
+def _signed(text: str, folded: str) -> bool:
+    """A name introduced, signed off or a company's suffix (capitals read on `text`)."""
+    tail = text[-SIGN_OFF_CHARS:].rstrip()
+    return (
+        any(p.search(text) for p in _CAPITAL_NAME)
+        or any(p.search(tail) for p in _SIGN_OFF)
+        or bool(_THANKS_NAME.search(folded[-SIGN_OFF_CHARS:]))
+        or bool(_COMPANY.search(folded))
+    )
