@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from onebox_bus import Database
-from onebox_bus.compiled import Compiled, Kind
+from onebox_bus.compiled import Compiled
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -106,13 +106,45 @@ def test_it_joins_the_callers_transaction_and_rolls_back_with_it(db: Database) -
     assert db.read(lambda conn: conn.execute(select(probe.c.key)).all()) == []
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_a_type_that_needs_conversion_is_refused_when_built(kind: Kind) -> None:
+def test_converted_parameters_are_stored_as_sqlalchemy_stores_them(db: Database) -> None:
+    flags = Table(
+        "compiled_flags",
+        MetaData(),
+        Column("key", String(20), primary_key=True),
+        Column("on", Boolean, nullable=False),
+        Column("doc", JSON, nullable=True),
+    )
+    flags.create(db.engine)
+    try:
+        add = Compiled(insert(flags), db.kind, columns=["key", "on", "doc"])
+        with db.transaction() as conn:
+            add.executemany(
+                conn,
+                [{"key": "ours", "on": True, "doc": {"a": [1, "é"]}}, {"key": "off", "on": False,
+                 "doc": None}],
+            )  # fmt: skip
+            conn.execute(insert(flags), {"key": "theirs", "on": True, "doc": {"a": [1, "é"]}})
+        rows = db.read(
+            lambda conn: conn.execute(select(flags.c.key, flags.c.on, flags.c.doc).order_by(
+                flags.c.key)).all()
+        )  # fmt: skip
+        assert [tuple(r) for r in rows] == [
+            ("off", False, None),
+            ("ours", True, {"a": [1, "é"]}),
+            ("theirs", True, {"a": [1, "é"]}),
+        ]
+        with pytest.raises(ValueError, match="not None, True, or False"):  # its strict check
+            db.write(lambda conn: add.execute(conn, {"key": "bad", "on": 7, "doc": None}))
+    finally:
+        flags.drop(db.engine)
+
+
+def test_a_column_read_with_conversion_is_refused_when_built() -> None:
+    # SQLite keeps a boolean as 0/1 and JSON as text: reading them back needs SQLAlchemy's
+    # conversion (psycopg returns both already converted, so PostgreSQL needs none).
     flags = Table("compiled_flags", MetaData(), Column("on", Boolean), Column("doc", JSON))
     with pytest.raises(TypeError, match="'on'"):
-        Compiled(insert(flags), kind, columns=["on"])
+        Compiled(select(flags.c.on), "sqlite")
     with pytest.raises(TypeError, match="'doc'"):
-        Compiled(insert(flags), kind, columns=["doc"])
-    if kind == "sqlite":  # SQLite stores a boolean as 0/1: reading it back needs conversion
-        with pytest.raises(TypeError, match="'on'"):
-            Compiled(select(flags.c.on), kind)
+        Compiled(select(flags.c.doc), "sqlite")
+    assert Compiled(select(flags.c.on, flags.c.doc), "postgresql").converters == {}

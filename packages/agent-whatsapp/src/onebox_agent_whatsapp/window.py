@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import structlog
 from onebox_bus import Clock, Database, WriteBehind
+from onebox_bus.compiled import Compiled
 from sqlalchemy import Executable, bindparam, case, null, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -120,7 +121,10 @@ class ConversationWindows:
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self._inbound, self._failed = _UPSERTS[db.kind]
+        inbound, self._failed = _UPSERTS[db.kind]
+        # On every webhook's and every reply's path: run on the driver's cursor.
+        self._inbound = Compiled(inbound, db.kind)
+        self._state = Compiled(_STATE, db.kind)
 
     def record_inbound(self, seen: Sequence[tuple[str, float]]) -> None:
         """Record customer messages, as (conversation id, Meta timestamp), in one transaction."""
@@ -132,8 +136,7 @@ class ConversationWindows:
         now = self.clock()
         rows = [{"cid": cid, "at": at, "now": now} for cid, at in sorted(newest.items())]
         with self.db.transaction() as conn:
-            for row in rows:
-                conn.execute(self._inbound, row)
+            self._inbound.executemany(conn, rows)
 
     def mark_reengagement_required(self, conversation_id: str, *, at: float, reason: str) -> None:
         """Stop free-form replies to a conversation until the customer writes after `at`."""
@@ -142,7 +145,7 @@ class ConversationWindows:
 
     def state(self, conversation_id: str) -> WindowState:
         """The conversation's window state (empty when nothing is known)."""
-        row = self.db.read(lambda conn: conn.execute(_STATE, {"cid": conversation_id}).first())
+        row = self.db.read(lambda conn: self._state.first(conn, {"cid": conversation_id}))
         if row is None:
             return WindowState()
         return WindowState(

@@ -8,15 +8,16 @@ one-database-layer redesign added. A `Compiled` statement keeps the SQL written 
 one style with the rest, but compiles it once per dialect and hands the SQL string and the
 parameters straight to the driver's cursor beneath the connection, in the same transaction.
 
-Only statements whose parameters and result columns need no conversion by SQLAlchemy qualify
-(strings, numbers, NULL): a column type with a bind or result processor (JSON, Boolean on
-SQLite, DateTime...; floats aside) is refused when the statement is built, so nothing is ever
-stored or read differently from `Connection.execute`.
+A parameter whose type SQLAlchemy converts before the driver sees it (Boolean, JSON,
+DateTime...) goes through that type's own bind processor, the one `Connection.execute` would
+call, so nothing is stored differently. Result rows are handed back as the driver returns
+them: a selected column whose type converts what it reads (Boolean on SQLite, JSON...; floats
+aside) is refused when the statement is built, so nothing is read differently either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from sqlalchemy import Float
@@ -36,11 +37,6 @@ _DIALECTS: dict[str, Dialect] = {
 }
 
 
-def _processor(kind: TypeEngine[Any], dialect: Dialect) -> bool:
-    """Whether SQLAlchemy converts a value of this type before the driver sees it."""
-    return kind.dialect_impl(dialect).bind_processor(dialect) is not None
-
-
 def _float(kind: TypeEngine[Any]) -> bool:
     """A float column: its processor only turns an int or a Decimal into a float, which both
     databases do themselves (SQLite's REAL affinity, PostgreSQL's cast to double precision)."""
@@ -57,10 +53,10 @@ class Compiled:
             others take their defaults), as `Connection.execute` infers from the first row.
 
     Raises:
-        TypeError: a parameter or a selected column needs SQLAlchemy's type conversion.
+        TypeError: a selected column needs SQLAlchemy's type conversion when read.
     """
 
-    __slots__ = ("defaults", "sql")
+    __slots__ = ("converters", "defaults", "sql")
 
     def __init__(
         self, statement: ClauseElement, kind: Kind, *, columns: Sequence[str] | None = None
@@ -71,9 +67,12 @@ class Compiled:
             column_keys=list(columns) if columns is not None else None,
             for_executemany=True,  # no RETURNING of the new row's key
         )
+        #: Each converted parameter's bind processor, as `Connection.execute` applies it.
+        self.converters: dict[str, Callable[[Any], Any]] = {}
         for name, bind in compiled.binds.items():
-            if _processor(bind.type, dialect) and not _float(bind.type):
-                raise TypeError(f"parameter {name!r} ({bind.type!r}) needs conversion")
+            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if convert is not None and not _float(bind.type):
+                self.converters[name] = convert
         if isinstance(statement, Select):
             for column in statement.selected_columns:
                 impl = column.type.dialect_impl(dialect)
@@ -85,19 +84,29 @@ class Compiled:
             name: value for name, value in compiled.params.items() if value is not None
         }
 
+    def _params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        if self.defaults:
+            params = {**self.defaults, **params}
+        if self.converters:
+            params = dict(params)
+            for name, convert in self.converters.items():
+                if name in params:
+                    params[name] = convert(params[name])
+        return params
+
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         """Run it once on `conn`'s transaction; the driver's cursor (for ``fetchone``...)."""
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(self.sql, {**self.defaults, **params} if self.defaults else params)
+        cursor.execute(self.sql, self._params(params))
         return cursor
 
     def executemany(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
         """Run it for each of `rows` on `conn`'s transaction."""
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        defaults = self.defaults
-        cursor.executemany(
-            self.sql, [{**defaults, **row} for row in rows] if defaults else list(rows)
-        )
+        if self.defaults or self.converters:
+            cursor.executemany(self.sql, [self._params(row) for row in rows])
+        else:
+            cursor.executemany(self.sql, list(rows))
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Its result rows (a select), as tuples."""

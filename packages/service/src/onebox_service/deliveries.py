@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import anyio.to_thread
 from onebox_bus import Bus, Clock, Database, LeaseLost, Message
+from onebox_bus.compiled import Compiled
 from sqlalchemy import Select, case, func, insert, select, update
 from sqlalchemy.engine import Connection, CursorResult
 
@@ -26,6 +27,20 @@ from .journal import MessageJournal
 
 #: Built once: the sender's hot path binds rows to it.
 _INSERT = insert(table)
+#: The columns of a sent reply's row (`DeliveryStore._sent_rows`).
+_SENT_COLUMNS = (
+    "channel",
+    "conversation_id",
+    "correlation_id",
+    "bus_message_id",
+    "platform_message_id",
+    "status",
+    "error",
+    "sandbox",
+    "text",
+    "created_at",
+    "updated_at",
+)
 
 DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
 StatusChange = Literal["updated", "unchanged", "unknown"]
@@ -65,6 +80,8 @@ class DeliveryStore:
         self.db = db
         self.clock = clock
         self.journal = journal
+        # Every reply's record (the sender's hot path): run on the driver's cursor.
+        self._insert_sent = Compiled(_INSERT, db.kind, columns=_SENT_COLUMNS)
 
     def _sent_rows(
         self,
@@ -146,13 +163,13 @@ class DeliveryStore:
         )
         try:
             with self.db.transaction() as conn:
-                conn.execute(_INSERT, rows)
+                self._insert_sent.executemany(conn, rows)
                 if also is not None:
                     also(conn)
                 bus.ack(message)
         except LeaseLost:
             with self.db.transaction() as conn:
-                conn.execute(_INSERT, rows)
+                self._insert_sent.executemany(conn, rows)
                 if also is not None:
                     also(conn)
             raise
