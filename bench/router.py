@@ -108,6 +108,7 @@ async def bench_overhead(tmp: Path, rounds: int) -> None:
                 reply = await router.route(conv)
                 hit.append(time.perf_counter() - started)
                 assert reply.cached
+            await router.aclose()  # writes the reuse counts behind, before the file closes
     instant = FunctionProvider(lambda request: "yes", name="groq")
     from onebox_router import OfflineProvider, Router, RoutingPolicy, load_faq
 
