@@ -10,6 +10,8 @@ import re
 
 #: The patterns, keyed ``reason:index``; each is safe on adversarial input (see tests).
 PATTERNS: dict[str, re.Pattern[str]] = {}
+#: Each pattern's reason (read on every message's first sight: no scan of `PATTERNS`).
+_REASONS: dict[re.Pattern[str], str] = {}
 
 
 def register(reason: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -17,12 +19,13 @@ def register(reason: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
     compiled = re.compile(pattern, flags)
     index = sum(1 for key in PATTERNS if key.startswith(reason + ":"))
     PATTERNS[f"{reason}:{index}"] = compiled
+    _REASONS.setdefault(compiled, reason)
     return compiled
 
 
 def reason_of(pattern: re.Pattern[str]) -> str:
     """The reason `pattern` was registered under."""
-    for key, known in PATTERNS.items():
-        if known is pattern:
-            return key.split(":")[0]
-    raise LookupError(pattern.pattern)  # pragma: no cover - every pattern is registered
+    try:
+        return _REASONS[pattern]
+    except KeyError:  # pragma: no cover - every pattern is registered
+        raise LookupError(pattern.pattern) from None
