@@ -224,3 +224,40 @@ def test_the_clause_checks_answer_at_the_length_cap(unit: str) -> None:
 def test_a_cue_supposed_or_asked_about_the_business_is_not_told(told: str, asked: str) -> None:
     assert personal_reasons(told)
     assert personal_reasons(asked) == []
+
+
+#: A clause that tells something about its sender in any verb, in the four languages.
+FIRST_PERSON_TOLD = [
+    "I can only come in the evenings after work",
+    "you were keeping a loaf of rye for me, I'll pass by at noon",
+    "the strap rubs when I walk, is that normal?",
+    "tengo la piel muy seca, qué crema me recomendáis?",
+    "on a le studio pour deux nuits, on peut garder les vélos dedans ?",
+    "eu trabalho por turnos, há aulas às 7 da manhã?",
+    "je porte des lunettes, ça pose problème pour la plongée ?",
+]
+#: The first person inside a frame every customer uses to ask, or in a question.
+FIRST_PERSON_ASKING = [
+    "I'd like to know if you open on holidays",
+    "we're 5 adults, do you have a big table?",
+    "tell me the price of a haircut please",
+    "I have a question about gift cards",
+    "hi, I need to speak to someone about prices",
+    "I'm looking for a waterproof jacket, what do you have",
+    "we are new to the area, do you do trial classes?",
+    "can we pay half now and half later?",
+    "me gustaría saber el precio de la limpieza",
+    "tenho uma dúvida sobre os horários",
+    "je voudrais savoir si vous livrez le dimanche",
+    "do you open mon-fri",
+]
+
+
+@pytest.mark.parametrize("text", FIRST_PERSON_TOLD)
+def test_a_first_person_statement_is_personal_whatever_its_verb(text: str) -> None:
+    assert "situation" in personal_reasons(text)
+
+
+@pytest.mark.parametrize("text", FIRST_PERSON_ASKING)
+def test_the_first_person_in_a_question_or_an_asking_frame_is_not(text: str) -> None:
+    assert personal_reasons(text) == []

@@ -33,6 +33,7 @@ from ._body import FAMILY, HEALTH_NOW, HEALTH_PAST
 from ._clauses import MY, NOT_ASKED, told
 from ._complaints import COMPLAINT_NOW, COMPLAINT_PAST
 from ._patterns import reason_of, register
+from ._statements import first_person_statement
 
 _ADV = (
     r"(?:just|already|recently|still|also|only|really|actually|accidentally|finally|even|"
@@ -327,6 +328,8 @@ def situation_reasons(folded: str) -> list[str]:
             if reason not in found and told(folded, pattern, present=present):
                 found.append(reason)
     if "situation" not in found and _diary(folded):
+        found.append("situation")
+    if "situation" not in found and first_person_statement(folded):
         found.append("situation")
     if "own_dates" not in found and _DATE.search(folded) and _FIRST_PERSON.search(folded):
         found.append("own_dates")
