@@ -100,6 +100,9 @@ PERSONAL = {
     "any tables left tonight? cheers, tom": "name",
     "obrigada pela ajuda 😊 Joana": "name",
     "please invoice Brightwave Ltd for the workshop": "name",
+    "Thanks for the help! Rita M.": "name",
+    "please ask for Mrs Okonkwo at the desk": "name",
+    "Olá, fala o Tiago Ramos, queria saber o preço": "name",
     # what was done for them, what they need to do with their booking, where they live
     "you charged me for two lessons but there was only one": "account",
     "I need to cancel tomorrow's cleaning": "account",

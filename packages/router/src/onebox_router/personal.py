@@ -202,8 +202,14 @@ _CAPITAL_NAME = [
     _p(
         "name",
         r"\b(?:[Ii]'m|[Ii]’m|I am|[Ii]t's|[Ii]t’s|[Tt]his is|[Uu]nder|[Ss]oy|"
-        r"[Ss]ou(?: [oa])?|[Jj]e suis|[Cc]'est|[Cc]’est|[Aa]qui é(?: [oa])?)\s+"
-        r"[A-ZÀ-Ý][a-zà-ÿ]{1,20}\b",
+        r"[Ss]ou(?: [oa])?|[Jj]e suis|[Cc]'est|[Cc]’est|[Aa]qui é(?: [oa])?|[Ff]ala(?: [oa])?|"
+        r"[Hh]abla|[Aa]qu[ií] es)\s+[A-ZÀ-Ý][a-zà-ÿ]{1,20}\b",
+    ),
+    # A title before a capitalised name: "ask for Mr Kowalski", "a Dona Rosa", "Mme Martin".
+    _p(
+        "name",
+        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Sr|Sra|Srta|Dona|Mme|Mlle|Monsieur|Madame|Señor|Señora|"
+        r"Senhor|Senhora)\.?\s+[A-ZÀ-Ý][a-zà-ÿ]{1,20}\b",
     ),
     _p(
         "name",
@@ -235,6 +241,8 @@ _NOT_A_NAME = (
     r"Love|Also|Thankyou|Ta|Cya|See|Speak|Talk|Have|Enjoy|Regards|Xx|Xxx)\b)"
 )
 _NAME_WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’-]{1,20}"
+#: An initial after a name: "Emma W.", "Rui C".
+_INITIAL = r"(?: [A-ZÀ-Ý]\.?)?"
 _PARTICLE = r"(?:da|de|do|dos|das|del|della|van|von|di|du|le|la)"
 _THANKS = (
     r"(?:[Tt]hanks?|[Tt]hank you|[Tt]hx|[Tt]y|[Cc]heers|[Rr]egards|[Bb]est|[Oo]brigad[oa]|"
@@ -250,12 +258,12 @@ _SIGN_OFF = [
         "name",
         rf"(?:[,\n—–~\u2600-\u27bf\U0001f300-\U0001faff]|\s-|\b{_THANKS}[,.!]?)[^\w\n]{{0,8}}"
         rf"{_NOT_A_NAME}{_NAME_WORD}"
-        rf"(?: (?:{_PARTICLE} )?{_NAME_WORD}){{0,2}}(?:\s+[xX]{{1,3}})?[\W_]*$",
+        rf"(?: (?:{_PARTICLE} )?{_NAME_WORD}){{0,2}}{_INITIAL}(?:\s+[xX]{{1,3}})?[\W_]*$",
     ),
     _p(
         "name",
         rf"[.!?][ \t]+{_NOT_A_NAME}{_NAME_WORD}(?: (?:{_PARTICLE} )?{_NAME_WORD}){{0,2}}"
-        r"(?:\s+[xX]{1,3})?[\W_]*$",
+        rf"{_INITIAL}(?:\s+[xX]{{1,3}})?[\W_]*$",
     ),
 ]
 #: On the folded text: a lowercase name after thanks ("thanks, ana"), closers aside.
