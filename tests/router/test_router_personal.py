@@ -264,3 +264,53 @@ def test_a_first_person_statement_is_personal_whatever_its_verb(text: str) -> No
 @pytest.mark.parametrize("text", FIRST_PERSON_ASKING)
 def test_the_first_person_in_a_question_or_an_asking_frame_is_not(text: str) -> None:
     assert personal_reasons(text) == []
+
+
+#: The sender left out of the words: a body part or a relative as the subject, their booking by
+#: its day, a subject dropped, an event dated in the past, how long they have waited.
+SENDER_LEFT_OUT = {
+    "ankle swells up every evening, should I ice it?": "situation",
+    "wife hurt her wrist at the gym, can she still do pilates?": "situation",
+    "grandpa's hearing isn't great, is there a quiet table?": "family",
+    "can't bend the knee fully since friday": "situation",
+    "depuis hier le poignet est tout gonflé": "situation",
+    "the massage on thursday at 3, could it be 4 instead?": "account",
+    "la reserva para el viernes, se puede cambiar a las 8?": "account",
+    "a marcação de amanhã, dá para passar para a tarde?": "account",
+    "le rendez-vous de jeudi, on peut le décaler ?": "account",
+    "picked it up two days ago and the zip already broke": "situation",
+    "no puedo ir hoy a la clase, lo siento": "own_dates",
+    "train gets in at 22:10, is reception still open?": "situation",
+    "heading home early tomorrow, can we leave the bikes somewhere": "situation",
+    "it's been three weeks and still no refund": "complaint",
+    "the lamp arrived with a dent on the base": "complaint",
+    "les chaussures sont arrivées avec une semelle décollée": "complaint",
+    "since the update the screen flickers": "situation",
+    "phone keeps restarting by itself": "complaint",
+    "battery went flat after two hours": "complaint",
+    "la sudadera ha encogido en la lavadora": "complaint",
+}
+#: The same shapes in a question about the business, a supposition or an anonymous case.
+SENDER_LEFT_OUT_LOOKALIKES = [
+    "how long ago did you open the shop?",
+    "can I book a table for 4 on friday?",
+    "¿se puede reservar una mesa para el sábado?",
+    "how much is a room for the weekend?",
+    "is delivery on sunday free?",
+    "what if the parcel arrives with damage?",
+    "does the blender come with a spare jar?",
+    "teeth whitening, how long does it last?",
+    "walking distance from the station?",
+    "a mother's day brunch, do you do one?",
+    "can't I pay by card?",
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), SENDER_LEFT_OUT.items())
+def test_a_situation_with_the_sender_left_out_is_personal(text: str, reason: str) -> None:
+    assert reason in personal_reasons(text)
+
+
+@pytest.mark.parametrize("text", SENDER_LEFT_OUT_LOOKALIKES)
+def test_the_same_shapes_asked_about_the_business_are_not(text: str) -> None:
+    assert personal_reasons(text) == []

@@ -154,6 +154,9 @@ FAMILY = [
     register("family", rf"\b{MY}\s+\d+\s?-?\s?(?:year|yr|y/o|yo|ano|anos|an|ans|month|mes)"),
 ]
 
+#: For the clause-opening shapes of `_implicit` ("ankle swells up every evening").
+BODY, BODY_VERB, SYMPTOM_EN = _BODY, _BODY_VERB, _SYMPTOM_EN
+
 #: Told whatever the clause: a treatment or symptom of theirs, a body part in a bad state.
 HEALTH_PAST = [_HEALTH[0], _HEALTH[1], _HEALTH[3]]
 #: A symptom said now: skipped inside a clause that opens as a question ("is it sore after?").

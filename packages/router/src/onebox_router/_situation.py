@@ -32,6 +32,8 @@ import re
 from ._body import FAMILY, HEALTH_NOW, HEALTH_PAST
 from ._clauses import MY, NOT_ASKED, told
 from ._complaints import COMPLAINT_NOW, COMPLAINT_PAST
+from ._implicit import TOLD_NOW as _IMPLICIT_NOW
+from ._implicit import TOLD_PAST as _IMPLICIT_PAST
 from ._patterns import reason_of, register
 from ._statements import first_person_statement
 
@@ -271,11 +273,11 @@ _ACCOUNT = [
 #: Past events are told even inside a question; present states and requests are not.
 _TOLD_PAST = [
     _SITUATION[0], _SITUATION[2], _SITUATION[4], _SITUATION[6], *HEALTH_PAST, *FAMILY,
-    *COMPLAINT_PAST, _LATE_PHRASE, _ACCOUNT[0], *_ACCOUNT[2:],
+    *COMPLAINT_PAST, _LATE_PHRASE, _ACCOUNT[0], *_ACCOUNT[2:], *_IMPLICIT_PAST,
 ]  # fmt: skip
 _TOLD_NOW = [
     _SITUATION[1], _SITUATION[3], _SITUATION[5], _SITUATION[7], *HEALTH_NOW, *COMPLAINT_NOW,
-    *_LATE, _ACCOUNT[1],
+    *_LATE, _ACCOUNT[1], *_IMPLICIT_NOW,
 ]  # fmt: skip
 
 #: A clause that opens on a past verb, its subject left out: "just had my wisdom teeth out",

@@ -2,10 +2,12 @@
 
 The rules in `_situation`, `_body` and `_complaints` read particular shapes ("I had ...", "my
 gum is swollen", "arrived broken"). This one is the net under them: a clause that tells, not
-asks, and speaks of its sender ("it pulls when I talk", "I can only do after 6", "tengo la
-tensión alta", "on a la chambre double", "you're holding two loaves for me") is read as their
-situation, whatever its verb. It fails closed: most clauses a customer writes in the first
-person without asking are about themselves.
+asks, and speaks of its sender ("the strap rubs when I walk", "I can only come after work",
+"tengo la piel muy seca", "on a le studio pour deux nuits", "you were keeping a loaf for me")
+is read as their situation, whatever its verb; so is a clause that opens on what `_implicit`
+reads as theirs with the sender left out ("ankle swells up", "can't bend the knee"). It fails
+closed: most clauses a customer writes in the first person without asking are about
+themselves.
 
 A clause is not read when it asks (it opens as a question, inverts a modal and its subject,
 "can I", "puedo", "je peux ... ?", or ends with a question mark) or supposes ("if my dog is
@@ -22,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ._clauses import hypothetical
+from ._implicit import CLAUSE_START
 from ._patterns import register
 
 #: A clause: up to a punctuation mark, a new line or an emoji, with the mark that ends it.
@@ -48,11 +51,11 @@ _ASKS_START = re.compile(
     r"podia|podiam|poderia|hay|ha|tem|teem|tienen|teneis|tiene|aceptan|aceitam|acceptez|"
     r"faites|fazem|hacen|peut|peux|pouvez|pourriez|pourrait|puis-je|dois-je|vendem|venden|"
     r"vendez|existe|il y a|y a-t-il|es posible|e possivel|est-il possible|da para|se puede|"
-    r"se pode)\b"
+    r"se pode)\b(?!')"
 )
 #: A modal and its subject inverted: "should i", "can we", anywhere in the clause.
 _INVERTED = re.compile(
-    r"\b(?:can|could|do|does|did|should|shall|may|might|will|would|must|am|have)\s+"
+    r"\b(?:can|could|do|does|did|should|shall|may|might|will|would|must|am|have)(?:n?'?t)?\s+"
     r"(?:i|we)\b|-(?:je|nous|on|il|elle|vous)\b"
 )
 #: What every customer says to ask: the first person in these tells nothing about them.
@@ -127,6 +130,6 @@ def first_person_statement(folded: str) -> bool:
             continue
         if hypothetical(body):
             continue
-        if _FIRST_PERSON.search(_FRAMES.sub(" ", body)):
+        if CLAUSE_START.match(body) or _FIRST_PERSON.search(_FRAMES.sub(" ", body)):
             return True
     return False
