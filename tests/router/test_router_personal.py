@@ -289,6 +289,14 @@ SENDER_LEFT_OUT = {
     "phone keeps restarting by itself": "complaint",
     "battery went flat after two hours": "complaint",
     "la sudadera ha encogido en la lavadora": "complaint",
+    # a pet's state, money taken, their table
+    "the dog has been scratching his ears all week": "situation",
+    "cat is off her food since monday": "situation",
+    "o cão tem pulgas outra vez": "situation",
+    "le chat ne mange plus": "situation",
+    "got charged for both nights": "account",
+    "the refund still hasn't come through": "account",
+    "is our table by the window?": "account",
 }
 #: The same shapes in a question about the business, a supposition or an anonymous case.
 SENDER_LEFT_OUT_LOOKALIKES = [
@@ -303,6 +311,9 @@ SENDER_LEFT_OUT_LOOKALIKES = [
     "walking distance from the station?",
     "a mother's day brunch, do you do one?",
     "can't I pay by card?",
+    "dog friendly?",
+    "do you treat dogs with fleas?",
+    "is the deposit refundable?",
 ]
 
 

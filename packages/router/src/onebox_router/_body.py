@@ -64,7 +64,10 @@ _SYMPTOM_NOUN = (
 _SYMPTOM_EN = (
     r"(?:hurts|hurting|aches|aching|bleeds|bleeding|throbbing|swollen|swelling|sore|numb|"
     r"itchy|itching|burning|infected|inflamed|sensitive|painful|pain|toothache|headaches?|"
-    r"fever|rash|abscess|killing me|dizzy|nauseous|nausea|cramps)"
+    r"fever|rash|abscess|killing me|dizzy|nauseous|nausea|cramps|"
+    # what a pet's owner sees
+    r"vomiting|diarrh?o?ea|fleas|ticks|worms|limping|scratching|shaking|lethargic|lump|"
+    r"off (?:his|her|their) food|not eating|won't eat)"
 )
 #: A body part in a bad state before its name: "my bad knee", "mi muela rota" comes after.
 _BODY_STATE = (

@@ -100,6 +100,16 @@ TOLD_PAST = [
         r"fiancee|mum|mom|mother|mummy|mommy|dad|father|daddy|son|daughter|grandma|grandpa|"
         r"granny|gran|nan|nana|brother|sister|baby|toddler|missus)'s\b(?! day\b)",
     ),
+    # Money taken or owed: "got charged for both", "the deposit never went through".
+    register(
+        "account",
+        r"\b(?:got|was|were|been|being|get|gets) (?:double |over)?(?:charged|billed|debited|"
+        r"refunded|overcharged|invoiced)\b|\b(?:the|that|this|la|el|o|le) (?:deposit|refund|"
+        r"payment|transfer|charge|transaction|sinal|deposito|reembolso|pago|pagamento|"
+        r"transferencia|cobro|cobranca|acompte|remboursement|paiement|virement|prelevement)\s+"
+        r"(?:[a-z]+\s){0,2}?(?:hasn't|has not|didn't|did not|not|never|still|went|was|came|"
+        r"bounced|failed|no|nao|pas|n'a|ne|se|ha|foi|fue|ainda|todavia|toujours)\b",
+    ),
 ]
 #: Told in the present: also skipped inside a clause that asks.
 TOLD_NOW = [
@@ -144,11 +154,14 @@ CLAUSE_START = register(
     rf"very|so|all|a bit|kind of|sort of)\s+)?(?:{BODY_VERB}|{SYMPTOM_EN}|clicks|clicking|"
     r"swells|pops|popping|locks|cracks|twinges|tingles|tingling|throbs|feels|va|anda|sigue|"
     r"continua|fait)\b|"
-    r"(?:husband|wife|hubby|partner|boyfriend|girlfriend|fiance|fiancee|mum|mom|mother|dad|"
-    r"father|son|daughter|grandma|grandpa|granny|gran|nan|brother|sister|baby|toddler|"
-    r"missus|other half)\s+(?:(?:just|also|still|really|has|had|is|was)\s+)?"
+    r"(?:(?:the|la|el|o|le)\s+)?(?:husband|wife|hubby|partner|boyfriend|girlfriend|fiance|"
+    r"fiancee|mum|mom|mother|dad|father|son|daughter|grandma|grandpa|granny|gran|nan|brother|"
+    r"sister|baby|toddler|missus|other half|dog|puppy|pup|cat|kitten|bunny|rabbit|perro|"
+    r"perrita?|perrito|gato|gata|gatito|cao|cadela|cachorro|gatinho|chien|chienne|chiot|chat|"
+    r"chaton)\s+(?:(?:just|also|still|really|has|had|is|was)\s+)?"
     r"(?:[a-z]{2,}ed|did|does|got|gets|has|had|is|was|keeps|can't|cant|won't|wont|doesn't|"
-    r"didn't|needs|wants|loves|hates|broke|fell|hurt|took|made|went|came)\b|"
+    r"didn't|needs|wants|loves|hates|broke|fell|hurt|took|made|went|came|tiene|tuvo|esta|"
+    r"estaba|se|no|tem|teve|esta|estava|nao|a|avait|est|etait|ne|n'a|s'est)\b|"
     r"(?:flight|train|plane|ferry|bus|coach|vuelo|tren|voo|comboio|vol|avion)\s+"
     r"(?:(?:only|just|now|probably)\s+)?(?:gets in|lands|landed|arrives|arrived|leaves|left|"
     r"departs|is at|was|got|llega|sale|chega|sai|arrive|atterrit|part)\b|"

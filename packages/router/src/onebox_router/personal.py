@@ -81,6 +81,7 @@ _OWN_THINGS = (
     r"arrival|departure|check-?in|check-?out|purchase|ticket|tickets|voucher|balance|"
     r"password|profile|details|data|pass|class|classes|session|lesson|cake|repair|rental|"
     r"deposit|plan|contract|policy|claim|complaint|doctor|physio|company|employer|boss|"
+    r"table|seat|seats|spot|slot|visit|"
     r"colleague|colleagues|coworker|coworkers|"
     # es
     r"pedido|pedidos|reserva|reservas|habitacion|estancia|cita|cuenta|factura|recibo|"
