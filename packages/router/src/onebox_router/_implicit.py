@@ -148,6 +148,7 @@ TOLD_NOW = [
 #: weeks now").
 CLAUSE_START = register(
     "situation",
+    r"\b(?:"
     rf"(?:(?:the|la|el|o|a|le|les|los|las|os|as|lo de la|lo del|lo de|left|right|lower|upper|"
     rf"new|bad)\s+)?(?:{BODY}|hamstrings?|calf|calves|quads?|glutes?|achilles|tendons?|ribs?|"
     rf"sinus|sinuses|bladder|bowels?|period)\s+(?:(?:really|still|just|also|always|now|again|"
@@ -172,5 +173,6 @@ CLAUSE_START = register(
     r"tomorrow|tonight|today)\b|driving (?:down|up|over|in|from|back)\b|flying (?:in|out|"
     r"back|from|to)\b|limping\b|struggling (?:with|to|since)\b|"
     r"\d{1,2} (?:weeks|semanas|semaines) (?:now|along|today|pregnant|ya|ja|deja)\b|"
-    r"\d{2,3}\s?(?:kg|kgs|kilos|lbs|pounds)(?=\s*(?:and|now|e|y|et|$))",
+    r"\d{2,3}\s?(?:kg|kgs|kilos|lbs|pounds)(?=\s*(?:and|now|e|y|et|$))"
+    r")",
 )
