@@ -297,6 +297,16 @@ SENDER_LEFT_OUT = {
     "got charged for both nights": "account",
     "the refund still hasn't come through": "account",
     "is our table by the window?": "account",
+    # asking after something of theirs, what their doctor or vet said, an event told
+    "any update on the repair?": "account",
+    "is it ready yet?": "account",
+    "alguma novidade sobre a encomenda?": "account",
+    "des nouvelles de la commande ?": "account",
+    "the vet says she's a bit overweight, which food?": "health",
+    "el médico me dijo que nadara, tenéis piscina?": "health",
+    "le kiné a dit de faire du vélo, vous louez ?": "health",
+    "the strap snapped after a week": "situation",
+    "someone scratched the door in your car park": "situation",
 }
 #: The same shapes in a question about the business, a supposition or an anonymous case.
 SENDER_LEFT_OUT_LOOKALIKES = [
@@ -314,6 +324,9 @@ SENDER_LEFT_OUT_LOOKALIKES = [
     "dog friendly?",
     "do you treat dogs with fleas?",
     "is the deposit refundable?",
+    "how does the repair work?",
+    "the price included vat?",
+    "is the bread baked daily",
 ]
 
 

@@ -100,6 +100,40 @@ TOLD_PAST = [
         r"fiancee|mum|mom|mother|mummy|mommy|dad|father|daddy|son|daughter|grandma|grandpa|"
         r"granny|gran|nan|nana|brother|sister|baby|toddler|missus)'s\b(?! day\b)",
     ),
+    # Asking after something of theirs: "any update on the repair?", "is it ready yet?",
+    # "alguna novedad?", "des nouvelles de la commande ?".
+    register(
+        "account",
+        r"\bany (?:news|update|updates|word|progress|joy|luck) (?:on|about|re|regarding|with|"
+        r"from)\b|\b(?:status|progress) (?:of|on) (?:the|my|our|it|this|that)\b|"
+        r"\b(?:ready|done|finished|fixed|repaired|sorted|shipped|dispatched|posted|sent|"
+        r"processed|through) yet\b|\bhow(?:'s| is) (?:the|it|my|our) (?:[a-z]+ )?(?:going|"
+        r"coming (?:on|along))\b|\bstill on for\b|\b(?:alguna|hay|algunas) novedad(?:es)?\b|"
+        r"\balguma novidade\b|\bnovidades (?:da|do|sobre)\b|\b(?:des|du) nouvelles? "
+        r"(?:de|du|pour|concernant|sur)\b|\b(?:ya|ja) (?:esta|estan|estao) (?:list[oa]s?|"
+        r"pront[oa]s?|arreglad[oa]s?|reparad[oa]s?|arranjad[oa]s?|terminad[oa]s?|enviad[oa]s?)\b|"
+        r"\b(?:est|sont) (?:deja )?(?:pret|prete|prets|pretes|repare|reparee|envoye|envoyee|"
+        r"expedie|expediee)s? deja\b|\bdeja (?:pret|prete|repare|reparee|envoye|expedie)",
+    ),
+    # What their doctor, vet or physio said: "the vet says she's overweight", "el médico me
+    # dijo", "a fisioterapeuta mandou", "le vétérinaire a dit".
+    register(
+        "health",
+        r"\b(?:the|my|our|his|her|their) (?:vet|doctor|gp|physio|physiotherapist|surgeon|nurse|"
+        r"specialist|dermatologist|orthopaedist|orthopedist|dentist|midwife|osteo|osteopath|"
+        r"chiropractor|pediatrician|paediatrician|consultant)\s+(?:(?:just|also|already|"
+        r"then)\s+)?(?:says|said|told|wants|wanted|recommended|recommends|thinks|thought|"
+        r"advised|suggested|prescribed|found|cleared|reckons|mentioned)\b|"
+        r"\b(?:el|la|mi) (?:veterinari[oa]|medic[oa]|doctor|doctora|fisio|fisioterapeuta|"
+        r"dentista|traumatologo|traumatologa|pediatra|matrona)\s+(?:(?:me|nos|le|ya)\s+)?"
+        r"(?:dijo|dice|recomendo|recomienda|receto|mando|aconsejo|quiere)\b|"
+        r"\b(?:o|a|meu|minha) (?:veterinari[oa]|medic[oa]|fisioterapeuta|fisio|dentista|"
+        r"ortopedista|pediatra|enfermeir[oa])\s+(?:(?:ja|me|nos|lhe)\s+)?(?:disse|diz|"
+        r"recomendou|recomenda|receitou|mandou|aconselhou|quer)\b|"
+        r"\b(?:le|la|mon|ma) (?:veterinaire|medecin|docteur|kine|kinesitherapeute|dentiste|"
+        r"chirurgien|pediatre|sage-femme|osteo|osteopathe)\s+(?:m'|nous |lui )?(?:a dit|dit|"
+        r"a conseille|conseille|a recommande|recommande|a prescrit|veut)\b",
+    ),
     # Money taken or owed: "got charged for both", "the deposit never went through".
     register(
         "account",
@@ -142,6 +176,19 @@ TOLD_NOW = [
         r"\b(?:a (?:retreci|deteint|lache)|grincent|grince)\b",
     ),
 ]
+#: Inside a clause that does not ask: something happened ("the strap snapped", "someone
+#: scratched it", "it stopped halfway"); a customer tells a past event when it is theirs.
+EVENT = register(
+    "situation",
+    r"\b(?:it|this|that|they|he|she|someone|somebody|something|the [a-z]+(?: [a-z]+)?)\s+"
+    r"(?:(?:just|already|then|also|never|suddenly|completely|totally|only)\s+)?"
+    r"(?:(?!(?:used|based|located|supposed|allowed|required|included|called|named|needed|"
+    r"priced|rated|recommended|advertised|listed|scheduled|designed|made|closed|opened|"
+    r"limited|reserved|booked|packed|served|baked|cooked|prepared|heated|sized)\b)"
+    r"[a-z]{3,}ed|broke|fell|came|went|got|took|left|died|tore|ripped|shrank|snapped|burst|"
+    r"bent|split|wore|stopped|ran|hit|bit|lost|stuck|sank|spilt|spilled|blew|froze|"
+    r"disappeared)\b",
+)
 #: At the start of a clause that does not ask: a body part, a relative, their travel or
 #: weight, a sentence with its first-person subject left out ("ankle swells up", "wife hurt
 #: her wrist", "train gets in at 22:10", "can't bend the knee", "heading home early", "20

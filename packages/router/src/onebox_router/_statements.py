@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from ._clauses import hypothetical
-from ._implicit import CLAUSE_START
+from ._implicit import CLAUSE_START, EVENT
 from ._patterns import register
 
 #: A clause: up to a punctuation mark, a new line or an emoji, with the mark that ends it.
@@ -130,6 +130,8 @@ def first_person_statement(folded: str) -> bool:
             continue
         if hypothetical(body):
             continue
-        if CLAUSE_START.match(body) or _FIRST_PERSON.search(_FRAMES.sub(" ", body)):
+        if CLAUSE_START.match(body) or EVENT.search(body):
+            return True
+        if _FIRST_PERSON.search(_FRAMES.sub(" ", body)):
             return True
     return False
