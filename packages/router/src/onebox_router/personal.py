@@ -34,10 +34,14 @@ and a miss serves one customer's answer to another. The sentence-shape rules liv
 `_situation`; they skip a cue inside a hypothetical ("what happens if I'm late?") and, for a
 present state or a complaint, inside a clause that opens as a question ("do you fix phones
 that won't charge?"). A body part the service is for ("how much to clean my teeth?"), hair,
-nails and beards, a phone's model and a group's size are not personal by themselves. What it
-cannot see: a situation told in none of these shapes ("the blue one didn't fit" is caught,
-"the blue one is a bit small" is not), a bare name in the middle of a message, languages other
-than these four, and meaning carried only by an image.
+nails and beards, a phone's model and a group's size are not personal by themselves. Under
+these rules, `_statements` reads every clause that tells rather than asks: the first person
+outside the frames customers use to ask ("I'd like to know", "we are 4") is the sender's
+situation whatever its verb, and so are the shapes `_implicit` reads with the sender left out
+("ankle swells up", "the massage on thursday", "it's been three weeks"). What it cannot see: a
+situation told inside a question with no first-person word and none of these shapes, a bare
+name in the middle of a message, languages other than these four, and meaning carried only by
+an image.
 
 Every pattern runs in time linear in the text: no pattern has nested or overlapping unbounded
 repetition, and emails are found by splitting on whitespace rather than by a regular
