@@ -307,6 +307,17 @@ SENDER_LEFT_OUT = {
     "le kiné a dit de faire du vélo, vous louez ?": "health",
     "the strap snapped after a week": "situation",
     "someone scratched the door in your car park": "situation",
+    # their booking moved, where their thing is, money taken, a symptom that has lasted
+    "can we push it to 8?": "account",
+    "could you move us to the later slot": "account",
+    "where's the refund?": "account",
+    "¿dónde está el pedido?": "account",
+    "30€ came out of the card twice": "account",
+    "me han cobrado la fianza": "account",
+    "payment still pending": "account",
+    "Luna has been sneezing all week": "health",
+    "o gato tem pulgas": "health",
+    "elle a des puces": "health",
 }
 #: The same shapes in a question about the business, a supposition or an anonymous case.
 SENDER_LEFT_OUT_LOOKALIKES = [
@@ -327,6 +338,9 @@ SENDER_LEFT_OUT_LOOKALIKES = [
     "how does the repair work?",
     "the price included vat?",
     "is the bread baked daily",
+    "where is the shop?",
+    "is coughing normal after a cold?",
+    "do you treat cats that keep sneezing?",
 ]
 
 

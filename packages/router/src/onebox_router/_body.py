@@ -67,7 +67,9 @@ _SYMPTOM_EN = (
     r"fever|rash|abscess|killing me|dizzy|nauseous|nausea|cramps|"
     # what a pet's owner sees
     r"vomiting|diarrh?o?ea|fleas|ticks|worms|limping|scratching|shaking|lethargic|lump|"
-    r"off (?:his|her|their) food|not eating|won't eat)"
+    r"off (?:his|her|their) food|not eating|won't eat|sneezing|coughing|wheezing|drooling|"
+    r"panting|constipated|overweight|underweight|losing (?:hair|fur|weight)|bald patch\w*|"
+    r"hot spots?|matted|itchy skin|ear infection|eye infection)"
 )
 #: A body part in a bad state before its name: "my bad knee", "mi muela rota" comes after.
 _BODY_STATE = (

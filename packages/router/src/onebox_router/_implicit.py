@@ -134,11 +134,32 @@ TOLD_PAST = [
         r"chirurgien|pediatre|sage-femme|osteo|osteopathe)\s+(?:m'|nous |lui )?(?:a dit|dit|"
         r"a conseille|conseille|a recommande|recommande|a prescrit|veut)\b",
     ),
+    # Their booking moved: "can we push it to 8?", "move us to the later slot".
+    register(
+        "account",
+        r"\b(?:move|push|shift|bump|bring|change|switch|swap|put) (?:it|us|me|ours|mine|that one)"
+        r" (?:to|back|forward|up|later|earlier|till|until|for|from|over)\b",
+    ),
+    # Where something of theirs is: "where's the refund?", "¿dónde está el pedido?".
+    register(
+        "account",
+        r"\bwhere(?:'s| is| are) (?:the|our) (?:refund|money|order|parcel|package|delivery|"
+        r"confirmation|receipt|invoice|repair|booking|tracking)\b|\b(?:donde|onde|ou) (?:esta|"
+        r"estan|estao|est|sont) (?:el|la|o|a|le|les|mi|mis|meu|minha|ma|mon|mes) "
+        r"(?:reembolso|dinero|dinheiro|pedido|paquete|encomenda|entrega|remboursement|argent|"
+        r"commande|colis|livraison|reparacion|reparacao)\b",
+    ),
     # Money taken or owed: "got charged for both", "the deposit never went through".
     register(
         "account",
+        r"\b(?:taken|deducted|withdrawn|debited|came out|went out) (?:of|from) (?:the|my|our) "
+        r"(?:card|account|bank)\b|\b(?:me|nos) (?:han |ha )?(?:cobrado|descontado|quitado|"
+        r"retirado|cargado)\b|\b(?:descontaram|debitaram|tiraram|cobraram)\b|"
+        r"\b(?:preleve|debite|facture|encaisse)s? (?:deux fois|en double|\d)|"
+        r"\b(?:payment|charge|transfer|refund) (?:is |was |still )?pending\b|"
         r"\b(?:got|was|were|been|being|get|gets) (?:double |over)?(?:charged|billed|debited|"
-        r"refunded|overcharged|invoiced)\b|\b(?:the|that|this|la|el|o|le) (?:deposit|refund|"
+        r"refunded|overcharged|invoiced|taken|deducted)\b|"
+        r"\b(?:the|that|this|la|el|o|le) (?:deposit|refund|"
         r"payment|transfer|charge|transaction|sinal|deposito|reembolso|pago|pagamento|"
         r"transferencia|cobro|cobranca|acompte|remboursement|paiement|virement|prelevement)\s+"
         r"(?:[a-z]+\s){0,2}?(?:hasn't|has not|didn't|did not|not|never|still|went|was|came|"
@@ -147,6 +168,16 @@ TOLD_PAST = [
 ]
 #: Told in the present: also skipped inside a clause that asks.
 TOLD_NOW = [
+    # A symptom someone has had for a while: "has been sneezing", "keeps coughing", "tiene
+    # pulgas", "a des puces".
+    register(
+        "health",
+        rf"\b(?:has|have|'s|'ve) been (?:[a-z]+ )?{SYMPTOM_EN}\b|\b(?:keeps|kept|started|starts|"
+        rf"began) (?:[a-z]+ )?{SYMPTOM_EN}\b|\b(?:tiene|tienen|tem|teem|a|ont) (?:(?:muchas|"
+        r"muitas|des|otra vez|outra vez|de nuevo)\s+)?(?:pulgas|garrapatas|carracas|puces|"
+        r"tiques|otitis|otite|diarrea|diarreia|diarrhee|vomitos|sarna|gale|vermes|lombrices|"
+        r"vers)\b",
+    ),
     # Since an event of theirs: "since the update", "desde que lo arreglasteis", "depuis hier".
     register(
         "situation",
