@@ -35,7 +35,7 @@ from ._complaints import COMPLAINT_NOW, COMPLAINT_PAST
 from ._implicit import TOLD_NOW as _IMPLICIT_NOW
 from ._implicit import TOLD_PAST as _IMPLICIT_PAST
 from ._patterns import reason_of, register
-from ._statements import first_person_statement
+from ._statements import statement_about_sender
 
 _ADV = (
     r"(?:just|already|recently|still|also|only|really|actually|accidentally|finally|even|"
@@ -331,7 +331,7 @@ def situation_reasons(folded: str) -> list[str]:
                 found.append(reason)
     if "situation" not in found and _diary(folded):
         found.append("situation")
-    if "situation" not in found and first_person_statement(folded):
+    if "situation" not in found and statement_about_sender(folded):
         found.append("situation")
     if "own_dates" not in found and _DATE.search(folded) and _FIRST_PERSON.search(folded):
         found.append("own_dates")

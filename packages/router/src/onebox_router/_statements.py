@@ -118,7 +118,7 @@ _FIRST_PERSON = register(
 )
 
 
-def first_person_statement(folded: str) -> bool:
+def statement_about_sender(folded: str) -> bool:
     """Whether a clause of `folded` tells something about its sender, not asks or supposes."""
     for clause in _CLAUSE.finditer(folded):
         text, end = clause.group(0), clause.group(1)
