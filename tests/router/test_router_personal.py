@@ -100,6 +100,9 @@ PERSONAL = {
     "any tables left tonight? cheers, tom": "name",
     "obrigada pela ajuda 😊 Joana": "name",
     "please invoice Brightwave Ltd for the workshop": "name",
+    "Thanks for the help! Rita M.": "name",
+    "please ask for Mrs Okonkwo at the desk": "name",
+    "Olá, fala o Tiago Ramos, queria saber o preço": "name",
     # what was done for them, what they need to do with their booking, where they live
     "you charged me for two lessons but there was only one": "account",
     "I need to cancel tomorrow's cleaning": "account",
@@ -224,3 +227,128 @@ def test_the_clause_checks_answer_at_the_length_cap(unit: str) -> None:
 def test_a_cue_supposed_or_asked_about_the_business_is_not_told(told: str, asked: str) -> None:
     assert personal_reasons(told)
     assert personal_reasons(asked) == []
+
+
+#: A clause that tells something about its sender in any verb, in the four languages.
+FIRST_PERSON_TOLD = [
+    "I can only come in the evenings after work",
+    "you were keeping a loaf of rye for me, I'll pass by at noon",
+    "the strap rubs when I walk, is that normal?",
+    "tengo la piel muy seca, qué crema me recomendáis?",
+    "on a le studio pour deux nuits, on peut garder les vélos dedans ?",
+    "eu trabalho por turnos, há aulas às 7 da manhã?",
+    "je porte des lunettes, ça pose problème pour la plongée ?",
+]
+#: The first person inside a frame every customer uses to ask, or in a question.
+FIRST_PERSON_ASKING = [
+    "I'd like to know if you open on holidays",
+    "we're 5 adults, do you have a big table?",
+    "tell me the price of a haircut please",
+    "I have a question about gift cards",
+    "hi, I need to speak to someone about prices",
+    "I'm looking for a waterproof jacket, what do you have",
+    "we are new to the area, do you do trial classes?",
+    "can we pay half now and half later?",
+    "me gustaría saber el precio de la limpieza",
+    "tenho uma dúvida sobre os horários",
+    "je voudrais savoir si vous livrez le dimanche",
+    "do you open mon-fri",
+]
+
+
+@pytest.mark.parametrize("text", FIRST_PERSON_TOLD)
+def test_a_first_person_statement_is_personal_whatever_its_verb(text: str) -> None:
+    assert "situation" in personal_reasons(text)
+
+
+@pytest.mark.parametrize("text", FIRST_PERSON_ASKING)
+def test_the_first_person_in_a_question_or_an_asking_frame_is_not(text: str) -> None:
+    assert personal_reasons(text) == []
+
+
+#: The sender left out of the words: a body part or a relative as the subject, their booking by
+#: its day, a subject dropped, an event dated in the past, how long they have waited.
+SENDER_LEFT_OUT = {
+    "ankle swells up every evening, should I ice it?": "situation",
+    "wife hurt her wrist at the gym, can she still do pilates?": "situation",
+    "grandpa's hearing isn't great, is there a quiet table?": "family",
+    "can't bend the knee fully since friday": "situation",
+    "depuis hier le poignet est tout gonflé": "situation",
+    "the massage on thursday at 3, could it be 4 instead?": "account",
+    "la reserva para el viernes, se puede cambiar a las 8?": "account",
+    "a marcação de amanhã, dá para passar para a tarde?": "account",
+    "le rendez-vous de jeudi, on peut le décaler ?": "account",
+    "picked it up two days ago and the zip already broke": "situation",
+    "no puedo ir hoy a la clase, lo siento": "own_dates",
+    "train gets in at 22:10, is reception still open?": "situation",
+    "heading home early tomorrow, can we leave the bikes somewhere": "situation",
+    "it's been three weeks and still no refund": "complaint",
+    "the lamp arrived with a dent on the base": "complaint",
+    "les chaussures sont arrivées avec une semelle décollée": "complaint",
+    "since the update the screen flickers": "situation",
+    "phone keeps restarting by itself": "complaint",
+    "battery went flat after two hours": "complaint",
+    "la sudadera ha encogido en la lavadora": "complaint",
+    # a pet's state, money taken, their table
+    "the dog has been scratching his ears all week": "situation",
+    "cat is off her food since monday": "situation",
+    "o cão tem pulgas outra vez": "situation",
+    "le chat ne mange plus": "situation",
+    "got charged for both nights": "account",
+    "the refund still hasn't come through": "account",
+    "is our table by the window?": "account",
+    # asking after something of theirs, what their doctor or vet said, an event told
+    "any update on the repair?": "account",
+    "is it ready yet?": "account",
+    "alguma novidade sobre a encomenda?": "account",
+    "des nouvelles de la commande ?": "account",
+    "the vet says she's a bit overweight, which food?": "health",
+    "el médico me dijo que nadara, tenéis piscina?": "health",
+    "le kiné a dit de faire du vélo, vous louez ?": "health",
+    "the strap snapped after a week": "situation",
+    "someone scratched the door in your car park": "situation",
+    # their booking moved, where their thing is, money taken, a symptom that has lasted
+    "can we push it to 8?": "account",
+    "could you move us to the later slot": "account",
+    "where's the refund?": "account",
+    "¿dónde está el pedido?": "account",
+    "30€ came out of the card twice": "account",
+    "me han cobrado la fianza": "account",
+    "payment still pending": "account",
+    "Luna has been sneezing all week": "health",
+    "o gato tem pulgas": "health",
+    "elle a des puces": "health",
+}
+#: The same shapes in a question about the business, a supposition or an anonymous case.
+SENDER_LEFT_OUT_LOOKALIKES = [
+    "how long ago did you open the shop?",
+    "can I book a table for 4 on friday?",
+    "¿se puede reservar una mesa para el sábado?",
+    "how much is a room for the weekend?",
+    "is delivery on sunday free?",
+    "what if the parcel arrives with damage?",
+    "does the blender come with a spare jar?",
+    "teeth whitening, how long does it last?",
+    "walking distance from the station?",
+    "a mother's day brunch, do you do one?",
+    "can't I pay by card?",
+    "dog friendly?",
+    "do you treat dogs with fleas?",
+    "is the deposit refundable?",
+    "how does the repair work?",
+    "the price included vat?",
+    "is the bread baked daily",
+    "where is the shop?",
+    "is coughing normal after a cold?",
+    "do you treat cats that keep sneezing?",
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), SENDER_LEFT_OUT.items())
+def test_a_situation_with_the_sender_left_out_is_personal(text: str, reason: str) -> None:
+    assert reason in personal_reasons(text)
+
+
+@pytest.mark.parametrize("text", SENDER_LEFT_OUT_LOOKALIKES)
+def test_the_same_shapes_asked_about_the_business_are_not(text: str) -> None:
+    assert personal_reasons(text) == []

@@ -64,7 +64,12 @@ _SYMPTOM_NOUN = (
 _SYMPTOM_EN = (
     r"(?:hurts|hurting|aches|aching|bleeds|bleeding|throbbing|swollen|swelling|sore|numb|"
     r"itchy|itching|burning|infected|inflamed|sensitive|painful|pain|toothache|headaches?|"
-    r"fever|rash|abscess|killing me|dizzy|nauseous|nausea|cramps)"
+    r"fever|rash|abscess|killing me|dizzy|nauseous|nausea|cramps|"
+    # what a pet's owner sees
+    r"vomiting|diarrh?o?ea|fleas|ticks|worms|limping|scratching|shaking|lethargic|lump|"
+    r"off (?:his|her|their) food|not eating|won't eat|sneezing|coughing|wheezing|drooling|"
+    r"panting|constipated|overweight|underweight|losing (?:hair|fur|weight)|bald patch\w*|"
+    r"hot spots?|matted|itchy skin|ear infection|eye infection)"
 )
 #: A body part in a bad state before its name: "my bad knee", "mi muela rota" comes after.
 _BODY_STATE = (
@@ -153,6 +158,9 @@ FAMILY = [
     # The age of their child: "my 8-year-old", "mi hija de 5 años".
     register("family", rf"\b{MY}\s+\d+\s?-?\s?(?:year|yr|y/o|yo|ano|anos|an|ans|month|mes)"),
 ]
+
+#: For the clause-opening shapes of `_implicit` ("ankle swells up every evening").
+BODY, BODY_VERB, SYMPTOM_EN = _BODY, _BODY_VERB, _SYMPTOM_EN
 
 #: Told whatever the clause: a treatment or symptom of theirs, a body part in a bad state.
 HEALTH_PAST = [_HEALTH[0], _HEALTH[1], _HEALTH[3]]

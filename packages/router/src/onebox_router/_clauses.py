@@ -58,6 +58,11 @@ _ANYONE = re.compile(
 )
 
 
+def hypothetical(clause: str) -> bool:
+    """Whether `clause` supposes rather than tells ("if", "in case", "si", "se eu", "au cas")."""
+    return bool(_HYPOTHETICAL.search(clause))
+
+
 def told(folded: str, pattern: re.Pattern[str], *, present: bool, anyone: bool = False) -> bool:
     """Whether `pattern` matches as something the sender tells, not asks or supposes.
 

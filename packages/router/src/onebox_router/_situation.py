@@ -32,7 +32,10 @@ import re
 from ._body import FAMILY, HEALTH_NOW, HEALTH_PAST
 from ._clauses import MY, NOT_ASKED, told
 from ._complaints import COMPLAINT_NOW, COMPLAINT_PAST
+from ._implicit import TOLD_NOW as _IMPLICIT_NOW
+from ._implicit import TOLD_PAST as _IMPLICIT_PAST
 from ._patterns import reason_of, register
+from ._statements import statement_about_sender
 
 _ADV = (
     r"(?:just|already|recently|still|also|only|really|actually|accidentally|finally|even|"
@@ -270,11 +273,11 @@ _ACCOUNT = [
 #: Past events are told even inside a question; present states and requests are not.
 _TOLD_PAST = [
     _SITUATION[0], _SITUATION[2], _SITUATION[4], _SITUATION[6], *HEALTH_PAST, *FAMILY,
-    *COMPLAINT_PAST, _LATE_PHRASE, _ACCOUNT[0], *_ACCOUNT[2:],
+    *COMPLAINT_PAST, _LATE_PHRASE, _ACCOUNT[0], *_ACCOUNT[2:], *_IMPLICIT_PAST,
 ]  # fmt: skip
 _TOLD_NOW = [
     _SITUATION[1], _SITUATION[3], _SITUATION[5], _SITUATION[7], *HEALTH_NOW, *COMPLAINT_NOW,
-    *_LATE, _ACCOUNT[1],
+    *_LATE, _ACCOUNT[1], *_IMPLICIT_NOW,
 ]  # fmt: skip
 
 #: A clause that opens on a past verb, its subject left out: "just had my wisdom teeth out",
@@ -327,6 +330,8 @@ def situation_reasons(folded: str) -> list[str]:
             if reason not in found and told(folded, pattern, present=present):
                 found.append(reason)
     if "situation" not in found and _diary(folded):
+        found.append("situation")
+    if "situation" not in found and statement_about_sender(folded):
         found.append("situation")
     if "own_dates" not in found and _DATE.search(folded) and _FIRST_PERSON.search(folded):
         found.append("own_dates")

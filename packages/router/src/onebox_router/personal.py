@@ -34,10 +34,14 @@ and a miss serves one customer's answer to another. The sentence-shape rules liv
 `_situation`; they skip a cue inside a hypothetical ("what happens if I'm late?") and, for a
 present state or a complaint, inside a clause that opens as a question ("do you fix phones
 that won't charge?"). A body part the service is for ("how much to clean my teeth?"), hair,
-nails and beards, a phone's model and a group's size are not personal by themselves. What it
-cannot see: a situation told in none of these shapes ("the blue one didn't fit" is caught,
-"the blue one is a bit small" is not), a bare name in the middle of a message, languages other
-than these four, and meaning carried only by an image.
+nails and beards, a phone's model and a group's size are not personal by themselves. Under
+these rules, `_statements` reads every clause that tells rather than asks: the first person
+outside the frames customers use to ask ("I'd like to know", "we are 4") is the sender's
+situation whatever its verb, and so are the shapes `_implicit` reads with the sender left out
+("ankle swells up", "the massage on thursday", "it's been three weeks"). What it cannot see: a
+situation told inside a question with no first-person word and none of these shapes, a bare
+name in the middle of a message, languages other than these four, and meaning carried only by
+an image.
 
 Every pattern runs in time linear in the text: no pattern has nested or overlapping unbounded
 repetition, and emails are found by splitting on whitespace rather than by a regular
@@ -81,6 +85,7 @@ _OWN_THINGS = (
     r"arrival|departure|check-?in|check-?out|purchase|ticket|tickets|voucher|balance|"
     r"password|profile|details|data|pass|class|classes|session|lesson|cake|repair|rental|"
     r"deposit|plan|contract|policy|claim|complaint|doctor|physio|company|employer|boss|"
+    r"table|seat|seats|spot|slot|visit|"
     r"colleague|colleagues|coworker|coworkers|"
     # es
     r"pedido|pedidos|reserva|reservas|habitacion|estancia|cita|cuenta|factura|recibo|"
@@ -202,8 +207,14 @@ _CAPITAL_NAME = [
     _p(
         "name",
         r"\b(?:[Ii]'m|[Ii]’m|I am|[Ii]t's|[Ii]t’s|[Tt]his is|[Uu]nder|[Ss]oy|"
-        r"[Ss]ou(?: [oa])?|[Jj]e suis|[Cc]'est|[Cc]’est|[Aa]qui é(?: [oa])?)\s+"
-        r"[A-ZÀ-Ý][a-zà-ÿ]{1,20}\b",
+        r"[Ss]ou(?: [oa])?|[Jj]e suis|[Cc]'est|[Cc]’est|[Aa]qui é(?: [oa])?|[Ff]ala(?: [oa])?|"
+        r"[Hh]abla|[Aa]qu[ií] es)\s+[A-ZÀ-Ý][a-zà-ÿ]{1,20}\b",
+    ),
+    # A title before a capitalised name: "ask for Mr Kowalski", "a Dona Rosa", "Mme Martin".
+    _p(
+        "name",
+        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Sr|Sra|Srta|Dona|Mme|Mlle|Monsieur|Madame|Señor|Señora|"
+        r"Senhor|Senhora)\.?\s+[A-ZÀ-Ý][a-zà-ÿ]{1,20}\b",
     ),
     _p(
         "name",
@@ -235,6 +246,8 @@ _NOT_A_NAME = (
     r"Love|Also|Thankyou|Ta|Cya|See|Speak|Talk|Have|Enjoy|Regards|Xx|Xxx)\b)"
 )
 _NAME_WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’-]{1,20}"
+#: An initial after a name: "Emma W.", "Rui C".
+_INITIAL = r"(?: [A-ZÀ-Ý]\.?)?"
 _PARTICLE = r"(?:da|de|do|dos|das|del|della|van|von|di|du|le|la)"
 _THANKS = (
     r"(?:[Tt]hanks?|[Tt]hank you|[Tt]hx|[Tt]y|[Cc]heers|[Rr]egards|[Bb]est|[Oo]brigad[oa]|"
@@ -250,12 +263,12 @@ _SIGN_OFF = [
         "name",
         rf"(?:[,\n—–~\u2600-\u27bf\U0001f300-\U0001faff]|\s-|\b{_THANKS}[,.!]?)[^\w\n]{{0,8}}"
         rf"{_NOT_A_NAME}{_NAME_WORD}"
-        rf"(?: (?:{_PARTICLE} )?{_NAME_WORD}){{0,2}}(?:\s+[xX]{{1,3}})?[\W_]*$",
+        rf"(?: (?:{_PARTICLE} )?{_NAME_WORD}){{0,2}}{_INITIAL}(?:\s+[xX]{{1,3}})?[\W_]*$",
     ),
     _p(
         "name",
         rf"[.!?][ \t]+{_NOT_A_NAME}{_NAME_WORD}(?: (?:{_PARTICLE} )?{_NAME_WORD}){{0,2}}"
-        r"(?:\s+[xX]{1,3})?[\W_]*$",
+        rf"{_INITIAL}(?:\s+[xX]{{1,3}})?[\W_]*$",
     ),
 ]
 #: On the folded text: a lowercase name after thanks ("thanks, ana"), closers aside.
