@@ -73,7 +73,10 @@ def told(folded: str, pattern: re.Pattern[str], *, present: bool, anyone: bool =
         anyone: also skipped when its sentence speaks of people in general ("for pregnant
             women", "someone with arthritis").
     """
-    for match in pattern.finditer(folded):
+    first = pattern.search(folded)  # most cues match nowhere: no iterator for them
+    if first is None:
+        return False
+    for match in pattern.finditer(folded, first.start()):
         clause = _clause_before(folded, match.start()) + match.group(0)
         if _HYPOTHETICAL.search(clause):
             continue

@@ -10,8 +10,9 @@ import re
 
 #: The patterns, keyed ``reason:index``; each is safe on adversarial input (see tests).
 PATTERNS: dict[str, re.Pattern[str]] = {}
-#: Each pattern's reason (read on every message's first sight: no scan of `PATTERNS`).
-_REASONS: dict[re.Pattern[str], str] = {}
+#: Each pattern's reason by the pattern's identity (read on every message's first sight:
+#: hashing a `re.Pattern` itself hashes its whole compiled program, microseconds each time).
+_REASONS: dict[int, str] = {}
 
 
 def register(reason: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -19,13 +20,13 @@ def register(reason: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
     compiled = re.compile(pattern, flags)
     index = sum(1 for key in PATTERNS if key.startswith(reason + ":"))
     PATTERNS[f"{reason}:{index}"] = compiled
-    _REASONS.setdefault(compiled, reason)
+    _REASONS.setdefault(id(compiled), reason)  # patterns live as long as the module
     return compiled
 
 
 def reason_of(pattern: re.Pattern[str]) -> str:
     """The reason `pattern` was registered under."""
     try:
-        return _REASONS[pattern]
+        return _REASONS[id(pattern)]
     except KeyError:  # pragma: no cover - every pattern is registered
         raise LookupError(pattern.pattern) from None
