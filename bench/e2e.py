@@ -38,7 +38,15 @@ from collections import deque
 from pathlib import Path
 
 import orjson
-from loopback import Connection, bench_doorbell, bench_env, free_port, request_bytes, serve
+from loopback import (
+    Connection,
+    bench_doorbell,
+    bench_env,
+    bench_synchronous,
+    free_port,
+    request_bytes,
+    serve,
+)
 from onebox_agent_whatsapp import testing as wa
 from onebox_bus import Publish
 from onebox_bus.testing import make_test_bus
@@ -62,8 +70,9 @@ JSON = {"Content-Type": "application/json"}
 
 
 def bus_claim_ack_rate(folder: Path, n: int = 5000) -> float:
-    """Messages/s one consumer claims and acks (batches of 10) on a fresh SQLite bus."""
-    with make_test_bus(folder / "bus-bench.db") as bus:
+    """Messages/s one consumer claims and acks (batches of 10) on a fresh SQLite bus, at the
+    stack's own ``synchronous`` level (an fsync per ack under FULL, as the services do)."""
+    with make_test_bus(folder / "bus-bench.db", synchronous=bench_synchronous()) as bus:
         for start in range(0, n, 500):
             bus.publish_many(
                 [
