@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import structlog
 from onebox_bus import Clock, Database, WriteBehind
 from onebox_bus.compiled import Compiled
-from sqlalchemy import Executable, bindparam, case, null, or_, select
+from sqlalchemy import Insert, bindparam, case, null, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._schema import conversations as table
@@ -54,7 +54,7 @@ def closed_reason(
     return None
 
 
-def _upserts(kind: str) -> tuple[Executable, Executable]:
+def _upserts(kind: str) -> tuple[Insert, Insert]:
     """The two upserts in `kind`'s spelling (SQLite or PostgreSQL), bound at execution."""
     w = table.c
     insert = postgresql.insert if kind == "postgresql" else sqlite.insert
