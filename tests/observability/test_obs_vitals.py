@@ -6,6 +6,7 @@ import asyncio
 import gc
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -192,3 +193,25 @@ async def test_provider_rate_limit_headers_show_in_the_quota_gauge(tmp_path: Pat
     assert b'onebox_provider_quota_left_ratio{kind="requests",provider="groq"} 0.0' in (
         collector.render()
     )
+
+
+def test_a_collection_while_the_pause_family_is_locked_does_not_deadlock() -> None:
+    # A collection can start inside any allocation, e.g. while rendering /metrics copies the
+    # pause histogram's cells under its lock: the callback must not wait for that lock.
+    collector = Collector("test")
+    vitals = RuntimeVitals(collector)
+    vitals.install()
+    finished = threading.Event()
+
+    def collect_under_the_lock() -> None:
+        with vitals.gc_pause._lock:
+            gc.collect()
+        finished.set()
+
+    worker = threading.Thread(target=collect_under_the_lock, daemon=True)
+    try:
+        worker.start()
+        assert finished.wait(timeout=10), "the GC callback waited for the family's lock"
+    finally:
+        vitals.uninstall()
+    assert count(collector, "onebox_gc_pause_seconds", generation="2") >= 1

@@ -79,6 +79,7 @@ class Collector:
         self.clock = clock
         self.bucket_seconds = float(bucket_seconds)
         self._families: dict[str, Family] = {}
+        self._before_read: list[Callable[[], None]] = []
         self._declare_lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._flushed: dict[str, dict[LabelKey, list[float]]] = {}
@@ -145,8 +146,19 @@ class Collector:
         assert isinstance(family, cls)
         return family
 
+    def before_read(self, hook: Callable[[], None]) -> None:
+        """Call `hook` whenever the families are read (``/metrics``, a flush, `families`).
+
+        For a source that must not touch a family where it happens: a ``gc.callbacks``
+        callback runs inside whatever allocation triggered the collection, possibly while its
+        own thread holds that family's lock, so it queues its figures and a hook feeds them.
+        """
+        self._before_read.append(hook)
+
     def families(self) -> list[Family]:
-        """Every declared family, in declaration order."""
+        """Every declared family, in declaration order, once the `before_read` hooks ran."""
+        for hook in self._before_read:
+            hook()
         with self._declare_lock:
             return list(self._families.values())
 

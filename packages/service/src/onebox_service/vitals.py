@@ -4,7 +4,11 @@ event-loop lag and the router's provider quotas.
 `RuntimeVitals` declares its families on the service's `Collector` (so they appear in
 ``/metrics`` and in the metrics table like every other figure) and feeds them from:
 
-- ``gc.callbacks``: each collection's pause, per generation (`install` / `uninstall`);
+- ``gc.callbacks``: each collection's pause, per generation (`install` / `uninstall`). The
+  callback runs inside whatever allocation triggered the collection, possibly while that
+  thread holds a metric family's lock (rendering ``/metrics`` copies cells under it), so it
+  only queues the pause; the queue is fed into the families whenever they are read
+  (`Collector.before_read`) and at each `sample`;
 - the database's ``on_lock_wait(seconds, timed_out)`` hook (`lock_wait`): how long a write waited
   for the SQLite write lock, and the waits that ran out (busy timeouts);
 - `sample` (every `sample_every` seconds from `run`): RSS, CPU seconds, open files and their
@@ -25,6 +29,7 @@ import os
 import resource
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -83,6 +88,8 @@ class RuntimeVitals:
         self.proc = proc
         self._providers: list[ProviderStates] = []
         self._gc_started: dict[int, float] = {}
+        #: Pauses (generation, seconds) queued by the GC callback; appending takes no lock.
+        self._gc_pauses: deque[tuple[str, float]] = deque(maxlen=100_000)
         self._installed = False
         self._stopping = False
         self._wake: anyio.Event | None = None
@@ -148,6 +155,7 @@ class RuntimeVitals:
             "onebox_provider_breaker_state", "Breaker state: 0 closed, 1 half-open, 2 open.",
             labels=("provider",),
         )  # fmt: skip
+        c.before_read(self._feed_gc)
 
     # -- garbage collection --------------------------------------------------------------
 
@@ -173,10 +181,19 @@ class RuntimeVitals:
         if began is None:
             return
         pause = time.perf_counter() - began
-        generation = str(info.get("generation", "?"))
-        self.gc_pause.observe(pause, generation=generation)
-        self.gc_collections.inc(generation=generation)
+        self._gc_pauses.append((str(info.get("generation", "?")), pause))
         self._gc_max.see(pause)
+
+    def _feed_gc(self) -> None:
+        """Move the queued pauses into their families (never from the GC callback itself)."""
+        pauses = self._gc_pauses
+        while pauses:
+            try:
+                generation, pause = pauses.popleft()
+            except IndexError:  # another reader took the last one
+                return
+            self.gc_pause.observe(pause, generation=generation)
+            self.gc_collections.inc(generation=generation)
 
     # -- SQLite lock waits (the database's on_lock_wait hook) ------------------------------
 
@@ -238,6 +255,7 @@ class RuntimeVitals:
         soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft != resource.RLIM_INFINITY:
             self.max_fds.set(soft)
+        self._feed_gc()
         self.gc_pause_max.set(self._gc_max.take())
         self.lag_max.set(self._lag_max.take())
         self.lock_wait_max.set(self._lock_max.take())
