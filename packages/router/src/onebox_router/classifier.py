@@ -39,8 +39,11 @@ _REASONING = re.compile(
     r"is (?:it|this|that) (?:still |really )?(?:normal|worth|wise|a good idea|advisable)|"
     r"worth \w+ing|"
     r"(?:makes?|making) (?:more )?sense|(?:tiene|tendria|faz|faria) (?:mas|mais) sentido|"
-    r"(?:a|aurait) plus de sens|smarter|what would you do|how would you|"
-    r"what do you think|in your opinion|what could (?:be|cause)|what(?:'s| is) causing|"
+    r"(?:a|aurait) plus de sens|smarter|smartest|wisest|most sensible|most economical|"
+    r"cheapest way|what would you do|how would you|worth the (?:extra|money|price|cost|upgrade|"
+    r"investment|difference|wait)|differ|differs|diferencia|diferenca|difieren|diferem|pourquoi|"
+    r"what do you think|in your opinion|(?:honest|your|professional) opinion|weigh up|"
+    r"what could (?:be|cause)|what(?:'s| is) causing|"
     r"what(?:'s| is) wrong|could it be|best way to|would you (?:go for|go with|pick|choose|prefer)|"
     r"(?:would|will|could|might) (?:\w+ )?suit|suits? (?:me|us)|any (?:ideas|tips|suggestions)|"
     r"what are the chances|how likely|would (?:a|an|the|it|this|that|some|more)(?: \w+){0,2} help|"
@@ -61,7 +64,11 @@ _REASONING = re.compile(
     r"escolheriam|choisiriez|me (?:queda|quedaria) (?:mejor|bien)|"
     r"me (?:fica|ficaria) (?:melhor|bem)|m'irait|que (?:puedo|podemos) hacer|"
     r"o que (?:posso|podemos) fazer|que puis-je faire|que faire|j'hesite|tiene arreglo|"
-    r"tem (?:conserto|arranjo))\b",
+    r"tem (?:conserto|arranjo)|"
+    # fitness for a case and organising, es/pt/fr ("convendria", "convem", "organizariais")
+    r"convien\w*|convendr\w*|convem|conviendr\w*|organi[sz]\w*|planific\w*|planej\w*|"
+    r"planifi\w*|(?:which|what|cual|qual|quel\w*|lequel|laquelle) [\w' -]{0,30}?(?:to (?:choose|"
+    r"pick|go for)|elegir|escoger|escolher|choisir))\b",
 )
 _COMPARISON = re.compile(
     r"\b(?:cheaper|cheapest|more|less|fewer|than|total|sum|altogether|combined|per|each|"
@@ -74,7 +81,12 @@ _NUMBER = re.compile(
     r"dos|tres|cuatro|cinco|seis|dois|quatro|deux|trois|quatre|cinq)\b",
 )
 _CONDITIONAL = re.compile(
+    r"(?<!know )(?<!wondering )(?<!wonder )(?<!ask )(?<!check )(?<!see )(?<!saber )(?<!savoir )"
+    r"(?<!sei )(?<!sais )(?<!sabe )(?<!sabes )(?<!saiba )(?<!demander )(?<!perguntar )"
+    r"(?<!preguntar )"
     r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b"
+    r"(?! (?:puede|pueden|admite\w*|acepta\w*|permite\w*|necesita\w*|cobra\w*|paga\w*|incluye\w*|"
+    r"hace|abre|cierra|ofrece\w*|vende\w*|requiere\w*)\b)"
 )
 _MULTI_STEP = re.compile(
     r"(?<!my )(?<!our )(?<!your )(?<!the )(?<!a )\bfirst\b|"
@@ -83,7 +95,10 @@ _MULTI_STEP = re.compile(
 )
 #: Judgement about the sender's own body, health or safety: a careful answer, never a canned one.
 _SENSITIVE = re.compile(
-    r"\b(?:pain|bleeding|allerg\w*|pregnan\w*|medication|symptoms?|emergency|lawyer|legal|"
+    r"\b(?:pain|bleeding|allerg\w*|pregnan\w*|medication|symptoms?|lawyer|legal|"
+    # an emergency, not the service of that name ("do you take emergency appointments?")
+    r"emergency(?! (?:appointments?|slots?|service|number|line|contact|visits?|call-?outs?|"
+    r"repairs?|hours|cover)\b)|"
     r"lawsuit|complain\w*|unacceptable|furious|disappointed|broken|damaged|never arrived|"
     r"injur\w*|surgery|herniated|osteoporosis|arthritis|condition|safe for me|ok for me|"
     r"embarazada|embarazo|gravida|gravidez|enceinte|grossesse|lesion|lesao|blessure|dolor|"
@@ -102,8 +117,10 @@ _PEOPLE = re.compile(
     r"\b(?:\d+|two|three|four|five|six|ten|twelve|twenty|thirty|forty|fifty|dos|tres|"
     r"cuatro|cinco|seis|diez|dois|duas|quatro|dez|deux|trois|quatre|cinq|dix)\s?"
     r"(?:people|persons|ppl|pax|guests|adults|kids|children|pessoas|personas|personnes|"
+    r"families|familias|familles|couples|parejas|casais|"
     r"adultos|adultes|ninos|criancas|enfants|times a week|times per week|"
-    r"x/week|x a week|x per week|nights|noches|noites|nuits|weeks|semanas|semaines|months|"
+    r"x/week|x a week|x per week|nights|noches|noites|nuits|days|dias|jours|weeks|semanas|"
+    r"semaines|months|"
     r"meses|mois|vezes|veces|fois|sessions|sesiones|sessoes|seances|classes|"
     r"clases|aulas|cours)\b",
 )
@@ -115,7 +132,8 @@ _ALTERNATIVE = re.compile(
     r"\b(?:or|vs|versus|ou|rather than|instead of|en vez de|en lugar de|em vez de|au lieu de|"
     r"plutot que)\b(?! (?:not|no|nao|non|pas)\b)"
     r"(?! (?:\w+ )?(?:you|ustedes|voce|voces|vcs|vous|teneis|tienen|there)\b)"
-    r"|\bo (?=(?:un|una|el|la|los|las|mejor|bien)\b|\w+(?:ar|er|ir)\b)"
+    r"|\bo (?=(?:un|una|el|la|los|las|mi|mis|su|sus|mejor|bien|solo|dos|tres|\d)\b|"
+    r"\w+(?:ar|er|ir)\b)"
 )
 #: A question that asks the business to pick ("which would you recommend?", "qual compensa?").
 _PICK = re.compile(
@@ -168,13 +186,62 @@ _SITUATION = re.compile(
 #: Options asked bare, as a clause of their own ("...keeps shutting down, repair or upgrade?"),
 #: not at the end of a request ("can I move it to Saturday or Sunday?").
 _OPTIONS_QUESTION = re.compile(
-    r"(?:^|[,:;.!?\u2014]|\s-) ?(?:[\w'-]+ ){1,3}(?:or|ou|vs|versus) (?!(?:not|no|nao|non|pas|"
-    r"should|do|does|must|can|shall|will|is|are|je|dois|debo|devo)\b)[\w'-]+(?: [\w'-]+){0,2} ?\?"
+    r"(?:^|[,:;.!?\u2014]|\s-) ?(?:[\w'-]+ ){1,4}(?:or|ou|vs|versus) (?!(?:not|no|nao|non|pas|"
+    r"should|do|does|must|can|shall|will|is|are|je|dois|debo|devo)\b|\d)"
+    r"[\w'-]+(?: [\w'-]+){0,2} ?\?"
+    # or the message opens on them, for a case: "sedan or minivan for 5 people and...?"
+    r"|^(?:[\w'-]+ ){0,2}[\w'-]+ (?:or|vs|versus|ou) [\w'-]+(?: [\w'-]+){0,2} (?:for|para|pour)\b"
 )
 #: Torn between options, in so many words ("j'hésite entre...", "dudo entre...").
 _DILEMMA = re.compile(
     r"\b(?:torn between|hesitating between|(?:can't|cannot|trying to) (?:decide|choose) between|"
-    r"j'hesite entre|dudo entre|indecis[oa] entre)\b"
+    r"j'hesite entre|dudo entre|indecis[oa] entre|dudando entre|hesit\w* entre|duvida entre|"
+    r"(?:n'arrive|arrive) pas a (?:choisir|me decider|decider)|no (?:me decido|consigo decidir|se "
+    r"que elegir)|nao (?:consigo|sei) (?:decidir|escolher|o que escolher)|can't make up my mind)\b"
+)
+#: The business asked for its own pick or advice: "what would you suggest for...", "which one
+#: works best for...", "¿qué nos recomendáis?", "o que me aconselham", "lequel me conseillez-vous".
+_ASK_PICK = re.compile(
+    r"\b(?:what|which|how)\b[^?.!]{0,40}?\b(?:would|do|can|could|d) (?:you|u) (?:recommend|suggest|"
+    r"advise|propose|go for|pick|choose|set up|put together|plan|organi[sz]e|arrange)\b|"
+    r"\bhow (?:should|would|do|can) (?:i|we) (?:best )?(?:prepare|plan|organi[sz]e|structure|split|"
+    r"approach|handle|deal with|choose|decide)\b|"
+    r"\bwhich\b[^?.!]{0,30}?\b(?:is|are|would be|works?|would work|suits?|would suit) (?:the )?"
+    r"(?:best|better|most suitable|ideal|more suitable)\b|"
+    r"\b(?:que|cual|cuales|qual|quais|quel\w*|lequel|laquelle|lesquel\w*)\b[^?.!]{0,40}?"
+    r"\b(?:recomienda\w*|recomendari\w*|sugier\w*|sugeri\w*|aconseja\w*|aconsejari\w*|"
+    r"recomenda\w*|sugere\w*|sugerem|aconselha\w*|conseill\w*|recommand\w*|suggere\w*|"
+    r"proposez|proponen|proponeis|propoem)\b"
+)
+#: What follows an ask for advice when the advice is logistics ("what do you recommend to bring?").
+_LOGISTICS_AFTER = re.compile(
+    r"(?: (?:me|us|nos|nous|that|que|de|to|i|we|people|one))? (?:bring|wear|pack|arriv\w*|book\w*|"
+    r"reserv\w*|print|get (?:here|there)|come|coming|pay\w*|llevar|traer|levar|trazer|apporter|"
+    r"porter|mettre|vestir|usar|llegar|chegar|arriver|reservar|reserver)\b"
+)
+#: Why something happens to the sender's own thing, or goes on despite what they do: "why does
+#: my bread come out flat?", "por qué se me caen las hojas", "pourquoi mon pain ne lève pas".
+_WHY_CASE = re.compile(
+    r"\b(?:why|how come|por que|porque e que|pourquoi|comment se fait-il)\b[^?.!]{0,60}?"
+    r"\b(?:my|our|mine|mi|mis|nuestr[oa]s?|me|meu|minha|meus|minhas|nosso|nossa|mon|ma|mes|notre|"
+    r"keeps?|kept|still|even though|although|despite|aunque|sigue|embora|mesmo|continua|alors que|"
+    r"malgre|toujours|(?:you|u) (?:sold|installed|fitted|fixed|repaired|made|gave|delivered))\b"
+)
+#: Two things set side by side: "the difference between", "compared with", "vs".
+_COMPARE = re.compile(
+    r"\b(?:differences? between|diferencias? (?:hay |existe |tiene )?entre|"
+    r"diferencas? (?:ha |existe |tem )?entre|differences? (?:y a-t-il |il y a )?entre|"
+    r"(?:do|does) (?:\w+ ){1,5}differ|se diferencian|se distinguent|"
+    r"compared? (?:to|with)|comparad[oa]s? (?:con|com|a)|em comparacao com|"
+    r"en comparaison (?:de|avec)|"
+    r"compare|comparing|comparar|comparer|vs|versus)\b"
+)
+#: Advice for the sender's level: a beginner, "for my level", "never done it".
+_LEVEL = re.compile(
+    r"\b(?:beginners?|novices?|first[- ]timers?|(?:my|our) level|starting out|never (?:done|tried|"
+    r"played|ridden|skied|surfed|climbed|dived)|principiantes?|novat[oa]s?|iniciantes?|"
+    r"(?:mi|nuestro|meu|nosso) nivel|empezando|a comecar|debutant\w*|(?:mon|notre) niveau|"
+    r"nunca (?:he|hice|fiz|hicimos|fizemos)|jamais (?:fait|pratique|joue))\b"
 )
 #: Whether something is worth its cost: a judgement on the sender's case, unless what might be
 #: worth it is booking or coming early ("is it worth booking ahead?" is an FAQ).
@@ -213,13 +280,17 @@ _PLAN_HELP = re.compile(
 _CONSTRAINTS = (
     re.compile(
         r"€|\$|£|\b(?:eur|euros?|budget|presupuesto|orcamento|reais|max|maximum|at most|"
-        r"up to|no more than|under \d|less than|maximo|moins de|(?:hasta|ate|jusqu'a) \d)\b"
+        r"up to|no more than|under \d|less than|maximo|moins de|(?:hasta|ate|jusqu'a) \d|"
+        r"\d+ ?(?:each|a head|per head|per person|pp|por persona|por cabeza|por pessoa|"
+        r"par personne|par tete))\b"
     ),
     _PEOPLE,
     re.compile(
         r"\b\d+ ?(?:km|kms|miles|min|mins|minutes|hours?|hrs?|days?|dias|jours|weeks|"
         r"years? old|yo|anos|ans)\b|\baged? \d|\b(?:two|three|four|five|dos|tres|dois|"
-        r"deux|trois) (?:days|dias|jours|weeks|semanas|semaines)\b"
+        r"deux|trois) (?:days|dias|jours|weeks|semanas|semaines)\b|\b(?:half a day|a weekend|"
+        r"the weekend|fin de semana|fim de semana|week-end|an afternoon|a morning|a week|"
+        r"una semana|uma semana|une semaine|a fortnight|overnight)\b"
     ),
     re.compile(
         r"\b(?:without|no car|can't|cannot|allergic|allergy|vegan|vegetarian|gluten|"
@@ -278,7 +349,9 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
     def add(name: str, weight: float) -> None:
         reasons.append((name, weight))
 
-    if words > 40:
+    if words > 22 and _one_short_question(text):
+        pass  # a chatty message around one short question: its length is not the question's
+    elif words > 40:
         add("long", 0.5)
     elif words > 22:
         add("longish", 0.3)
@@ -303,9 +376,23 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
         add("scenario", 0.25)
     # A judgement cue weighs 0.3, never enough alone ("what should I bring?"): it becomes complex
     # when it is about a choice between options or about the sender's own case.
-    choice = _DILEMMA.search(folded) is not None or _is_choice(folded, cues)
+    dilemma = _DILEMMA.search(folded) is not None
+    choice = dilemma or _is_choice(folded, cues)
     if choice:
         add("choice", 0.3)
+    if dilemma:
+        add("dilemma", 0.2)
+    asks_pick = any(
+        not _LOGISTICS_AFTER.match(folded, found.end()) for found in _ASK_PICK.finditer(folded)
+    )
+    if asks_pick:
+        add("asks_advice", 0.25)
+    if _WHY_CASE.search(folded):
+        add("why_case", 0.25)
+    if _COMPARE.search(folded):
+        add("comparison", 0.25)
+    if (cues or asks_pick) and _LEVEL.search(folded):
+        add("for_level", 0.25)
     situation = len(_SITUATION.findall(folded))
     constraints = [pattern.search(folded) is not None for pattern in _CONSTRAINTS]
     if not cues and not choice and _OPTIONS_QUESTION.search(folded):
@@ -354,6 +441,19 @@ def _is_choice(folded: str, cues: list[re.Match[str]]) -> bool:
         _PICK.search(folded, after)
         or _COMPARATIVE.search(folded, after, _sentence_end(folded, after))
     )
+
+
+#: A question of at most this many words, alone in a long message, is read as the whole request.
+SHORT_QUESTION_WORDS = 14
+
+
+def _one_short_question(text: str) -> bool:
+    """Whether `text` asks exactly one question, in one short sentence (the rest is chat)."""
+    if text.count("?") != 1:
+        return False
+    mark = text.index("?")
+    start = max(text.rfind(stop, 0, mark) for stop in ".!\n:;")
+    return len(text[start + 1 : mark].split()) <= SHORT_QUESTION_WORDS
 
 
 def _sentence_end(text: str, start: int) -> int:
