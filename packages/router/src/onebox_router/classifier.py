@@ -36,7 +36,8 @@ _REASONING = re.compile(
     r"strategy|calculate|estimate|figure out|work out|works out|do the math|do the maths|"
     r"put together|come to|total cost|budget|itinerary|quote|day[- ]by[- ]day|"
     # judgement on a situation or a choice (never enough alone: see _text_reasons)
-    r"is (?:it|this|that) (?:still |really )?(?:normal|worth|wise|a good idea|advisable)|"
+    r"is (?:it|this|that) (?:still |really )?(?:normal|expected|usual|worth|wise|a good idea|"
+    r"advisable)|"
     r"worth \w+ing|"
     r"(?:makes?|making) (?:more )?sense|(?:tiene|tendria|faz|faria) (?:mas|mais) sentido|"
     r"(?:a|aurait) plus de sens|smarter|smartest|wisest|most sensible|most economical|"
@@ -44,6 +45,23 @@ _REASONING = re.compile(
     r"investment|difference|wait)|differ|differs|diferencia|diferenca|difieren|diferem|pourquoi|"
     r"what do you think|in your opinion|(?:honest|your|professional) opinion|weigh up|"
     r"what could (?:be|cause)|what(?:'s| is) causing|"
+    r"do you think|would you say|in your experience|thoughts|ideas?|ideias?|idees?|tips|"
+    r"most (?:practical|economical|suitable|sensible|cost-effective)|more practical|"
+    r"(?:la|le) plus (?:economique|pratique|adapte\w*|simple|interessant\w*)|"
+    r"mais (?:indicad[oa]|em conta|adequad[oa]|pratic[oa]|economic[oa])|"
+    r"mas (?:a cuenta|indicad[oa]|adecuad[oa]|practic[oa]|economic[oa])|"
+    r"too (?:hard|difficult|easy|advanced|much|intense|demanding|heavy) for (?:me|us|my|him|her|"
+    r"them)|trop (?:dur|difficile|facile|intense) pour|demasiado (?:dificil|facil|intens[oa]) para|"
+    r"what (?:do|should) (?:i|we) (?:need to )?(?:consider|think about|keep in mind|watch out for)|"
+    r"what (?:can|could) you do\b|inquiet\w*|worr(?:y|ied|ying)|preocup\w*|"
+    r"sugest\w*|sugerencia\w*|suggestions?|consejos?|conselhos?|conseils?|dicas?|"
+    r"should (?:my|our|he|she|they)|what went wrong|(?:help me|help us) understand|"
+    r"walk (?:me|us) through|best (?:time|season|month|option|choice|approach)|"
+    r"is (?:it|that|this) (?:safe|realistic|feasible|doable|enough|too \w+)|"
+    r"could (?:the|my|it|this|that|our|your) [^?.!]{0,30}?be (?:the )?(?:problem|cause|reason|"
+    r"issue|culprit)|how (?:many|much)(?: \w+){0,4} (?:would|will|do|should|must) (?:i|we) "
+    r"(?:need|buy|order|get)|cuant[oa]s? \w+ (?:necesito|necesitamos|hacen falta|harian falta)|"
+    r"quant[oa]s? \w+ (?:preciso|precisamos)|combien de \w+ (?:faut-il|me faut-il|dois-je)|"
     r"what(?:'s| is) wrong|could it be|best way to|would you (?:go for|go with|pick|choose|prefer)|"
     r"(?:would|will|could|might) (?:\w+ )?suit|suits? (?:me|us)|any (?:ideas|tips|suggestions)|"
     r"what are the chances|how likely|would (?:a|an|the|it|this|that|some|more)(?: \w+){0,2} help|"
@@ -56,7 +74,7 @@ _REASONING = re.compile(
     # es / pt / fr
     r"por que|porque|recomienda\w*|recomenda\w*|recommande\w*|conseill\w*|aconseja\w*|"
     r"aconselha\w*|sugier\w*|sugere\w*|suggere\w*|comparar|comparer|mejor|melhor|"
-    r"meilleur|presupuesto|orcamento|quanto fica|cuanto sale|combien au total|"
+    r"meilleur\w*|presupuesto|orcamento|quanto fica|cuanto sale|combien au total|"
     r"vale la pena|vale a pena|merece la pena|ca vaut|me conviene|conviene mas|compensa|"
     r"es normal|e normal|c'est normal|est-ce normal|deberia|debo|debe|devo|deve|deveria|"
     r"dois-je|doit|devrais-je|devrait|vaut mieux|vaut-il mieux|mieux vaut|que harias|"
@@ -74,7 +92,7 @@ _COMPARISON = re.compile(
     r"\b(?:cheaper|cheapest|more|less|fewer|than|total|sum|altogether|combined|per|each|"
     r"discount|percent|difference|multiply|divide|budget|including|incl|with delivery|"
     r"mas barat\w*|mais barat\w*|moins cher\w*)\b"
-    r"|%|\+|\*|=",
+    r"|%|\+|\*|=|\d ?x ?\d+(?:[.,]\d+)? ?(?:m|cm|mm|ft|in|metres|meters|metros|metres)\b",
 )
 _NUMBER = re.compile(
     r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
@@ -83,7 +101,7 @@ _NUMBER = re.compile(
 _CONDITIONAL = re.compile(
     r"(?<!know )(?<!wondering )(?<!wonder )(?<!ask )(?<!check )(?<!see )(?<!saber )(?<!savoir )"
     r"(?<!sei )(?<!sais )(?<!sabe )(?<!sabes )(?<!saiba )(?<!demander )(?<!perguntar )"
-    r"(?<!preguntar )"
+    r"(?<!preguntar )(?<!pour )(?<!de )"
     r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b"
     r"(?! (?:puede|pueden|admite\w*|acepta\w*|permite\w*|necesita\w*|cobra\w*|paga\w*|incluye\w*|"
     r"hace|abre|cierra|ofrece\w*|vende\w*|requiere\w*)\b)"
@@ -150,7 +168,7 @@ _COMPARATIVE = re.compile(
 )
 #: "should I" before a thing to bring or wear, or a time to come: logistics, not judgement.
 _LOGISTICS = re.compile(
-    r" (?:(?:need|have) to )?(?:bring|wear|pack|arrive|come|print|show up|pay|"
+    r" (?:(?:need|have) to |to )?(?:bring|wear|pack|arrive|come|print|show up|pay|"
     r"llevar|traer|levar|trazer|apporter|porter|venir|vir)\b"
 )
 #: The sender describes their own situation: "I have...", "my phone keeps...", "tengo...".
@@ -167,7 +185,21 @@ _SITUATION = re.compile(
     r"flicker|click)s?|kept|broke|cracked|fell|died|dies|started|stopped)\b|"
     r"it (?:keeps|kept|started|stopped|hurts|aches|looks|feels|makes|won't|doesn't|broke|fell|"
     r"died|dies|overheats|drains|freezes|crashes|leaks|flickers)\b|"
-    r"we(?:'re| are| have|'ve) |our \w+ (?:is|has|keeps|was)\b|"
+    r"we(?:'re| are| have|'ve) |"
+    r"(?:i|we) (?:was|were|tried|lost|forgot|missed|did|noticed)\b|"
+    r"\bfor (?:a|an|my|our) (?:[\w-]+ ){0,3}(?:that|who|which) |"
+    r"(?<!do )(?<!will )(?:i|we) (?:need|have) to be\b|\w+ing again\b|"
+    r"(?:you|u) (?:replaced|fixed|repaired|installed|sold|fitted|serviced|did|made|delivered|"
+    r"changed|cut|dyed)\b|"
+    r"our (?!(?:booking|reservation|order|appointment|room)\b)(?:[\w-]+ (?:[\w-]+ )?)?(?:is|are|"
+    r"was|were|has|have|had|keeps?|wants?|needs?|loves?|hates?|gets?|can't|won't|doesn't)\b|"
+    r"my (?!(?:booking|reservation|order|appointment|room)\b)(?:[\w-]+ (?:[\w-]+ )?)?(?:wants?|"
+    r"needs?|loves?|hates?|refuses?)\b|"
+    r"devons etre|on doit etre|(?:tenemos|temos) (?:que|de) estar|"
+    r"(?:even though|although|aunque|embora|alors que|bien que) |"
+    r"\bif (?:i|we|my|our|she|he|they|i'm|we're|she's|he's|they're)\b|"
+    r"\bsi (?:je|j'|nous|on|mon|ma|mes|notre|nos|il|elle|mi|mis|nuestr\w+|\w+o)\b|"
+    r"\bse (?:eu|nos|o meu|a minha|os meus|as minhas)\b|"
     r"since (?:last|yesterday|\d)|\w+ (?:days|weeks|months|years) ago\b|"
     r"(?:tengo|tenemos) (?!que|una reserva|un pedido|cita)|tuve |estoy (?!en |a |aqui)|sufro |"
     r"me duele|"
@@ -186,7 +218,7 @@ _SITUATION = re.compile(
 #: Options asked bare, as a clause of their own ("...keeps shutting down, repair or upgrade?"),
 #: not at the end of a request ("can I move it to Saturday or Sunday?").
 _OPTIONS_QUESTION = re.compile(
-    r"(?:^|[,:;.!?\u2014]|\s-) ?(?:[\w'-]+ ){1,4}(?:or|ou|vs|versus) (?!(?:not|no|nao|non|pas|"
+    r"(?:^|[,:;.!?\u2014]|\s-) ?(?:[\w'-]+,? ){1,4}(?:or|ou|vs|versus) (?!(?:not|no|nao|non|pas|"
     r"should|do|does|must|can|shall|will|is|are|je|dois|debo|devo)\b|\d)"
     r"[\w'-]+(?: [\w'-]+){0,2} ?\?"
     # or the message opens on them, for a case: "sedan or minivan for 5 people and...?"
@@ -197,17 +229,35 @@ _DILEMMA = re.compile(
     r"\b(?:torn between|hesitating between|(?:can't|cannot|trying to) (?:decide|choose) between|"
     r"j'hesite entre|dudo entre|indecis[oa] entre|dudando entre|hesit\w* entre|duvida entre|"
     r"(?:n'arrive|arrive) pas a (?:choisir|me decider|decider)|no (?:me decido|consigo decidir|se "
-    r"que elegir)|nao (?:consigo|sei) (?:decidir|escolher|o que escolher)|can't make up my mind)\b"
+    r"que elegir)|nao (?:consigo|sei) (?:decidir|escolher|o que escolher)|can't make up my mind|"
+    r"(?:choose|choosing|decide|deciding|pick|picking|elijo|elegir|escoger|escojo|escolho|"
+    r"escolher|choisir|choisis|decider|decidir) (?:\w+ )?(?:between|entre))\b"
 )
 #: The business asked for its own pick or advice: "what would you suggest for...", "which one
 #: works best for...", "¿qué nos recomendáis?", "o que me aconselham", "lequel me conseillez-vous".
 _ASK_PICK = re.compile(
     r"\b(?:what|which|how)\b[^?.!]{0,40}?\b(?:would|do|can|could|d) (?:you|u) (?:recommend|suggest|"
     r"advise|propose|go for|pick|choose|set up|put together|plan|organi[sz]e|arrange)\b|"
-    r"\bhow (?:should|would|do|can) (?:i|we) (?:best )?(?:prepare|plan|organi[sz]e|structure|split|"
-    r"approach|handle|deal with|choose|decide)\b|"
-    r"\bwhich\b[^?.!]{0,30}?\b(?:is|are|would be|works?|would work|suits?|would suit) (?:the )?"
-    r"(?:best|better|most suitable|ideal|more suitable)\b|"
+    r"\bhow (?:should|could|can|would) (?:i|we) (?:best )?(?!(?:get|go|reach|contact|find|book|"
+    r"pay|cancel|reserve|sign|register|apply|order|buy|park|change|access|log|join|call|email|"
+    r"check|arrive|come|collect|pick|return|send|use)\b)\w+|"
+    r"\b(?:como|comment) (?:devo|deberia|debo|dois-je|devrais-je|elijo|escolho|choisir|escolher|"
+    r"elegir)\b|"
+    r"\bwhich\b[^?.!]{0,40}?\b(?:best|better|most suitable|ideal|more suitable)\b|"
+    r"\b(?:any|some|your) (?:advice|ideas|tips|suggestions|recommendations|thoughts)\b|"
+    r"\bwhat (?:do|should) (?:i|we) (?:need to )?(?:consider|think about|keep in mind|watch out "
+    r"for)\b|\b(?:what|which)(?: [\w-]+){1,3} would (?:survive|work|help|suit|grow|last|cope|"
+    r"handle|fit|be (?:best|better|ideal|right|enough))\b|"
+    r"\b(?:what|which|where|how)\b[^?.!]{0,40}?\bwould (?:you|u) (?!(?:charge|cost|need|like|"
+    r"accept|take)\b)\w+|\b(?:my|our) best (?:option|bet|choice)|"
+    r"\b(?:como|comment) (?:lo |la |le |les |nos |nous |o |a )?\w+(?:riais|rian|riam|riez)\b|"
+    r"\bhelp\w* (?:me |us )?(?:with|on) (?:a|an|our|my|the) (?:[\w-]+ ){0,3}(?:trip|itinerary|"
+    r"holiday|vacation|party|event|wedding|menu|plan|routine|project|renovation)\b|"
+    r"\b(?:looking for|need|want|would like|i'd like|i'd love) (?:some |your )?(?:advice|"
+    r"recommendations?|suggestions?|ideas)\b|\bthoughts\?|"
+    r"\b(?:alguna|algun|alguma|algum) (?:idea|ideia|sugerencia|sugestao|recomendacion|"
+    r"recomendacao|consejo|conselho|dica)|\b(?:des|une) (?:idees?|suggestions?)\b|"
+    r"\b(?:un|des) conseils?\b|"
     r"\b(?:que|cual|cuales|qual|quais|quel\w*|lequel|laquelle|lesquel\w*)\b[^?.!]{0,40}?"
     r"\b(?:recomienda\w*|recomendari\w*|sugier\w*|sugeri\w*|aconseja\w*|aconsejari\w*|"
     r"recomenda\w*|sugere\w*|sugerem|aconselha\w*|conseill\w*|recommand\w*|suggere\w*|"
@@ -218,6 +268,16 @@ _LOGISTICS_AFTER = re.compile(
     r"(?: (?:me|us|nos|nous|that|que|de|to|i|we|people|one))? (?:bring|wear|pack|arriv\w*|book\w*|"
     r"reserv\w*|print|get (?:here|there)|come|coming|pay\w*|llevar|traer|levar|trazer|apporter|"
     r"porter|mettre|vestir|usar|llegar|chegar|arriver|reservar|reserver)\b"
+    r"|(?: on| for| about| sobre| para| pour)? (?:parking|getting (?:here|there)|directions|"
+    r"se garer|aparcar|estacionar)\b"
+)
+#: Options that are ways to reach the business ("book online or by phone?"): logistics.
+_CHANNEL_OPTIONS = re.compile(
+    r"\b(?:online|phone|email|e-mail|call|whatsapp|in person|llamar|escribir|telefono|correo|"
+    r"ligar|telefone|mensagem|appeler|telephone|courriel|en ligne|sur place) (?:or|o|ou) "
+    r"(?:by |por |par |via )?(?:online|phone|email|e-mail|call|text|whatsapp|in person|llamar|"
+    r"escribir|telefono|correo|ligar|telefone|mensagem|appeler|telephone|courriel|en ligne|"
+    r"sur place|the website|the app)\b"
 )
 #: Why something happens to the sender's own thing, or goes on despite what they do: "why does
 #: my bread come out flat?", "por qué se me caen las hojas", "pourquoi mon pain ne lève pas".
@@ -243,6 +303,22 @@ _LEVEL = re.compile(
     r"(?:mi|nuestro|meu|nosso) nivel|empezando|a comecar|debutant\w*|(?:mon|notre) niveau|"
     r"nunca (?:he|hice|fiz|hicimos|fizemos)|jamais (?:fait|pratique|joue))\b"
 )
+#: The figures of a case: a distance, an age, a number of days or weeks (minutes and hours are
+#: logistics: "is it better to arrive 10 minutes early?").
+_CASE_FIGURES = re.compile(
+    r"\b\d+[ -]?(?:km|kms|miles|days?|dias|jours|weeks|semanas|semaines|months|meses|mois|"
+    r"years? old|yo|anos|ans|-year-old|-month-old)\b|\baged? \d|\b(?:two|three|four|five|dos|"
+    r"tres|dois|deux|trois) (?:days|dias|jours|weeks|semanas|semaines)\b|\b(?:half a day|a weekend|"
+    r"fin de semana|fim de semana|week-end|a week|una semana|uma semana|une semaine|a fortnight)\b"
+)
+#: Which thing for a purpose or a person ("quel vélo pour aller au travail", "which boots for
+#: someone who..."): a selection to make for the sender's case.
+_WHICH_FOR = re.compile(
+    r"\b(?:which|what|quel|quelle|quels|quelles|qual|quais|que|cual|cuales)(?: [\w'-]+){1,5} "
+    r"(?:for (?:going|getting|commuting|riding|daily|everyday|someone|somebody|my|our|a \w+ who)|"
+    r"para (?:ir|usar|uso|alguien|alguem|quem|mi|mis|nuestr\w+|o meu|a minha)|"
+    r"pour (?:aller|faire|utiliser|un usage|quelqu'un|mon|ma|mes|notre|nos))\b"
+)
 #: Whether something is worth its cost: a judgement on the sender's case, unless what might be
 #: worth it is booking or coming early ("is it worth booking ahead?" is an FAQ).
 _WORTH = re.compile(
@@ -260,7 +336,8 @@ _REQUEST = re.compile(
 _FOR_A_CASE = re.compile(
     r"\b(?:(?:recommend\w*|suggest\w*|advise|best|better|ideal|right|good|suitable|idea|compar\w*|"
     r"recomiend\w*|recomend\w*|aconsej\w*|aconselh\w*|sugier\w*|suger\w*|mejor|melhor|"
-    r"conseill\w*|recommand\w*|meilleur\w*|mieux|adapte\w*)\b[^?.!]{0,40}?"
+    r"conseill\w*|recommand\w*|meilleur\w*|mieux|adapte\w*|indicad[oa]|adecuad[oa]|"
+    r"adequad[oa]|apropiad[oa]|apropriad[oa]|appropriate)\b[^?.!]{0,40}?"
     r"\b(?:for (?:me|us|my|our|someone|somebody|people with|anyone|a family|a couple|a group|"
     r"an? [\w-]+(?: \w+)? (?:who|with)|\w+ who)|"
     r"para (?:mi|nosotros|nosotras|alguien|una persona|mim|nos|"
@@ -280,7 +357,7 @@ _PLAN_HELP = re.compile(
 _CONSTRAINTS = (
     re.compile(
         r"€|\$|£|\b(?:eur|euros?|budget|presupuesto|orcamento|reais|max|maximum|at most|"
-        r"up to|no more than|under \d|less than|maximo|moins de|(?:hasta|ate|jusqu'a) \d|"
+        r"up to|no more than|under \d+|less than|maximo|moins de|(?:hasta|ate|jusqu'a) \d+|"
         r"\d+ ?(?:each|a head|per head|per person|pp|por persona|por cabeza|por pessoa|"
         r"par personne|par tete))\b"
     ),
@@ -290,7 +367,7 @@ _CONSTRAINTS = (
         r"years? old|yo|anos|ans)\b|\baged? \d|\b(?:two|three|four|five|dos|tres|dois|"
         r"deux|trois) (?:days|dias|jours|weeks|semanas|semaines)\b|\b(?:half a day|a weekend|"
         r"the weekend|fin de semana|fim de semana|week-end|an afternoon|a morning|a week|"
-        r"una semana|uma semana|une semaine|a fortnight|overnight)\b"
+        r"una semana|uma semana|une semaine|a fortnight)\b"
     ),
     re.compile(
         r"\b(?:without|no car|can't|cannot|allergic|allergy|vegan|vegetarian|gluten|"
@@ -358,8 +435,16 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
     questions = text.count("?")
     if questions >= 2:
         add("questions", min(0.15 * questions, 0.45))
-    # "should I bring / wear / arrive..." asks for logistics, not for a judgement.
-    cues = [cue for cue in _REASONING.finditer(folded) if not _LOGISTICS.match(folded, cue.end())]
+    # "should I bring / wear / arrive..." asks for logistics, not for a judgement, unless the
+    # sender tells their case and weighs it against another course ("should we bring him in or
+    # wait a few days?").
+    situation = len(_SITUATION.findall(folded))
+    cues = [
+        cue
+        for cue in _REASONING.finditer(folded)
+        if not _LOGISTICS.match(folded, cue.end())
+        or (situation and _ALTERNATIVE.search(folded, cue.end(), _sentence_end(folded, cue.end())))
+    ]
     if cues:
         add("reasoning", min(0.3 * len(cues), 0.6))
     if _NUMBER.search(folded) and _COMPARISON.search(folded):
@@ -377,7 +462,7 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
     # A judgement cue weighs 0.3, never enough alone ("what should I bring?"): it becomes complex
     # when it is about a choice between options or about the sender's own case.
     dilemma = _DILEMMA.search(folded) is not None
-    choice = dilemma or _is_choice(folded, cues)
+    choice = dilemma or (_is_choice(folded, cues) and not _CHANNEL_OPTIONS.search(folded))
     if choice:
         add("choice", 0.3)
     if dilemma:
@@ -391,9 +476,12 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
         add("why_case", 0.25)
     if _COMPARE.search(folded):
         add("comparison", 0.25)
-    if (cues or asks_pick) and _LEVEL.search(folded):
+    selection = _WHICH_FOR.search(folded) is not None
+    if selection:
+        add("selection", 0.3)
+    asks = bool(cues) or asks_pick or selection
+    if asks and _LEVEL.search(folded):
         add("for_level", 0.25)
-    situation = len(_SITUATION.findall(folded))
     constraints = [pattern.search(folded) is not None for pattern in _CONSTRAINTS]
     if not cues and not choice and _OPTIONS_QUESTION.search(folded):
         # Options to weigh for a case told in the message, with no cue word: "my laptop keeps
@@ -404,7 +492,7 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
         elif constraints[0] or constraints[1] or constraints[2]:
             add("choice", 0.3)
             add("case_details", 0.25)
-    elif cues and situation:
+    elif asks and situation:
         add("own_case", 0.25)
     elif situation >= 2 and words > 22 and "?" in text and not _REQUEST.search(folded):
         add("own_story", 0.25)
@@ -416,8 +504,10 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
         add("plan_help", 0.5)
     if sum(constraints) >= 3:
         add("constraints", 0.3)
-    elif cues and constraints[0]:
+    elif asks and constraints[0]:
         add("budget", 0.25)  # a judgement within a budget or a limit
+    elif asks and not situation and (constraints[1] or _CASE_FIGURES.search(folded)):
+        add("case_details", 0.25)  # a judgement for so many people, km, days or years
     return tuple(reasons)
 
 
