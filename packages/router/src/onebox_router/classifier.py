@@ -50,7 +50,6 @@ _REASONING = re.compile(
     r"(?:o )?que pode ser|que puede ser|qu'est-ce que (?:ca|ce) (?:peut|pourrait) etre|"
     r"what (?:could|might|can) (?:it|that|this) be|acham que|achas que|creeis que|creen que|"
     r"crees que|vous pensez|tu penses|en pensez|que opinas|que opinais|opinion|"
-    r"not sure (?:if|whether)|no se si|nao sei se|je ne sais pas si|i don't know (?:if|whether)|"
     r"raisonnable|razonable|razoavel|reasonable|realistic|realiste|realista|"
     r"more practical|fastest|quickest|easiest|safest|least expensive|wdyt|any recs|recs\?|"
     r"(?:is|will|would|be) (?!\d+ ?(?:euros?|eur|dollars|pounds)\b)[^?.!]{0,30}?enough "
@@ -112,7 +111,7 @@ _NUMBER = re.compile(
 _CONDITIONAL = re.compile(
     r"(?<!know )(?<!wondering )(?<!wonder )(?<!ask )(?<!check )(?<!see )(?<!saber )(?<!savoir )"
     r"(?<!sei )(?<!sais )(?<!sabe )(?<!sabes )(?<!saiba )(?<!demander )(?<!perguntar )"
-    r"(?<!preguntar )(?<!pour )(?<!de )"
+    r"(?<!preguntar )(?<!pour )(?<!de )(?<!no se )(?<!not sure )"
     r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b"
     r"(?! (?:puede|pueden|admite\w*|acepta\w*|permite\w*|necesita\w*|cobra\w*|paga\w*|incluye\w*|"
     r"hace|abre|cierra|ofrece\w*|vende\w*|requiere\w*)\b)"
@@ -247,6 +246,12 @@ _DILEMMA = re.compile(
     r"que elegir)|nao (?:consigo|sei) (?:decidir|escolher|o que escolher)|can't make up my mind|"
     r"(?:choose|choosing|decide|deciding|pick|picking|elijo|elegir|escoger|escojo|escolho|"
     r"escolher|choisir|choisis|decider|decidir) (?:\w+ )?(?:between|entre))\b"
+)
+#: Not sure which of two ("no sé si el familiar o el individual..."): a dilemma when options
+#: follow in the sentence; alone it is a polite question ("no sé si abrís el domingo").
+_NOT_SURE = re.compile(
+    r"\b(?:not sure (?:if|whether)|no se si|nao sei se|je ne sais pas si|"
+    r"i don't know (?:if|whether)|i can't tell (?:if|whether|which))\b"
 )
 #: The business asked for its own pick or advice: "what would you suggest for...", "which one
 #: works best for...", "¿qué nos recomendáis?", "o que me aconselham", "lequel me conseillez-vous".
@@ -486,7 +491,10 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
         add("scenario", 0.25)
     # A judgement cue weighs 0.3, never enough alone ("what should I bring?"): it becomes complex
     # when it is about a choice between options or about the sender's own case.
-    dilemma = _DILEMMA.search(folded) is not None
+    unsure = _NOT_SURE.search(folded)
+    dilemma = _DILEMMA.search(folded) is not None or bool(
+        unsure and _ALTERNATIVE.search(folded, unsure.end(), _sentence_end(folded, unsure.end()))
+    )
     choice = dilemma or (_is_choice(folded, cues) and not _CHANNEL_OPTIONS.search(folded))
     if choice:
         add("choice", 0.3)
