@@ -51,6 +51,9 @@ _REASONING = re.compile(
     r"what (?:could|might|can) (?:it|that|this) be|acham que|achas que|creeis que|creen que|"
     r"crees que|vous pensez|tu penses|en pensez|que opinas|que opinais|opinion|"
     r"raisonnable|razonable|razoavel|reasonable|realistic|realiste|realista|"
+    r"where (?:do|should|can) (?:i|we) (?:start|begin)|por donde (?:empiezo|empezamos|empiezo)|"
+    r"por onde (?:comeco|comecamos)|par ou commencer|(?:your|a|an|expert|professional) "
+    r"(?:\w+'s )?view|second opinion|what (?:else )?(?:can|could) (?:i|we) try|"
     r"more practical|fastest|quickest|easiest|safest|least expensive|wdyt|any recs|recs\?|"
     r"(?:is|will|would|be) (?!\d+ ?(?:euros?|eur|dollars|pounds)\b)[^?.!]{0,30}?enough "
     r"(?:for|to)|suficiente para|assez pour|"
@@ -124,6 +127,7 @@ _MULTI_STEP = re.compile(
 #: Judgement about the sender's own body, health or safety: a careful answer, never a canned one.
 _SENSITIVE = re.compile(
     r"\b(?:pain|bleeding|allerg\w*|pregnan\w*|medication|symptoms?|lawyer|legal|"
+    r"blood pressure|diabet\w*|asthma\w*|epilep\w*|heart condition|"
     # an emergency, not the service of that name ("do you take emergency appointments?")
     r"emergency(?! (?:appointments?|slots?|service|number|line|contact|visits?|call-?outs?|"
     r"repairs?|hours|cover)\b)|"
@@ -145,7 +149,9 @@ _PEOPLE = re.compile(
     r"\b(?:\d+|two|three|four|five|six|ten|twelve|twenty|thirty|forty|fifty|dos|tres|"
     r"cuatro|cinco|seis|diez|dois|duas|quatro|dez|deux|trois|quatre|cinq|dix)\s?"
     r"(?:people|persons|ppl|pax|guests|adults|kids|children|pessoas|personas|personnes|"
-    r"families|familias|familles|couples|parejas|casais|"
+    r"families|familias|familles|couples|parejas|casais|staff|employees|colleagues|students|"
+    r"participants|members|empleados|colegas|alumnos|funcionarios|colaboradores|alunos|"
+    r"salaries|collegues|eleves|invites|invitados|convidados|"
     r"adultos|adultes|ninos|criancas|enfants|times a week|times per week|"
     r"x/week|x a week|x per week|nights|noches|noites|nuits|days|dias|jours|weeks|semanas|"
     r"semaines|months|"
@@ -211,6 +217,7 @@ _SITUATION = re.compile(
     r"vous (?:m'|nous )?avez (?:repare|installe|change|vendu|monte|coupe|fait|livre)\b|"
     r"(?:tenemos|temos) (?:que|de) estar|"
     r"(?:even though|although|aunque|embora|alors que|bien que) |"
+    r"since (?:we|i|my|our|the) |given (?:that|the|my|our|it)\b|i'm \d+(?:,| and| years)|"
     r"\bif (?:i|we|my|our|she|he|they|i'm|we're|she's|he's|they're)\b|"
     r"\bsi (?:je|j'|nous|on|mon|ma|mes|notre|nos|il|elle|mi|mis|nuestr\w+|\w+o)\b|"
     r"\bse (?:eu|nos|o meu|a minha|os meus|as minhas)\b|"
