@@ -11,8 +11,15 @@ weighs 0.3, never enough alone: "what should I bring?" is an FAQ. It becomes com
 makes the judgement the business's to make: a choice between options ("X or Y"), the sender's
 own situation ("my phone keeps...", "tengo..."), a particular person ("for someone who..."),
 or a request to help plan or choose; several constraints in one message, or a long account of
-the sender's situation that asks something, add weight of their own. The patterns read the
-text lowercased with its accents folded, so "qué" and "que" are one word to them.
+the sender's situation that asks something, add weight of their own.
+
+The features read the general shape of a request rather than one business's words: an ask for
+the business's own pick or advice ("what would you suggest", "¿qué nos recomendáis?"), a
+selection for a purpose ("quel vélo pour aller au travail"), why something happens to the
+sender's own thing, two things compared, a beginner's level, a dilemma; an ask with the
+sender's case (their situation, a budget, so many people, km, days or years) is complex. A
+long message around one short question is chat, not complexity. The patterns read the text
+lowercased with its accents folded, so "qué" and "que" are one word to them.
 """
 
 from __future__ import annotations
