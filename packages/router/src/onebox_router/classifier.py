@@ -119,15 +119,17 @@ _NUMBER = re.compile(
     r"dos|tres|cuatro|cinco|seis|dois|quatro|deux|trois|quatre|cinq)\b",
 )
 _CONDITIONAL = re.compile(
+    # the word first (most places fail there at once), then what may not come before it
+    r"\b(?=(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b)"
     r"(?<!know )(?<!wondering )(?<!wonder )(?<!ask )(?<!check )(?<!see )(?<!saber )(?<!savoir )"
     r"(?<!sei )(?<!sais )(?<!sabe )(?<!sabes )(?<!saiba )(?<!demander )(?<!perguntar )"
     r"(?<!preguntar )(?<!pour )(?<!de )(?<!no se )(?<!not sure )"
-    r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b"
+    r"(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b"
     r"(?! (?:puede|pueden|admite\w*|acepta\w*|permite\w*|necesita\w*|cobra\w*|paga\w*|incluye\w*|"
     r"hace|abre|cierra|ofrece\w*|vende\w*|requiere\w*)\b)"
 )
 _MULTI_STEP = re.compile(
-    r"(?<!my )(?<!our )(?<!your )(?<!the )(?<!a )\bfirst\b|"
+    r"\b(?=first\b)(?<!my )(?<!our )(?<!your )(?<!the )(?<!a )first\b|"
     r"\b(?:then|after that|finally|and also|as well as)\b|^[ \t]*\d+[.)]",
     re.M,
 )
