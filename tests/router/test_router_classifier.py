@@ -201,7 +201,95 @@ def test_accents_are_folded_before_the_patterns_read_the_text() -> None:
     assert "reasoning" in dict(with_accents.reasons)
 
 
-@pytest.mark.parametrize("unit", ["a", "1 ", "my ", "i ", "o ", "or ", "which ", "? ", "é"])
+#: (message, a feature it must show): the general shapes of a complex request, in four
+#: languages and for businesses the rules were not written on.
+SHAPES = [
+    ("What would you suggest for a first weekend in the Douro with a toddler?", "asks_advice"),
+    ("Which tent works best for two people who hike in heavy rain?", "asks_advice"),
+    ("¿Qué nos sugieres para una despedida de 10 amigas en la costa?", "asks_advice"),
+    ("O que me aconselham para uma lua de mel de dez dias nos Açores?", "asks_advice"),
+    ("Le menu dégustation ou la carte pour un dîner d'affaires, qu'est-ce que vous recommandez ?",
+     "asks_advice"),
+    ("we have 3 kids under 6 and want a quiet week in April, where would you send us?",
+     "asks_advice"),
+    ("Why does my sourdough come out flat even though I follow your recipe?", "why_case"),
+    ("¿Por qué se me caen las hojas del ficus que compré la semana pasada?", "why_case"),
+    ("Pourquoi ma machine à café fait-elle toujours du bruit depuis la réparation ?", "why_case"),
+    ("What's the difference between the standard and the deluxe cabin for a couple?",
+     "comparison"),
+    ("¿Qué diferencia hay entre el tinte permanente y el semipermanente para canas?",
+     "comparison"),
+    ("How do your two hearing aids differ for someone who eats out a lot?", "comparison"),
+    ("Quelle formule choisir pour un débutant qui veut progresser vite ?", "for_level"),
+    ("Que curso recomendam para o meu nível? Estudei inglês três anos.", "for_level"),
+    ("I'm deciding between the weekend workshop and the 6-week evening course. Thoughts?",
+     "dilemma"),
+    ("Je n'arrive pas à choisir entre le canapé en cuir et celui en tissu, lequel tient mieux ?",
+     "dilemma"),
+    ("Como é que escolho entre o plano familiar e o individual?", "dilemma"),
+    ("Não sei se o passe anual ou o mensal fica mais barato, viajo muito.", "dilemma"),
+    ("Quel vélo pour aller au travail tous les jours, 12 km avec des côtes ?", "selection"),
+    ("Is it safe to take my 8-month-old puppy on a 10 km hike?", "case_details"),
+    ("The brakes you replaced last month are squeaking again. Is that expected?", "own_case"),
+    ("Ma fille de 6 ans est timide, vous pensez que la natation lui conviendrait mieux ?",
+     "case_details"),
+    ("El coche que arreglasteis la semana pasada vuelve a hacer ruido, ¿qué puede ser?",
+     "own_case"),
+    ("Which insurance covers me best if I mostly drive at night in the city?", "own_case"),
+    ("Queremos celebrar los 50 de mi padre con 20 personas y 600 euros, ¿cómo lo montaríais?",
+     "asks_advice"),
+    ("Sedan or minivan for 5 people and 4 big suitcases on a road trip?", "case_details"),
+    ("My dog is 11 and limps after walks. Should we bring him in or wait a few days?", "choice"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "feature"), SHAPES)
+def test_the_general_shapes_of_a_complex_request_are_complex(text: str, feature: str) -> None:
+    result = Classifier().classify(conversation(text))
+    assert result.label == "complex", result.explanation
+    assert feature in dict(result.reasons), result.explanation
+
+
+#: FAQ questions worded near those shapes: one answer fits everyone.
+NEAR_SHAPES_BUT_FAQ = [
+    # a chatty message around one short question: its length is not the question's
+    "Hello, hope you're all well! My sister recommended you and said the staff are really"
+    " friendly, so I thought I'd ask here first before calling. What are your hours on holidays?",
+    "Olá! Uma amiga falou muito bem de vocês e adorei as fotos do espaço no Instagram, parabéns."
+    " Queria só saber se têm estacionamento perto.",
+    "Bonjour, nous sommes passés l'été dernier et on a adoré l'accueil, merci encore ! Petite"
+    " question : est-ce que le parking est gratuit pour les clients ?",
+    # options that are ways to reach the business, or figures that are a fact to look up
+    "Is it better to book online or by phone?",
+    "¿Es mejor llamar o escribir por WhatsApp para reservar?",
+    "Hi, I stayed with you last year and loved it, thanks for the cake. Is check-out at 11 or 12?",
+    # the service called an emergency, an indirect question, tips on logistics
+    "do you take emergency appointments on saturdays?",
+    "Queria saber se abrem no feriado.",
+    "¿Se puede pagar con tarjeta? ¿Cuánto cuesta el envío?",
+    "Do you have any tips on parking nearby?",
+    "Vous avez des conseils pour se garer près de chez vous ?",
+    # a which-question about a fact, a why about the business's own hours
+    "Which bus goes to your shop from the station?",
+    "Why are you closed on Mondays?",
+    "What's the fastest way to reach you?",
+    "How can I pay for the course?",
+    "¿Cómo puedo llegar desde la estación?",
+    "Is it better to arrive 10 minutes early?",
+]
+
+
+@pytest.mark.parametrize("text", NEAR_SHAPES_BUT_FAQ)
+def test_faq_questions_near_those_shapes_stay_simple(text: str) -> None:
+    result = Classifier().classify(conversation(text))
+    assert result.label == "simple", result.explanation
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["a", "1 ", "my ", "i ", "o ", "or ", "which ", "? ", "é", "why my ", "what would you ",
+     "how do a ", "a, ", "for a ", "como lo ", "could the a ", "is a ", "my a b "],
+)  # fmt: skip
 def test_long_repetitive_inputs_are_read_in_linear_time(unit: str) -> None:
     # A backtracking pattern would take minutes on 20 KB; the same shape gives the same reasons.
     big = Classifier().classify(conversation(unit * (20_000 // len(unit))))

@@ -11,8 +11,15 @@ weighs 0.3, never enough alone: "what should I bring?" is an FAQ. It becomes com
 makes the judgement the business's to make: a choice between options ("X or Y"), the sender's
 own situation ("my phone keeps...", "tengo..."), a particular person ("for someone who..."),
 or a request to help plan or choose; several constraints in one message, or a long account of
-the sender's situation that asks something, add weight of their own. The patterns read the
-text lowercased with its accents folded, so "qué" and "que" are one word to them.
+the sender's situation that asks something, add weight of their own.
+
+The features read the general shape of a request rather than one business's words: an ask for
+the business's own pick or advice ("what would you suggest", "¿qué nos recomendáis?"), a
+selection for a purpose ("quel vélo pour aller au travail"), why something happens to the
+sender's own thing, two things compared, a beginner's level, a dilemma; an ask with the
+sender's case (their situation, a budget, so many people, km, days or years) is complex. A
+long message around one short question is chat, not complexity. The patterns read the text
+lowercased with its accents folded, so "qué" and "que" are one word to them.
 """
 
 from __future__ import annotations
@@ -36,11 +43,45 @@ _REASONING = re.compile(
     r"strategy|calculate|estimate|figure out|work out|works out|do the math|do the maths|"
     r"put together|come to|total cost|budget|itinerary|quote|day[- ]by[- ]day|"
     # judgement on a situation or a choice (never enough alone: see _text_reasons)
-    r"is (?:it|this|that) (?:still |really )?(?:normal|worth|wise|a good idea|advisable)|"
+    r"is (?:it|this|that) (?:still |really )?(?:normal|expected|usual|worth|wise|a good idea|"
+    r"advisable)|"
     r"worth \w+ing|"
     r"(?:makes?|making) (?:more )?sense|(?:tiene|tendria|faz|faria) (?:mas|mais) sentido|"
-    r"(?:a|aurait) plus de sens|smarter|what would you do|how would you|"
-    r"what do you think|in your opinion|what could (?:be|cause)|what(?:'s| is) causing|"
+    r"(?:a|aurait) plus de sens|smarter|smartest|wisest|most sensible|most economical|"
+    r"cheapest way|what would you do|how would you|worth the (?:extra|money|price|cost|upgrade|"
+    r"investment|difference|wait)|differ|differs|diferencia|diferenca|difieren|diferem|pourquoi|"
+    r"what do you think|in your opinion|(?:honest|your|professional) opinion|weigh up|"
+    r"what could (?:be|cause)|what(?:'s| is) causing|"
+    r"do you think|would you say|in your experience|thoughts|ideas?|ideias?|idees?|tips|"
+    r"most (?:practical|economical|suitable|sensible|cost-effective|efficient|affordable)|"
+    r"(?:o )?que pode ser|que puede ser|qu'est-ce que (?:ca|ce) (?:peut|pourrait) etre|"
+    r"what (?:could|might|can) (?:it|that|this) be|acham que|achas que|creeis que|creen que|"
+    r"crees que|vous pensez|tu penses|en pensez|que opinas|que opinais|opinion|"
+    r"raisonnable|razonable|razoavel|reasonable|realistic|realiste|realista|"
+    r"where (?:do|should|can) (?:i|we) (?:start|begin)|por donde (?:empiezo|empezamos|empiezo)|"
+    r"por onde (?:comeco|comecamos)|par ou commencer|(?:your|a|an|expert|professional) "
+    r"(?:\w+'s )?view|second opinion|what (?:else )?(?:can|could) (?:i|we) try|"
+    r"more practical|fastest|quickest|easiest|safest|least expensive|wdyt|any recs|recs\?|"
+    r"(?:is|will|would|be) (?!\d+ ?(?:euros?|eur|dollars|pounds)\b)[^?.!]{0,30}?enough "
+    r"(?:for|to)|suficiente para|assez pour|"
+    r"suffisant\w* pour|chega para|basta para|would (?:it|that|this|a|an|the|\d+) [^?.!]{0,30}?"
+    r"(?:be )?(?:ok|okay|fine|suitable|too \w+) for|can (?:a|an|my|our|someone|somebody) "
+    r"[^?.!]{0,25}?(?:handle|manage|cope|keep up)|"
+    r"(?:la|le) plus (?:economique|pratique|adapte\w*|simple|interessant\w*)|"
+    r"mais (?:indicad[oa]|em conta|adequad[oa]|pratic[oa]|economic[oa])|"
+    r"mas (?:a cuenta|indicad[oa]|adecuad[oa]|practic[oa]|economic[oa])|"
+    r"too (?:hard|difficult|easy|advanced|much|intense|demanding|heavy) for (?:me|us|my|him|her|"
+    r"them)|trop (?:dur|difficile|facile|intense) pour|demasiado (?:dificil|facil|intens[oa]) para|"
+    r"what (?:do|should) (?:i|we) (?:need to )?(?:consider|think about|keep in mind|watch out for)|"
+    r"what (?:can|could) you do\b|inquiet\w*|worr(?:y|ied|ying)|preocup\w*|"
+    r"sugest\w*|sugerencia\w*|suggestions?|consejos?|conselhos?|conseils?|dicas?|"
+    r"should (?:my|our|he|she|they)|what went wrong|(?:help me|help us) understand|"
+    r"walk (?:me|us) through|best (?:time|season|month|option|choice|approach)|"
+    r"is (?:it|that|this) (?:safe|realistic|feasible|doable|enough|too \w+)|"
+    r"could (?:the|my|it|this|that|our|your) [^?.!]{0,30}?be (?:the )?(?:problem|cause|reason|"
+    r"issue|culprit)|how (?:many|much)(?: \w+){0,4} (?:would|will|do|should|must) (?:i|we) "
+    r"(?:need|buy|order|get)|cuant[oa]s? \w+ (?:necesito|necesitamos|hacen falta|harian falta)|"
+    r"quant[oa]s? \w+ (?:preciso|precisamos)|combien de \w+ (?:faut-il|me faut-il|dois-je)|"
     r"what(?:'s| is) wrong|could it be|best way to|would you (?:go for|go with|pick|choose|prefer)|"
     r"(?:would|will|could|might) (?:\w+ )?suit|suits? (?:me|us)|any (?:ideas|tips|suggestions)|"
     r"what are the chances|how likely|would (?:a|an|the|it|this|that|some|more)(?: \w+){0,2} help|"
@@ -53,7 +94,7 @@ _REASONING = re.compile(
     # es / pt / fr
     r"por que|porque|recomienda\w*|recomenda\w*|recommande\w*|conseill\w*|aconseja\w*|"
     r"aconselha\w*|sugier\w*|sugere\w*|suggere\w*|comparar|comparer|mejor|melhor|"
-    r"meilleur|presupuesto|orcamento|quanto fica|cuanto sale|combien au total|"
+    r"meilleur\w*|presupuesto|orcamento|quanto fica|cuanto sale|combien au total|"
     r"vale la pena|vale a pena|merece la pena|ca vaut|me conviene|conviene mas|compensa|"
     r"es normal|e normal|c'est normal|est-ce normal|deberia|debo|debe|devo|deve|deveria|"
     r"dois-je|doit|devrais-je|devrait|vaut mieux|vaut-il mieux|mieux vaut|que harias|"
@@ -61,29 +102,44 @@ _REASONING = re.compile(
     r"escolheriam|choisiriez|me (?:queda|quedaria) (?:mejor|bien)|"
     r"me (?:fica|ficaria) (?:melhor|bem)|m'irait|que (?:puedo|podemos) hacer|"
     r"o que (?:posso|podemos) fazer|que puis-je faire|que faire|j'hesite|tiene arreglo|"
-    r"tem (?:conserto|arranjo))\b",
+    r"tem (?:conserto|arranjo)|"
+    # fitness for a case and organising, es/pt/fr ("convendria", "convem", "organizariais")
+    r"convien\w*|convendr\w*|convem|conviendr\w*|organi[sz]\w*|planific\w*|planej\w*|"
+    r"planifi\w*|(?:which|what|cual|qual|quel\w*|lequel|laquelle) [\w' -]{0,30}?(?:to (?:choose|"
+    r"pick|go for)|elegir|escoger|escolher|choisir))\b",
 )
 _COMPARISON = re.compile(
     r"\b(?:cheaper|cheapest|more|less|fewer|than|total|sum|altogether|combined|per|each|"
     r"discount|percent|difference|multiply|divide|budget|including|incl|with delivery|"
     r"mas barat\w*|mais barat\w*|moins cher\w*)\b"
-    r"|%|\+|\*|=",
+    r"|%|\+|\*|=|\d ?x ?\d+(?:[.,]\d+)? ?(?:m|cm|mm|ft|in|metres|meters|metros|metres)\b",
 )
 _NUMBER = re.compile(
     r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|"
     r"dos|tres|cuatro|cinco|seis|dois|quatro|deux|trois|quatre|cinq)\b",
 )
 _CONDITIONAL = re.compile(
-    r"\b(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b"
+    # the word first (most places fail there at once), then what may not come before it
+    r"\b(?=(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b)"
+    r"(?<!know )(?<!wondering )(?<!wonder )(?<!ask )(?<!check )(?<!see )(?<!saber )(?<!savoir )"
+    r"(?<!sei )(?<!sais )(?<!sabe )(?<!sabes )(?<!saiba )(?<!demander )(?<!perguntar )"
+    r"(?<!preguntar )(?<!pour )(?<!de )(?<!no se )(?<!not sure )"
+    r"(?:if|unless|otherwise|in case|would it|what happens|suppose|si|se|caso)\b"
+    r"(?! (?:puede|pueden|admite\w*|acepta\w*|permite\w*|necesita\w*|cobra\w*|paga\w*|incluye\w*|"
+    r"hace|abre|cierra|ofrece\w*|vende\w*|requiere\w*)\b)"
 )
 _MULTI_STEP = re.compile(
-    r"(?<!my )(?<!our )(?<!your )(?<!the )(?<!a )\bfirst\b|"
+    r"\b(?=first\b)(?<!my )(?<!our )(?<!your )(?<!the )(?<!a )first\b|"
     r"\b(?:then|after that|finally|and also|as well as)\b|^[ \t]*\d+[.)]",
     re.M,
 )
 #: Judgement about the sender's own body, health or safety: a careful answer, never a canned one.
 _SENSITIVE = re.compile(
-    r"\b(?:pain|bleeding|allerg\w*|pregnan\w*|medication|symptoms?|emergency|lawyer|legal|"
+    r"\b(?:pain|bleeding|allerg\w*|pregnan\w*|medication|symptoms?|lawyer|legal|"
+    r"blood pressure|diabet\w*|asthma\w*|epilep\w*|heart condition|"
+    # an emergency, not the service of that name ("do you take emergency appointments?")
+    r"emergency(?! (?:appointments?|slots?|service|number|line|contact|visits?|call-?outs?|"
+    r"repairs?|hours|cover)\b)|"
     r"lawsuit|complain\w*|unacceptable|furious|disappointed|broken|damaged|never arrived|"
     r"injur\w*|surgery|herniated|osteoporosis|arthritis|condition|safe for me|ok for me|"
     r"embarazada|embarazo|gravida|gravidez|enceinte|grossesse|lesion|lesao|blessure|dolor|"
@@ -102,8 +158,12 @@ _PEOPLE = re.compile(
     r"\b(?:\d+|two|three|four|five|six|ten|twelve|twenty|thirty|forty|fifty|dos|tres|"
     r"cuatro|cinco|seis|diez|dois|duas|quatro|dez|deux|trois|quatre|cinq|dix)\s?"
     r"(?:people|persons|ppl|pax|guests|adults|kids|children|pessoas|personas|personnes|"
+    r"families|familias|familles|couples|parejas|casais|staff|employees|colleagues|students|"
+    r"participants|members|empleados|colegas|alumnos|funcionarios|colaboradores|alunos|"
+    r"salaries|collegues|eleves|invites|invitados|convidados|"
     r"adultos|adultes|ninos|criancas|enfants|times a week|times per week|"
-    r"x/week|x a week|x per week|nights|noches|noites|nuits|weeks|semanas|semaines|months|"
+    r"x/week|x a week|x per week|nights|noches|noites|nuits|days|dias|jours|weeks|semanas|"
+    r"semaines|months|"
     r"meses|mois|vezes|veces|fois|sessions|sesiones|sessoes|seances|classes|"
     r"clases|aulas|cours)\b",
 )
@@ -115,7 +175,8 @@ _ALTERNATIVE = re.compile(
     r"\b(?:or|vs|versus|ou|rather than|instead of|en vez de|en lugar de|em vez de|au lieu de|"
     r"plutot que)\b(?! (?:not|no|nao|non|pas)\b)"
     r"(?! (?:\w+ )?(?:you|ustedes|voce|voces|vcs|vous|teneis|tienen|there)\b)"
-    r"|\bo (?=(?:un|una|el|la|los|las|mejor|bien)\b|\w+(?:ar|er|ir)\b)"
+    r"|\bo (?=(?:un|una|el|la|los|las|mi|mis|su|sus|mejor|bien|solo|dos|tres|\d)\b|"
+    r"\w+(?:ar|er|ir)\b)"
 )
 #: A question that asks the business to pick ("which would you recommend?", "qual compensa?").
 _PICK = re.compile(
@@ -132,7 +193,7 @@ _COMPARATIVE = re.compile(
 )
 #: "should I" before a thing to bring or wear, or a time to come: logistics, not judgement.
 _LOGISTICS = re.compile(
-    r" (?:(?:need|have) to )?(?:bring|wear|pack|arrive|come|print|show up|pay|"
+    r" (?:(?:need|have) to |to )?(?:bring|wear|pack|arrive|come|print|show up|pay|"
     r"llevar|traer|levar|trazer|apporter|porter|venir|vir)\b"
 )
 #: The sender describes their own situation: "I have...", "my phone keeps...", "tengo...".
@@ -149,7 +210,26 @@ _SITUATION = re.compile(
     r"flicker|click)s?|kept|broke|cracked|fell|died|dies|started|stopped)\b|"
     r"it (?:keeps|kept|started|stopped|hurts|aches|looks|feels|makes|won't|doesn't|broke|fell|"
     r"died|dies|overheats|drains|freezes|crashes|leaks|flickers)\b|"
-    r"we(?:'re| are| have|'ve) |our \w+ (?:is|has|keeps|was)\b|"
+    r"we(?:'re| are| have|'ve) |"
+    r"(?:i|we) (?:was|were|tried|lost|forgot|missed|did|noticed)\b|"
+    r"\bfor (?:a|an|my|our) (?:[\w-]+ ){0,3}(?:that|who|which) |"
+    r"(?<!do )(?<!will )(?:i|we) (?:need|have) to be\b|\w+ing again\b|"
+    r"(?:you|u) (?:replaced|fixed|repaired|installed|sold|fitted|serviced|did|made|delivered|"
+    r"changed|cut|dyed)\b|"
+    r"our (?!(?:booking|reservation|order|appointment|room)\b)(?:[\w-]+ (?:[\w-]+ )?)?(?:is|are|"
+    r"was|were|has|have|had|keeps?|wants?|needs?|loves?|hates?|gets?|can't|won't|doesn't)\b|"
+    r"my (?!(?:booking|reservation|order|appointment|room)\b)(?:[\w-]+ (?:[\w-]+ )?)?(?:wants?|"
+    r"needs?|loves?|hates?|refuses?)\b|"
+    r"my (?!(?:booking|reservation|order|appointment|room|name)\b)(?:[\w-]+ )?[\w-]+ \w+s\b|"
+    r"devons etre|on doit etre|vuelve a|voltou a|volvio a|otra vez|outra vez|de novo|refait|"
+    r"a nouveau|(?:que|qu') (?:me |nos )?\w+(?:asteis|isteis|aron|ieron|aram|eram|iram)\b|"
+    r"vous (?:m'|nous )?avez (?:repare|installe|change|vendu|monte|coupe|fait|livre)\b|"
+    r"(?:tenemos|temos) (?:que|de) estar|"
+    r"(?:even though|although|aunque|embora|alors que|bien que) |"
+    r"since (?:we|i|my|our|the) |given (?:that|the|my|our|it)\b|i'm \d+(?:,| and| years)|"
+    r"\bif (?:i|we|my|our|she|he|they|i'm|we're|she's|he's|they're)\b|"
+    r"\bsi (?:je|j'|nous|on|mon|ma|mes|notre|nos|il|elle|mi|mis|nuestr\w+|\w+o)\b|"
+    r"\bse (?:eu|nos|o meu|a minha|os meus|as minhas)\b|"
     r"since (?:last|yesterday|\d)|\w+ (?:days|weeks|months|years) ago\b|"
     r"(?:tengo|tenemos) (?!que|una reserva|un pedido|cita)|tuve |estoy (?!en |a |aqui)|sufro |"
     r"me duele|"
@@ -168,13 +248,122 @@ _SITUATION = re.compile(
 #: Options asked bare, as a clause of their own ("...keeps shutting down, repair or upgrade?"),
 #: not at the end of a request ("can I move it to Saturday or Sunday?").
 _OPTIONS_QUESTION = re.compile(
-    r"(?:^|[,:;.!?\u2014]|\s-) ?(?:[\w'-]+ ){1,3}(?:or|ou|vs|versus) (?!(?:not|no|nao|non|pas|"
-    r"should|do|does|must|can|shall|will|is|are|je|dois|debo|devo)\b)[\w'-]+(?: [\w'-]+){0,2} ?\?"
+    r"(?:^|[,:;.!?\u2014]|\s-) ?(?:[\w'-]+,? ){1,4}(?:or|ou|vs|versus) (?!(?:not|no|nao|non|pas|"
+    r"should|do|does|must|can|shall|will|is|are|je|dois|debo|devo)\b|\d)"
+    r"[\w'-]+(?: [\w'-]+){0,2} ?\?"
+    # or the message opens on them, for a case: "sedan or minivan for 5 people and...?"
+    r"|^(?:[\w'-]+ ){0,2}[\w'-]+ (?:or|vs|versus|ou) [\w'-]+(?: [\w'-]+){0,2} (?:for|para|pour)\b"
 )
 #: Torn between options, in so many words ("j'hésite entre...", "dudo entre...").
 _DILEMMA = re.compile(
     r"\b(?:torn between|hesitating between|(?:can't|cannot|trying to) (?:decide|choose) between|"
-    r"j'hesite entre|dudo entre|indecis[oa] entre)\b"
+    r"j'hesite entre|dudo entre|indecis[oa] entre|dudando entre|hesit\w* entre|duvida entre|"
+    r"(?:n'arrive|arrive) pas a (?:choisir|me decider|decider)|no (?:me decido|consigo decidir|se "
+    r"que elegir)|nao (?:consigo|sei) (?:decidir|escolher|o que escolher)|can't make up my mind|"
+    r"(?:choose|choosing|decide|deciding|pick|picking|elijo|elegir|escoger|escojo|escolho|"
+    r"escolher|choisir|choisis|decider|decidir) (?:\w+ )?(?:between|entre))\b"
+)
+#: Not sure which of two ("no sé si el familiar o el individual..."): a dilemma when options
+#: follow in the sentence; alone it is a polite question ("no sé si abrís el domingo").
+_NOT_SURE = re.compile(
+    r"\b(?:not sure (?:if|whether)|no se si|nao sei se|je ne sais pas si|"
+    r"i don't know (?:if|whether)|i can't tell (?:if|whether|which))\b"
+)
+#: The business asked for its own pick or advice: "what would you suggest for...", "which one
+#: works best for...", "¿qué nos recomendáis?", "o que me aconselham", "lequel me conseillez-vous".
+_ASK_PICK = re.compile(
+    r"\b(?:what|which|how)\b[^?.!]{0,40}?\b(?:would|do|can|could|d) (?:you|u) (?:recommend|suggest|"
+    r"advise|propose|go for|pick|choose|set up|put together|plan|organi[sz]e|arrange)\b|"
+    r"\bhow (?:should|could|can|would|do) (?:i|we) (?:best )?(?!(?:get (?:to|there|here|in|into|"
+    r"a|an|the|my|our|your|back|started)|go|reach|contact|find|book|"
+    r"pay|cancel|reserve|sign|register|apply|order|buy|park|change|access|log|join|call|email|"
+    r"check|arrive|come|collect|pick|return|send|use)\b)\w+|"
+    r"\b(?:como|comment) (?:devo|deberia|debo|dois-je|devrais-je|elijo|escolho|choisir|escolher|"
+    r"elegir)\b|"
+    r"\bcomo (?:puedo|podemos|debo|debemos|posso|podemos|devo|devemos) (?:\w+ )?(?!(?:llegar|"
+    r"reservar|pagar|chegar|contactar|cancelar|ir|encontrar|comprar|marcar|aparcar|estacionar|"
+    r"ligar|llamar|hacer (?:una|la) reserva|fazer (?:uma|a) reserva)\b)\w+ar\b|"
+    r"\bcomment (?:puis-je|pouvons-nous|dois-je|devons-nous|faire pour) (?!(?:venir|reserver|"
+    r"payer|arriver|annuler|vous|aller|acheter|commander|me garer|nous garer)\b)\w+|"
+    r"\bwhich\b[^?.!]{0,40}?\b(?:best|better|most suitable|ideal|more suitable)\b|"
+    r"\b(?:any|some|your) (?:advice|ideas|tips|suggestions|recommendations|thoughts)\b|"
+    r"\b(?:explain|walk (?:me|us) through|help (?:me|us) understand) (?:how|why|what|whether|"
+    r"which|the difference)\b(?! to (?:get|book|pay|find|reach|cancel|use|log)\b)|"
+    r"\bwhat (?:do|should) (?:i|we) (?:need to )?(?:consider|think about|keep in mind|watch out "
+    r"for)\b|\b(?:what|which)(?: [\w-]+){1,3} would (?:survive|work|help|suit|grow|last|cope|"
+    r"handle|fit|be (?:best|better|ideal|right|enough))\b|"
+    r"\b(?:what|which|where|how)\b[^?.!]{0,40}?\bwould (?:you|u) (?!(?:charge|cost|need|like|"
+    r"accept|take)\b)\w+|\b(?:my|our) best (?:option|bet|choice)|"
+    r"\b(?:como|comment) (?:lo |la |le |les |nos |nous |o |a )?\w+(?:riais|rian|riam|riez)\b|"
+    r"\b(?:que|qu'est-ce que) (?:vous )?(?:me |nous |nos |lo |le )?(?:vous )?\w+(?:riez|riais|rian|"
+    r"riam)\b|"
+    r"\bhelp\w* (?:me |us )?(?:with|on) (?:a|an|our|my|the) (?:[\w-]+ ){0,3}(?:trip|itinerary|"
+    r"holiday|vacation|party|event|wedding|menu|plan|routine|project|renovation)\b|"
+    r"\b(?:looking for|need|want|would like|i'd like|i'd love) (?:some |your )?(?:advice|"
+    r"recommendations?|suggestions?|ideas)\b|\bthoughts\?|"
+    r"\b(?:alguna|algun|alguma|algum) (?:idea|ideia|sugerencia|sugestao|recomendacion|"
+    r"recomendacao|consejo|conselho|dica)|\b(?:des|une) (?:idees?|suggestions?)\b|"
+    r"\b(?:un|des) conseils?\b|"
+    r"\b(?:que|cual|cuales|qual|quais|quel\w*|lequel|laquelle|lesquel\w*)\b[^?.!]{0,40}?"
+    r"\b(?:recomienda\w*|recomendari\w*|sugier\w*|sugeri\w*|aconseja\w*|aconsejari\w*|"
+    r"recomenda\w*|sugere\w*|sugerem|aconselha\w*|conseill\w*|recommand\w*|suggere\w*|"
+    r"proposez|proponen|proponeis|propoem)\b"
+)
+#: What follows an ask for advice when the advice is logistics ("what do you recommend to bring?").
+_LOGISTICS_AFTER = re.compile(
+    r"(?: (?:me|us|nos|nous|that|que|de|to|i|we|people|one))? (?:bring|wear|pack|arriv\w*|book\w*|"
+    r"reserv\w*|print|get (?:here|there)|come|coming|pay\w*|llevar|traer|levar|trazer|apporter|"
+    r"porter|mettre|vestir|usar|llegar|chegar|arriver|reservar|reserver)\b"
+    r"|(?: on| for| about| sobre| para| pour)? (?:parking|getting (?:here|there)|directions|"
+    r"se garer|aparcar|estacionar)\b"
+)
+#: Options that are ways to reach the business ("book online or by phone?"): logistics.
+_CHANNEL_OPTIONS = re.compile(
+    r"\b(?:online|phone|email|e-mail|call|whatsapp|in person|llamar|escribir|telefono|correo|"
+    r"ligar|telefone|mensagem|appeler|telephone|courriel|en ligne|sur place) (?:or|o|ou) "
+    r"(?:by |por |par |via )?(?:online|phone|email|e-mail|call|text|whatsapp|in person|llamar|"
+    r"escribir|telefono|correo|ligar|telefone|mensagem|appeler|telephone|courriel|en ligne|"
+    r"sur place|the website|the app)\b"
+)
+#: Why something happens to the sender's own thing, or goes on despite what they do: "why does
+#: my bread come out flat?", "por qué se me caen las hojas", "pourquoi mon pain ne lève pas".
+_WHY_CASE = re.compile(
+    r"\b(?:why|how come|por que|porque e que|pourquoi|comment se fait-il)\b[^?.!]{0,60}?"
+    r"\b(?:my|our|mine|mi|mis|nuestr[oa]s?|me|meu|minha|meus|minhas|nosso|nossa|mon|ma|mes|notre|"
+    r"keeps?|kept|still|even though|although|despite|aunque|sigue|embora|mesmo|continua|alors que|"
+    r"malgre|toujours|(?:you|u) (?:sold|installed|fitted|fixed|repaired|made|gave|delivered))\b"
+)
+#: Two things set side by side: "the difference between", "compared with", "vs".
+_COMPARE = re.compile(
+    r"\b(?:differences? between|diferencias? (?:hay |existe |tiene )?entre|"
+    r"diferencas? (?:ha |existe |tem )?entre|differences? (?:y a-t-il |il y a )?entre|"
+    r"(?:do|does) (?:\w+ ){1,5}differ|se diferencian|se distinguent|"
+    r"compared? (?:to|with)|comparad[oa]s? (?:con|com|a)|em comparacao com|"
+    r"en comparaison (?:de|avec)|"
+    r"compare|comparing|comparar|comparer|vs|versus)\b"
+)
+#: Advice for the sender's level: a beginner, "for my level", "never done it".
+_LEVEL = re.compile(
+    r"\b(?:beginners?|novices?|first[- ]timers?|(?:my|our) level|starting out|never (?:done|tried|"
+    r"played|ridden|skied|surfed|climbed|dived)|principiantes?|novat[oa]s?|iniciantes?|"
+    r"(?:mi|nuestro|meu|nosso) nivel|empezando|a comecar|debutant\w*|(?:mon|notre) niveau|"
+    r"nunca (?:he|hice|fiz|hicimos|fizemos)|jamais (?:fait|pratique|joue))\b"
+)
+#: The figures of a case: a distance, an age, a number of days or weeks (minutes and hours are
+#: logistics: "is it better to arrive 10 minutes early?").
+_CASE_FIGURES = re.compile(
+    r"\b\d+[ -]?(?:km|kms|miles|days?|dias|jours|weeks|semanas|semaines|months|meses|mois|"
+    r"years? old|yo|anos|ans|-year-old|-month-old)\b|\baged? \d|\b(?:two|three|four|five|dos|"
+    r"tres|dois|deux|trois) (?:days|dias|jours|weeks|semanas|semaines)\b|\b(?:half a day|a weekend|"
+    r"fin de semana|fim de semana|week-end|a week|una semana|uma semana|une semaine|a fortnight)\b"
+)
+#: Which thing for a purpose or a person ("quel vélo pour aller au travail", "which boots for
+#: someone who..."): a selection to make for the sender's case.
+_WHICH_FOR = re.compile(
+    r"\b(?:which|what|quel|quelle|quels|quelles|qual|quais|que|cual|cuales)(?: [\w'-]+){1,5} "
+    r"(?:for (?:going|getting|commuting|riding|daily|everyday|someone|somebody|my|our|a \w+ who)|"
+    r"para (?:ir|usar|uso|alguien|alguem|quem|mi|mis|nuestr\w+|o meu|a minha)|"
+    r"pour (?:aller|faire|utiliser|un usage|quelqu'un|mon|ma|mes|notre|nos))\b"
 )
 #: Whether something is worth its cost: a judgement on the sender's case, unless what might be
 #: worth it is booking or coming early ("is it worth booking ahead?" is an FAQ).
@@ -193,7 +382,8 @@ _REQUEST = re.compile(
 _FOR_A_CASE = re.compile(
     r"\b(?:(?:recommend\w*|suggest\w*|advise|best|better|ideal|right|good|suitable|idea|compar\w*|"
     r"recomiend\w*|recomend\w*|aconsej\w*|aconselh\w*|sugier\w*|suger\w*|mejor|melhor|"
-    r"conseill\w*|recommand\w*|meilleur\w*|mieux|adapte\w*)\b[^?.!]{0,40}?"
+    r"conseill\w*|recommand\w*|meilleur\w*|mieux|adapte\w*|indicad[oa]|adecuad[oa]|"
+    r"adequad[oa]|apropiad[oa]|apropriad[oa]|appropriate)\b[^?.!]{0,40}?"
     r"\b(?:for (?:me|us|my|our|someone|somebody|people with|anyone|a family|a couple|a group|"
     r"an? [\w-]+(?: \w+)? (?:who|with)|\w+ who)|"
     r"para (?:mi|nosotros|nosotras|alguien|una persona|mim|nos|"
@@ -213,13 +403,17 @@ _PLAN_HELP = re.compile(
 _CONSTRAINTS = (
     re.compile(
         r"€|\$|£|\b(?:eur|euros?|budget|presupuesto|orcamento|reais|max|maximum|at most|"
-        r"up to|no more than|under \d|less than|maximo|moins de|(?:hasta|ate|jusqu'a) \d)\b"
+        r"up to|no more than|under \d+|less than|maximo|moins de|(?:hasta|ate|jusqu'a) \d+|"
+        r"\d+ ?(?:each|a head|per head|per person|pp|por persona|por cabeza|por pessoa|"
+        r"par personne|par tete))\b"
     ),
     _PEOPLE,
     re.compile(
         r"\b\d+ ?(?:km|kms|miles|min|mins|minutes|hours?|hrs?|days?|dias|jours|weeks|"
         r"years? old|yo|anos|ans)\b|\baged? \d|\b(?:two|three|four|five|dos|tres|dois|"
-        r"deux|trois) (?:days|dias|jours|weeks|semanas|semaines)\b"
+        r"deux|trois) (?:days|dias|jours|weeks|semanas|semaines)\b|\b(?:half a day|a weekend|"
+        r"the weekend|fin de semana|fim de semana|week-end|an afternoon|a morning|a week|"
+        r"una semana|uma semana|une semaine|a fortnight)\b"
     ),
     re.compile(
         r"\b(?:without|no car|can't|cannot|allergic|allergy|vegan|vegetarian|gluten|"
@@ -278,15 +472,25 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
     def add(name: str, weight: float) -> None:
         reasons.append((name, weight))
 
-    if words > 40:
+    if words > 22 and _one_short_question(text):
+        pass  # a chatty message around one short question: its length is not the question's
+    elif words > 40:
         add("long", 0.5)
     elif words > 22:
         add("longish", 0.3)
     questions = text.count("?")
     if questions >= 2:
         add("questions", min(0.15 * questions, 0.45))
-    # "should I bring / wear / arrive..." asks for logistics, not for a judgement.
-    cues = [cue for cue in _REASONING.finditer(folded) if not _LOGISTICS.match(folded, cue.end())]
+    # "should I bring / wear / arrive..." asks for logistics, not for a judgement, unless the
+    # sender tells their case and weighs it against another course ("should we bring him in or
+    # wait a few days?").
+    situation = len(_SITUATION.findall(folded))
+    cues = [
+        cue
+        for cue in _REASONING.finditer(folded)
+        if not _LOGISTICS.match(folded, cue.end())
+        or (situation and _ALTERNATIVE.search(folded, cue.end(), _sentence_end(folded, cue.end())))
+    ]
     if cues:
         add("reasoning", min(0.3 * len(cues), 0.6))
     if _NUMBER.search(folded) and _COMPARISON.search(folded):
@@ -303,10 +507,30 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
         add("scenario", 0.25)
     # A judgement cue weighs 0.3, never enough alone ("what should I bring?"): it becomes complex
     # when it is about a choice between options or about the sender's own case.
-    choice = _DILEMMA.search(folded) is not None or _is_choice(folded, cues)
+    unsure = _NOT_SURE.search(folded)
+    dilemma = _DILEMMA.search(folded) is not None or bool(
+        unsure and _ALTERNATIVE.search(folded, unsure.end(), _sentence_end(folded, unsure.end()))
+    )
+    choice = dilemma or (_is_choice(folded, cues) and not _CHANNEL_OPTIONS.search(folded))
     if choice:
         add("choice", 0.3)
-    situation = len(_SITUATION.findall(folded))
+    if dilemma:
+        add("dilemma", 0.2)
+    asks_pick = any(
+        not _LOGISTICS_AFTER.match(folded, found.end()) for found in _ASK_PICK.finditer(folded)
+    )
+    if asks_pick:
+        add("asks_advice", 0.25)
+    if _WHY_CASE.search(folded):
+        add("why_case", 0.25)
+    if _COMPARE.search(folded):
+        add("comparison", 0.25)
+    selection = _WHICH_FOR.search(folded) is not None
+    if selection:
+        add("selection", 0.3)
+    asks = bool(cues) or asks_pick or selection
+    if asks and _LEVEL.search(folded):
+        add("for_level", 0.25)
     constraints = [pattern.search(folded) is not None for pattern in _CONSTRAINTS]
     if not cues and not choice and _OPTIONS_QUESTION.search(folded):
         # Options to weigh for a case told in the message, with no cue word: "my laptop keeps
@@ -317,7 +541,7 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
         elif constraints[0] or constraints[1] or constraints[2]:
             add("choice", 0.3)
             add("case_details", 0.25)
-    elif cues and situation:
+    elif asks and situation:
         add("own_case", 0.25)
     elif situation >= 2 and words > 22 and "?" in text and not _REQUEST.search(folded):
         add("own_story", 0.25)
@@ -329,8 +553,10 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
         add("plan_help", 0.5)
     if sum(constraints) >= 3:
         add("constraints", 0.3)
-    elif cues and constraints[0]:
+    elif asks and constraints[0]:
         add("budget", 0.25)  # a judgement within a budget or a limit
+    elif asks and not situation and (constraints[1] or _CASE_FIGURES.search(folded)):
+        add("case_details", 0.25)  # a judgement for so many people, km, days or years
     return tuple(reasons)
 
 
@@ -354,6 +580,19 @@ def _is_choice(folded: str, cues: list[re.Match[str]]) -> bool:
         _PICK.search(folded, after)
         or _COMPARATIVE.search(folded, after, _sentence_end(folded, after))
     )
+
+
+#: A question of at most this many words, alone in a long message, is read as the whole request.
+SHORT_QUESTION_WORDS = 14
+
+
+def _one_short_question(text: str) -> bool:
+    """Whether `text` asks exactly one question, in one short sentence (the rest is chat)."""
+    if text.count("?") != 1:
+        return False
+    mark = text.index("?")
+    start = max(text.rfind(stop, 0, mark) for stop in ".!\n:;")
+    return len(text[start + 1 : mark].split()) <= SHORT_QUESTION_WORDS
 
 
 def _sentence_end(text: str, start: int) -> int:
