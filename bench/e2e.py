@@ -71,8 +71,12 @@ JSON = {"Content-Type": "application/json"}
 
 def bus_claim_ack_rate(folder: Path, n: int = 5000) -> float:
     """Messages/s one consumer claims and acks (batches of 10) on a fresh SQLite bus, at the
-    stack's own ``synchronous`` level (an fsync per ack under FULL, as the services do)."""
-    with make_test_bus(folder / "bus-bench.db", synchronous=bench_synchronous()) as bus:
+    stack's own ``synchronous`` level (an fsync per ack under FULL, as the services do) and
+    with its doorbell setting (``ONEBOX_BUS_DOORBELL``)."""
+    bus = make_test_bus(
+        folder / "bus-bench.db", synchronous=bench_synchronous(), doorbell=bench_doorbell()
+    )
+    with bus:
         for start in range(0, n, 500):
             bus.publish_many(
                 [
