@@ -8,7 +8,7 @@ event-loop lag and the router's provider quotas.
   callback runs inside whatever allocation triggered the collection, possibly while that
   thread holds a metric family's lock (rendering ``/metrics`` copies cells under it), so it
   only queues the pause; the queue is fed into the families whenever they are read
-  (`Collector.before_read`) and at each `sample`;
+  (`Collector.before_read`: ``/metrics``, a flush);
 - the database's ``on_lock_wait(seconds, timed_out)`` hook (`lock_wait`): how long a write waited
   for the SQLite write lock, and the waits that ran out (busy timeouts);
 - `sample` (every `sample_every` seconds from `run`): RSS, CPU seconds, open files and their
@@ -255,7 +255,6 @@ class RuntimeVitals:
         soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft != resource.RLIM_INFINITY:
             self.max_fds.set(soft)
-        self._feed_gc()
         self.gc_pause_max.set(self._gc_max.take())
         self.lag_max.set(self._lag_max.take())
         self.lock_wait_max.set(self._lock_max.take())
