@@ -33,6 +33,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = table_metadata()
@@ -57,7 +58,14 @@ turns = Table(
     UniqueConstraint("inbound_id", "role", name="uq_orchestrator_turns_inbound_id_role"),
     Index("ix_orchestrator_turns_conversation", "conversation_key", "id"),
     Index("ix_orchestrator_turns_created_at", "created_at"),
-    Index("ix_orchestrator_turns_question_group", "question_group", "created_at"),
+    # Partial: only a turn the bot could not answer has a group, and only those are looked up.
+    Index(
+        "ix_orchestrator_turns_question_group",
+        "question_group",
+        "created_at",
+        sqlite_where=text("question_group IS NOT NULL"),
+        postgresql_where=text("question_group IS NOT NULL"),
+    ),
 )
 
 conversations = Table(
@@ -70,7 +78,6 @@ conversations = Table(
     Column("last_at", Double, nullable=False),
     Column("last_text", Text, nullable=False),
     Index("ix_orchestrator_conversations_last_at", "last_at"),
-    Index("ix_orchestrator_conversations_channel", "channel", "last_at"),
 )
 
 question_groups = Table(
