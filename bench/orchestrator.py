@@ -131,6 +131,7 @@ async def scenario(
     shutil.copyfile(template, path)
     url = f"sqlite:///{path}"
     bus = Bus.from_url(url, synchronous=bench_synchronous(), doorbell=bench_doorbell())
+    router: CountingRouter | None = None
     try:
         if name == "baseline":
             publish(bus, args.messages, per_conversation=10, same_question=False)
@@ -159,6 +160,8 @@ async def scenario(
         batches = bus.db.batcher.batches
         return args.messages / seconds, f"{answered}; {args.messages / batches:.1f} per commit"
     finally:
+        if router is not None:  # its write-behind flushes to the database: close it first
+            await router.router.aclose()
         bus.close()
 
 
