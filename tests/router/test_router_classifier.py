@@ -240,6 +240,16 @@ SHAPES = [
      "asks_advice"),
     ("Sedan or minivan for 5 people and 4 big suitcases on a road trip?", "case_details"),
     ("My dog is 11 and limps after walks. Should we bring him in or wait a few days?", "choice"),
+    # options opening the message, then what they are for
+    ("Kayak or paddleboard for a nervous swimmer?", "options_for_a_case"),
+    ("gas or charcoal grill, small balcony?", "options_for_a_case"),
+    ("Entre le menu midi et la carte, lequel conviendrait pour un déjeuner d'affaires ?",
+     "options_for_a_case"),
+    ("Tinta acrílica ou óleo para quem nunca pintou?", "options_for_a_case"),
+    # a problem to diagnose
+    ("Our bread keeps coming out dense, what are we doing wrong?", "troubleshooting"),
+    ("the chain skips in the higher gears, what could be causing it?", "troubleshooting"),
+    ("Mis plantas tienen manchas marrones, ¿qué puede estar causándolo?", "troubleshooting"),
 ]  # fmt: skip
 
 
@@ -276,6 +286,11 @@ NEAR_SHAPES_BUT_FAQ = [
     "How can I pay for the course?",
     "¿Cómo puedo llegar desde la estación?",
     "Is it better to arrive 10 minutes early?",
+    # options inside a question about the offer, options without a case, a chatty emoji
+    "Do you sell red or white wine for cooking?",
+    "cash or card?",
+    "Can I come Saturday or Sunday for the fitting?",
+    "hey! my friends and I found you on instagram 😍 how much is a day pass?",
 ]
 
 

@@ -234,6 +234,31 @@ OPTIONS_QUESTION = re.compile(
     # or the message opens on them, for a case: "sedan or minivan for 5 people and...?"
     r"|^(?:[\w'-]+ ){0,2}[\w'-]+ (?:or|vs|versus|ou) [\w'-]+(?: [\w'-]+){0,2} (?:for|para|pour)\b"
 )
+#: The message opens on options and then names what they are for: a request to choose for a
+#: case ("v60 or aeropress for a beginner?", "skipper or self-drive, first time on a boat?"),
+#: not a question about the offer ("do you sell red or white wine?" opens on its verb).
+OPTIONS_FOR = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hiya|ola|oi|hola|bonjour|salut|bom dia|boa tarde|buenas)\W+)?"
+    r"(?!(?:do|does|did|can|could|is|are|was|were|have|has|had|will|would|should|shall|may|might|"
+    r"must|what|which|when|where|how|who|why|any|tem|tens|tenho|posso|pode|podem|hay|tienen|tiene|"
+    r"puedo|puede|se|si|est|avez|peut|puis|quel|quelle|qual|quais|cual|que|quoi|como|comment|"
+    r"cuanto|quanto|combien|i|we|my|our|it|its|you|your|please|por favor|just|only)\b)"
+    r"(?:[\w'-]+ ){0,3}[\w'-]+,? (?:or|ou|vs|versus) (?:[\w'-]+ ){0,3}?[\w'-]+"
+    r"(?:,| (?:for|para|pour|with|com|con|avec|when|quand|cuando|quando)\b)"
+    # or sets them side by side and asks for one: "entre un X et un Y, lequel irait mieux..."
+    r"|\b(?:between|entre) (?:[\w'-]+ ){0,4}?(?:and|et|e|y) (?:[\w'-]+ ){0,4}?[\w'-]+,? "
+    r"(?:which|lequel|laquelle|lesquels|qual|quais|cual|cuales)\b"
+)
+#: A problem to diagnose: "what am I doing wrong?", "what could be causing it?".
+TROUBLESHOOTING = re.compile(
+    r"\bwhat (?:am i|are we|i'm|we're|im) doing wrong\b|\bwhat (?:could|might|would|can) (?:be )?"
+    r"caus\w*|\bwhat(?:'s| is) (?:causing|going wrong)\b|\bwhat (?:could|might) be (?:the )?"
+    r"(?:cause|problem|reason)\b|\bque (?:estoy|estamos) haciendo mal\b|\bque (?:puede|podria) "
+    r"(?:estar )?caus\w*|\bo que (?:estou|estamos) a fazer (?:de )?mal\b|\bo que (?:estou|"
+    r"estamos) fazendo de errado\b|\bo que (?:pode|podera) (?:estar a )?causar\b|"
+    r"\b(?:qu'est-ce que|ce que) (?:je fais|nous faisons|on fait) (?:de )?mal\b|"
+    r"\b(?:qu'est-ce qui|ce qui) (?:peut|pourrait) (?:causer|provoquer)\b"
+)
 #: Torn between options, in so many words ("j'hésite entre...", "dudo entre...").
 DILEMMA = re.compile(
     r"\b(?:torn between|hesitating between|(?:can't|cannot|trying to) (?:decide|choose) between|"

@@ -47,6 +47,7 @@ from ._cues import (
     MULTI_STEP,
     NOT_SURE,
     NUMBER,
+    OPTIONS_FOR,
     OPTIONS_QUESTION,
     PEOPLE,
     PICK,
@@ -56,6 +57,7 @@ from ._cues import (
     SECOND_QUESTION,
     SENSITIVE,
     SITUATION,
+    TROUBLESHOOTING,
     WHICH_FOR,
     WHY_CASE,
     WORTH,
@@ -100,6 +102,7 @@ _PLAIN = (
     (CONDITIONAL, "conditional", 0.2),
     (MULTI_STEP, "multi_step", 0.2),
     (SENSITIVE, "sensitive", 0.5),
+    (TROUBLESHOOTING, "troubleshooting", 0.5),
     (SECOND_QUESTION, "several_questions", 0.25),
     (PEOPLE, "scenario", 0.25),
 )
@@ -191,6 +194,9 @@ def _text_reasons(text: str) -> tuple[tuple[str, float], ...]:
         add("own_case", 0.25)
     elif situation >= 2 and words > 22 and "?" in text and not REQUEST.search(folded):
         add("own_story", 0.25)
+    if OPTIONS_FOR.search(folded) and ("choice", 0.3) not in reasons:
+        add("choice", 0.3)  # "wheel or hand-building for a total beginner?"
+        add("options_for_a_case", 0.25)
     reasons += [(name, weight) for pattern, name, weight in _ASKS if pattern.search(folded)]
     if sum(constraints) >= 3:
         add("constraints", 0.3)
@@ -232,8 +238,13 @@ def _one_short_question(text: str) -> bool:
     if text.count("?") != 1:
         return False
     mark = text.index("?")
-    start = max(text.rfind(stop, 0, mark) for stop in ".!\n:;")
-    return len(text[start + 1 : mark].split()) <= SHORT_QUESTION_WORDS
+    start = max((found.end() for found in _BREAK.finditer(text, 0, mark)), default=0)
+    return len(text[start:mark].split()) <= SHORT_QUESTION_WORDS
+
+
+#: What ends a sentence in chat: a stop, a colon, a new line, or an emoji ("... on instagram 🚤
+#: how much is the deposit?").
+_BREAK = re.compile("[.!\n:;\u2600-\u27bf\U0001f300-\U0001faff]")
 
 
 def _sentence_end(text: str, start: int) -> int:
