@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -31,15 +33,61 @@ def _pragmas(db: Database) -> tuple[object, ...]:
 
 
 def test_pragmas_are_on_every_connection_of_every_thread(sqlite_db: Database) -> None:
-    expected = ("wal", 2, 1, 500, 64 * 1024 * 1024)  # synchronous=FULL is 2
+    # A thread's own connection leaves waiting for the lock to `Database` (busy_timeout 0);
+    # a pooled connection keeps SQLite's busy handler, even one a finished thread gave back.
+    expected = ("wal", 2, 1, 0, 64 * 1024 * 1024)  # synchronous=FULL is 2
     seen = [_pragmas(sqlite_db)]
     thread = threading.Thread(target=lambda: seen.append(_pragmas(sqlite_db)))
     thread.start()
     thread.join()
+    del thread
+    gc.collect()  # the thread's handle goes, its connection with it
     with sqlite_db.engine.connect() as pooled:  # a pooled connection (dashboards use these)
-        seen.append((pooled.exec_driver_sql("PRAGMA synchronous").scalar(),))
+        for name in ("synchronous", "busy_timeout"):
+            seen.append((pooled.exec_driver_sql(f"PRAGMA {name}").scalar(),))
     assert seen[:2] == [expected, expected]
-    assert seen[2] == (2,)
+    assert seen[2:] == [(2,), (500,)]
+
+
+def test_a_write_waits_for_a_lock_held_by_another_process_then_commits(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    script = (
+        "import sqlite3, sys, time\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('BEGIN IMMEDIATE')\n"
+        "print('held', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "c.execute('INSERT INTO notes VALUES (7)')\n"
+        "c.execute('COMMIT')\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / "onebox.db")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    ) as holder:  # fmt: skip
+        assert holder.stdout is not None
+        assert holder.stdin is not None
+        assert holder.stdout.readline().strip() == "held"
+        waits: list[tuple[float, bool]] = []
+        sqlite_db.on_lock_wait = lambda seconds, timed_out: waits.append((seconds, timed_out))
+        writer = threading.Thread(
+            target=lambda: sqlite_db.write(
+                lambda conn: conn.execute(text("INSERT INTO notes VALUES (8)"))
+            )
+        )
+        writer.start()
+        deadline = time.monotonic() + 0.2
+        while time.monotonic() < deadline and writer.is_alive():
+            time.sleep(0.005)  # the writer is still waiting, not failed: the lock is held
+        assert writer.is_alive()
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        writer.join(timeout=5)
+        assert not writer.is_alive()
+        assert holder.wait(timeout=5) == 0
+    rows = sqlite_db.read(lambda conn: conn.execute(text("SELECT n FROM notes")).scalars().all())
+    assert sorted(rows) == [7, 8]
+    assert [timed_out for _, timed_out in waits] == [False]
 
 
 def test_nested_transactions_join_and_an_exception_rolls_everything_back(

@@ -3,7 +3,10 @@
 One engine per process (`_engine`); each thread keeps one long-lived connection in
 ``AUTOCOMMIT`` isolation (`Database` issues its own ``BEGIN``/``COMMIT``), held by a `Handle`
 in a thread-local, so a worker thread that ends gives its connection back. The event loop's
-thread may hold a second, *inline* connection that never waits for SQLite's lock. Failures to
+thread may hold a second, *inline* connection that never waits for SQLite's lock. A worker's
+SQLite connection does not use SQLite's own busy handler either: `Database` waits for the lock
+in short steps (`pause`), since SQLite's handler sleeps 1, 2, 5, 10, 15, 20, 25... ms between
+tries, so a lock freed after a millisecond was often taken tens of milliseconds later. Failures to
 open become `ConfigError` (a bad path or file) or `BusUnavailable` (locked, or the server
 cannot be reached), naming the file or server, never the password.
 """
@@ -11,6 +14,7 @@ cannot be reached), naming the file or server, never the password.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,6 +28,16 @@ if TYPE_CHECKING:
     from .database import Synchronous
 
 
+#: The pauses between two tries for SQLite's write lock (the last one repeats): short, since a
+#: transaction here holds the lock for about a millisecond.
+LOCK_STEPS = (0.00025, 0.0005, 0.001)
+
+
+def pause(attempt: int) -> None:
+    """Sleep before try number `attempt` + 1 for a busy SQLite lock."""
+    time.sleep(LOCK_STEPS[min(attempt, len(LOCK_STEPS) - 1)])
+
+
 class Handle:
     """One thread's connection (its SQLAlchemy `Connection` and the DB-API one beneath).
 
@@ -32,12 +46,13 @@ class Handle:
     service does not collect one open connection per thread it ever used.
     """
 
-    __slots__ = ("__weakref__", "conn", "inline", "raw")
+    __slots__ = ("__weakref__", "conn", "inline", "own_pragmas", "raw")
 
     def __init__(self, conn: Connection, *, inline: bool) -> None:
         self.conn: Connection | None = conn
         self.raw: Any = conn.connection.dbapi_connection
         self.inline = inline
+        self.own_pragmas = False
 
     def close(self) -> None:
         conn, self.conn = self.conn, None
@@ -45,7 +60,7 @@ class Handle:
         if conn is None:
             return
         try:
-            if self.inline:
+            if self.own_pragmas:
                 # Its pragmas (busy_timeout=0, no autocheckpoint) must not reach the pool.
                 conn.invalidate()
             conn.close()
@@ -98,7 +113,17 @@ class Connections:
         try:
             raw = self._handle().raw
             # Proves the file is writable now, not at the first customer's message.
-            raw.execute("BEGIN IMMEDIATE")
+            deadline = time.monotonic() + self.busy_timeout
+            attempt = 0
+            while True:
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                    break
+                except Exception as exc:
+                    if not _dialect.is_busy(original(exc)) or time.monotonic() >= deadline:
+                        raise
+                    pause(attempt)
+                    attempt += 1
             raw.execute("ROLLBACK")
         except ConfigError:
             raise
@@ -130,10 +155,13 @@ class Connections:
             raise self._connect_error(exc) from None
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         handle = Handle(conn, inline=inline)
+        if self.sqlite:
+            # `Database` waits for the lock itself, in short steps (the module's docstring).
+            handle.raw.execute("PRAGMA busy_timeout = 0")
+            handle.own_pragmas = True
         if inline:
             # The event loop's own connection never waits for the lock, and never runs a
             # checkpoint (its fsync) inside a commit: consumers checkpoint in a thread.
-            handle.raw.execute("PRAGMA busy_timeout = 0")
             handle.raw.execute("PRAGMA wal_autocheckpoint = 0")
             # It commits only what `run(..., durable=False)` hands it (rows written behind an
             # answer): no fsync; the next durable commit's fsync covers them.

@@ -155,12 +155,12 @@ class Bus(Publishing, Operations):
         return await self.db.run(call)
 
     def _read(self, sql: str, params: dict[str, Any]) -> list[Any]:
-        try:
+        def once() -> list[Any]:
             cur = self._cursor()
             cur.execute(sql, params)
             return list(cur.fetchall())
-        except Exception as exc:
-            raise self._translate(exc) from exc
+
+        return self.db.patiently(once)
 
     # -- listeners --------------------------------------------------------------------
 

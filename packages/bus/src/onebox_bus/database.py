@@ -38,7 +38,7 @@ import anyio.to_thread
 from sqlalchemy.engine import Connection
 
 from . import _dialect
-from ._connections import Connections, Handle, original, rollback
+from ._connections import Connections, Handle, original, pause, rollback
 from ._loopconn import LoopConnections
 from .errors import BusError, BusUnavailable
 
@@ -233,6 +233,7 @@ class Database(Connections):
         started = time.monotonic()
         deadline = started + self.busy_timeout
         begin = self.dialect.begin
+        attempt = 0
         while True:
             try:
                 handle.raw.execute(begin)
@@ -241,7 +242,8 @@ class Database(Connections):
                 if handle.inline and busy:
                     raise WouldWait from exc
                 if busy and time.monotonic() < deadline:
-                    time.sleep(0.002)
+                    pause(attempt)
+                    attempt += 1
                     continue
                 if self.on_lock_wait is not None and busy:
                     self.on_lock_wait(time.monotonic() - started, True)
@@ -262,14 +264,41 @@ class Database(Connections):
 
     def read(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` on this thread's connection (no transaction of its own)."""
-        try:
+
+        def once() -> T:
             self._enter()
             try:
                 return work(self.connection())
             finally:
                 self._leave()
-        except Exception as exc:
-            raise self.translate(exc) from exc
+
+        return self.patiently(once)
+
+    def patiently(self, call: Callable[[], T]) -> T:
+        """Run `call` (a read, or one statement on its own), again while SQLite is busy.
+
+        In WAL mode a read is refused only in rare moments (a connection recovering the WAL
+        or closing the last connection): it is tried again in short steps until the busy
+        timeout, then `BusUnavailable`. The event loop's own connection never waits.
+        """
+        deadline = 0.0
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except Exception as exc:
+                if (
+                    not self.sqlite
+                    or self._local.__dict__.get("inline")
+                    or not _dialect.is_busy(original(exc))
+                ):
+                    raise self.translate(exc) from exc
+                now = time.monotonic()
+                deadline = deadline or now + self.busy_timeout
+                if now >= deadline:
+                    raise self.translate(exc) from exc
+                pause(attempt)
+                attempt += 1
 
     def alone(self, sql: str, params: dict[str, Any]) -> list[Any]:
         """Run ONE statement outside any transaction and return its rows (PostgreSQL only).
@@ -342,7 +371,7 @@ class Database(Connections):
                 if busy and self._local.__dict__.get("inline"):
                     raise WouldWait from exc
                 if busy and time.monotonic() < deadline:
-                    time.sleep(0.002)
+                    pause(0)
                     continue
                 raise self.translate(exc) from exc
             self._commit(handle)
@@ -419,12 +448,13 @@ class Database(Connections):
 
     def ping(self) -> None:
         """Run a trivial query; raises `BusUnavailable` when the database cannot answer."""
-        try:
+
+        def once() -> None:
             cur = self._cursor()
             cur.execute("SELECT 1")
             cur.fetchall()
-        except Exception as exc:
-            raise self.translate(exc) from exc
+
+        self.patiently(once)
 
     def close(self) -> None:
         """Close every connection this database opened and dispose of the engine.
