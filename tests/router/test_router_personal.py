@@ -318,6 +318,20 @@ SENDER_LEFT_OUT = {
     "Luna has been sneezing all week": "health",
     "o gato tem pulgas": "health",
     "elle a des puces": "health",
+    # a payment refused or taken twice, an invoice read back, a part awaited for their thing
+    "the card was declined at checkout, can I pay another way?": "account",
+    "la tarjeta fue rechazada, ¿os hago una transferencia?": "account",
+    "membership fee got taken twice in november": "account",
+    "the bill says two coffees but we had one": "account",
+    "did the filter for my espresso machine come in yet?": "account",
+    "a encomenda para o meu portátil já chegou?": "account",
+    # a visit moved by its day, nobody at home, someone needed there now, waking up ill
+    "need to shift Tom's lesson to next friday": "own_dates",
+    "could you come wednesday instead of tuesday?": "own_dates",
+    "nobody's home before 6 so please ring first": "situation",
+    "water everywhere under the sink, how soon can someone get here?": "situation",
+    "woke up with a migraine, please cancel the 3pm": "health",
+    "very allergic to latex so please use other gloves": "situation",
 }
 #: The same shapes in a question about the business, a supposition or an anonymous case.
 SENDER_LEFT_OUT_LOOKALIKES = [
@@ -341,6 +355,12 @@ SENDER_LEFT_OUT_LOOKALIKES = [
     "where is the shop?",
     "is coughing normal after a cold?",
     "do you treat cats that keep sneezing?",
+    "do you accept cards, or is it cash only?",
+    "what happens if a card is declined?",
+    "can lessons be moved to another day?",
+    "is the salon nut-free for people allergic to nuts?",
+    "What's the price for a Valentine's dinner?",
+    "Hi! Where's the nearest parking?",
 ]
 
 

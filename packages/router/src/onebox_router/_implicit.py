@@ -165,6 +165,64 @@ TOLD_PAST = [
         r"(?:[a-z]+\s){0,2}?(?:hasn't|has not|didn't|did not|not|never|still|went|was|came|"
         r"bounced|failed|no|nao|pas|n'a|ne|se|ha|foi|fue|ainda|todavia|toujours)\b",
     ),
+    # A payment of theirs refused or taken twice: "card got declined", "came out twice".
+    register(
+        "account",
+        r"\b(?:card|payment|transfer|direct debit|debit|tarjeta|pago|cartao|pagamento|carte|"
+        r"paiement|prelevement)\s+(?:[a-z]+\s){0,2}?(?:got |was |has been |is |keeps getting |"
+        r"fue |foi |a ete |est )?(?:declined|rejected|refused|bounced|rechazad[ao]|denegad[ao]|"
+        r"recusad[oa]|refusee?|rejetee?)\b|"
+        r"\b(?:came out|went out|was taken|got taken|charged|debited|billed|cobrad[oa]s?|"
+        r"cobraron|cobraram|debitad[oa]|preleve|debite)\s+(?:[a-z]+\s){0,3}?(?:twice|two times|"
+        r"double|dos veces|duas vezes|deux fois|2x)\b",
+    ),
+    # Their invoice read back: "invoice says 3 hours but...", "la factura pone...".
+    register(
+        "account",
+        r"\b(?:invoice|bill|receipt|quote|factura|fatura|facture|recibo|devis|orcamento|"
+        r"presupuesto)\s+(?:says|said|shows|showed|charges|charged|dice|pone|decia|diz|dizia|"
+        r"mostra|indique|indiquait|dit|disait)\b",
+    ),
+    # What they are waiting for, for a thing of theirs: "received the part for my boiler?",
+    # "the filter for my machine come in yet?".
+    register(
+        "account",
+        r"\b(?:received|arrived|come in|in yet|recu|recue|arrive|arrivee|recibido|recibisteis|"
+        r"llegado|chegou|recebido|receberam)\b[^.?!]{0,30}?\b(?:for my|for our|pour (?:mon|ma|"
+        r"mes|notre|nos)|para (?:mi|mis|o meu|a minha|os meus|as minhas|meu|minha|nuestro|"
+        r"nuestra))\b|"
+        r"\b(?:for my|for our|pour (?:mon|ma|mes|notre|nos)|para (?:mi|mis|o meu|a minha|"
+        r"os meus|as minhas|meu|minha|nuestro|nuestra))\b[^.?!]{0,30}?\b(?:arrived|come in|"
+        r"came in|in yet|arrive|arrivee|arrivees|llegado|llego|chegou|chegaram)\b",
+    ),
+    # A visit moved to or from a day: "move Rocco's groom to saturday", "instead of thursday".
+    register(
+        "own_dates",
+        rf"\b(?:move|moving|reschedule|rescheduling|push|shift|bring forward|change|switch)\s+"
+        rf"(?:[a-z'\u2019]+\s){{0,3}}?(?:to|from|till|until)\s+(?:the |this |next |"
+        rf"following )?(?:{_DAY}|next week|following week)\b|"
+        rf"\b(?:instead of|rather than|en vez del?|en lugar del?|em vez d[aoe]|au lieu du?)\s+"
+        rf"(?:the |el |la |o |a |le |on )?{_DAY}\b",
+    ),
+    # Nobody in at their place, or someone needed there now: "nobody's home on thursday",
+    # "how fast can you get here".
+    register(
+        "situation",
+        r"\b(?:nobody|no one|noone|no-one)(?:'s| is| will be|'ll be)? (?:home|at home|in)\b|"
+        r"\bno (?:hay|habra|estara|estaremos) nadie en casa\b|\bnao (?:ha|vai estar|esta|"
+        r"estara) ninguem em casa\b|\bpersonne (?:n'est |ne sera )?(?:a la maison|chez (?:moi|"
+        r"nous))\b|\bhow (?:fast|soon|quickly) can (?:you|u|someone|somebody|anyone|a [a-z]+)\s+"
+        r"(?:get|come|be)\s+(?:here|over|round|out)\b|\bcuanto (?:tardais|tardan|tardas) en "
+        r"(?:venir|llegar)\b|\bquanto tempo (?:demoram|levam|demora) a (?:vir|chegar)\b|"
+        r"\bdans combien de temps (?:pouvez-vous|vous pouvez) (?:venir|passer)\b",
+    ),
+    # Waking up ill: "woke up with a fever", "me desperté con fiebre", "acordei com febre".
+    register(
+        "health",
+        r"\bwoke up (?:this morning )?(?:with|feeling|sick|ill|unwell|covered)\b|"
+        r"\bme (?:desperte|levante) (?:hoy )?(?:con|mal|enferm[oa])\b|"
+        r"\bacordei (?:hoje )?(?:com|mal|doente)\b|\bje me suis reveille(?:e)? (?:avec|malade)\b",
+    ),
 ]
 #: Told in the present: also skipped inside a clause that asks.
 TOLD_NOW = [
@@ -246,6 +304,9 @@ CLAUSE_START = register(
     r"departs|is at|was|got|llega|sale|chega|sai|arrive|atterrit|part)\b|"
     r"(?:can't|cant|cannot|won't|wont|couldn't|couldnt|didn't|didnt|haven't|havent|"
     r"not going to|not gonna|never)\s+(?!(?:you|we|i|they|he|she|it|u|there|anyone)\b)[a-z]|"
+    r"(?:(?:severely|very|highly|extremely|quite|really|super|deathly|seriously)\s+)?"
+    r"(?:allergic|intolerant|sensitive) to\b|(?:alergic[oa]|intolerante) a\b|"
+    r"allergique a\b|"
     r"heading (?:off|out|over|down|up|to|in|home|back|now)\b|leaving (?:early|late|at|on|"
     r"tomorrow|now|today|tonight|the)\b|(?:arriving|landing) (?:at|on|late|early|around|by|"
     r"tomorrow|tonight|today)\b|driving (?:down|up|over|in|from|back)\b|flying (?:in|out|"

@@ -271,6 +271,20 @@ _SIGN_OFF = [
         rf"{_INITIAL}(?:\s+[xX]{{1,3}})?[\W_]*$",
     ),
 ]
+#: On the original text: a capitalised name's possessive, a pet's or a person's ("Milo's
+#: collar", "can we move Rocco's groom"), days, holidays and closers aside.
+_CAPITAL_NAME.append(
+    _p(
+        "name",
+        rf"\b{_NOT_A_NAME}(?!(?:Valentine|Mother|Mothers|Father|Fathers|Patrick|Women|Men|"
+        r"Children|Kids|Santa|Year|Today|Tonight|Yesterday|Chef|Baker|Owner|January|"
+        r"February|March|April|May|June|July|August|September|October|November|December|"
+        r"Week|Month|What|That|It|There|Here|Who|Where|When|Why|How|Let|He|She|This|One|"
+        r"Everyone|Everybody|Everything|Nobody|Nothing|Someone|Somebody|Something|Anyone|"
+        r"Anything|Mine|Yours)['’]s\b)"
+        r"[A-ZÀ-Ý][a-zà-ÿ]{1,20}['’]s\b",
+    )
+)
 #: On the folded text: a lowercase name after thanks ("thanks, ana"), closers aside.
 _THANKS_NAME = _p(
     "name",
