@@ -90,6 +90,38 @@ def test_a_write_waits_for_a_lock_held_by_another_process_then_commits(
     assert [timed_out for _, timed_out in waits] == [False]
 
 
+def test_threads_of_one_process_queue_for_the_write_lock_and_a_long_wait_is_refused(
+    sqlite_db: Database,
+) -> None:
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with sqlite_db.transaction() as conn:
+            conn.execute(text("INSERT INTO notes VALUES (1)"))
+            inside.set()
+            release.wait(timeout=10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert inside.wait(timeout=5)
+    # Held past the busy timeout (0.5 s) by another thread of this process: refused, clearly.
+    with pytest.raises(BusUnavailable, match="this process"), sqlite_db.transaction():
+        pass
+    writer = threading.Thread(
+        target=lambda: sqlite_db.write(
+            lambda conn: conn.execute(text("INSERT INTO notes VALUES (2)"))
+        )
+    )
+    writer.start()
+    release.set()  # the queued writer goes in once the holder commits
+    holder.join(timeout=5)
+    writer.join(timeout=5)
+    assert not holder.is_alive()
+    assert not writer.is_alive()
+    rows = sqlite_db.read(lambda conn: conn.execute(text("SELECT n FROM notes")).scalars().all())
+    assert sorted(rows) == [1, 2]
+
+
 def test_nested_transactions_join_and_an_exception_rolls_everything_back(
     sqlite_db: Database,
 ) -> None:

@@ -5,8 +5,10 @@ One engine per process (`_engine`); each thread keeps one long-lived connection 
 in a thread-local, so a worker thread that ends gives its connection back. The event loop's
 thread may hold a second, *inline* connection that never waits for SQLite's lock. A worker's
 SQLite connection does not use SQLite's own busy handler either: `Database` waits for the lock
-in short steps (`pause`), since SQLite's handler sleeps 1, 2, 5, 10, 15, 20, 25... ms between
-tries, so a lock freed after a millisecond was often taken tens of milliseconds later. Failures to
+in short steps (`pause`), since SQLite's handler sleeps 1, 2, 5, 10, 15, 20, 25... up to 100 ms
+between tries, so a lock freed after a millisecond was often taken tens of milliseconds later;
+and the threads of one process queue on a lock of their own first (`Database`), so only one of
+them tries SQLite's. Failures to
 open become `ConfigError` (a bad path or file) or `BusUnavailable` (locked, or the server
 cannot be reached), naming the file or server, never the password.
 """
@@ -28,9 +30,11 @@ if TYPE_CHECKING:
     from .database import Synchronous
 
 
-#: The pauses between two tries for SQLite's write lock (the last one repeats): short, since a
-#: transaction here holds the lock for about a millisecond.
-LOCK_STEPS = (0.00025, 0.0005, 0.001)
+#: The pauses between two tries for SQLite's write lock (the last one repeats): a transaction
+#: here holds the lock for about a millisecond, so a waiter comes back within a few; never
+#: SQLite's 25-100 ms, but not so often that processes hand the lock back and forth for every
+#: transaction (each handover makes the others read the changed pages again).
+LOCK_STEPS = (0.0005, 0.001, 0.002, 0.005)
 
 
 def pause(attempt: int) -> None:

@@ -105,6 +105,8 @@ class Database(Connections):
         self._busy_lock = threading.Lock()
         self._drained = threading.Event()
         self._batcher: Batcher | None = None
+        # SQLite takes one writer at a time: this process's writers queue for it here first.
+        self._gate = threading.Lock() if self.dialect.kind == "sqlite" else None
         self._loop_conns = (
             None if self.dialect.kind == "sqlite"
             else LoopConnections(self.dialect, busy_timeout=busy_timeout)
@@ -171,6 +173,7 @@ class Database(Connections):
             rollback(handle)
             raise self.translate(exc) from exc
         finally:
+            self._open_gate()
             self._leave()
         if local.hooks:
             hooks = list(local.hooks.values())
@@ -185,6 +188,7 @@ class Database(Connections):
         try:
             rollback(handle)
         finally:
+            self._open_gate()
             self._leave()
 
     @contextlib.contextmanager
@@ -232,6 +236,28 @@ class Database(Connections):
             raise WouldWait
         started = time.monotonic()
         deadline = started + self.busy_timeout
+        gate = self._gate
+        if gate is not None and not handle.inline:
+            # This process's worker threads queue here, one at a time, and only the first of
+            # them tries SQLite's lock: a thread waiting on a lock is woken the moment it is
+            # free, where threads polling SQLite's lock would take turns burning the GIL. (The
+            # event loop's connection never waits: it tries SQLite's lock directly.)
+            if not gate.acquire(timeout=self.busy_timeout):
+                if self.on_lock_wait is not None:
+                    self.on_lock_wait(time.monotonic() - started, True)
+                raise BusUnavailable(
+                    f"database busy for more than {self.busy_timeout:g}s "
+                    "(another writer of this process holds it)"
+                )
+            self._local.gate = True
+        try:
+            self._lock_file(handle, started, deadline)
+        except BaseException:
+            self._open_gate()
+            raise
+
+    def _lock_file(self, handle: Handle, started: float, deadline: float) -> None:
+        """``BEGIN`` (SQLite: the write lock), tried again in short steps while it is busy."""
         begin = self.dialect.begin
         attempt = 0
         while True:
@@ -253,6 +279,14 @@ class Database(Connections):
                 if waited >= LOCK_WAIT_MIN_SECONDS:
                     self.on_lock_wait(waited, False)
             return
+
+    def _open_gate(self) -> None:
+        """Let this process's next writer in, if this thread held the gate."""
+        local = self._local.__dict__
+        if local.get("gate"):
+            local["gate"] = False
+            assert self._gate is not None
+            self._gate.release()
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` in its own transaction, or in the thread's open one.
