@@ -38,28 +38,26 @@ import anyio.to_thread
 from sqlalchemy.engine import Connection
 
 from . import _dialect
-from ._connections import Connections, Handle, original, pause, rollback
+from ._connections import Handle, original, pause, rollback
 from ._loopconn import LoopConnections
-from .errors import BusError, BusUnavailable
+from ._waiting import LOCK_WAIT_MIN_SECONDS, LockWaitHook, LockWaits, WouldWait
+from .errors import BusError
 
 if TYPE_CHECKING:
     from .batcher import Batcher
 
+__all__ = [
+    "CLOSE_WAIT_SECONDS", "LOCK_WAIT_MIN_SECONDS", "Database", "LockWaitHook", "Synchronous",
+    "WouldWait",
+]  # fmt: skip
+
 T = TypeVar("T")
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
-#: ``on_lock_wait(seconds, timed_out)``: a write waited `seconds` for the database lock.
-LockWaitHook = Callable[[float, bool], None]
-#: A ``BEGIN`` faster than this did not wait for another writer (it is not reported).
-LOCK_WAIT_MIN_SECONDS = 0.001
 #: How long `Database.close` waits, beyond the busy timeout, for other threads' work to end.
 CLOSE_WAIT_SECONDS = 5.0
 
 
-class WouldWait(Exception):
-    """Raised on the loop's non-waiting connection when the write lock is taken: nothing done."""
-
-
-class Database(Connections):
+class Database(LockWaits):
     """The process's engine on the shared database, and its per-thread transactions.
 
     Safe to share between threads: each thread gets its own connection.
@@ -228,66 +226,6 @@ class Database(Connections):
         if key not in hooks:
             hooks[key] = callback
 
-    def _begin(self, handle: Handle) -> None:
-        durable = self.synchronous in ("FULL", "EXTRA")
-        if handle.inline and durable and not self._local.__dict__.get("lazy"):
-            # A durable commit fsyncs: never on the event loop's thread (it would stall every
-            # request for the fsync). Reads stay inline; the write goes to a worker thread.
-            raise WouldWait
-        started = time.monotonic()
-        deadline = started + self.busy_timeout
-        gate = self._gate
-        if gate is not None and not handle.inline:
-            # This process's worker threads queue here, one at a time, and only the first of
-            # them tries SQLite's lock: a thread waiting on a lock is woken the moment it is
-            # free, where threads polling SQLite's lock would take turns burning the GIL. (The
-            # event loop's connection never waits: it tries SQLite's lock directly.)
-            if not gate.acquire(timeout=self.busy_timeout):
-                if self.on_lock_wait is not None:
-                    self.on_lock_wait(time.monotonic() - started, True)
-                raise BusUnavailable(
-                    f"database busy for more than {self.busy_timeout:g}s "
-                    "(another writer of this process holds it)"
-                )
-            self._local.gate = True
-        try:
-            self._lock_file(handle, started, deadline)
-        except BaseException:
-            self._open_gate()
-            raise
-
-    def _lock_file(self, handle: Handle, started: float, deadline: float) -> None:
-        """``BEGIN`` (SQLite: the write lock), tried again in short steps while it is busy."""
-        begin = self.dialect.begin
-        attempt = 0
-        while True:
-            try:
-                handle.raw.execute(begin)
-            except Exception as exc:
-                busy = _dialect.is_busy(exc)
-                if handle.inline and busy:
-                    raise WouldWait from exc
-                if busy and time.monotonic() < deadline:
-                    pause(attempt)
-                    attempt += 1
-                    continue
-                if self.on_lock_wait is not None and busy:
-                    self.on_lock_wait(time.monotonic() - started, True)
-                raise self.translate(exc) from exc
-            if self.on_lock_wait is not None:
-                waited = time.monotonic() - started
-                if waited >= LOCK_WAIT_MIN_SECONDS:
-                    self.on_lock_wait(waited, False)
-            return
-
-    def _open_gate(self) -> None:
-        """Let this process's next writer in, if this thread held the gate."""
-        local = self._local.__dict__
-        if local.get("gate"):
-            local["gate"] = False
-            assert self._gate is not None
-            self._gate.release()
-
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` in its own transaction, or in the thread's open one.
 
@@ -307,32 +245,6 @@ class Database(Connections):
                 self._leave()
 
         return self.patiently(once)
-
-    def patiently(self, call: Callable[[], T]) -> T:
-        """Run `call` (a read, or one statement on its own), again while SQLite is busy.
-
-        In WAL mode a read is refused only in rare moments (a connection recovering the WAL
-        or closing the last connection): it is tried again in short steps until the busy
-        timeout, then `BusUnavailable`. The event loop's own connection never waits.
-        """
-        deadline = 0.0
-        attempt = 0
-        while True:
-            try:
-                return call()
-            except Exception as exc:
-                if (
-                    not self.sqlite
-                    or self._local.__dict__.get("inline")
-                    or not _dialect.is_busy(original(exc))
-                ):
-                    raise self.translate(exc) from exc
-                now = time.monotonic()
-                deadline = deadline or now + self.busy_timeout
-                if now >= deadline:
-                    raise self.translate(exc) from exc
-                pause(attempt)
-                attempt += 1
 
     def alone(self, sql: str, params: dict[str, Any]) -> list[Any]:
         """Run ONE statement outside any transaction and return its rows (PostgreSQL only).
@@ -410,21 +322,6 @@ class Database(Connections):
                 raise self.translate(exc) from exc
             self._commit(handle)
             return result
-
-    def translate(self, exc: BaseException) -> BaseException:
-        """`BusUnavailable` for a busy, locked, full or unreachable database; else `exc`."""
-        if isinstance(exc, BusError):
-            return exc
-        if not self.sqlite:
-            self._drop_broken()
-        orig = original(exc)
-        if _dialect.is_busy(orig):
-            return BusUnavailable(
-                f"database busy for more than {self.busy_timeout:g}s (another writer holds it)"
-            )
-        if _dialect.is_unavailable(orig):
-            return BusUnavailable(f"database cannot take the write: {str(orig)[:200]}")
-        return exc
 
     async def run(self, call: Callable[[], T], *, durable: bool = True) -> T:
         """Run ONE database call (or one `transaction()` block) from async code.
