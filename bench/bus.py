@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import sqlite3
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 from loopback import bench_doorbell, bench_synchronous
 from onebox_bus import Bus, Consumer, Message
 from onebox_bus.testing import migrated_sqlite
+from onebox_service.runner import settle_heap
 
 SYNCHRONOUS = bench_synchronous()
 DOORBELL = bench_doorbell()
@@ -250,10 +250,9 @@ def main() -> None:
         migrated_sqlite(template)
         # The migrations import every package (the router's tables among them): that heap is
         # moved out of the collector's sight, as each service does once serving
-        # (`onebox_service.runner.settle_heap`), so a full collection inside a timed run walks
+        # (`settle_heap`), so a full collection inside a timed run walks
         # only what the run made, not whatever the packages' imports left behind.
-        gc.collect()
-        gc.freeze()
+        settle_heap()
 
         def fresh_bus(name: str) -> Bus:
             return Bus.from_url(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import shutil
 import tempfile
 import time
@@ -43,6 +42,7 @@ from onebox_orchestrator.testing import make_inbound
 from onebox_router import Conversation, Ledger, OfflineProvider, Reply, ResponseCache, Router
 from onebox_router.policy import RoutingPolicy
 from onebox_router.testing import FunctionProvider, provider_config
+from onebox_service.runner import settle_heap
 
 QUESTION = "What are your opening hours on Saturday?"
 
@@ -58,14 +58,6 @@ class CountingRouter:
         reply = await self.router.route(conversation, deadline=deadline)
         self.providers[reply.provider] += 1
         return reply
-
-
-def settle_heap() -> None:
-    """Move what is alive now out of the collector's sight, as each service does once serving
-    (`onebox_service.runner.settle_heap`): a full collection inside the timed run then walks
-    only what the run made, not the packages' imports (the router's tables among them)."""
-    gc.collect()
-    gc.freeze()
 
 
 def make_router(db: Database) -> Router:
@@ -165,6 +157,8 @@ async def scenario(
             await consume(bus, handler, total=1, concurrency=1)
             router.providers.clear()
         publish(bus, args.messages, per_conversation=1 if cached else 10, same_question=cached)
+        # What is alive now leaves the collector's sight, as in each service once serving: a
+        # full collection in the timed run walks only what the run made, not the imports.
         settle_heap()
         seconds = await consume(bus, handler, total=args.messages, concurrency=args.concurrency)
         answered = ", ".join(f"{p}={n}" for p, n in router.providers.most_common())
